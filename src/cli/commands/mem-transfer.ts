@@ -1,0 +1,243 @@
+import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { SingleBar } from 'cli-progress';
+import { Command } from 'commander';
+import { MnemosError } from '../../errors.js';
+import { limits } from '../../memory/limits.js';
+import type { AddMemoriesInput } from '../../memory/memory-service.js';
+import type { Mnemos } from '../../mnemos.js';
+import { integer } from '../arguments.js';
+import {
+  globals,
+  readScopeFrom,
+  type ScopeOptions,
+  scopeFlags,
+  withMnemos,
+  writeScopeFrom,
+} from '../context.js';
+import { printJson } from '../output.js';
+
+interface ImportLine {
+  messages?: AddMemoriesInput['messages'];
+  text?: string;
+  kind?: AddMemoriesInput['kind'];
+  metadata?: Record<string, string>;
+  scope?: { agentId?: string; runId?: string };
+}
+
+/** One JSONL line as add requests: long conversations become several requests of at most 20 messages. */
+function requestsOf(
+  line: ImportLine,
+  base: AddMemoriesInput['scope'],
+  store: string | undefined,
+): AddMemoriesInput[] {
+  const scope = {
+    ...base,
+    ...(line.scope?.agentId ? { agentId: line.scope.agentId } : {}),
+    ...(line.scope?.runId ? { runId: line.scope.runId } : {}),
+  };
+  const common = {
+    ...(store ? { store } : {}),
+    scope,
+    ...(line.metadata ? { metadata: line.metadata } : {}),
+    ...(line.kind ? { kind: line.kind } : {}),
+  };
+  if (line.messages === undefined)
+    return [{ ...common, ...(line.text !== undefined ? { text: line.text } : {}) }];
+  const out: AddMemoriesInput[] = [];
+  for (let start = 0; start < line.messages.length; start += limits.maxMessages) {
+    out.push({ ...common, messages: line.messages.slice(start, start + limits.maxMessages) });
+  }
+  return out;
+}
+
+async function readLines(path: string): Promise<Array<{ number: number; value: ImportLine }>> {
+  const lines: Array<{ number: number; value: ImportLine }> = [];
+  const input = path === '-' ? process.stdin : createReadStream(path, 'utf8');
+  const reader = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
+  let number = 0;
+  try {
+    for await (const raw of reader) {
+      number += 1;
+      if (raw.trim() === '') continue;
+      let value: unknown;
+      try {
+        value = JSON.parse(raw);
+      } catch (error) {
+        throw new MnemosError(
+          'invalid_input',
+          `${path}:${number}: not valid JSON (${(error as Error).message}); nothing was imported`,
+        );
+      }
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+        throw new MnemosError(
+          'invalid_input',
+          `${path}:${number}: each line must be a JSON object with "messages" or "text"; nothing was imported`,
+        );
+      }
+      lines.push({ number, value: value as ImportLine });
+    }
+  } catch (error) {
+    if (MnemosError.isInstance(error)) throw error;
+    throw new MnemosError('invalid_input', `cannot read ${path}: ${(error as Error).message}`);
+  }
+  return lines;
+}
+
+/** `mnemos mem import FILE`: JSONL conversations or notes, validated whole before any write. */
+export function importCommand(): Command {
+  return scopeFlags(new Command('import'), false)
+    .description(
+      'import JSONL: {"messages":[{role,content,createdAt?}],"scope"?:{agentId,runId},"metadata"?} or {"text":...} per line (- reads stdin)',
+    )
+    .argument('<file>')
+    .option('--batch <n>', 'requests enqueued per transaction', integer, 500)
+    .action(async (file: string, options: ScopeOptions & { batch: number }, command: Command) => {
+      const lines = await readLines(file);
+      await withMnemos(command, async (mnemos) => {
+        const base = writeScopeFrom(mnemos, options);
+        const requests = lines.flatMap(({ number, value }) =>
+          requestsOf(value, base, options.store).map((request) => ({ number, request })),
+        );
+        // Validate everything first: addMany rejects the whole batch, so check line by line for a useful message.
+        const batches: AddMemoriesInput[][] = [];
+        for (let start = 0; start < requests.length; start += options.batch) {
+          batches.push(requests.slice(start, start + options.batch).map((item) => item.request));
+        }
+        const total = await enqueueAll(
+          mnemos,
+          batches,
+          requests.map((item) => item.number),
+          file,
+        );
+        const bar = progress(total, globals(command).json ?? false);
+        const timer = setInterval(
+          () =>
+            void mnemos.memories
+              .pendingJobCount(options.store)
+              .then((pending) => bar?.update(total - pending)),
+          200,
+        );
+        try {
+          await mnemos.drain();
+        } finally {
+          clearInterval(timer);
+          bar?.update(total);
+          bar?.stop();
+        }
+        const failed = await mnemos.memories.jobs({
+          ...(options.store ? { store: options.store } : {}),
+          scope: base,
+          states: ['failed'],
+          limit: 1000,
+        });
+        const summary = { lines: lines.length, jobs: total, failedJobs: failed.length };
+        if (globals(command).json) printJson(summary);
+        else
+          process.stdout.write(
+            `imported ${lines.length} lines as ${total} jobs${failed.length ? `, ${failed.length} failed (see mnemos mem jobs list --status failed)` : ''}\n`,
+          );
+        if (failed.length > 0) process.exitCode = 1;
+      });
+    });
+}
+
+async function enqueueAll(
+  mnemos: Mnemos,
+  batches: AddMemoriesInput[][],
+  lineNumbers: number[],
+  file: string,
+): Promise<number> {
+  // Dry validation pass: a bad line anywhere stops the import before the first write.
+  let index = 0;
+  for (const batch of batches) {
+    for (const request of batch) {
+      try {
+        await mnemos.memories.validate(request);
+      } catch (error) {
+        if (MnemosError.isInstance(error)) {
+          throw new MnemosError(
+            error.code,
+            `${file}:${lineNumbers[index]}: ${error.message}; nothing was imported`,
+            { details: error.details },
+          );
+        }
+        throw error;
+      }
+      index += 1;
+    }
+  }
+  let total = 0;
+  for (const batch of batches) total += (await mnemos.memories.addMany(batch)).length;
+  return total;
+}
+
+function progress(total: number, quiet: boolean): SingleBar | null {
+  if (quiet || !process.stderr.isTTY) return null;
+  const bar = new SingleBar({
+    format: 'importing [{bar}] {value}/{total} jobs | {eta_formatted} left',
+    stream: process.stderr,
+    hideCursor: true,
+  });
+  bar.start(total, 0);
+  return bar;
+}
+
+/** `mnemos mem export`: memories of the tenant as JSONL that `import` reads back. */
+export function exportCommand(): Command {
+  return scopeFlags(new Command('export'), true)
+    .description('export memories as JSONL (to stdout, or --out FILE)')
+    .option('-o, --out <file>', 'write to a file instead of stdout')
+    .option('--include-deleted', 'include forgotten memories')
+    .action(
+      async (
+        options: ScopeOptions & { out?: string; includeDeleted?: boolean },
+        command: Command,
+      ) => {
+        await withMnemos(
+          command,
+          async (mnemos) => {
+            const out: NodeJS.WritableStream = options.out
+              ? createWriteStream(options.out)
+              : process.stdout;
+            let count = 0;
+            for (let offset = 0; ; offset += 1000) {
+              const page = await mnemos.memories.list({
+                ...(options.store ? { store: options.store } : {}),
+                scope: readScopeFrom(mnemos, options),
+                limit: 1000,
+                offset,
+                includeDeleted: options.includeDeleted ?? false,
+              });
+              for (const memory of page.memories) {
+                const line = {
+                  id: memory.id,
+                  text: memory.text,
+                  kind: memory.kind,
+                  salience: memory.salience,
+                  scope: memory.scope,
+                  metadata: memory.metadata,
+                  createdAt: memory.createdAt,
+                  updatedAt: memory.updatedAt,
+                  deletedAt: memory.deletedAt,
+                };
+                if (!out.write(`${JSON.stringify(line)}\n`))
+                  await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+                count += 1;
+              }
+              if (page.memories.length < 1000) break;
+            }
+            if (options.out) {
+              await new Promise<void>((resolve, reject) => {
+                const file = out as WriteStream;
+                file.once('error', reject);
+                file.end(() => resolve());
+              });
+              process.stderr.write(`exported ${count} memories to ${options.out}\n`);
+            }
+          },
+          { processJobs: false },
+        );
+      },
+    );
+}

@@ -1,0 +1,90 @@
+import { Command } from 'commander';
+import { integer } from '../arguments.js';
+import { globals, type ScopeOptions, withMnemos } from '../context.js';
+import { clip, printJson, printTable } from '../output.js';
+
+function owner(mnemos: { config: { app_id: string; tenant_id: string } }, options: ScopeOptions) {
+  return {
+    appId: options.app ?? mnemos.config.app_id,
+    tenantId: options.tenant ?? mnemos.config.tenant_id,
+  };
+}
+
+function tenantFlags(command: Command): Command {
+  return command
+    .option('--app <id>', 'application id (default: config app_id)')
+    .option('--tenant <id>', 'tenant / user id (default: config tenant_id)');
+}
+
+/** `mnemos sessions …`: conversation history. */
+export function sessionsCommand(): Command {
+  const sessions = new Command('sessions').description('session history: list, show, search');
+
+  tenantFlags(sessions.command('list'))
+    .description('list sessions, most recent first')
+    .option('-n, --limit <n>', 'how many', integer, 20)
+    .action(async (options: ScopeOptions & { limit: number }, command: Command) => {
+      await withMnemos(
+        command,
+        async (mnemos) => {
+          const list = await mnemos.sessions.list(owner(mnemos, options), { limit: options.limit });
+          if (globals(command).json) return printJson({ sessions: list, count: list.length });
+          printTable(
+            ['id', 'title', 'messages', 'updated'],
+            list.map((session) => [
+              session.id,
+              session.title,
+              session.messageCount,
+              session.updatedAt,
+            ]),
+            'no sessions yet',
+          );
+        },
+        { processJobs: false },
+      );
+    });
+
+  tenantFlags(sessions.command('show'))
+    .description('print the messages of a session')
+    .argument('<id>')
+    .option('-n, --limit <n>', 'how many', integer, 100)
+    .action(async (id: string, options: ScopeOptions & { limit: number }, command: Command) => {
+      await withMnemos(
+        command,
+        async (mnemos) => {
+          const messages = await mnemos.sessions.messages(owner(mnemos, options), id, {
+            limit: options.limit,
+          });
+          if (globals(command).json) return printJson({ messages, count: messages.length });
+          for (const message of messages)
+            process.stdout.write(`[${message.seq}] ${message.role}: ${message.content}\n`);
+        },
+        { processJobs: false },
+      );
+    });
+
+  tenantFlags(sessions.command('search'))
+    .description('keyword search over past messages (Chinese works)')
+    .argument('<query...>')
+    .option('-n, --limit <n>', 'how many', integer, 10)
+    .action(
+      async (words: string[], options: ScopeOptions & { limit: number }, command: Command) => {
+        await withMnemos(
+          command,
+          async (mnemos) => {
+            const hits = await mnemos.sessions.search(owner(mnemos, options), words.join(' '), {
+              limit: options.limit,
+            });
+            if (globals(command).json) return printJson({ results: hits, count: hits.length });
+            printTable(
+              ['session', 'seq', 'role', 'content'],
+              hits.map((hit) => [hit.sessionId, hit.seq, hit.role, clip(hit.content, 70)]),
+              'no messages found',
+            );
+          },
+          { processJobs: false },
+        );
+      },
+    );
+  return sessions;
+}

@@ -1,0 +1,74 @@
+import type { Command } from 'commander';
+import { loadConfig, resolveHome } from '../config/config.js';
+import type { Scope } from '../memory/scope.js';
+import { Mnemos, type MnemosOptions } from '../mnemos.js';
+
+/** Options every command accepts. */
+export interface GlobalOptions {
+  home?: string;
+  json?: boolean;
+}
+
+/** Scope flags shared by memory commands. */
+export interface ScopeOptions {
+  app?: string;
+  tenant?: string;
+  agent?: string;
+  run?: string;
+  store?: string;
+}
+
+/** The global options seen from any subcommand. */
+export function globals(command: Command): GlobalOptions {
+  return command.optsWithGlobals() as GlobalOptions;
+}
+
+/** Opens Mnemos for a command, runs it, and always closes. */
+export async function withMnemos<T>(
+  command: Command,
+  work: (mnemos: Mnemos) => Promise<T>,
+  options: MnemosOptions = {},
+): Promise<T> {
+  const mnemos = await Mnemos.open({ home: resolveHome(globals(command).home), ...options });
+  try {
+    return await work(mnemos);
+  } finally {
+    await mnemos.close();
+  }
+}
+
+/** Scope for a write: flags, else config defaults (app_id, tenant_id, agent_id, run_id). */
+export function writeScopeFrom(mnemos: Mnemos, options: ScopeOptions): Partial<Scope> {
+  return {
+    appId: options.app ?? mnemos.config.app_id,
+    tenantId: options.tenant ?? mnemos.config.tenant_id,
+    agentId: options.agent ?? mnemos.config.agent_id,
+    runId: options.run ?? mnemos.config.run_id,
+  };
+}
+
+/** Scope for a read: app and tenant from flags or config, agent and run from flags or `*`. */
+export function readScopeFrom(mnemos: Mnemos, options: ScopeOptions): Partial<Scope> {
+  return {
+    appId: options.app ?? mnemos.config.app_id,
+    tenantId: options.tenant ?? mnemos.config.tenant_id,
+    agentId: options.agent ?? '*',
+    runId: options.run ?? '*',
+  };
+}
+
+/** Adds the scope flags to a command. */
+export function scopeFlags(command: Command, read: boolean): Command {
+  const suffix = read ? ' (default: * = all)' : '';
+  return command
+    .option('--app <id>', 'application id (default: config app_id)')
+    .option('--tenant <id>', 'tenant / user id (default: config tenant_id)')
+    .option('--agent <id>', `agent id${suffix}`)
+    .option('--run <id>', `run / session id${suffix}`)
+    .option('--store <name>', 'memory store (default: config memory_store_name)');
+}
+
+/** Config of the home without opening storage, for commands that only read settings. */
+export function configOf(command: Command): ReturnType<typeof loadConfig> {
+  return loadConfig(resolveHome(globals(command).home));
+}

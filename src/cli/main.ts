@@ -1,0 +1,45 @@
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { configCommand } from './commands/config.js';
+import { memCommand } from './commands/mem.js';
+import { sessionsCommand } from './commands/sessions.js';
+import { storesCommand } from './commands/stores.js';
+import { exitCodeOf, printError } from './output.js';
+
+const packageJson = JSON.parse(
+  readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
+) as { version: string };
+
+/** Builds the `mnemos` command tree. */
+export function program(): Command {
+  const root = new Command('mnemos')
+    .description('Mnemos: memory for agents. Embedded, offline, no API key needed.')
+    .version(packageJson.version)
+    .option('--home <dir>', 'Mnemos home (default: $MNEMOS_HOME or ~/.mnemos)')
+    .option('--json', 'machine-readable JSON output')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  for (const command of [memCommand(), storesCommand(), configCommand(), sessionsCommand()])
+    root.addCommand(command);
+  const exitOverride = (command: Command): void => {
+    command.exitOverride();
+    for (const child of command.commands) exitOverride(child);
+  };
+  exitOverride(root);
+  return root;
+}
+
+/** Runs the CLI and returns the exit code: 0 ok, 1 failure, 2 bad usage or input. */
+export async function run(argv: string[]): Promise<number> {
+  const root = program();
+  try {
+    await root.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? 0 : 2;
+    }
+    printError(error, argv.includes('--json'));
+    return exitCodeOf(error);
+  }
+}

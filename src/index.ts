@@ -1,0 +1,30 @@
+export { type ErrorCategory, type ErrorCode, MnemosError } from './errors.js';
+export type { Job, JobRecord } from './jobs/job-record.js';
+export { PassthroughExtractor } from './memory/ingest/passthrough-extractor.js';
+export { limits } from './memory/limits.js';
+export type {
+  AddMemoriesInput,
+  ListMemoriesInput,
+  MemoryAddress,
+  SearchMemoriesInput,
+  SearchMemoriesOutput,
+} from './memory/memory-service.js';
+export type {
+  HistoryEntry,
+  HistoryEvent,
+  MemoryKind,
+  MemoryRecord,
+  MemorySource,
+} from './memory/record.js';
+export { memoryKinds } from './memory/record.js';
+export type { SearchResult, SearchSignals } from './memory/retrieve/hybrid-search.js';
+export type { ReadScope, Scope, TenantKey } from './memory/scope.js';
+export { type DoctorReport, Mnemos, type MnemosOptions } from './mnemos.js';
+export { BuiltinEmbedder } from './models/embed/builtin-embedder.js';
+export type { Embedder } from './models/embedder.js';
+export type { ConversationMessage, ExtractedMemory, Extractor } from './models/extractor.js';
+export type { RerankCandidate, Reranker } from './models/reranker.js';
+export type { SessionMessage, SessionRecord } from './sessions/session-record.js';
+export type { MemoryStorage, StorageCapabilities } from './storage/spec.js';
+export type { StoreRecord } from './stores/store-record.js';
+export { tokenize } from './text/tokenizer.js';

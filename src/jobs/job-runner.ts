@@ -1,0 +1,149 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { MnemosError } from '../errors.js';
+import type { MemoryStorage } from '../storage/spec.js';
+import type { JobRecord } from './job-record.js';
+
+/** Tunables of the job runner. */
+export interface JobRunnerOptions {
+  /** Jobs claimed and processed together (one embedding call, one transaction). */
+  batchSize: number;
+  /** How long a claim holds before another worker may take the job over. */
+  leaseMs: number;
+  /** Attempts before a job is failed for good. */
+  maxAttempts: number;
+  /** First retry delay; doubles per attempt. */
+  retryBaseMs: number;
+}
+
+/** Processes a batch; returns the ids that failed with their errors. Successes are committed by the handler. */
+export type BatchHandler = (jobs: JobRecord[]) => Promise<Array<{ job: JobRecord; error: Error }>>;
+
+const thisHost = hostname();
+
+/** True when a worker id names a live process on this host; other hosts' workers rely on leases. */
+export function isOwnerAlive(owner: string): boolean {
+  const [host, pid] = owner.split(':');
+  if (host !== thisHost) return true;
+  try {
+    process.kill(Number(pid), 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Drains the durable job queue in the background of whichever process has Mnemos open.
+ * Jobs left running by a crashed process are reclaimed as soon as its death is seen.
+ */
+export class JobRunner {
+  /** This process's worker id: host, pid and a random suffix. */
+  readonly worker = `${thisHost}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  private loop: Promise<void> | null = null;
+  private again = false;
+  private closed = false;
+  private retryTimer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly storage: MemoryStorage,
+    private readonly handle: BatchHandler,
+    private readonly options: JobRunnerOptions,
+  ) {}
+
+  /** Starts draining if not already; cheap to call after every enqueue. */
+  kick(): void {
+    if (this.closed) return;
+    if (this.loop) {
+      this.again = true;
+      return;
+    }
+    this.loop = this.drain().finally(() => {
+      this.loop = null;
+      if (this.again && !this.closed) {
+        this.again = false;
+        this.kick();
+      }
+    });
+  }
+
+  /** Resolves when the queue has nothing this process can claim right now. */
+  async idle(): Promise<void> {
+    while (this.loop) await this.loop;
+  }
+
+  /** Waits until a job has finished (here or in another process), up to `timeoutMs`. */
+  async waitFor(store: string, job: JobRecord, timeoutMs: number): Promise<JobRecord> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      this.kick();
+      if (this.loop) await this.loop;
+      const current = await this.storage.getJob(store, job.scope, job.id);
+      if (!current)
+        throw new MnemosError('not_found', `job ${job.id} not found`, { details: { id: job.id } });
+      if (current.state === 'succeeded' || current.state === 'failed') return current;
+      if (Date.now() > deadline) {
+        throw new MnemosError(
+          'job_failed',
+          `job ${job.id} did not finish within ${timeoutMs} ms; it is still queued`,
+          {
+            category: 'system',
+            details: { id: job.id },
+          },
+        );
+      }
+      await sleep(25);
+    }
+  }
+
+  /** Stops claiming new work and waits for the current batch to commit. */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    await this.idle();
+  }
+
+  private async drain(): Promise<void> {
+    while (!this.closed) {
+      const now = Date.now();
+      const jobs = await this.storage.claimJobs(
+        this.worker,
+        this.options.batchSize,
+        this.options.leaseMs,
+        now,
+        isOwnerAlive,
+      );
+      if (jobs.length === 0) {
+        await this.scheduleRetryCheck();
+        return;
+      }
+      let failures: Array<{ job: JobRecord; error: Error }>;
+      try {
+        failures = await this.handle(jobs);
+      } catch (error) {
+        failures = jobs.map((job) => ({ job, error: error as Error }));
+      }
+      for (const { job, error } of failures) {
+        const final =
+          job.attempts >= this.options.maxAttempts ||
+          (MnemosError.isInstance(error) && error.category === 'user');
+        const retryAt = final
+          ? null
+          : Date.now() + this.options.retryBaseMs * 2 ** (job.attempts - 1);
+        await this.storage.failJob(job.id, error.message, retryAt, Date.now());
+      }
+    }
+  }
+
+  /** Jobs waiting out a retry backoff need a later kick, since nothing else will come. */
+  private async scheduleRetryCheck(): Promise<void> {
+    if (this.retryTimer || this.closed) return;
+    if ((await this.storage.pendingJobCount(null)) === 0) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      this.kick();
+    }, this.options.retryBaseMs);
+    this.retryTimer.unref();
+  }
+}

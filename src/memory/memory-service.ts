@@ -1,0 +1,407 @@
+import { randomUUID } from 'node:crypto';
+import { MnemosError } from '../errors.js';
+import { type Job, type JobInput, type JobRecord, publicJob } from '../jobs/job-record.js';
+import type { JobRunner } from '../jobs/job-runner.js';
+import type { Embedder } from '../models/embedder.js';
+import type { MemoryFilter, MemoryStorage } from '../storage/spec.js';
+import type { StoreService } from '../stores/store-service.js';
+import { indexTokens } from '../text/tokenizer.js';
+import { limits } from './limits.js';
+import type { HistoryEntry, MemoryKind, MemoryRecord } from './record.js';
+import type { HybridSearch, SearchResult } from './retrieve/hybrid-search.js';
+import {
+  addMemoriesSchema,
+  parseInput,
+  searchMemoriesSchema,
+  updateMemorySchema,
+} from './schemas.js';
+import { type ReadScope, readScope, type Scope, tenantOf, writeScope } from './scope.js';
+import { textHash } from './text-hash.js';
+
+type ScopeInput = Partial<Scope>;
+
+/** Input of `memories.add`: either conversation `messages` or a `text` note. */
+export interface AddMemoriesInput {
+  /** Store name; the configured default when omitted. */
+  store?: string;
+  /** Exact scope; agentId and runId default to `default`. */
+  scope: ScopeInput;
+  messages?: Array<{
+    role: 'user' | 'assistant' | 'system' | 'tool';
+    content: string;
+    createdAt?: string;
+    name?: string;
+  }>;
+  text?: string;
+  metadata?: Record<string, string>;
+  kind?: MemoryKind;
+  /** Wait until the memories are searchable. */
+  sync?: boolean;
+}
+
+/** Input of `memories.search`. */
+export interface SearchMemoriesInput {
+  store?: string;
+  /** appId and tenantId exact; agentId and runId exact or `*` (the default). */
+  scope: ScopeInput;
+  query: string;
+  /** 1..50, default 10. */
+  topK?: number;
+  metadata?: Record<string, string>;
+  kinds?: MemoryKind[];
+  /** ISO time bounds on creation. */
+  createdAfter?: string;
+  createdBefore?: string;
+  rerank?: boolean;
+}
+
+/** Output of `memories.search`. */
+export interface SearchMemoriesOutput {
+  results: SearchResult[];
+  /** Non-fatal problems, such as a failed rerank. */
+  warnings: string[];
+}
+
+/** Options of `memories.list`. */
+export interface ListMemoriesInput {
+  store?: string;
+  scope: ScopeInput;
+  limit?: number;
+  offset?: number;
+  kinds?: MemoryKind[];
+  metadata?: Record<string, string>;
+  includeDeleted?: boolean;
+}
+
+/** Addresses one memory inside a tenant. */
+export interface MemoryAddress {
+  store?: string;
+  /** Only appId and tenantId are used. */
+  scope: ScopeInput;
+  id: string;
+}
+
+const syncTimeoutMs = 120_000;
+
+function withWriteDefaults(scope: ScopeInput | undefined): ScopeInput {
+  return { agentId: 'default', runId: 'default', ...scope };
+}
+
+function tenantScope(scope: ScopeInput | undefined): ReadScope {
+  return readScope({ appId: scope?.appId, tenantId: scope?.tenantId });
+}
+
+function isoToMs(value: string | undefined): number | undefined {
+  return value === undefined ? undefined : Date.parse(value);
+}
+
+/** Long-term memory use cases; every surface calls these and nothing else. */
+export class MemoryService {
+  constructor(
+    private readonly storage: MemoryStorage,
+    private readonly stores: StoreService,
+    private readonly embedder: Embedder,
+    private readonly search_: HybridSearch,
+    private readonly runner: JobRunner,
+  ) {}
+
+  /**
+   * Remembers messages or a note. Returns a durable job at once; with `sync: true`, waits until the
+   * memories are searchable. Bad input is rejected whole before anything is written.
+   * @example await mnemos.memories.add({ scope: { appId: 'app', tenantId: 'u1' }, text: '用户偏好简洁的中文回复', sync: true })
+   */
+  async add(input: AddMemoriesInput): Promise<Job> {
+    const [job] = await this.addMany([input], { sync: input.sync ?? false });
+    return job!;
+  }
+
+  /**
+   * Enqueues many add requests in one transaction (imports, bulk loads). Every request is validated
+   * first; one bad request rejects them all, naming its index, before anything is written.
+   */
+  async addMany(inputs: AddMemoriesInput[], options: { sync?: boolean } = {}): Promise<Job[]> {
+    const requests = inputs.map((input, index) => {
+      try {
+        return validateAdd(input);
+      } catch (error) {
+        if (MnemosError.isInstance(error) && inputs.length > 1) {
+          throw new MnemosError(error.code, `request ${index + 1}: ${error.message}`, {
+            details: { ...error.details, index },
+          });
+        }
+        throw error;
+      }
+    });
+    const byStore = new Map<string | undefined, ValidatedAdd[]>();
+    for (const request of requests)
+      byStore.set(request.store, [...(byStore.get(request.store) ?? []), request]);
+    const jobs: Array<{ store: string; job: JobRecord }> = [];
+    for (const [storeName, group] of byStore) {
+      const store = await this.stores.resolve(storeName);
+      const records = await this.storage.enqueueJobs(
+        store.name,
+        group.map((request) => ({ id: randomUUID(), scope: request.scope, input: request.input })),
+        Date.now(),
+      );
+      for (const job of records) jobs.push({ store: store.name, job });
+    }
+    this.runner.kick();
+    if (!options.sync) return jobs.map(({ job }) => publicJob(job));
+    const finished: Job[] = [];
+    for (const { store, job } of jobs)
+      finished.push(publicJob(await this.runner.waitFor(store, job, syncTimeoutMs)));
+    return finished;
+  }
+
+  /** Checks an add request against every rule without writing anything. */
+  async validate(input: AddMemoriesInput): Promise<void> {
+    validateAdd(input);
+  }
+
+  /** Jobs not finished yet in a store (the default store when omitted). */
+  async pendingJobCount(storeName?: string): Promise<number> {
+    const store = await this.stores.resolve(storeName);
+    return this.storage.pendingJobCount(store.name);
+  }
+
+  /**
+   * Hybrid search within one tenant; agentId and runId may be `*`.
+   * @example await mnemos.memories.search({ scope: { appId: 'app', tenantId: 'u1' }, query: '回答风格' })
+   */
+  async search(input: SearchMemoriesInput): Promise<SearchMemoriesOutput> {
+    const parsed = parseInput(searchMemoriesSchema, input, 'search request');
+    const scope = readScope(parsed.scope);
+    const store = await this.stores.resolve(parsed.store);
+    const filter: MemoryFilter = {
+      ...(parsed.kinds ? { kinds: parsed.kinds } : {}),
+      ...(parsed.metadata ? { metadata: parsed.metadata } : {}),
+      ...(parsed.createdAfter ? { createdAfter: isoToMs(parsed.createdAfter) } : {}),
+      ...(parsed.createdBefore ? { createdBefore: isoToMs(parsed.createdBefore) } : {}),
+    };
+    return this.search_.search({
+      store,
+      scope,
+      query: parsed.query,
+      topK: parsed.topK ?? limits.defaultTopK,
+      filter,
+      rerank: parsed.rerank ?? false,
+    });
+  }
+
+  /** Lists memories of a scope pattern, newest first. */
+  async list(input: ListMemoriesInput): Promise<{ memories: MemoryRecord[]; total: number }> {
+    const scope = readScope(input.scope);
+    const limit = input.limit ?? 100;
+    const offset = input.offset ?? 0;
+    if (!Number.isInteger(limit) || limit < 1 || limit > limits.maxListLimit) {
+      throw new MnemosError(
+        'invalid_input',
+        `limit must be an integer from 1 to ${limits.maxListLimit}`,
+        { details: { field: 'limit' } },
+      );
+    }
+    if (!Number.isInteger(offset) || offset < 0) {
+      throw new MnemosError('invalid_input', 'offset must be a non-negative integer', {
+        details: { field: 'offset' },
+      });
+    }
+    const store = await this.stores.resolve(input.store);
+    const filter: MemoryFilter = {
+      ...(input.kinds ? { kinds: input.kinds } : {}),
+      ...(input.metadata ? { metadata: input.metadata } : {}),
+    };
+    const includeDeleted = input.includeDeleted ?? false;
+    const [rows, total] = await Promise.all([
+      this.storage.listMemories(store.name, scope, filter, { limit, offset }, includeDeleted),
+      this.storage.countMemories(store.name, scope, includeDeleted),
+    ]);
+    return { memories: rows.map(({ key: _key, ...memory }) => memory), total };
+  }
+
+  /** One memory of the tenant, including soft-deleted ones; throws `not_found`. */
+  async get(address: MemoryAddress): Promise<MemoryRecord> {
+    const tenant = tenantScope(address.scope);
+    const store = await this.stores.resolve(address.store);
+    const [found] = await this.storage.getMemories(store.name, tenant, [checkId(address.id)], true);
+    if (!found) throw memoryNotFound(address.id);
+    const { key: _key, ...memory } = found;
+    return memory;
+  }
+
+  /** Changes a memory's text, kind, salience or metadata, keeping the old text in history. */
+  async update(
+    address: MemoryAddress,
+    patch: {
+      text?: string;
+      kind?: MemoryKind;
+      salience?: number;
+      metadata?: Record<string, string>;
+    },
+  ): Promise<MemoryRecord> {
+    const parsed = parseInput(updateMemorySchema, patch, 'update request');
+    const tenant = tenantScope(address.scope);
+    const store = await this.stores.resolve(address.store);
+    const id = checkId(address.id);
+    const textFields =
+      parsed.text === undefined
+        ? {}
+        : {
+            text: parsed.text,
+            tokens: indexTokens(parsed.text).join(' '),
+            hash: textHash(parsed.text),
+            embedding: (await this.embedder.doEmbed([parsed.text]))[0]!,
+          };
+    await this.storage.applyMutations(
+      store.name,
+      tenant,
+      [{ type: 'update', id, reason: 'api', patch: { ...parsed, ...textFields } }],
+      Date.now(),
+    );
+    return this.get(address);
+  }
+
+  /** Soft-deletes a memory (history keeps it), or removes it for good with `purge`. */
+  async delete(address: MemoryAddress & { purge?: boolean }): Promise<void> {
+    const tenant = tenantScope(address.scope);
+    const store = await this.stores.resolve(address.store);
+    const id = checkId(address.id);
+    const done = address.purge
+      ? await this.storage.purgeMemory(store.name, tenant, id)
+      : await this.storage.deleteMemory(store.name, tenant, id, 'api', Date.now());
+    if (!done) throw memoryNotFound(id);
+  }
+
+  /** The ADD, UPDATE and DELETE rows of a memory, oldest first. */
+  async history(address: MemoryAddress): Promise<HistoryEntry[]> {
+    const tenant = tenantScope(address.scope);
+    const store = await this.stores.resolve(address.store);
+    return this.storage.history(store.name, tenant, checkId(address.id));
+  }
+
+  /**
+   * Soft-deletes every memory matching the pattern; appId and tenantId are required, so it never
+   * reaches past one tenant. Returns how many were deleted.
+   */
+  async deleteByScope(input: { store?: string; scope: ScopeInput }): Promise<number> {
+    const scope = readScope(input.scope);
+    const store = await this.stores.resolve(input.store);
+    return this.storage.deleteByScope(store.name, scope, Date.now());
+  }
+
+  /** One ingestion job of the tenant. */
+  async job(input: { store?: string; scope: ScopeInput; id: string }): Promise<Job> {
+    const store = await this.stores.resolve(input.store);
+    const found = await this.storage.getJob(
+      store.name,
+      tenantOf(tenantScope(input.scope)),
+      input.id,
+    );
+    if (!found)
+      throw new MnemosError('not_found', `job ${input.id} not found`, {
+        details: { id: input.id },
+      });
+    return publicJob(found);
+  }
+
+  /** Ingestion jobs of the tenant, newest first, with their raw input (the short-term memory). */
+  async jobs(input: {
+    store?: string;
+    scope: ScopeInput;
+    states?: string[];
+    limit?: number;
+    offset?: number;
+  }): Promise<JobRecord[]> {
+    const store = await this.stores.resolve(input.store);
+    return this.storage.listJobs(
+      store.name,
+      tenantOf(tenantScope(input.scope)),
+      input.states ?? [],
+      {
+        limit: input.limit ?? 50,
+        offset: input.offset ?? 0,
+      },
+    );
+  }
+
+  /** Puts failed jobs back in the queue. */
+  async retryJobs(input: { store?: string; scope: ScopeInput; ids?: string[] }): Promise<number> {
+    const store = await this.stores.resolve(input.store);
+    const count = await this.storage.retryJobs(
+      store.name,
+      tenantOf(tenantScope(input.scope)),
+      input.ids ?? 'all-failed',
+      Date.now(),
+    );
+    this.runner.kick();
+    return count;
+  }
+}
+
+interface ValidatedAdd {
+  store: string | undefined;
+  scope: Scope;
+  input: JobInput;
+}
+
+/** Applies every add rule: schema, write scope, exactly one of text/messages, and the size limits. */
+function validateAdd(input: AddMemoriesInput): ValidatedAdd {
+  const parsed = parseInput(
+    addMemoriesSchema,
+    { ...input, scope: withWriteDefaults(input.scope) },
+    'add request',
+  );
+  const scope = writeScope(parsed.scope);
+  if ((parsed.messages === undefined) === (parsed.text === undefined)) {
+    throw new MnemosError(
+      'invalid_input',
+      'give either `messages` or `text`, not both and not neither',
+    );
+  }
+  if (parsed.messages && parsed.messages.length > limits.maxMessages) {
+    throw new MnemosError(
+      'limit_exceeded',
+      `at most ${limits.maxMessages} messages per request, got ${parsed.messages.length}`,
+      {
+        details: { limit: limits.maxMessages, actual: parsed.messages.length },
+      },
+    );
+  }
+  const characters =
+    parsed.text?.length ??
+    (parsed.messages ?? []).reduce((sum, message) => sum + message.content.length, 0);
+  if (characters > limits.maxCharacters) {
+    throw new MnemosError(
+      'limit_exceeded',
+      `at most ${limits.maxCharacters} characters per request, got ${characters}`,
+      {
+        details: { limit: limits.maxCharacters, actual: characters },
+      },
+    );
+  }
+  const content = parsed.text ?? (parsed.messages ?? []).map((message) => message.content).join('');
+  if (content.trim() === '')
+    throw new MnemosError('invalid_input', 'nothing to remember: the text or messages are empty');
+  return {
+    store: parsed.store,
+    scope,
+    input: {
+      ...(parsed.messages ? { messages: parsed.messages } : {}),
+      ...(parsed.text !== undefined ? { text: parsed.text } : {}),
+      metadata: parsed.metadata ?? {},
+      ...(parsed.kind ? { kind: parsed.kind } : {}),
+    },
+  };
+}
+
+function checkId(id: unknown): string {
+  if (typeof id !== 'string' || id.length === 0 || id.length > 64) {
+    throw new MnemosError('invalid_input', 'memory id must be a non-empty string', {
+      details: { field: 'id' },
+    });
+  }
+  return id;
+}
+
+function memoryNotFound(id: string): MnemosError {
+  return new MnemosError('not_found', `memory ${id} not found in this tenant`, { details: { id } });
+}

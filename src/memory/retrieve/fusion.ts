@@ -1,0 +1,43 @@
+import type { RankedKey } from '../../storage/spec.js';
+
+/** Where a fused candidate was found and at which rank (1-based). */
+export interface FusedCandidate {
+  key: number;
+  /** Reciprocal rank fusion score, normalised so 1 means first in every list. */
+  fused: number;
+  keyword?: { rank: number; score: number };
+  vector?: { rank: number; similarity: number };
+}
+
+/**
+ * Reciprocal rank fusion of keyword and vector hits: a hit from either list becomes a candidate,
+ * so keyword-only hits enter the results instead of only re-ranking vector hits.
+ */
+export function fuseRanks(
+  keywordHits: RankedKey[],
+  vectorHits: RankedKey[],
+  rrfK: number,
+): FusedCandidate[] {
+  const byKey = new Map<number, FusedCandidate>();
+  const lists = [keywordHits.length > 0, vectorHits.length > 0].filter(Boolean).length || 1;
+  const best = lists / (rrfK + 1);
+  const touch = (key: number): FusedCandidate => {
+    let candidate = byKey.get(key);
+    if (!candidate) {
+      candidate = { key, fused: 0 };
+      byKey.set(key, candidate);
+    }
+    return candidate;
+  };
+  keywordHits.forEach((hit, index) => {
+    const candidate = touch(hit.key);
+    candidate.keyword = { rank: index + 1, score: hit.score };
+    candidate.fused += 1 / (rrfK + index + 1) / best;
+  });
+  vectorHits.forEach((hit, index) => {
+    const candidate = touch(hit.key);
+    candidate.vector = { rank: index + 1, similarity: hit.score };
+    candidate.fused += 1 / (rrfK + index + 1) / best;
+  });
+  return [...byKey.values()].sort((a, b) => b.fused - a.fused);
+}

@@ -1,0 +1,171 @@
+import type { Embedder } from '../../models/embedder.js';
+import type { Reranker } from '../../models/reranker.js';
+import type { MemoryFilter, MemoryStorage } from '../../storage/spec.js';
+import type { StoreRecord } from '../../stores/store-record.js';
+import { tokenize } from '../../text/tokenizer.js';
+import type { MemoryRecord } from '../record.js';
+import { type ReadScope, scopeMatches } from '../scope.js';
+import type { AccessTracker } from './access-tracker.js';
+import { fuseRanks } from './fusion.js';
+import { isNarrowing } from './narrowing.js';
+import { type ScoringWeights, scoreCandidate } from './scoring.js';
+import type { VectorSearch } from './vector-search.js';
+
+/** Tunables of retrieval. */
+export interface RetrievalOptions extends ScoringWeights {
+  /** Reciprocal rank fusion constant. */
+  rrfK: number;
+  /** Candidates taken from each list: max(minCandidates, topK × candidateMultiplier). */
+  candidateMultiplier: number;
+  /** Smallest candidate list. */
+  minCandidates: number;
+  /** Vector hits below this cosine similarity are not candidates. */
+  minVectorSimilarity: number;
+}
+
+/** Which signals found a result, and how it was scored. */
+export interface SearchSignals {
+  /** BM25 rank and score, when the keyword search found it. */
+  keyword?: { rank: number; score: number };
+  /** Vector rank and cosine similarity, when the vector search found it. */
+  vector?: { rank: number; similarity: number };
+  /** Fused relevance in (0, 1]. */
+  fused: number;
+  /** Recency factor in (0, 1]. */
+  recency: number;
+  /** Use factor in [0, 1]. */
+  access: number;
+  /** Reranker score, when reranked. */
+  rerank?: number;
+}
+
+/** One search result. */
+export interface SearchResult {
+  memory: MemoryRecord;
+  /** Final score; higher is better. */
+  score: number;
+  /** Names of the signals that matched: `keyword`, `vector`, `rerank`. */
+  matched: string[];
+  signals: SearchSignals;
+}
+
+/** A search request after validation. */
+export interface SearchRequest {
+  store: StoreRecord;
+  scope: ReadScope;
+  query: string;
+  topK: number;
+  filter: MemoryFilter;
+  rerank: boolean;
+}
+
+/** Hybrid retrieval: BM25 and vector candidates, fused by RRF, scored for recency and use, optionally reranked. */
+export class HybridSearch {
+  constructor(
+    private readonly storage: MemoryStorage,
+    private readonly embedder: Embedder,
+    private readonly vectors: VectorSearch,
+    private readonly reranker: Reranker | null,
+    private readonly access: AccessTracker,
+    private readonly options: RetrievalOptions,
+  ) {}
+
+  /** Runs a search; non-fatal problems (a failed rerank) come back as warnings. */
+  async search(request: SearchRequest): Promise<{ results: SearchResult[]; warnings: string[] }> {
+    const { store, scope, filter, topK } = request;
+    const warnings: string[] = [];
+    const pool = Math.max(this.options.minCandidates, topK * this.options.candidateMultiplier);
+    const narrowing = isNarrowing(scope, filter);
+    const [keywordHits, vectorHits] = await Promise.all([
+      this.storage.searchText(store.name, scope, tokenize(request.query), filter, pool),
+      this.embedder
+        .doEmbed([request.query])
+        .then(([vector]) => this.vectors.search(store, scope, filter, vector!, pool, narrowing)),
+    ]);
+    const relevantVectorHits = vectorHits.filter(
+      (hit) => hit.score >= this.options.minVectorSimilarity,
+    );
+    const fused = fuseRanks(keywordHits, relevantVectorHits, this.options.rrfK);
+    const memories = new Map(
+      (
+        await this.storage.getMemoriesByKey(
+          store.name,
+          scope,
+          fused.map((candidate) => candidate.key),
+        )
+      ).map((memory) => [memory.key, memory]),
+    );
+    const now = Date.now();
+    let results: Array<SearchResult & { key: number }> = [];
+    for (const candidate of fused) {
+      const memory = memories.get(candidate.key);
+      // Index hits are re-checked against the row: scope, deletion and validity are authoritative there.
+      if (
+        !memory ||
+        memory.deletedAt !== null ||
+        memory.validTo !== null ||
+        !scopeMatches(scope, memory.scope)
+      )
+        continue;
+      const factors = scoreCandidate(candidate.fused, memory, this.options, now);
+      const matched = [candidate.keyword && 'keyword', candidate.vector && 'vector'].filter(
+        (name): name is string => Boolean(name),
+      );
+      const { key, ...record } = memory;
+      results.push({
+        key,
+        memory: record,
+        score: factors.final,
+        matched,
+        signals: {
+          ...(candidate.keyword ? { keyword: candidate.keyword } : {}),
+          ...(candidate.vector ? { vector: candidate.vector } : {}),
+          fused: candidate.fused,
+          recency: factors.recency,
+          access: factors.access,
+        },
+      });
+    }
+    results.sort((a, b) => b.score - a.score);
+    if (request.rerank && !this.reranker) {
+      warnings.push(
+        'rerank was requested but no reranker is configured; results are in fused order',
+      );
+    } else if (request.rerank && results.length > 1) {
+      results = await this.rerank(request.query, results.slice(0, pool), warnings);
+    }
+    const top = results.slice(0, topK);
+    this.access.record(
+      store.name,
+      scope,
+      top.map((result) => result.key),
+    );
+    return { results: top.map(({ key: _key, ...result }) => result), warnings };
+  }
+
+  private async rerank<T extends SearchResult>(
+    query: string,
+    results: T[],
+    warnings: string[],
+  ): Promise<T[]> {
+    const reranker = this.reranker!;
+    try {
+      const scores = await reranker.doRerank(
+        query,
+        results.map((result) => ({ id: result.memory.id, text: result.memory.text })),
+      );
+      results.forEach((result, index) => {
+        const score = scores[index] ?? 0;
+        result.signals.rerank = score;
+        result.matched.push('rerank');
+        result.score = score;
+      });
+      return results.sort((a, b) => b.score - a.score);
+    } catch (error) {
+      warnings.push(
+        `rerank with ${reranker.id} failed, results are in fused order: ${(error as Error).message}`,
+      );
+      return results;
+    }
+  }
+}

@@ -1,0 +1,191 @@
+import { FlatVectorStore } from './flat-vector-store.js';
+import { HnswGraph } from './hnsw-graph.js';
+import { normaliseInto } from './normalise-into.js';
+import { readPartitionSnapshot, writePartitionSnapshot } from './partition-snapshot.js';
+import { TopKHeap } from './top-k-heap.js';
+
+/** One change from storage: `vector` is the row's current embedding, or null when the row was deleted. */
+export interface VectorChange {
+  key: number;
+  seq: number;
+  vector: Float32Array | null;
+}
+
+/** A search result: storage row id and cosine similarity with the query. */
+export interface VectorHit {
+  key: number;
+  score: number;
+}
+
+/** Settings of a `PartitionVectorIndex`; `persistPath` is a directory owned by this one partition. */
+export interface PartitionVectorIndexOptions {
+  dimensions: number;
+  hnswThreshold?: number;
+  persistPath?: string;
+}
+
+const defaultHnswThreshold = 20_000;
+const minCandidates = 160;
+const candidatesPerHit = 8;
+const maxGraphCandidates = 4_096;
+const candidateCostInDots = 10;
+const acceptCostInDots = 0.05;
+
+/** In-process cosine index over one tenant's memories in one store, a cache derived from storage and synced by change sequence: exact scan while small, HNSW (i8 candidates, exact float rescoring) from `hnswThreshold` live vectors on. */
+export class PartitionVectorIndex {
+  readonly dimensions: number;
+  private readonly hnswThreshold: number;
+  private readonly persistPath: string | undefined;
+  private store: FlatVectorStore;
+  private graph: HnswGraph | null = null;
+  private appliedSeq = 0;
+  private persisted = false;
+
+  constructor(options: PartitionVectorIndexOptions) {
+    const { dimensions, hnswThreshold = defaultHnswThreshold } = options;
+    if (!Number.isSafeInteger(dimensions) || dimensions <= 0) {
+      throw new RangeError(`dimensions must be a positive integer, got ${dimensions}`);
+    }
+    if (!(hnswThreshold >= 1)) {
+      throw new RangeError(`hnswThreshold must be at least 1, got ${hnswThreshold}`);
+    }
+    this.dimensions = dimensions;
+    this.hnswThreshold = hnswThreshold;
+    this.persistPath = options.persistPath;
+    this.store = new FlatVectorStore(dimensions);
+  }
+
+  /** Restores the index saved in `options.persistPath`; null if there is none or it is damaged or of another dimension, so the caller rebuilds from storage. */
+  static load(options: PartitionVectorIndexOptions): PartitionVectorIndex | null {
+    const index = new PartitionVectorIndex(options);
+    if (index.persistPath === undefined) return null;
+    const snapshot = readPartitionSnapshot(index.persistPath, index.dimensions);
+    if (snapshot === null) return null;
+    index.store = snapshot.store;
+    index.graph = snapshot.graph;
+    index.appliedSeq = snapshot.watermark;
+    index.persisted = true;
+    index.rebalance();
+    return index;
+  }
+
+  /** Highest change `seq` applied so far (0 initially); feed only changes after it. */
+  get watermark(): number {
+    return this.appliedSeq;
+  }
+
+  /** Number of live vectors. */
+  get size(): number {
+    return this.store.size;
+  }
+
+  /** Current search strategy. */
+  get mode(): 'exact' | 'hnsw' {
+    return this.graph === null ? 'exact' : 'hnsw';
+  }
+
+  /** Applies upserts and deletions in `seq` order, ignoring changes at or below the watermark; the whole batch is validated before anything changes. */
+  apply(changes: readonly VectorChange[]): void {
+    for (const change of changes) this.validate(change);
+    const fresh = changes.filter((change) => change.seq > this.appliedSeq);
+    if (fresh.length === 0) return;
+    fresh.sort((a, b) => a.seq - b.seq);
+    const latest = new Map<number, Float32Array | null>();
+    for (const change of fresh) latest.set(change.key, change.vector);
+    const graph = this.graph;
+    if (graph !== null) graph.remove([...latest.keys()].filter((key) => this.store.has(key)));
+    const added: number[] = [];
+    for (const [key, vector] of latest) {
+      if (vector === null) {
+        this.store.delete(key);
+      } else {
+        this.store.set(key, vector);
+        added.push(key);
+      }
+    }
+    if (graph !== null) {
+      const rows = new Float32Array(added.length * this.dimensions);
+      for (let i = 0; i < added.length; i++) {
+        this.store.copyTo(added[i]!, rows, i * this.dimensions);
+      }
+      graph.add(added, rows);
+    }
+    this.appliedSeq = fresh[fresh.length - 1]!.seq;
+    this.persisted = false;
+    this.rebalance();
+  }
+
+  /** Top-`k` keys by cosine similarity to `query`, best first, restricted to keys `accept` admits (it may be called more than once per key). */
+  search(query: Float32Array, k: number, accept?: (key: number) => boolean): VectorHit[] {
+    if (query.length !== this.dimensions) {
+      throw new RangeError(`query has ${query.length} dimensions, expected ${this.dimensions}`);
+    }
+    const limit = Math.min(Math.floor(k), this.store.size);
+    if (!(limit > 0)) return [];
+    const unit = new Float32Array(this.dimensions);
+    if (normaliseInto(query, unit, 0) === 0) return [];
+    if (this.graph === null) return this.store.scan(unit, limit, accept);
+    return this.searchGraph(this.graph, unit, limit, accept);
+  }
+
+  /** Writes a snapshot to `persistPath` (skipped when nothing changed since the last save or load); no-op without `persistPath`. */
+  save(): void {
+    if (this.persistPath === undefined || this.persisted) return;
+    writePartitionSnapshot(this.persistPath, {
+      store: this.store,
+      graph: this.graph,
+      watermark: this.appliedSeq,
+    });
+    this.persisted = true;
+  }
+
+  private searchGraph(
+    graph: HnswGraph,
+    query: Float32Array,
+    k: number,
+    accept: ((key: number) => boolean) | undefined,
+  ): VectorHit[] {
+    const total = this.store.size;
+    let wanted = Math.min(total, Math.max(minCandidates, k * candidatesPerHit));
+    for (;;) {
+      const candidates = graph.candidates(query, wanted);
+      const heap = new TopKHeap(k);
+      for (const key of candidates) {
+        if (accept !== undefined && !accept(key)) continue;
+        const score = this.store.score(key, query);
+        if (score !== undefined) heap.push(key, score);
+      }
+      if (heap.size >= k || candidates.length >= total) return heap.drain();
+      const rate = heap.size / Math.max(candidates.length, 1);
+      const next = Math.max(wanted * 2, rate > 0 ? Math.ceil((2 * k) / rate) : wanted * 8);
+      const scanCost = total * (rate + acceptCostInDots);
+      const tooCostly = next > maxGraphCandidates || next * candidateCostInDots > scanCost;
+      if (wanted >= total || next >= total || tooCostly) return this.store.scan(query, k, accept);
+      wanted = next;
+    }
+  }
+
+  private rebalance(): void {
+    const size = this.store.size;
+    if (this.graph === null && size >= this.hnswThreshold) {
+      const graph = HnswGraph.create(this.dimensions);
+      graph.add(this.store.keys, this.store.vectors);
+      this.graph = graph;
+    } else if (this.graph !== null && size < this.hnswThreshold / 2) {
+      this.graph = null;
+    }
+  }
+
+  private validate(change: VectorChange): void {
+    const { key, seq, vector } = change;
+    if (!Number.isSafeInteger(key) || key < 0) {
+      throw new RangeError(`key must be a non-negative safe integer, got ${key}`);
+    }
+    if (!Number.isFinite(seq)) throw new RangeError(`seq must be finite, got ${seq}`);
+    if (vector !== null && vector.length !== this.dimensions) {
+      throw new RangeError(
+        `vector for key ${key} has ${vector.length} dimensions, expected ${this.dimensions}`,
+      );
+    }
+  }
+}

@@ -1,0 +1,99 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { MemoryFilter, MemoryStorage, RankedKey } from '../../storage/spec.js';
+import type { ReadScope, TenantKey } from '../scope.js';
+import { PartitionVectorIndex } from './vector-index/partition-vector-index.js';
+
+/** Options of the in-process vector search. */
+export interface VectorSearchOptions {
+  /** Vectors per tenant at which exact scanning gives way to HNSW. */
+  hnswThreshold: number;
+  /** Folder for persisted HNSW indexes, or null to keep them in memory only. */
+  indexDirectory: string | null;
+}
+
+const changeBatch = 5_000;
+
+/**
+ * Vector search over a tenant's memories. Uses the backend's own index when it has one; otherwise
+ * keeps one in-process index per (store, tenant), brought up to date from the storage's change
+ * sequence before every query, so writes from other processes are seen too.
+ */
+export class VectorSearch {
+  private readonly indexes = new Map<string, PartitionVectorIndex>();
+
+  constructor(
+    private readonly storage: MemoryStorage,
+    private readonly options: VectorSearchOptions,
+  ) {}
+
+  /** Top-`limit` vector hits inside the pattern and filter, by cosine similarity. */
+  async search(
+    store: { name: string; dimensions: number; createdAt: string },
+    scope: ReadScope,
+    filter: MemoryFilter,
+    vector: Float32Array,
+    limit: number,
+    narrowing: boolean,
+  ): Promise<RankedKey[]> {
+    if (this.storage.capabilities.nativeVectorSearch) {
+      return this.storage.searchVectors(store.name, scope, vector, filter, limit);
+    }
+    const index = await this.synced(store, scope);
+    if (!narrowing) return index.search(vector, limit);
+    const allowed = await this.storage.matchingKeys(store.name, scope, filter);
+    return index.search(vector, limit, (key) => allowed.has(key));
+  }
+
+  /** The tenant's index, with every change up to now applied. */
+  async synced(
+    store: { name: string; dimensions: number; createdAt: string },
+    tenant: TenantKey,
+  ): Promise<PartitionVectorIndex> {
+    const id = `${store.name}\u0000${store.createdAt}\u0000${tenant.appId}\u0000${tenant.tenantId}`;
+    let index = this.indexes.get(id);
+    if (!index) {
+      const options = {
+        dimensions: store.dimensions,
+        hnswThreshold: this.options.hnswThreshold,
+        persistPath: this.persistPath(id, store.name),
+      };
+      index = PartitionVectorIndex.load(options) ?? new PartitionVectorIndex(options);
+      // A persisted index ahead of the database belongs to another database file: rebuild.
+      if (index.watermark > (await this.storage.latestSeq(store.name, tenant)))
+        index = new PartitionVectorIndex(options);
+      this.indexes.set(id, index);
+    }
+    for (;;) {
+      const changes = await this.storage.vectorChangesSince(
+        store.name,
+        tenant,
+        index.watermark,
+        changeBatch,
+      );
+      if (changes.length === 0) break;
+      index.apply(changes);
+      if (changes.length < changeBatch) break;
+    }
+    return index;
+  }
+
+  /** Persists every index that supports it, so the next process starts warm. */
+  save(): void {
+    for (const index of this.indexes.values()) index.save();
+  }
+
+  /** Forgets cached indexes of a store (after it is deleted). */
+  forget(storeName: string): void {
+    for (const id of this.indexes.keys())
+      if (id.startsWith(`${storeName}\u0000`)) this.indexes.delete(id);
+  }
+
+  private persistPath(id: string, storeName: string): string | undefined {
+    if (!this.options.indexDirectory) return undefined;
+    const folder = join(this.options.indexDirectory, storeName);
+    mkdirSync(folder, { recursive: true });
+    return join(folder, `${createHash('sha1').update(id).digest('hex').slice(0, 24)}.idx`);
+  }
+}

@@ -1,0 +1,286 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  loadConfig,
+  loadDotenv,
+  type MnemosConfig,
+  readRawConfig,
+  resolveHome,
+  validateConfig,
+} from './config/config.js';
+import { MnemosError } from './errors.js';
+import { JobRunner } from './jobs/job-runner.js';
+import { IngestPipeline } from './memory/ingest/ingest-pipeline.js';
+import { PassthroughExtractor } from './memory/ingest/passthrough-extractor.js';
+import { MemoryService } from './memory/memory-service.js';
+import { AccessTracker } from './memory/retrieve/access-tracker.js';
+import { HybridSearch } from './memory/retrieve/hybrid-search.js';
+import { VectorSearch } from './memory/retrieve/vector-search.js';
+import { readScope } from './memory/scope.js';
+import { BuiltinEmbedder } from './models/embed/builtin-embedder.js';
+import type { Embedder } from './models/embedder.js';
+import type { Extractor } from './models/extractor.js';
+import type { Reranker } from './models/reranker.js';
+import { SessionService } from './sessions/session-service.js';
+import type { MemoryStorage } from './storage/spec.js';
+import { SqliteStorage } from './storage/sqlite/sqlite-storage.js';
+import { StoreService } from './stores/store-service.js';
+
+/** Options of `Mnemos.open`; everything defaults from the home's `config.yaml`. */
+export interface MnemosOptions {
+  /** Home folder; `MNEMOS_HOME` or `~/.mnemos` when omitted. */
+  home?: string;
+  /** Settings overriding `config.yaml`, same keys. */
+  config?: Record<string, unknown>;
+  /** Embedder instead of the configured one. */
+  embedder?: Embedder;
+  /** Extractor instead of passthrough. */
+  extractor?: Extractor;
+  /** Reranker; none by default. */
+  reranker?: Reranker;
+  /** Storage instead of the home's SQLite file. */
+  storage?: MemoryStorage;
+  /** Open an existing database without writing anything and without processing jobs (for `doctor`). */
+  readOnly?: boolean;
+  /** Process queued jobs in this process (default true). */
+  processJobs?: boolean;
+}
+
+/** Result of a read-only health check, shaped like the Tablestore plugin's `doctor`. */
+export interface DoctorReport {
+  ok: boolean;
+  provider: 'mnemos';
+  storage: string;
+  database: string;
+  store: string;
+  embedder: string;
+  checks: {
+    initialize: { ok: boolean; error?: string };
+    describe_memory_store: { ok: boolean; error?: string; embedder?: string; dimensions?: number };
+    list_memories: { ok: boolean; error?: string; count?: number; pendingJobs?: number };
+  };
+}
+
+/**
+ * The Mnemos memory engine: stores, long-term memories and session history over one storage.
+ * @example
+ * const mnemos = await Mnemos.open({ home: '/tmp/mnemos' });
+ * await mnemos.memories.add({ scope: { appId: 'app', tenantId: 'u1' }, text: 'Prefers TypeScript', sync: true });
+ * const { results } = await mnemos.memories.search({ scope: { appId: 'app', tenantId: 'u1' }, query: 'language' });
+ * await mnemos.close();
+ */
+export class Mnemos {
+  /** Memory store management. */
+  readonly stores: StoreService;
+  /** Long-term memories. */
+  readonly memories: MemoryService;
+  /** Session history. */
+  readonly sessions: SessionService;
+
+  private constructor(
+    readonly home: string,
+    readonly config: MnemosConfig,
+    readonly storage: MemoryStorage,
+    readonly embedder: Embedder,
+    private readonly runner: JobRunner | null,
+    private readonly vectors: VectorSearch,
+    private readonly access: AccessTracker,
+    services: { stores: StoreService; memories: MemoryService; sessions: SessionService },
+  ) {
+    this.stores = services.stores;
+    this.memories = services.memories;
+    this.sessions = services.sessions;
+  }
+
+  /** Opens the engine on a home folder, resuming any queued ingestion jobs. */
+  static async open(options: MnemosOptions = {}): Promise<Mnemos> {
+    const home = resolveHome(options.home);
+    loadDotenv(home);
+    const config = options.config
+      ? validateConfig(deepMerge(readRawConfig(home), options.config), 'options.config')
+      : loadConfig(home);
+    const databasePath = join(home, 'mnemos.db');
+    if (options.readOnly && !options.storage && !existsSync(databasePath)) {
+      throw new MnemosError(
+        'storage_error',
+        `no Mnemos database at ${databasePath}; add a memory or create a store first`,
+        {
+          category: 'system',
+          details: { path: databasePath },
+        },
+      );
+    }
+    if (!options.readOnly) mkdirSync(home, { recursive: true });
+    const storage =
+      options.storage ?? new SqliteStorage(databasePath, { readOnly: options.readOnly ?? false });
+    const embedder =
+      options.embedder ?? new BuiltinEmbedder({ dimensions: config.embedder.dimensions });
+    const vectors = new VectorSearch(storage, {
+      hnswThreshold: config.retrieval.hnsw_threshold,
+      indexDirectory: options.readOnly ? null : join(home, 'indexes'),
+    });
+    const access = new AccessTracker(storage, 2_000);
+    const retrieval = config.retrieval;
+    const search = new HybridSearch(storage, embedder, vectors, options.reranker ?? null, access, {
+      rrfK: retrieval.rrf_k,
+      candidateMultiplier: retrieval.candidate_multiplier,
+      minCandidates: retrieval.min_candidates,
+      minVectorSimilarity: retrieval.min_vector_similarity,
+      recencyWeight: retrieval.recency_weight,
+      recencyHalfLifeDays: retrieval.recency_half_life_days,
+      accessWeight: retrieval.access_weight,
+      salienceWeight: retrieval.salience_weight,
+    });
+    const stores = new StoreService(
+      storage,
+      embedder,
+      { name: config.memory_store_name, autoCreate: config.auto_create_store },
+      (name) => vectors.forget(name),
+    );
+    const pipeline = new IngestPipeline(
+      storage,
+      embedder,
+      options.extractor ??
+        new PassthroughExtractor({ maxCharacters: config.ingest.max_unit_characters }),
+      vectors,
+      {
+        nearDuplicateThreshold: config.ingest.near_duplicate_threshold,
+        maxUnitCharacters: config.ingest.max_unit_characters,
+      },
+    );
+    const runner = new JobRunner(
+      storage,
+      async (jobs) => {
+        const failures = [];
+        for (const [storeName, group] of groupBy(jobs, (job) => job.store)) {
+          try {
+            const store = await stores.resolve(storeName);
+            for (const outcome of await pipeline.run(store, group))
+              if ('error' in outcome) failures.push(outcome);
+          } catch (error) {
+            for (const job of group) failures.push({ job, error: error as Error });
+          }
+        }
+        return failures;
+      },
+      {
+        batchSize: config.ingest.batch_size,
+        leaseMs: config.ingest.lease_ms,
+        maxAttempts: config.ingest.max_attempts,
+        retryBaseMs: config.ingest.retry_base_ms,
+      },
+    );
+    const memories = new MemoryService(storage, stores, embedder, search, runner);
+    const mnemos = new Mnemos(
+      home,
+      config,
+      storage,
+      embedder,
+      options.readOnly ? null : runner,
+      vectors,
+      access,
+      {
+        stores,
+        memories,
+        sessions: new SessionService(storage),
+      },
+    );
+    if (!options.readOnly && options.processJobs !== false) runner.kick();
+    return mnemos;
+  }
+
+  /** Waits until no queued job can be processed here (tests, imports, CLI exit). */
+  async drain(): Promise<void> {
+    await this.runner?.idle();
+  }
+
+  /** Read-only health check of storage, the configured store and listing. */
+  async doctor(): Promise<DoctorReport> {
+    const storeName = this.config.memory_store_name;
+    const report: DoctorReport = {
+      ok: false,
+      provider: 'mnemos',
+      storage: this.storage.kind,
+      database: join(this.home, 'mnemos.db'),
+      store: storeName,
+      embedder: this.embedder.id,
+      checks: {
+        initialize: { ok: true },
+        describe_memory_store: { ok: false },
+        list_memories: { ok: false },
+      },
+    };
+    try {
+      const store = await this.storage.getStore(storeName);
+      if (!store)
+        throw new Error(
+          `memory store ${storeName} does not exist; it is created on the first \`mnemos mem add\``,
+        );
+      if (store.embedderId !== this.embedder.id) {
+        throw new Error(
+          `store was written by ${store.embedderId} but ${this.embedder.id} is configured`,
+        );
+      }
+      report.checks.describe_memory_store = {
+        ok: true,
+        embedder: store.embedderId,
+        dimensions: store.dimensions,
+      };
+      const scope = readScope({ appId: this.config.app_id, tenantId: this.config.tenant_id });
+      const count = await this.storage.countMemories(storeName, scope, false);
+      report.checks.list_memories = {
+        ok: true,
+        count,
+        pendingJobs: await this.storage.pendingJobCount(storeName),
+      };
+    } catch (error) {
+      const failed = report.checks.describe_memory_store.ok
+        ? 'list_memories'
+        : 'describe_memory_store';
+      report.checks[failed] = { ok: false, error: (error as Error).message };
+    }
+    report.ok = Object.values(report.checks).every((check) => check.ok);
+    return report;
+  }
+
+  /** Finishes the current ingestion batch, flushes access counts, saves indexes and closes storage. */
+  async close(options: { drain?: boolean } = {}): Promise<void> {
+    if (options.drain) await this.drain();
+    await this.runner?.close();
+    if (this.runner) {
+      await this.access.flush();
+      this.vectors.save();
+    }
+    await this.storage.close();
+  }
+}
+
+function deepMerge(
+  base: Record<string, unknown>,
+  override: Record<string, unknown>,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(override)) {
+    const current = out[key];
+    out[key] =
+      value &&
+      typeof value === 'object' &&
+      !Array.isArray(value) &&
+      current &&
+      typeof current === 'object'
+        ? deepMerge(current as Record<string, unknown>, value as Record<string, unknown>)
+        : value;
+  }
+  return out;
+}
+
+function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const id = key(item);
+    const group = groups.get(id);
+    if (group) group.push(item);
+    else groups.set(id, [item]);
+  }
+  return groups;
+}

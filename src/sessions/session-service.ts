@@ -1,0 +1,200 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { MnemosError } from '../errors.js';
+import { limits } from '../memory/limits.js';
+import { messageSchema, metadataSchema, parseInput } from '../memory/schemas.js';
+import { type Scope, type TenantKey, writeScope } from '../memory/scope.js';
+import type { MemoryStorage } from '../storage/spec.js';
+import { indexTokens, tokenize } from '../text/tokenizer.js';
+import type { SessionMessage, SessionRecord } from './session-record.js';
+
+const sessionIdPattern = /^[A-Za-z0-9_.:-]{1,128}$/;
+
+const createSessionSchema = z
+  .object({
+    id: z
+      .string()
+      .regex(sessionIdPattern, 'session ids are 1-128 letters, digits, `_`, `.`, `:` or `-`')
+      .optional(),
+    title: z.string().max(256).optional(),
+    metadata: metadataSchema.optional(),
+    parentId: z.string().regex(sessionIdPattern).optional(),
+  })
+  .strict();
+
+const appendSchema = z
+  .array(messageSchema.extend({ metadata: metadataSchema.optional() }).strict())
+  .min(1)
+  .max(limits.maxMessages * 10);
+
+type SessionOwner = Pick<Scope, 'appId' | 'tenantId'> & { agentId?: string };
+
+function tenantKey(owner: Partial<SessionOwner>): TenantKey {
+  const scope = writeScope({
+    appId: owner.appId,
+    tenantId: owner.tenantId,
+    agentId: owner.agentId ?? 'default',
+    runId: 'session',
+  });
+  return { appId: scope.appId, tenantId: scope.tenantId };
+}
+
+function page(
+  limit: number | undefined,
+  offset: number | undefined,
+): { limit: number; offset: number } {
+  const resolvedLimit = limit ?? 50;
+  const resolvedOffset = offset ?? 0;
+  if (
+    !Number.isInteger(resolvedLimit) ||
+    resolvedLimit < 1 ||
+    resolvedLimit > limits.maxListLimit
+  ) {
+    throw new MnemosError(
+      'invalid_input',
+      `limit must be an integer from 1 to ${limits.maxListLimit}`,
+      { details: { field: 'limit' } },
+    );
+  }
+  if (!Number.isInteger(resolvedOffset) || resolvedOffset < 0) {
+    throw new MnemosError('invalid_input', 'offset must be a non-negative integer', {
+      details: { field: 'offset' },
+    });
+  }
+  return { limit: resolvedLimit, offset: resolvedOffset };
+}
+
+/** Session history per (app, tenant): sessions, their messages, and full-text search over them. */
+export class SessionService {
+  constructor(private readonly storage: MemoryStorage) {}
+
+  /**
+   * Starts a session for a tenant.
+   * @example const session = await mnemos.sessions.create({ appId: 'app', tenantId: 'u1' }, { title: 'Trip planning' })
+   */
+  async create(
+    owner: SessionOwner,
+    input: {
+      id?: string;
+      title?: string;
+      metadata?: Record<string, string>;
+      parentId?: string;
+    } = {},
+  ): Promise<SessionRecord> {
+    const tenant = tenantKey(owner);
+    const parsed = parseInput(createSessionSchema, input, 'session');
+    const now = new Date().toISOString();
+    return this.storage.createSession({
+      id: parsed.id ?? randomUUID(),
+      ...tenant,
+      agentId: owner.agentId ?? 'default',
+      title: parsed.title ?? '',
+      metadata: parsed.metadata ?? {},
+      parentId: parsed.parentId ?? null,
+      messageCount: 0,
+      createdAt: now,
+      updatedAt: now,
+    });
+  }
+
+  /** One session; throws `not_found`. */
+  async get(owner: SessionOwner, id: string): Promise<SessionRecord> {
+    const session = await this.storage.getSession(tenantKey(owner), id);
+    if (!session) throw notFound(id);
+    return session;
+  }
+
+  /** Sessions of the tenant, most recently active first. */
+  async list(
+    owner: SessionOwner,
+    options: { limit?: number; offset?: number } = {},
+  ): Promise<SessionRecord[]> {
+    return this.storage.listSessions(tenantKey(owner), page(options.limit, options.offset));
+  }
+
+  /** Changes a session's title or metadata. */
+  async update(
+    owner: SessionOwner,
+    id: string,
+    patch: { title?: string; metadata?: Record<string, string> },
+  ): Promise<SessionRecord> {
+    const parsed = parseInput(
+      createSessionSchema.pick({ title: true, metadata: true }),
+      patch,
+      'session update',
+    );
+    const session = await this.storage.updateSession(tenantKey(owner), id, parsed, Date.now());
+    if (!session) throw notFound(id);
+    return session;
+  }
+
+  /** Deletes a session and its messages. */
+  async delete(owner: SessionOwner, id: string): Promise<void> {
+    if (!(await this.storage.deleteSession(tenantKey(owner), id))) throw notFound(id);
+  }
+
+  /** Appends messages in order and returns them with their positions. */
+  async append(
+    owner: SessionOwner,
+    sessionId: string,
+    messages: Array<{
+      role: SessionMessage['role'];
+      content: string;
+      name?: string;
+      createdAt?: string;
+      metadata?: Record<string, string>;
+    }>,
+  ): Promise<SessionMessage[]> {
+    const parsed = parseInput(appendSchema, messages, 'messages');
+    const now = Date.now();
+    return this.storage.appendMessages(
+      tenantKey(owner),
+      sessionId,
+      parsed.map((message) => ({
+        id: randomUUID(),
+        role: message.role,
+        content: message.content,
+        name: message.name ?? null,
+        metadata: message.metadata ?? {},
+        createdAt: message.createdAt ?? new Date(now).toISOString(),
+        tokens: indexTokens(message.content).join(' '),
+      })),
+      now,
+    );
+  }
+
+  /** Messages of a session in order, paged. */
+  async messages(
+    owner: SessionOwner,
+    sessionId: string,
+    options: { limit?: number; offset?: number } = {},
+  ): Promise<SessionMessage[]> {
+    await this.get(owner, sessionId);
+    return this.storage.listMessages(
+      tenantKey(owner),
+      sessionId,
+      page(options.limit, options.offset),
+    );
+  }
+
+  /** BM25 search over the tenant's messages (CJK-aware), optionally inside one session. */
+  async search(
+    owner: SessionOwner,
+    query: string,
+    options: { sessionId?: string; limit?: number } = {},
+  ): Promise<Array<SessionMessage & { score: number }>> {
+    if (typeof query !== 'string' || query.trim() === '')
+      throw new MnemosError('invalid_input', 'query must not be empty');
+    const limit = page(options.limit ?? 10, 0).limit;
+    return this.storage.searchMessages(
+      tenantKey(owner),
+      tokenize(query),
+      options.sessionId ?? null,
+      limit,
+    );
+  }
+}
+
+function notFound(id: string): MnemosError {
+  return new MnemosError('not_found', `session ${id} not found`, { details: { id } });
+}

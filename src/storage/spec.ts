@@ -1,0 +1,253 @@
+import type { JobInput, JobRecord } from '../jobs/job-record.js';
+import type { HistoryEntry, MemoryKind, MemoryRecord, MemorySource } from '../memory/record.js';
+import type { ReadScope, Scope, TenantKey } from '../memory/scope.js';
+import type { SessionMessage, SessionRecord } from '../sessions/session-record.js';
+import type { StoreRecord } from '../stores/store-record.js';
+
+/** Real differences between storage backends; the engine branches on these, never on the adapter. */
+export interface StorageCapabilities {
+  /**
+   * True when the backend ranks vectors itself (`searchVectors`). When false the engine keeps an
+   * in-process index per tenant, fed by `vectorChangesSince`.
+   */
+  nativeVectorSearch: boolean;
+}
+
+/** Filters shared by list, search and delete. */
+export interface MemoryFilter {
+  /** Only these kinds. */
+  kinds?: MemoryKind[];
+  /** Every key must equal the given value. */
+  metadata?: Record<string, string>;
+  /** Created at or after this epoch millisecond. */
+  createdAfter?: number;
+  /** Created at or before this epoch millisecond. */
+  createdBefore?: number;
+}
+
+/** A memory row to insert. */
+export interface NewMemory {
+  id: string;
+  text: string;
+  kind: MemoryKind;
+  salience: number;
+  scope: Scope;
+  metadata: Record<string, string>;
+  source: MemorySource;
+  hash: string;
+  /** Full-text tokens from the shared tokenizer, joined by spaces. */
+  tokens: string;
+  embedding: Float32Array;
+}
+
+/** A change to an existing memory, with the text-level fields recomputed by the engine. */
+export interface MemoryPatch {
+  text?: string;
+  tokens?: string;
+  hash?: string;
+  embedding?: Float32Array;
+  kind?: MemoryKind;
+  salience?: number;
+  metadata?: Record<string, string>;
+}
+
+/** One write of an ingestion or update, applied atomically with the others of its batch. */
+export type MemoryMutation =
+  | { type: 'insert'; memory: NewMemory }
+  | { type: 'update'; id: string; patch: MemoryPatch; reason: string };
+
+/** A job's result to commit in the same transaction as its memory writes. */
+export interface JobCompletion {
+  /** Job id. */
+  jobId: string;
+  /** The job's tenant; every mutation must fall inside it. */
+  tenant: TenantKey;
+  /** Writes of the job. */
+  mutations: MemoryMutation[];
+  /** Ids reported back to the caller. */
+  memoryIds: string[];
+}
+
+/** A memory with its backend row key, used to join index hits back to rows. */
+export interface KeyedMemory extends MemoryRecord {
+  /** Integer row key. */
+  key: number;
+}
+
+/** A ranked hit from a full-text or vector search. */
+export interface RankedKey {
+  /** Integer row key. */
+  key: number;
+  /** Backend score: BM25 (higher is better) or cosine similarity. */
+  score: number;
+}
+
+/** A change to the searchable vector of a row since a sequence number. */
+export interface VectorChange {
+  /** Integer row key. */
+  key: number;
+  /** Change sequence number, monotonic per database. */
+  seq: number;
+  /** New vector, or null when the row is no longer searchable (deleted or invalidated). */
+  vector: Float32Array | null;
+}
+
+/** Page request for list operations. */
+export interface Page {
+  /** Max items. */
+  limit: number;
+  /** Items to skip. */
+  offset: number;
+}
+
+/**
+ * Storage of Mnemos: stores, memories with history, the durable job queue and sessions.
+ * Every memory, job and session query takes the tenant, so no method can reach across tenants.
+ */
+export interface MemoryStorage {
+  /** What the backend can do natively. */
+  readonly capabilities: StorageCapabilities;
+  /** Short backend name shown by `doctor`, e.g. `sqlite`. */
+  readonly kind: string;
+
+  createStore(store: StoreRecord): Promise<StoreRecord>;
+  getStore(name: string): Promise<StoreRecord | null>;
+  updateStore(name: string, description: string, now: number): Promise<StoreRecord | null>;
+  listStores(): Promise<StoreRecord[]>;
+  /** Removes a store with every memory, history row and job in it. */
+  deleteStore(name: string): Promise<boolean>;
+
+  /** Applies writes and marks jobs succeeded, all in one transaction. */
+  commitJobs(store: string, completions: JobCompletion[], now: number): Promise<void>;
+  /** Applies direct writes (API updates) in one transaction. */
+  applyMutations(
+    store: string,
+    tenant: TenantKey,
+    mutations: MemoryMutation[],
+    now: number,
+  ): Promise<void>;
+  getMemories(
+    store: string,
+    tenant: TenantKey,
+    ids: string[],
+    includeDeleted: boolean,
+  ): Promise<KeyedMemory[]>;
+  getMemoriesByKey(store: string, tenant: TenantKey, keys: number[]): Promise<KeyedMemory[]>;
+  listMemories(
+    store: string,
+    scope: ReadScope,
+    filter: MemoryFilter,
+    page: Page,
+    includeDeleted: boolean,
+  ): Promise<KeyedMemory[]>;
+  countMemories(store: string, scope: ReadScope, includeDeleted: boolean): Promise<number>;
+  /** Live memories of one exact scope with any of these hashes, keyed by hash. */
+  findByHash(store: string, scope: Scope, hashes: string[]): Promise<Map<string, string>>;
+  /** Soft-deletes one memory, recording history; false when absent or already deleted. */
+  deleteMemory(
+    store: string,
+    tenant: TenantKey,
+    id: string,
+    reason: string,
+    now: number,
+  ): Promise<boolean>;
+  /** Removes a memory row and its history for good; false when absent. */
+  purgeMemory(store: string, tenant: TenantKey, id: string): Promise<boolean>;
+  /** Soft-deletes every live memory matching the pattern inside one tenant; returns how many. */
+  deleteByScope(store: string, scope: ReadScope, now: number): Promise<number>;
+  history(store: string, tenant: TenantKey, memoryId: string): Promise<HistoryEntry[]>;
+  /** BM25 over pre-tokenised text, limited to live memories matching the pattern and filter. */
+  searchText(
+    store: string,
+    scope: ReadScope,
+    tokens: string[],
+    filter: MemoryFilter,
+    limit: number,
+  ): Promise<RankedKey[]>;
+  /** Native vector search; only called when `capabilities.nativeVectorSearch`. */
+  searchVectors(
+    store: string,
+    scope: ReadScope,
+    vector: Float32Array,
+    filter: MemoryFilter,
+    limit: number,
+  ): Promise<RankedKey[]>;
+  /** Vector changes of a tenant after `sinceSeq`, in seq order, at most `limit`. */
+  vectorChangesSince(
+    store: string,
+    tenant: TenantKey,
+    sinceSeq: number,
+    limit: number,
+  ): Promise<VectorChange[]>;
+  /** Highest change sequence number of a tenant (0 when empty). */
+  latestSeq(store: string, tenant: TenantKey): Promise<number>;
+  /** Row keys of live memories matching the pattern and filter, for filtering index hits. */
+  matchingKeys(store: string, scope: ReadScope, filter: MemoryFilter): Promise<Set<number>>;
+  /** Adds to access counts and sets last-accessed times; advisory, so not part of history. */
+  recordAccess(
+    store: string,
+    tenant: TenantKey,
+    counts: Map<number, number>,
+    at: number,
+  ): Promise<void>;
+
+  /** Durably records jobs, all or none, before they are acknowledged. */
+  enqueueJobs(
+    store: string,
+    jobs: Array<{ id: string; scope: Scope; input: JobInput }>,
+    now: number,
+  ): Promise<JobRecord[]>;
+  /** Leases up to `limit` runnable jobs (queued, or running with an expired lease or dead owner). */
+  claimJobs(
+    worker: string,
+    limit: number,
+    leaseMs: number,
+    now: number,
+    isOwnerAlive: (owner: string) => boolean,
+  ): Promise<JobRecord[]>;
+  /** Records a failed attempt: queued again from `retryAt`, or failed for good when `retryAt` is null. */
+  failJob(id: string, error: string, retryAt: number | null, now: number): Promise<void>;
+  /** Puts failed jobs of a tenant back in the queue; returns how many. */
+  retryJobs(
+    store: string,
+    tenant: TenantKey,
+    ids: string[] | 'all-failed',
+    now: number,
+  ): Promise<number>;
+  getJob(store: string, tenant: TenantKey, id: string): Promise<JobRecord | null>;
+  listJobs(
+    store: string,
+    tenant: TenantKey | null,
+    states: string[],
+    page: Page,
+  ): Promise<JobRecord[]>;
+  /** Jobs not finished yet, across the store (for `doctor` and draining). */
+  pendingJobCount(store: string | null): Promise<number>;
+
+  createSession(session: SessionRecord): Promise<SessionRecord>;
+  getSession(tenant: TenantKey, id: string): Promise<SessionRecord | null>;
+  listSessions(tenant: TenantKey, page: Page): Promise<SessionRecord[]>;
+  updateSession(
+    tenant: TenantKey,
+    id: string,
+    patch: { title?: string; metadata?: Record<string, string> },
+    now: number,
+  ): Promise<SessionRecord | null>;
+  deleteSession(tenant: TenantKey, id: string): Promise<boolean>;
+  appendMessages(
+    tenant: TenantKey,
+    sessionId: string,
+    messages: Array<Omit<SessionMessage, 'seq' | 'sessionId'> & { tokens: string }>,
+    now: number,
+  ): Promise<SessionMessage[]>;
+  listMessages(tenant: TenantKey, sessionId: string, page: Page): Promise<SessionMessage[]>;
+  searchMessages(
+    tenant: TenantKey,
+    tokens: string[],
+    sessionId: string | null,
+    limit: number,
+  ): Promise<Array<SessionMessage & { score: number }>>;
+
+  /** Flushes and releases resources. */
+  close(): Promise<void>;
+}

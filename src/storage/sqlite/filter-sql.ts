@@ -1,0 +1,46 @@
+import type { ReadScope } from '../../memory/scope.js';
+import { wildcard } from '../../memory/scope.js';
+import type { MemoryFilter } from '../spec.js';
+
+/** A WHERE fragment with its positional parameters. */
+export interface SqlFragment {
+  sql: string;
+  params: unknown[];
+}
+
+/** WHERE conditions for a read pattern and filter over the memories table aliased `m`. */
+export function memoryWhere(
+  store: string,
+  scope: ReadScope,
+  filter: MemoryFilter,
+  includeDeleted: boolean,
+): SqlFragment {
+  const conditions = ['m.store = ?', 'm.app_id = ?', 'm.tenant_id = ?'];
+  const params: unknown[] = [store, scope.appId, scope.tenantId];
+  if (scope.agentId !== wildcard) {
+    conditions.push('m.agent_id = ?');
+    params.push(scope.agentId);
+  }
+  if (scope.runId !== wildcard) {
+    conditions.push('m.run_id = ?');
+    params.push(scope.runId);
+  }
+  if (!includeDeleted) conditions.push('m.deleted_at IS NULL', 'm.valid_to IS NULL');
+  if (filter.kinds && filter.kinds.length > 0) {
+    conditions.push(`m.kind IN (${filter.kinds.map(() => '?').join(', ')})`);
+    params.push(...filter.kinds);
+  }
+  for (const [key, value] of Object.entries(filter.metadata ?? {})) {
+    conditions.push('json_extract(m.metadata, ?) = ?');
+    params.push(`$."${key}"`, value);
+  }
+  if (filter.createdAfter !== undefined) {
+    conditions.push('m.created_at >= ?');
+    params.push(filter.createdAfter);
+  }
+  if (filter.createdBefore !== undefined) {
+    conditions.push('m.created_at <= ?');
+    params.push(filter.createdBefore);
+  }
+  return { sql: conditions.join(' AND '), params };
+}

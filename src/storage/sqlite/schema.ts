@@ -1,0 +1,136 @@
+import type { Database } from 'better-sqlite3';
+
+/** Current schema version, kept in `PRAGMA user_version`. */
+export const schemaVersion = 1;
+
+const version1 = `
+CREATE TABLE stores (
+  name TEXT PRIMARY KEY,
+  description TEXT NOT NULL,
+  embedder_id TEXT NOT NULL,
+  dimensions INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+INSERT INTO counters (name, value) VALUES ('seq', 0);
+CREATE TABLE memories (
+  key INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  store TEXT NOT NULL,
+  app_id TEXT NOT NULL,
+  tenant_id TEXT NOT NULL,
+  agent_id TEXT NOT NULL,
+  run_id TEXT NOT NULL,
+  text TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  salience REAL NOT NULL,
+  metadata TEXT NOT NULL,
+  source TEXT NOT NULL,
+  hash TEXT NOT NULL,
+  embedding BLOB NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  last_accessed_at INTEGER,
+  access_count INTEGER NOT NULL DEFAULT 0,
+  valid_to INTEGER,
+  deleted_at INTEGER,
+  seq INTEGER NOT NULL
+);
+CREATE INDEX memories_scope ON memories (store, app_id, tenant_id, agent_id, run_id, created_at);
+CREATE INDEX memories_seq ON memories (store, app_id, tenant_id, seq);
+CREATE INDEX memories_hash ON memories (store, app_id, tenant_id, hash);
+CREATE VIRTUAL TABLE memories_fts USING fts5(
+  partition, tokens, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 2'
+);
+CREATE TABLE memory_history (
+  id TEXT PRIMARY KEY,
+  store TEXT NOT NULL,
+  app_id TEXT NOT NULL,
+  tenant_id TEXT NOT NULL,
+  memory_id TEXT NOT NULL,
+  event TEXT NOT NULL,
+  old_text TEXT,
+  new_text TEXT,
+  reason TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX history_memory ON memory_history (store, app_id, tenant_id, memory_id, created_at);
+CREATE TABLE jobs (
+  id TEXT PRIMARY KEY,
+  store TEXT NOT NULL,
+  app_id TEXT NOT NULL,
+  tenant_id TEXT NOT NULL,
+  agent_id TEXT NOT NULL,
+  run_id TEXT NOT NULL,
+  state TEXT NOT NULL,
+  input TEXT NOT NULL,
+  memory_ids TEXT NOT NULL DEFAULT '[]',
+  error TEXT,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  owner TEXT,
+  lease_until INTEGER,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX jobs_runnable ON jobs (state, created_at);
+CREATE INDEX jobs_tenant ON jobs (store, app_id, tenant_id, created_at);
+CREATE TABLE sessions (
+  app_id TEXT NOT NULL,
+  tenant_id TEXT NOT NULL,
+  id TEXT NOT NULL,
+  agent_id TEXT NOT NULL,
+  title TEXT NOT NULL,
+  metadata TEXT NOT NULL,
+  parent_id TEXT,
+  message_count INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (app_id, tenant_id, id)
+);
+CREATE INDEX sessions_recent ON sessions (app_id, tenant_id, updated_at);
+CREATE TABLE session_messages (
+  key INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  app_id TEXT NOT NULL,
+  tenant_id TEXT NOT NULL,
+  session_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  role TEXT NOT NULL,
+  content TEXT NOT NULL,
+  name TEXT,
+  metadata TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  UNIQUE (app_id, tenant_id, session_id, seq)
+);
+CREATE VIRTUAL TABLE session_messages_fts USING fts5(
+  partition, tokens, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 2'
+);
+`;
+
+/** Fails when the file was written by a newer Mnemos; returns the file's schema version. */
+export function checkVersion(db: Database): number {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > schemaVersion) {
+    throw new Error(
+      `database schema version ${current} is newer than this Mnemos (${schemaVersion}); upgrade Mnemos`,
+    );
+  }
+  return current;
+}
+
+/** Sets connection pragmas and brings the schema up to date. */
+export function migrate(db: Database): void {
+  db.pragma('journal_mode = WAL');
+  // FULL: an acknowledged job survives power loss, not only a process crash.
+  db.pragma('synchronous = FULL');
+  db.pragma('busy_timeout = 10000');
+  db.pragma('foreign_keys = ON');
+  const current = checkVersion(db);
+  if (current < 1) {
+    db.transaction(() => {
+      db.exec(version1);
+      db.pragma(`user_version = ${schemaVersion}`);
+    }).immediate();
+  }
+}

@@ -1,0 +1,153 @@
+import type { JobInput, JobRecord } from '../../jobs/job-record.js';
+import type { Scope, TenantKey } from '../../memory/scope.js';
+import type { Page } from '../spec.js';
+import { type JobRow, jobFromRow } from './rows.js';
+import type { Statements } from './statements.js';
+
+const jobColumns =
+  'id, store, app_id, tenant_id, agent_id, run_id, state, input, memory_ids, error, attempts, created_at, updated_at';
+
+/** The durable ingestion queue of the SQLite backend. */
+export class SqliteJobs {
+  constructor(private readonly statements: Statements) {}
+
+  enqueue(store: string, scope: Scope, input: JobInput, id: string, now: number): JobRecord {
+    this.statements
+      .get(
+        `INSERT INTO jobs (id, store, app_id, tenant_id, agent_id, run_id, state, input, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?)`,
+      )
+      .run(
+        id,
+        store,
+        scope.appId,
+        scope.tenantId,
+        scope.agentId,
+        scope.runId,
+        JSON.stringify(input),
+        now,
+        now,
+      );
+    return jobFromRow(
+      this.statements.get(`SELECT ${jobColumns} FROM jobs WHERE id = ?`).get(id) as JobRow,
+    );
+  }
+
+  /** Claims runnable jobs; call inside an immediate transaction so two workers never claim one job. */
+  claim(
+    worker: string,
+    limit: number,
+    leaseMs: number,
+    now: number,
+    isOwnerAlive: (owner: string) => boolean,
+  ): JobRecord[] {
+    const candidates = this.statements
+      .get(
+        `SELECT id, state, owner, lease_until FROM jobs WHERE state IN ('queued', 'running') ORDER BY created_at, rowid LIMIT ?`,
+      )
+      .all(limit * 4) as Array<{
+      id: string;
+      state: string;
+      owner: string | null;
+      lease_until: number | null;
+    }>;
+    const chosen: string[] = [];
+    for (const job of candidates) {
+      if (chosen.length >= limit) break;
+      const runnable =
+        (job.state === 'queued' && (job.lease_until === null || job.lease_until <= now)) ||
+        (job.state === 'running' && job.lease_until === null) ||
+        (job.state === 'running' && job.lease_until !== null && job.lease_until < now) ||
+        (job.state === 'running' &&
+          job.owner !== null &&
+          job.owner !== worker &&
+          !isOwnerAlive(job.owner));
+      if (runnable) chosen.push(job.id);
+    }
+    const claim = this.statements.get(
+      `UPDATE jobs SET state = 'running', owner = ?, lease_until = ?, attempts = attempts + 1, updated_at = ? WHERE id = ?`,
+    );
+    for (const id of chosen) claim.run(worker, now + leaseMs, now, id);
+    return this.byIds(chosen);
+  }
+
+  private byIds(ids: string[]): JobRecord[] {
+    if (ids.length === 0) return [];
+    const rows = this.statements
+      .get(
+        `SELECT ${jobColumns} FROM jobs WHERE id IN (SELECT value FROM json_each(?)) ORDER BY created_at, rowid`,
+      )
+      .all(JSON.stringify(ids)) as JobRow[];
+    return rows.map(jobFromRow);
+  }
+
+  /** Marks a job succeeded inside the caller's transaction. */
+  succeed(id: string, memoryIds: string[], now: number): void {
+    this.statements
+      .get(
+        `UPDATE jobs SET state = 'succeeded', memory_ids = ?, error = NULL, owner = NULL, lease_until = NULL, updated_at = ? WHERE id = ?`,
+      )
+      .run(JSON.stringify(memoryIds), now, id);
+  }
+
+  fail(id: string, error: string, retryAt: number | null, now: number): void {
+    // A queued job's lease_until is the earliest time it may be retried (backoff).
+    this.statements
+      .get(
+        `UPDATE jobs SET state = ?, error = ?, owner = NULL, lease_until = ?, updated_at = ? WHERE id = ?`,
+      )
+      .run(retryAt === null ? 'failed' : 'queued', error, retryAt, now, id);
+  }
+
+  retry(store: string, tenant: TenantKey, ids: string[] | 'all-failed', now: number): number {
+    const base = `UPDATE jobs SET state = 'queued', error = NULL, attempts = 0, lease_until = NULL, updated_at = ? WHERE store = ? AND app_id = ? AND tenant_id = ? AND state = 'failed'`;
+    if (ids === 'all-failed')
+      return this.statements.get(base).run(now, store, tenant.appId, tenant.tenantId).changes;
+    return this.statements
+      .get(`${base} AND id IN (SELECT value FROM json_each(?))`)
+      .run(now, store, tenant.appId, tenant.tenantId, JSON.stringify(ids)).changes;
+  }
+
+  get(store: string, tenant: TenantKey, id: string): JobRecord | null {
+    const row = this.statements
+      .get(
+        `SELECT ${jobColumns} FROM jobs WHERE id = ? AND store = ? AND app_id = ? AND tenant_id = ?`,
+      )
+      .get(id, store, tenant.appId, tenant.tenantId) as JobRow | undefined;
+    return row ? jobFromRow(row) : null;
+  }
+
+  list(store: string, tenant: TenantKey | null, states: string[], page: Page): JobRecord[] {
+    const conditions = ['store = ?'];
+    const params: unknown[] = [store];
+    if (tenant) {
+      conditions.push('app_id = ?', 'tenant_id = ?');
+      params.push(tenant.appId, tenant.tenantId);
+    }
+    if (states.length > 0) {
+      conditions.push(`state IN (${states.map(() => '?').join(', ')})`);
+      params.push(...states);
+    }
+    const rows = this.statements.db
+      .prepare(
+        `SELECT ${jobColumns} FROM jobs WHERE ${conditions.join(' AND ')} ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?`,
+      )
+      .all(...params, page.limit, page.offset) as JobRow[];
+    return rows.map(jobFromRow);
+  }
+
+  pendingCount(store: string | null): number {
+    const row = (
+      store === null
+        ? this.statements
+            .get(`SELECT count(*) AS n FROM jobs WHERE state IN ('queued', 'running')`)
+            .get()
+        : this.statements
+            .get(
+              `SELECT count(*) AS n FROM jobs WHERE store = ? AND state IN ('queued', 'running')`,
+            )
+            .get(store)
+    ) as { n: number };
+    return row.n;
+  }
+}

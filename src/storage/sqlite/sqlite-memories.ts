@@ -1,0 +1,350 @@
+import { randomUUID } from 'node:crypto';
+import { MnemosError } from '../../errors.js';
+import type { HistoryEntry } from '../../memory/record.js';
+import type { ReadScope, Scope, TenantKey } from '../../memory/scope.js';
+import type {
+  KeyedMemory,
+  MemoryFilter,
+  MemoryMutation,
+  MemoryPatch,
+  NewMemory,
+  Page,
+  RankedKey,
+  VectorChange,
+} from '../spec.js';
+import { memoryWhere } from './filter-sql.js';
+import {
+  blobToVector,
+  type HistoryRow,
+  historyFromRow,
+  type MemoryRow,
+  matchExpression,
+  memoryColumns,
+  memoryFromRow,
+  partitionToken,
+  vectorToBlob,
+} from './rows.js';
+import type { Statements } from './statements.js';
+
+/** Memory, history and index queries of the SQLite backend. */
+export class SqliteMemories {
+  constructor(private readonly statements: Statements) {}
+
+  /** Applies mutations inside the caller's transaction. */
+  applyInTransaction(
+    store: string,
+    tenant: TenantKey,
+    mutations: MemoryMutation[],
+    now: number,
+  ): void {
+    for (const mutation of mutations) {
+      if (mutation.type === 'insert') {
+        this.insert(store, tenant, mutation.memory, now);
+      } else {
+        this.update(store, tenant, mutation.id, mutation.patch, mutation.reason, now);
+      }
+    }
+  }
+
+  private insert(store: string, tenant: TenantKey, memory: NewMemory, now: number): void {
+    if (memory.scope.appId !== tenant.appId || memory.scope.tenantId !== tenant.tenantId) {
+      throw new MnemosError('invalid_scope', 'a write fell outside its tenant', {
+        category: 'system',
+      });
+    }
+    const seq = this.statements.nextSeq();
+    const result = this.statements
+      .get(
+        `INSERT INTO memories (id, store, app_id, tenant_id, agent_id, run_id, text, kind, salience, metadata, source, hash, embedding, created_at, updated_at, seq)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        memory.id,
+        store,
+        memory.scope.appId,
+        memory.scope.tenantId,
+        memory.scope.agentId,
+        memory.scope.runId,
+        memory.text,
+        memory.kind,
+        memory.salience,
+        JSON.stringify(memory.metadata),
+        JSON.stringify(memory.source),
+        memory.hash,
+        vectorToBlob(memory.embedding),
+        now,
+        now,
+        seq,
+      );
+    this.statements
+      .get('INSERT INTO memories_fts (rowid, partition, tokens) VALUES (?, ?, ?)')
+      .run(
+        result.lastInsertRowid,
+        partitionToken(store, tenant.appId, tenant.tenantId),
+        memory.tokens,
+      );
+    this.addHistory(store, tenant, memory.id, 'ADD', null, memory.text, 'ingest', now);
+  }
+
+  private update(
+    store: string,
+    tenant: TenantKey,
+    id: string,
+    patch: MemoryPatch,
+    reason: string,
+    now: number,
+  ): void {
+    const row = this.statements
+      .get(
+        'SELECT key, text FROM memories WHERE id = ? AND store = ? AND app_id = ? AND tenant_id = ? AND deleted_at IS NULL',
+      )
+      .get(id, store, tenant.appId, tenant.tenantId) as { key: number; text: string } | undefined;
+    if (!row) throw new MnemosError('not_found', `memory ${id} not found`, { details: { id } });
+    const sets = ['updated_at = ?', 'seq = ?'];
+    const params: unknown[] = [now, this.statements.nextSeq()];
+    const columns: Array<[string, unknown]> = [
+      ['text', patch.text],
+      ['hash', patch.hash],
+      ['kind', patch.kind],
+      ['salience', patch.salience],
+      ['metadata', patch.metadata && JSON.stringify(patch.metadata)],
+      ['embedding', patch.embedding && vectorToBlob(patch.embedding)],
+    ];
+    for (const [column, value] of columns) {
+      if (value === undefined) continue;
+      sets.push(`${column} = ?`);
+      params.push(value);
+    }
+    this.statements.db
+      .prepare(`UPDATE memories SET ${sets.join(', ')} WHERE key = ?`)
+      .run(...params, row.key);
+    if (patch.tokens !== undefined) {
+      this.statements.get('DELETE FROM memories_fts WHERE rowid = ?').run(row.key);
+      this.statements
+        .get('INSERT INTO memories_fts (rowid, partition, tokens) VALUES (?, ?, ?)')
+        .run(row.key, partitionToken(store, tenant.appId, tenant.tenantId), patch.tokens);
+    }
+    this.addHistory(store, tenant, id, 'UPDATE', row.text, patch.text ?? row.text, reason, now);
+  }
+
+  private addHistory(
+    store: string,
+    tenant: TenantKey,
+    memoryId: string,
+    event: string,
+    oldText: string | null,
+    newText: string | null,
+    reason: string,
+    now: number,
+  ): void {
+    this.statements
+      .get(
+        'INSERT INTO memory_history (id, store, app_id, tenant_id, memory_id, event, old_text, new_text, reason, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run(
+        randomUUID(),
+        store,
+        tenant.appId,
+        tenant.tenantId,
+        memoryId,
+        event,
+        oldText,
+        newText,
+        reason,
+        now,
+      );
+  }
+
+  getByIds(
+    store: string,
+    tenant: TenantKey,
+    ids: string[],
+    includeDeleted: boolean,
+  ): KeyedMemory[] {
+    if (ids.length === 0) return [];
+    const placeholders = ids.map(() => '?').join(', ');
+    const rows = this.statements.db
+      .prepare(
+        `SELECT ${memoryColumns} FROM memories WHERE store = ? AND app_id = ? AND tenant_id = ? AND id IN (${placeholders})${includeDeleted ? '' : ' AND deleted_at IS NULL'}`,
+      )
+      .all(store, tenant.appId, tenant.tenantId, ...ids) as MemoryRow[];
+    return rows.map(memoryFromRow);
+  }
+
+  getByKeys(store: string, tenant: TenantKey, keys: number[]): KeyedMemory[] {
+    if (keys.length === 0) return [];
+    const rows = this.statements
+      .get(
+        `SELECT ${memoryColumns} FROM memories WHERE key IN (SELECT value FROM json_each(?)) AND store = ? AND app_id = ? AND tenant_id = ?`,
+      )
+      .all(JSON.stringify(keys), store, tenant.appId, tenant.tenantId) as MemoryRow[];
+    return rows.map(memoryFromRow);
+  }
+
+  list(
+    store: string,
+    scope: ReadScope,
+    filter: MemoryFilter,
+    page: Page,
+    includeDeleted: boolean,
+  ): KeyedMemory[] {
+    const where = memoryWhere(store, scope, filter, includeDeleted);
+    const rows = this.statements.db
+      .prepare(
+        `SELECT ${memoryColumns} FROM memories m WHERE ${where.sql} ORDER BY m.created_at DESC, m.key DESC LIMIT ? OFFSET ?`,
+      )
+      .all(...where.params, page.limit, page.offset) as MemoryRow[];
+    return rows.map(memoryFromRow);
+  }
+
+  count(store: string, scope: ReadScope, includeDeleted: boolean): number {
+    const where = memoryWhere(store, scope, {}, includeDeleted);
+    const row = this.statements
+      .get(`SELECT count(*) AS n FROM memories m WHERE ${where.sql}`)
+      .get(...where.params) as {
+      n: number;
+    };
+    return row.n;
+  }
+
+  findByHash(store: string, scope: Scope, hashes: string[]): Map<string, string> {
+    const found = new Map<string, string>();
+    if (hashes.length === 0) return found;
+    const rows = this.statements
+      .get(
+        `SELECT hash, id FROM memories WHERE store = ? AND app_id = ? AND tenant_id = ? AND agent_id = ? AND run_id = ?
+         AND deleted_at IS NULL AND valid_to IS NULL AND hash IN (SELECT value FROM json_each(?))`,
+      )
+      .all(
+        store,
+        scope.appId,
+        scope.tenantId,
+        scope.agentId,
+        scope.runId,
+        JSON.stringify(hashes),
+      ) as Array<{
+      hash: string;
+      id: string;
+    }>;
+    for (const row of rows) found.set(row.hash, row.id);
+    return found;
+  }
+
+  /** Soft delete inside the caller's transaction. */
+  softDelete(store: string, tenant: TenantKey, id: string, reason: string, now: number): boolean {
+    const row = this.statements
+      .get(
+        'SELECT key, text FROM memories WHERE id = ? AND store = ? AND app_id = ? AND tenant_id = ? AND deleted_at IS NULL',
+      )
+      .get(id, store, tenant.appId, tenant.tenantId) as { key: number; text: string } | undefined;
+    if (!row) return false;
+    this.statements
+      .get('UPDATE memories SET deleted_at = ?, updated_at = ?, seq = ? WHERE key = ?')
+      .run(now, now, this.statements.nextSeq(), row.key);
+    this.statements.get('DELETE FROM memories_fts WHERE rowid = ?').run(row.key);
+    this.addHistory(store, tenant, id, 'DELETE', row.text, null, reason, now);
+    return true;
+  }
+
+  purge(store: string, tenant: TenantKey, id: string): boolean {
+    const row = this.statements
+      .get('SELECT key FROM memories WHERE id = ? AND store = ? AND app_id = ? AND tenant_id = ?')
+      .get(id, store, tenant.appId, tenant.tenantId) as { key: number } | undefined;
+    if (!row) return false;
+    this.statements.get('DELETE FROM memories_fts WHERE rowid = ?').run(row.key);
+    this.statements.get('DELETE FROM memories WHERE key = ?').run(row.key);
+    this.statements
+      .get(
+        'DELETE FROM memory_history WHERE store = ? AND app_id = ? AND tenant_id = ? AND memory_id = ?',
+      )
+      .run(store, tenant.appId, tenant.tenantId, id);
+    return true;
+  }
+
+  idsInScope(store: string, scope: ReadScope): string[] {
+    const where = memoryWhere(store, scope, {}, false);
+    return (
+      this.statements
+        .get(`SELECT m.id FROM memories m WHERE ${where.sql}`)
+        .all(...where.params) as Array<{ id: string }>
+    ).map((row) => row.id);
+  }
+
+  history(store: string, tenant: TenantKey, memoryId: string): HistoryEntry[] {
+    const rows = this.statements
+      .get(
+        'SELECT id, memory_id, event, old_text, new_text, reason, created_at FROM memory_history WHERE store = ? AND app_id = ? AND tenant_id = ? AND memory_id = ? ORDER BY created_at, rowid',
+      )
+      .all(store, tenant.appId, tenant.tenantId, memoryId) as HistoryRow[];
+    return rows.map(historyFromRow);
+  }
+
+  searchText(
+    store: string,
+    scope: ReadScope,
+    tokens: string[],
+    filter: MemoryFilter,
+    limit: number,
+  ): RankedKey[] {
+    if (tokens.length === 0) return [];
+    const where = memoryWhere(store, scope, filter, false);
+    const match = matchExpression(partitionToken(store, scope.appId, scope.tenantId), tokens);
+    // bm25() is negative, lower is better; negate so higher is better like every other score.
+    const rows = this.statements
+      .get(
+        `SELECT m.key AS key, -bm25(memories_fts, 0.0, 1.0) AS score
+         FROM memories_fts JOIN memories m ON m.key = memories_fts.rowid
+         WHERE memories_fts MATCH ? AND ${where.sql}
+         ORDER BY bm25(memories_fts, 0.0, 1.0) LIMIT ?`,
+      )
+      .all(match, ...where.params, limit) as RankedKey[];
+    return rows;
+  }
+
+  matchingKeys(store: string, scope: ReadScope, filter: MemoryFilter): Set<number> {
+    const where = memoryWhere(store, scope, filter, false);
+    const rows = this.statements
+      .get(`SELECT m.key AS key FROM memories m WHERE ${where.sql}`)
+      .raw()
+      .all(...where.params) as Array<[number]>;
+    return new Set(rows.map((row) => row[0]));
+  }
+
+  vectorChangesSince(
+    store: string,
+    tenant: TenantKey,
+    sinceSeq: number,
+    limit: number,
+  ): VectorChange[] {
+    const rows = this.statements
+      .get(
+        `SELECT key, seq, CASE WHEN deleted_at IS NULL AND valid_to IS NULL THEN embedding END AS embedding
+         FROM memories WHERE store = ? AND app_id = ? AND tenant_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
+      )
+      .all(store, tenant.appId, tenant.tenantId, sinceSeq, limit) as Array<{
+      key: number;
+      seq: number;
+      embedding: Buffer | null;
+    }>;
+    return rows.map((row) => ({
+      key: row.key,
+      seq: row.seq,
+      vector: row.embedding ? blobToVector(row.embedding) : null,
+    }));
+  }
+
+  latestSeq(store: string, tenant: TenantKey): number {
+    const row = this.statements
+      .get('SELECT max(seq) AS seq FROM memories WHERE store = ? AND app_id = ? AND tenant_id = ?')
+      .get(store, tenant.appId, tenant.tenantId) as { seq: number | null };
+    return row.seq ?? 0;
+  }
+
+  recordAccess(store: string, tenant: TenantKey, counts: Map<number, number>, at: number): void {
+    const statement = this.statements.get(
+      'UPDATE memories SET access_count = access_count + ?, last_accessed_at = ? WHERE key = ? AND store = ? AND app_id = ? AND tenant_id = ?',
+    );
+    for (const [key, count] of counts)
+      statement.run(count, at, key, store, tenant.appId, tenant.tenantId);
+  }
+}
