@@ -39,7 +39,7 @@ CREATE TABLE memories (
 );
 CREATE INDEX memories_scope ON memories (store, app_id, tenant_id, agent_id, run_id, created_at);
 CREATE INDEX memories_seq ON memories (store, app_id, tenant_id, seq);
-CREATE INDEX memories_hash ON memories (store, app_id, tenant_id, hash);
+CREATE INDEX memories_hash ON memories (store, app_id, tenant_id, agent_id, run_id, hash);
 CREATE VIRTUAL TABLE memories_fts USING fts5(
   partition, tokens, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 2'
 );
