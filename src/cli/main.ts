@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { MnemosError } from '../errors.js';
 import { configCommand } from './commands/config.js';
 import { memCommand } from './commands/mem.js';
 import { sessionsCommand } from './commands/sessions.js';
@@ -10,19 +11,20 @@ const packageJson = JSON.parse(
   readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
 ) as { version: string };
 
-/** Builds the `mnemos` command tree. */
-export function program(): Command {
+/** Builds the `mnemos` command tree; with `json`, usage errors are left to `run` to print as JSON. */
+export function program(json = false): Command {
   const root = new Command('mnemos')
     .description('Mnemos: memory for agents. Embedded, offline, no API key needed.')
     .version(packageJson.version)
     .option('--home <dir>', 'Mnemos home (default: $MNEMOS_HOME or ~/.mnemos)')
     .option('--json', 'machine-readable JSON output')
-    .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
+  if (!json) root.showHelpAfterError('(run with --help for usage)');
   for (const command of [memCommand(), storesCommand(), configCommand(), sessionsCommand()])
     root.addCommand(command);
   const exitOverride = (command: Command): void => {
     command.exitOverride();
+    if (json) command.configureOutput({ outputError: () => {} });
     for (const child of command.commands) exitOverride(child);
   };
   exitOverride(root);
@@ -31,13 +33,22 @@ export function program(): Command {
 
 /** Runs the CLI and returns the exit code: 0 ok, 1 failure, 2 bad usage or input. */
 export async function run(argv: string[]): Promise<number> {
-  const root = program();
+  const json = argv.includes('--json');
+  const root = program(json);
   try {
     await root.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
     if (error instanceof CommanderError) {
-      return error.exitCode === 0 ? 0 : 2;
+      if (error.exitCode === 0) return 0;
+      if (json)
+        printError(
+          new MnemosError('invalid_input', error.message.replace(/^error: /, ''), {
+            details: { usage: error.code },
+          }),
+          true,
+        );
+      return 2;
     }
     printError(error, argv.includes('--json'));
     return exitCodeOf(error);

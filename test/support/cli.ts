@@ -41,7 +41,9 @@ export function json<T = unknown>(text: string): T {
   try {
     return JSON.parse(text) as T;
   } catch (error) {
-    throw new Error(`expected JSON, got ${JSON.stringify(text.slice(0, 500))}: ${(error as Error).message}`);
+    throw new Error(
+      `expected JSON, got ${JSON.stringify(text.slice(0, 500))}: ${(error as Error).message}`,
+    );
   }
 }
 
@@ -81,7 +83,9 @@ export function runCli(args: string[], options: RunOptions): Promise<CliResult> 
         errorJson: () => {
           const lines = stderr.split('\n').filter((line) => line.trim() !== '');
           if (lines.length !== 1) {
-            throw new Error(`expected one JSON line on stderr, got ${lines.length}${signal ? ` (killed by ${signal})` : ''}: ${JSON.stringify(stderr)}`);
+            throw new Error(
+              `expected one JSON line on stderr, got ${lines.length}${signal ? ` (killed by ${signal})` : ''}: ${JSON.stringify(stderr)}`,
+            );
           }
           return json<CliErrorJson>(lines[0]!);
         },
@@ -92,7 +96,9 @@ export function runCli(args: string[], options: RunOptions): Promise<CliResult> 
 }
 
 /** Binds runCli to one home. */
-export function cliFor(home: string): (args: string[], options?: Omit<RunOptions, 'home'>) => Promise<CliResult> {
+export function cliFor(
+  home: string,
+): (args: string[], options?: Omit<RunOptions, 'home'>) => Promise<CliResult> {
   return (args, options = {}) => runCli(args, { ...options, home });
 }
 
@@ -136,7 +142,12 @@ export interface JobJson {
 
 /** `mem search --json`. */
 export interface SearchJson {
-  results: Array<{ memory: MemoryJson; score: number; matched: string[]; signals: Record<string, unknown> }>;
+  results: Array<{
+    memory: MemoryJson;
+    score: number;
+    matched: string[];
+    signals: Record<string, unknown>;
+  }>;
   warnings: string[];
   count: number;
 }
@@ -150,7 +161,13 @@ export interface ListJson {
 
 /** `mem history --json`. */
 export interface HistoryJson {
-  history: Array<{ memoryId: string; event: 'ADD' | 'UPDATE' | 'DELETE'; oldText: string | null; newText: string | null; reason: string }>;
+  history: Array<{
+    memoryId: string;
+    event: 'ADD' | 'UPDATE' | 'DELETE';
+    oldText: string | null;
+    newText: string | null;
+    reason: string;
+  }>;
   count: number;
 }
 

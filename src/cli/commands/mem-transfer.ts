@@ -22,19 +22,27 @@ interface ImportLine {
   text?: string;
   kind?: AddMemoriesInput['kind'];
   metadata?: Record<string, string>;
-  scope?: { agentId?: string; runId?: string };
+  scope?: { appId?: string; tenantId?: string; agentId?: string; runId?: string };
+  deletedAt?: string | null;
 }
 
-/** One JSONL line as add requests: long conversations become several requests of at most 20 messages. */
+/**
+ * One JSONL line as add requests: long conversations become several requests of at most 20 messages.
+ * A line's own scope wins for agent and run; for app and tenant it wins only when no flag chose them.
+ */
 function requestsOf(
   line: ImportLine,
   base: AddMemoriesInput['scope'],
+  pinned: { app: boolean; tenant: boolean },
   store: string | undefined,
 ): AddMemoriesInput[] {
+  const own = line.scope ?? {};
   const scope = {
     ...base,
-    ...(line.scope?.agentId ? { agentId: line.scope.agentId } : {}),
-    ...(line.scope?.runId ? { runId: line.scope.runId } : {}),
+    ...(own.appId && !pinned.app ? { appId: own.appId } : {}),
+    ...(own.tenantId && !pinned.tenant ? { tenantId: own.tenantId } : {}),
+    ...(own.agentId ? { agentId: own.agentId } : {}),
+    ...(own.runId ? { runId: own.runId } : {}),
   };
   const common = {
     ...(store ? { store } : {}),
@@ -93,23 +101,27 @@ export function importCommand(): Command {
     .argument('<file>')
     .option('--batch <n>', 'requests enqueued per transaction', integer, 500)
     .action(async (file: string, options: ScopeOptions & { batch: number }, command: Command) => {
-      const lines = await readLines(file);
+      const all = await readLines(file);
+      // Forgotten memories in an export stay forgotten.
+      const lines = all.filter(({ value }) => !value.deletedAt);
       await withMnemos(command, async (mnemos) => {
         const base = writeScopeFrom(mnemos, options);
+        const pinned = { app: options.app !== undefined, tenant: options.tenant !== undefined };
         const requests = lines.flatMap(({ number, value }) =>
-          requestsOf(value, base, options.store).map((request) => ({ number, request })),
+          requestsOf(value, base, pinned, options.store).map((request) => ({ number, request })),
         );
         // Validate everything first: addMany rejects the whole batch, so check line by line for a useful message.
         const batches: AddMemoriesInput[][] = [];
         for (let start = 0; start < requests.length; start += options.batch) {
           batches.push(requests.slice(start, start + options.batch).map((item) => item.request));
         }
-        const total = await enqueueAll(
+        const enqueued = await enqueueAll(
           mnemos,
           batches,
           requests.map((item) => item.number),
           file,
         );
+        const total = enqueued.length;
         const bar = progress(total, globals(command).json ?? false);
         const timer = setInterval(
           () =>
@@ -125,19 +137,28 @@ export function importCommand(): Command {
           bar?.update(total);
           bar?.stop();
         }
-        const failed = await mnemos.memories.jobs({
-          ...(options.store ? { store: options.store } : {}),
-          scope: base,
-          states: ['failed'],
-          limit: 1000,
-        });
-        const summary = { lines: lines.length, jobs: total, failedJobs: failed.length };
+        let failed = 0;
+        for (const job of enqueued) {
+          const state = await mnemos.memories.job({
+            ...(options.store ? { store: options.store } : {}),
+            scope: job.scope,
+            id: job.id,
+          });
+          if (state.status === 'failed') failed += 1;
+        }
+        const skipped = all.length - lines.length;
+        const summary = {
+          lines: lines.length,
+          jobs: total,
+          failedJobs: failed,
+          skippedDeleted: skipped,
+        };
         if (globals(command).json) printJson(summary);
         else
           process.stdout.write(
-            `imported ${lines.length} lines as ${total} jobs${failed.length ? `, ${failed.length} failed (see mnemos mem jobs list --status failed)` : ''}\n`,
+            `imported ${lines.length} lines as ${total} jobs${skipped ? ` (skipped ${skipped} deleted)` : ''}${failed ? `, ${failed} failed (see mnemos mem jobs list --status failed)` : ''}\n`,
           );
-        if (failed.length > 0) process.exitCode = 1;
+        if (failed > 0) process.exitCode = 1;
       });
     });
 }
@@ -147,7 +168,7 @@ async function enqueueAll(
   batches: AddMemoriesInput[][],
   lineNumbers: number[],
   file: string,
-): Promise<number> {
+): Promise<Array<{ id: string; scope: AddMemoriesInput['scope'] }>> {
   // Dry validation pass: a bad line anywhere stops the import before the first write.
   let index = 0;
   for (const batch of batches) {
@@ -167,9 +188,12 @@ async function enqueueAll(
       index += 1;
     }
   }
-  let total = 0;
-  for (const batch of batches) total += (await mnemos.memories.addMany(batch)).length;
-  return total;
+  const enqueued: Array<{ id: string; scope: AddMemoriesInput['scope'] }> = [];
+  for (const batch of batches) {
+    const jobs = await mnemos.memories.addMany(batch);
+    jobs.forEach((job, position) => enqueued.push({ id: job.id, scope: batch[position]!.scope }));
+  }
+  return enqueued;
 }
 
 function progress(total: number, quiet: boolean): SingleBar | null {

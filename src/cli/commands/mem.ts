@@ -238,7 +238,12 @@ export function memCommand(): Command {
         command: Command,
       ) => {
         if (options.all ? id !== undefined : id === undefined) {
-          throw new MnemosError('invalid_input', 'give either a memory id or --all, not both');
+          throw new MnemosError(
+            'invalid_input',
+            options.all
+              ? '--all forgets by scope; do not give a memory id with it'
+              : 'give the id of the memory to forget, or --all to forget a whole scope',
+          );
         }
         if (options.all && !options.yes)
           throw new MnemosError(

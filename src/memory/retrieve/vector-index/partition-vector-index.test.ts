@@ -383,6 +383,13 @@ describe('PartitionVectorIndex persistence', () => {
     const loaded = PartitionVectorIndex.load({ dimensions, hnswThreshold: 100, persistPath: dir });
     expect(loaded?.mode).toBe('hnsw');
     expect(loaded?.search(vectors[42]!, 1)[0]).toMatchObject({ key: 42 });
+    loaded?.save();
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 'meta.json'), 'utf8'))).toMatchObject({
+      mode: 'hnsw',
+      count: 300,
+      watermark: 300,
+      dimensions,
+    });
   });
 
   it('returns null for a missing snapshot, another dimension or a damaged sidecar', () => {

@@ -17,7 +17,7 @@ export interface VectorHit {
   score: number;
 }
 
-/** Settings of a `PartitionVectorIndex`; `persistPath` is a directory owned by this one partition. */
+/** Settings of a `PartitionVectorIndex`: vector length, live count at which HNSW takes over (default 20 000), and a directory owned by this partition for snapshots. */
 export interface PartitionVectorIndexOptions {
   dimensions: number;
   hnswThreshold?: number;
@@ -64,8 +64,9 @@ export class PartitionVectorIndex {
     index.store = snapshot.store;
     index.graph = snapshot.graph;
     index.appliedSeq = snapshot.watermark;
-    index.persisted = true;
+    const savedMode = index.mode;
     index.rebalance();
+    index.persisted = index.mode === savedMode;
     return index;
   }
 
