@@ -191,7 +191,8 @@ async function enqueueAll(
   const enqueued: Array<{ id: string; scope: AddMemoriesInput['scope'] }> = [];
   for (const batch of batches) {
     const jobs = await mnemos.memories.addMany(batch);
-    jobs.forEach((job, position) => enqueued.push({ id: job.id, scope: batch[position]!.scope }));
+    for (const [position, job] of jobs.entries())
+      enqueued.push({ id: job.id, scope: batch[position]!.scope });
   }
   return enqueued;
 }

@@ -27,11 +27,13 @@ function near(base: Float32Array, cosine: number, next: () => number): Float32Ar
 describe('NearDuplicateIndex', () => {
   const dimensions = 256;
   const next = random(7);
-  const vectors = Array.from({ length: 2_000 }, () => unit(Float32Array.from({ length: dimensions }, () => next() - 0.5)));
+  const vectors = Array.from({ length: 2_000 }, () =>
+    unit(Float32Array.from({ length: dimensions }, () => next() - 0.5)),
+  );
 
   it('finds almost every vector at cosine 0.95 and few unrelated ones', () => {
     const index = new NearDuplicateIndex(dimensions);
-    vectors.forEach((vector, key) => index.set(key, vector));
+    for (const [key, vector] of vectors.entries()) index.set(key, vector);
     let found = 0;
     let candidates = 0;
     for (let key = 0; key < 200; key++) {

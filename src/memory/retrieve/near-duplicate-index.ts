@@ -26,7 +26,9 @@ export class NearDuplicateIndex {
       state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
       return state & 0x8000 ? 1 : -1;
     };
-    this.signs = Array.from({ length: rounds }, () => Float32Array.from({ length: this.width }, nextSign));
+    this.signs = Array.from({ length: rounds }, () =>
+      Float32Array.from({ length: this.width }, nextSign),
+    );
   }
 
   /** Number of keys indexed. */
@@ -71,7 +73,8 @@ export class NearDuplicateIndex {
     work.fill(0);
     work.set(vector.subarray(0, Math.min(vector.length, this.width)));
     for (const signs of this.signs) {
-      for (let index = 0; index < work.length; index++) work[index] = (work[index] ?? 0) * (signs[index] ?? 1);
+      for (let index = 0; index < work.length; index++)
+        work[index] = (work[index] ?? 0) * (signs[index] ?? 1);
       hadamard(work);
     }
     const signature = new Uint16Array(bands);
