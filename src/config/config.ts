@@ -24,7 +24,7 @@ const ingestSchema = z
   .object({
     near_duplicate_threshold: z.number().min(0).max(1.01).default(0.92),
     max_unit_characters: z.number().int().min(50).max(32_000).default(1_000),
-    batch_size: z.number().int().min(1).max(256).default(32),
+    batch_size: z.number().int().min(1).max(256).default(64),
     max_attempts: z.number().int().min(1).max(20).default(3),
     retry_base_ms: z.number().int().min(10).default(1_000),
     lease_ms: z.number().int().min(1_000).default(60_000),

@@ -6,8 +6,9 @@ import type { JobCompletion, MemoryMutation, MemoryStorage } from '../../storage
 import type { StoreRecord } from '../../stores/store-record.js';
 import { indexTokens } from '../../text/tokenizer.js';
 import { limits } from '../limits.js';
+import { NearDuplicateIndex } from '../retrieve/near-duplicate-index.js';
 import type { VectorSearch } from '../retrieve/vector-search.js';
-import { type Scope, scopeMatches } from '../scope.js';
+import type { Scope } from '../scope.js';
 import { textHash } from '../text-hash.js';
 import { splitText } from './text-splitter.js';
 
@@ -67,13 +68,21 @@ export class IngestPipeline {
       return outcomes.concat(planned.map((plan) => ({ job: plan.job, error: error as Error })));
     }
     const completions: JobCompletion[] = [];
-    const accepted: Array<{ scope: Scope; vector: Float32Array; id: string; hash: string }> = [];
+    const accepted = new Accepted(this.embedder.dimensions);
+    let stored: Array<string | undefined>;
+    try {
+      stored = await this.storedNearDuplicates(store, planned, vectors);
+    } catch (error) {
+      return outcomes.concat(planned.map((plan) => ({ job: plan.job, error: error as Error })));
+    }
     let offset = 0;
     for (const plan of planned) {
-      const jobVectors = vectors.slice(offset, offset + plan.units.length);
-      offset += plan.units.length;
+      const range = [offset, offset + plan.units.length] as const;
+      offset = range[1];
       try {
-        completions.push(await this.reconcile(store, plan, jobVectors, accepted));
+        completions.push(
+          await this.reconcile(plan, vectors.slice(...range), stored.slice(...range), accepted),
+        );
       } catch (error) {
         outcomes.push({ job: plan.job, error: error as Error });
       }
@@ -116,14 +125,14 @@ export class IngestPipeline {
   }
 
   private async reconcile(
-    store: StoreRecord,
     plan: Planned,
     vectors: Float32Array[],
-    accepted: Array<{ scope: Scope; vector: Float32Array; id: string; hash: string }>,
+    stored: Array<string | undefined>,
+    accepted: Accepted,
   ): Promise<JobCompletion> {
     const { job } = plan;
     const existing = await this.storage.findByHash(
-      store.name,
+      job.store,
       job.scope,
       plan.units.map((unit) => unit.hash),
     );
@@ -131,14 +140,13 @@ export class IngestPipeline {
     const memoryIds: string[] = [];
     for (const [index, unit] of plan.units.entries()) {
       const vector = vectors[index]!;
-      const exact =
-        existing.get(unit.hash) ??
-        accepted.find((item) => item.hash === unit.hash && sameScope(item.scope, job.scope))?.id;
+      const exact = existing.get(unit.hash) ?? accepted.byHash(job.scope, unit.hash);
       if (exact) {
         memoryIds.push(exact);
         continue;
       }
-      const near = await this.nearDuplicate(store, job.scope, vector, accepted);
+      const near =
+        stored[index] ?? accepted.near(job.scope, vector, this.options.nearDuplicateThreshold);
       const tokens = indexTokens(unit.text).join(' ');
       if (near) {
         mutations.push({
@@ -171,7 +179,7 @@ export class IngestPipeline {
         },
       });
       memoryIds.push(id);
-      accepted.push({ scope: job.scope, vector, id, hash: unit.hash });
+      accepted.add(job.scope, vector, id, unit.hash);
     }
     return {
       jobId: job.id,
@@ -181,34 +189,86 @@ export class IngestPipeline {
     };
   }
 
-  /** Id of a memory in the same exact scope at or above the similarity threshold, if any. */
-  private async nearDuplicate(
+  /**
+   * For each unit of the batch, the id of a stored memory in the unit's exact scope at or above the
+   * threshold, if any: one index lookup and one row fetch per tenant of the batch.
+   */
+  private async storedNearDuplicates(
     store: StoreRecord,
-    scope: Scope,
-    vector: Float32Array,
-    accepted: Array<{ scope: Scope; vector: Float32Array; id: string }>,
-  ): Promise<string | undefined> {
+    planned: Planned[],
+    vectors: Float32Array[],
+  ): Promise<Array<string | undefined>> {
     const threshold = this.options.nearDuplicateThreshold;
-    if (threshold > 1) return undefined;
-    for (const item of accepted) {
+    const found: Array<string | undefined> = new Array(vectors.length).fill(undefined);
+    if (threshold > 1) return found;
+    const byTenant = new Map<string, { scope: Scope; positions: number[] }>();
+    let position = 0;
+    for (const plan of planned) {
+      const key = `${plan.job.scope.appId}\u0000${plan.job.scope.tenantId}`;
+      const group = byTenant.get(key) ?? { scope: plan.job.scope, positions: [] };
+      byTenant.set(key, group);
+      for (const _unit of plan.units) group.positions.push(position++);
+    }
+    const scopes = planned.flatMap((plan) => plan.units.map(() => plan.job.scope));
+    for (const { scope, positions } of byTenant.values()) {
+      const tenant = { appId: scope.appId, tenantId: scope.tenantId, agentId: '*', runId: '*' };
+      const hits = await this.vectors.nearDuplicates(
+        store,
+        tenant,
+        positions.map((at) => vectors[at]!),
+        threshold,
+      );
+      const keys = [...new Set(hits.flatMap((list) => list.map((hit) => hit.key)))];
+      if (keys.length === 0) continue;
+      const rows = new Map(
+        (await this.storage.getMemoriesByKey(store.name, tenant, keys)).map((row) => [
+          row.key,
+          row,
+        ]),
+      );
+      hits.forEach((list, index) => {
+        const at = positions[index]!;
+        const match = list
+          .map((hit) => rows.get(hit.key))
+          .find((row) => row && sameScope(row.scope, scopes[at]!));
+        found[at] = match?.id;
+      });
+    }
+    return found;
+  }
+}
+
+/** Memories accepted earlier in the same batch, so duplicates inside a batch are caught before commit. */
+class Accepted {
+  private readonly items: Array<{ scope: Scope; vector: Float32Array; id: string }> = [];
+  private readonly hashes = new Map<string, string>();
+  private near_: NearDuplicateIndex | null = null;
+
+  constructor(private readonly dimensions: number) {}
+
+  add(scope: Scope, vector: Float32Array, id: string, hash: string): void {
+    this.hashes.set(`${scopeKey(scope)}\u0000${hash}`, id);
+    this.near_ ??= new NearDuplicateIndex(this.dimensions);
+    this.near_.set(this.items.length, vector);
+    this.items.push({ scope, vector, id });
+  }
+
+  byHash(scope: Scope, hash: string): string | undefined {
+    return this.hashes.get(`${scopeKey(scope)}\u0000${hash}`);
+  }
+
+  near(scope: Scope, vector: Float32Array, threshold: number): string | undefined {
+    if (threshold > 1 || !this.near_) return undefined;
+    for (const position of this.near_.candidates(vector)) {
+      const item = this.items[position]!;
       if (sameScope(item.scope, scope) && dot(item.vector, vector) >= threshold) return item.id;
     }
-    // Unfiltered top hits, then a scope check: cheaper than building the scope's key set per unit.
-    const hits = await this.vectors.search(store, scope, {}, vector, 8, false);
-    const close = hits.filter((hit) => hit.score >= threshold);
-    if (close.length === 0) return undefined;
-    const memories = await this.storage.getMemoriesByKey(
-      store.name,
-      scope,
-      close.map((hit) => hit.key),
-    );
-    const inScope = new Map(
-      memories
-        .filter((memory) => scopeMatches(scope, memory.scope))
-        .map((memory) => [memory.key, memory.id]),
-    );
-    return close.map((hit) => inScope.get(hit.key)).find((id) => id !== undefined);
+    return undefined;
   }
+}
+
+function scopeKey(scope: Scope): string {
+  return `${scope.appId}\u0000${scope.tenantId}\u0000${scope.agentId}\u0000${scope.runId}`;
 }
 
 function sameScope(a: Scope, b: Scope): boolean {

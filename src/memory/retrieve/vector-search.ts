@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MemoryFilter, MemoryStorage, RankedKey } from '../../storage/spec.js';
 import type { ReadScope, TenantKey } from '../scope.js';
+import { NearDuplicateIndex } from './near-duplicate-index.js';
 import { PartitionVectorIndex } from './vector-index/partition-vector-index.js';
 
 /** Options of the in-process vector search. */
@@ -22,6 +23,7 @@ const changeBatch = 5_000;
  */
 export class VectorSearch {
   private readonly indexes = new Map<string, PartitionVectorIndex>();
+  private readonly nearIndexes = new Map<PartitionVectorIndex, NearDuplicateIndex>();
 
   constructor(
     private readonly storage: MemoryStorage,
@@ -73,10 +75,57 @@ export class VectorSearch {
         changeBatch,
       );
       if (changes.length === 0) break;
+      const near = this.nearIndexes.get(index);
+      if (near) {
+        for (const change of changes) {
+          if (change.seq > index.watermark) near.set(change.key, change.vector);
+        }
+      }
       index.apply(changes);
       if (changes.length < changeBatch) break;
     }
     return index;
+  }
+
+  /**
+   * For each vector, the tenant's keys at or above `threshold` cosine, best first. Candidates come from
+   * SimHash buckets and are verified exactly, so lookups stay cheap however large the tenant grows.
+   * Backends with native vector search answer with their own nearest neighbours instead.
+   */
+  async nearDuplicates(
+    store: { name: string; dimensions: number; createdAt: string },
+    scope: ReadScope,
+    vectors: Float32Array[],
+    threshold: number,
+  ): Promise<RankedKey[][]> {
+    if (this.storage.capabilities.nativeVectorSearch) {
+      return Promise.all(
+        vectors.map(async (vector) =>
+          (await this.storage.searchVectors(store.name, scope, vector, {}, 8)).filter(
+            (hit) => hit.score >= threshold,
+          ),
+        ),
+      );
+    }
+    const index = await this.synced(store, scope);
+    let near = this.nearIndexes.get(index);
+    if (!near) {
+      const built = new NearDuplicateIndex(store.dimensions);
+      index.forEachVector((key, stored) => built.set(key, stored));
+      this.nearIndexes.set(index, built);
+      near = built;
+    }
+    const lsh = near;
+    return vectors.map((vector) => {
+      const candidates = lsh.candidates(vector);
+      const scores = index.similarities(vector, candidates);
+      const hits: RankedKey[] = [];
+      candidates.forEach((key, position) => {
+        const score = scores[position]!;
+        if (score >= threshold) hits.push({ key, score });
+      });
+      return hits.sort((a, b) => b.score - a.score);
+    });
   }
 
   /** Persists every index that supports it, so the next process starts warm. */
@@ -86,8 +135,11 @@ export class VectorSearch {
 
   /** Forgets cached indexes of a store (after it is deleted). */
   forget(storeName: string): void {
-    for (const id of this.indexes.keys())
-      if (id.startsWith(`${storeName}\u0000`)) this.indexes.delete(id);
+    for (const [id, index] of this.indexes) {
+      if (!id.startsWith(`${storeName}\u0000`)) continue;
+      this.indexes.delete(id);
+      this.nearIndexes.delete(index);
+    }
   }
 
   private persistPath(id: string, storeName: string): string | undefined {

@@ -60,6 +60,14 @@ export interface MemoryRow {
 export const memoryColumns =
   'key, id, store, app_id, tenant_id, agent_id, run_id, text, kind, salience, metadata, source, hash, created_at, updated_at, last_accessed_at, access_count, valid_to, deleted_at';
 
+/** The memory columns qualified with a table alias. */
+export function prefixed(alias: string): string {
+  return memoryColumns
+    .split(', ')
+    .map((column) => `${alias}.${column}`)
+    .join(', ');
+}
+
 /** Maps a memories row to a record. */
 export function memoryFromRow(row: MemoryRow): KeyedMemory {
   return {

@@ -22,6 +22,7 @@ import {
   memoryColumns,
   memoryFromRow,
   partitionToken,
+  prefixed,
   vectorToBlob,
 } from './rows.js';
 import type { Statements } from './statements.js';
@@ -162,12 +163,12 @@ export class SqliteMemories {
     includeDeleted: boolean,
   ): KeyedMemory[] {
     if (ids.length === 0) return [];
-    const placeholders = ids.map(() => '?').join(', ');
-    const rows = this.statements.db
-      .prepare(
-        `SELECT ${memoryColumns} FROM memories WHERE store = ? AND app_id = ? AND tenant_id = ? AND id IN (${placeholders})${includeDeleted ? '' : ' AND deleted_at IS NULL'}`,
+    const rows = this.statements
+      .get(
+        `SELECT ${prefixed('m')} FROM json_each(?) AS wanted CROSS JOIN memories m ON m.id = wanted.value
+         WHERE m.store = ? AND m.app_id = ? AND m.tenant_id = ?${includeDeleted ? '' : ' AND m.deleted_at IS NULL'}`,
       )
-      .all(store, tenant.appId, tenant.tenantId, ...ids) as MemoryRow[];
+      .all(JSON.stringify(ids), store, tenant.appId, tenant.tenantId) as MemoryRow[];
     return rows.map(memoryFromRow);
   }
 
@@ -175,7 +176,9 @@ export class SqliteMemories {
     if (keys.length === 0) return [];
     const rows = this.statements
       .get(
-        `SELECT ${memoryColumns} FROM memories WHERE key IN (SELECT value FROM json_each(?)) AND store = ? AND app_id = ? AND tenant_id = ?`,
+        // CROSS JOIN pins the loop order: one primary-key lookup per wanted key, never a tenant scan.
+        `SELECT ${prefixed('m')} FROM json_each(?) AS wanted CROSS JOIN memories m ON m.key = wanted.value
+         WHERE m.store = ? AND m.app_id = ? AND m.tenant_id = ?`,
       )
       .all(JSON.stringify(keys), store, tenant.appId, tenant.tenantId) as MemoryRow[];
     return rows.map(memoryFromRow);

@@ -129,6 +129,26 @@ export class PartitionVectorIndex {
     return this.searchGraph(this.graph, unit, limit, accept);
   }
 
+  /** Cosine similarity of each key to `query` (NaN for keys not indexed), normalising the query once. */
+  similarities(query: Float32Array, keys: readonly number[]): Float64Array {
+    const scores = new Float64Array(keys.length).fill(Number.NaN);
+    const unit = new Float32Array(this.dimensions);
+    if (normaliseInto(query, unit, 0) === 0) return scores;
+    for (let index = 0; index < keys.length; index++) {
+      scores[index] = this.store.score(keys[index]!, unit) ?? Number.NaN;
+    }
+    return scores;
+  }
+
+  /** Calls `visit` with every live key and a view of its normalised vector (valid only during the call). */
+  forEachVector(visit: (key: number, vector: Float32Array) => void): void {
+    const keys = this.store.keys;
+    const vectors = this.store.vectors;
+    for (let slot = 0; slot < this.store.size; slot++) {
+      visit(keys[slot]!, vectors.subarray(slot * this.dimensions, (slot + 1) * this.dimensions));
+    }
+  }
+
   /** Writes a snapshot to `persistPath` (skipped when nothing changed since the last save or load); no-op without `persistPath`. */
   save(): void {
     if (this.persistPath === undefined || this.persisted) return;
