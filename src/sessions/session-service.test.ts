@@ -1,0 +1,138 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { tempHome } from '../../test/support/temp-home.js';
+import { MnemosError } from '../errors.js';
+import { Mnemos } from '../mnemos.js';
+
+const alice = { appId: 'app', tenantId: 'alice' };
+const bob = { appId: 'app', tenantId: 'bob' };
+
+let home: ReturnType<typeof tempHome>;
+let mnemos: Mnemos;
+
+beforeEach(async () => {
+  home = tempHome();
+  mnemos = await Mnemos.open({ home: home.home });
+});
+
+afterEach(async () => {
+  await mnemos.close();
+  home.remove();
+});
+
+async function codeOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    if (MnemosError.isInstance(error)) return error.code;
+    throw error;
+  }
+  throw new Error('expected a failure');
+}
+
+describe('sessions', () => {
+  it('creates, appends in order, pages, updates and deletes', async () => {
+    const session = await mnemos.sessions.create(
+      { ...alice, agentId: 'planner' },
+      { title: 'Trip' },
+    );
+    expect(session).toMatchObject({
+      title: 'Trip',
+      agentId: 'planner',
+      messageCount: 0,
+      parentId: null,
+    });
+    const first = await mnemos.sessions.append(alice, session.id, [
+      { role: 'user', content: 'Plan a trip to Kyoto' },
+      { role: 'assistant', content: 'Sure, when?' },
+    ]);
+    expect(first.map((message) => message.seq)).toEqual([1, 2]);
+    await mnemos.sessions.append(alice, session.id, [{ role: 'user', content: 'In April' }]);
+    const page = await mnemos.sessions.messages(alice, session.id, { limit: 2, offset: 1 });
+    expect(page.map((message) => [message.seq, message.content])).toEqual([
+      [2, 'Sure, when?'],
+      [3, 'In April'],
+    ]);
+    expect((await mnemos.sessions.get(alice, session.id)).messageCount).toBe(3);
+    const renamed = await mnemos.sessions.update(alice, session.id, {
+      title: 'Kyoto trip',
+      metadata: { channel: 'web' },
+    });
+    expect(renamed).toMatchObject({ title: 'Kyoto trip', metadata: { channel: 'web' } });
+    await mnemos.sessions.delete(alice, session.id);
+    expect(await codeOf(mnemos.sessions.get(alice, session.id))).toBe('not_found');
+    expect(await mnemos.sessions.search(alice, 'Kyoto')).toEqual([]);
+  });
+
+  it('lists sessions most recently active first, with lineage', async () => {
+    const older = await mnemos.sessions.create(alice, { id: 'older' });
+    const newer = await mnemos.sessions.create(alice, { id: 'newer', parentId: 'older' });
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await mnemos.sessions.append(alice, older.id, [
+      { role: 'user', content: 'back to the old one' },
+    ]);
+    const list = await mnemos.sessions.list(alice);
+    expect(list.map((session) => session.id)).toEqual(['older', 'newer']);
+    expect(newer.parentId).toBe('older');
+    expect(await codeOf(mnemos.sessions.create(alice, { id: 'older' }))).toBe('already_exists');
+  });
+
+  it('searches Chinese and English messages across sessions or inside one', async () => {
+    const one = await mnemos.sessions.create(alice);
+    const two = await mnemos.sessions.create(alice);
+    await mnemos.sessions.append(alice, one.id, [
+      { role: 'user', content: '我喜欢用TypeScript写后端服务' },
+    ]);
+    await mnemos.sessions.append(alice, two.id, [
+      { role: 'user', content: '数据库迁移失败了，需要回滚' },
+      { role: 'assistant', content: 'Rolling back the database migration now' },
+    ]);
+    const zh = await mnemos.sessions.search(alice, '数据库');
+    expect(zh.map((hit) => hit.content)).toEqual(['数据库迁移失败了，需要回滚']);
+    const mixed = await mnemos.sessions.search(alice, 'typescript');
+    expect(mixed[0]?.sessionId).toBe(one.id);
+    const inside = await mnemos.sessions.search(alice, 'migration', { sessionId: one.id });
+    expect(inside).toEqual([]);
+    expect((await mnemos.sessions.search(alice, 'migration', { sessionId: two.id }))[0]?.seq).toBe(
+      2,
+    );
+  });
+
+  it('keeps tenants apart, even with the same session id', async () => {
+    await mnemos.sessions.create(alice, { id: 'shared-id' });
+    await mnemos.sessions.create(bob, { id: 'shared-id' });
+    await mnemos.sessions.append(alice, 'shared-id', [
+      { role: 'user', content: 'alice private words' },
+    ]);
+    expect(
+      (await mnemos.sessions.messages(bob, 'shared-id')).map((message) => message.content),
+    ).toEqual([]);
+    expect(await mnemos.sessions.search(bob, 'private')).toEqual([]);
+    expect((await mnemos.sessions.list(bob)).map((session) => session.messageCount)).toEqual([0]);
+    await mnemos.sessions.delete(bob, 'shared-id');
+    expect(
+      (await mnemos.sessions.messages(alice, 'shared-id')).map((message) => message.content),
+    ).toEqual(['alice private words']);
+  });
+
+  it('rejects bad input before writing', async () => {
+    const session = await mnemos.sessions.create(alice);
+    expect(await codeOf(mnemos.sessions.append(alice, session.id, []))).toBe('invalid_input');
+    expect(
+      await codeOf(
+        mnemos.sessions.append(alice, session.id, [{ role: 'robot' as 'user', content: 'x' }]),
+      ),
+    ).toBe('invalid_input');
+    expect(
+      await codeOf(mnemos.sessions.append(alice, 'missing', [{ role: 'user', content: 'x' }])),
+    ).toBe('not_found');
+    expect(await codeOf(mnemos.sessions.create(alice, { id: 'bad id with spaces' }))).toBe(
+      'invalid_input',
+    );
+    expect(await codeOf(mnemos.sessions.create({ appId: 'app', tenantId: '*' }))).toBe(
+      'invalid_scope',
+    );
+    expect(await codeOf(mnemos.sessions.list(alice, { limit: 0 }))).toBe('invalid_input');
+    expect(await codeOf(mnemos.sessions.search(alice, '  '))).toBe('invalid_input');
+    expect((await mnemos.sessions.get(alice, session.id)).messageCount).toBe(0);
+  });
+});
