@@ -135,6 +135,7 @@ export class MemoryService {
     const byStore = new Map<string | undefined, ValidatedAdd[]>();
     for (const request of requests)
       byStore.set(request.store, [...(byStore.get(request.store) ?? []), request]);
+    const sync = options.sync ?? false;
     const jobs: Array<{ store: string; job: JobRecord }> = [];
     for (const [storeName, group] of byStore) {
       const store = await this.stores.resolve(storeName);
@@ -142,14 +143,24 @@ export class MemoryService {
         store.name,
         group.map((request) => ({ id: randomUUID(), scope: request.scope, input: request.input })),
         Date.now(),
+        sync ? this.runner.claim : undefined,
       );
       for (const job of records) jobs.push({ store: store.name, job });
     }
-    this.runner.kick();
-    if (!options.sync) return jobs.map(({ job }) => publicJob(job));
+    if (!sync) {
+      this.runner.kick();
+      return jobs.map(({ job }) => publicJob(job));
+    }
+    await this.runner.runClaimed(jobs.map(({ job }) => job));
     const finished: Job[] = [];
-    for (const { store, job } of jobs)
-      finished.push(publicJob(await this.runner.waitFor(store, job, syncTimeoutMs)));
+    for (const { store, job } of jobs) {
+      const current = await this.storage.getJob(store, job.scope, job.id);
+      const done = current && (current.state === 'succeeded' || current.state === 'failed');
+      // A job waiting out a retry backoff is finished by the runner; wait for it like any other.
+      finished.push(
+        publicJob(done ? current : await this.runner.waitFor(store, job, syncTimeoutMs)),
+      );
+    }
     return finished;
   }
 

@@ -191,11 +191,12 @@ export interface MemoryStorage {
     at: number,
   ): Promise<void>;
 
-  /** Durably records jobs, all or none, before they are acknowledged. */
+  /** Durably records jobs, all or none, before they are acknowledged; with `claim`, already leased to that worker. */
   enqueueJobs(
     store: string,
     jobs: Array<{ id: string; scope: Scope; input: JobInput }>,
     now: number,
+    claim?: { worker: string; leaseMs: number },
   ): Promise<JobRecord[]>;
   /** Leases up to `limit` runnable jobs (queued, or running with an expired lease or dead owner). */
   claimJobs(

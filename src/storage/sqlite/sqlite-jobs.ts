@@ -11,11 +11,18 @@ const jobColumns =
 export class SqliteJobs {
   constructor(private readonly statements: Statements) {}
 
-  enqueue(store: string, scope: Scope, input: JobInput, id: string, now: number): JobRecord {
+  enqueue(
+    store: string,
+    scope: Scope,
+    input: JobInput,
+    id: string,
+    now: number,
+    claim?: { worker: string; leaseMs: number },
+  ): JobRecord {
     this.statements
       .get(
-        `INSERT INTO jobs (id, store, app_id, tenant_id, agent_id, run_id, state, input, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?)`,
+        `INSERT INTO jobs (id, store, app_id, tenant_id, agent_id, run_id, state, input, owner, lease_until, attempts, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         id,
@@ -24,7 +31,11 @@ export class SqliteJobs {
         scope.tenantId,
         scope.agentId,
         scope.runId,
+        claim ? 'running' : 'queued',
         JSON.stringify(input),
+        claim?.worker ?? null,
+        claim ? now + claim.leaseMs : null,
+        claim ? 1 : 0,
         now,
         now,
       );

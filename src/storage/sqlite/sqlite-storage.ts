@@ -262,9 +262,10 @@ export class SqliteStorage implements MemoryStorage {
     store: string,
     jobs: Array<{ id: string; scope: Scope; input: JobInput }>,
     now: number,
+    claim?: { worker: string; leaseMs: number },
   ): Promise<JobRecord[]> {
     return this.write(() =>
-      jobs.map((job) => this.jobs.enqueue(store, job.scope, job.input, job.id, now)),
+      jobs.map((job) => this.jobs.enqueue(store, job.scope, job.input, job.id, now, claim)),
     );
   }
 
