@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'job_failed'
   | 'storage_error'
   | 'config_error'
+  | 'upstream_error'
   | 'closed';
 
 const marker = Symbol.for('mnemos.error');

@@ -17,7 +17,7 @@ import { AccessTracker } from './memory/retrieve/access-tracker.js';
 import { HybridSearch } from './memory/retrieve/hybrid-search.js';
 import { VectorSearch } from './memory/retrieve/vector-search.js';
 import { readScope } from './memory/scope.js';
-import { BuiltinEmbedder } from './models/embed/builtin-embedder.js';
+import { createEmbedder, createReranker } from './models/create-models.js';
 import type { Embedder } from './models/embedder.js';
 import type { Extractor } from './models/extractor.js';
 import type { Reranker } from './models/reranker.js';
@@ -110,18 +110,19 @@ export class Mnemos {
         },
       );
     }
+    // Models first: a probe that fails must not leave storage open.
+    const embedder = options.embedder ?? (await createEmbedder(config.embedder));
+    const reranker = options.reranker ?? createReranker(config.reranker);
     if (!options.readOnly) mkdirSync(home, { recursive: true });
     const storage =
       options.storage ?? new SqliteStorage(databasePath, { readOnly: options.readOnly ?? false });
-    const embedder =
-      options.embedder ?? new BuiltinEmbedder({ dimensions: config.embedder.dimensions });
     const vectors = new VectorSearch(storage, {
       hnswThreshold: config.retrieval.hnsw_threshold,
       indexDirectory: options.readOnly ? null : join(home, 'indexes'),
     });
     const access = new AccessTracker(storage, 2_000);
     const retrieval = config.retrieval;
-    const search = new HybridSearch(storage, embedder, vectors, options.reranker ?? null, access, {
+    const search = new HybridSearch(storage, embedder, vectors, reranker, access, {
       rrfK: retrieval.rrf_k,
       candidateMultiplier: retrieval.candidate_multiplier,
       minCandidates: retrieval.min_candidates,

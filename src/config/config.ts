@@ -31,6 +31,48 @@ const ingestSchema = z
   })
   .strict();
 
+/** Which embedder writes vectors; a store refuses vectors from any other. */
+const embedderSchema = z
+  .object({
+    provider: z.enum(['builtin', 'openai-compatible']).default('builtin'),
+    /** Vector length; 256 for builtin, probed from the service when absent for openai-compatible. */
+    dimensions: z.number().int().min(16).max(8192).optional(),
+    base_url: z.url().optional(),
+    model: z.string().min(1).optional(),
+    /** Name of the environment variable (from the environment or `.env`) holding the API key. */
+    api_key_env: z
+      .string()
+      .regex(/^[A-Z_][A-Z0-9_]*$/)
+      .optional(),
+    batch_size: z.number().int().min(1).max(2048).optional(),
+    concurrency: z.number().int().min(1).max(16).optional(),
+    max_retries: z.number().int().min(0).max(10).optional(),
+    timeout_ms: z.number().int().min(100).optional(),
+  })
+  .strict()
+  .refine((value) => value.provider === 'builtin' || (value.base_url && value.model), {
+    message: 'embedder.provider openai-compatible needs embedder.base_url and embedder.model',
+  });
+
+/** Optional reranker used by `rerank: true` searches. */
+const rerankerSchema = z
+  .object({
+    provider: z.enum(['none', 'http']).default('none'),
+    url: z.url().optional(),
+    model: z.string().min(1).optional(),
+    format: z.enum(['cohere', 'tei']).optional(),
+    api_key_env: z
+      .string()
+      .regex(/^[A-Z_][A-Z0-9_]*$/)
+      .optional(),
+    timeout_ms: z.number().int().min(100).optional(),
+    max_retries: z.number().int().min(0).max(10).optional(),
+  })
+  .strict()
+  .refine((value) => value.provider === 'none' || (value.url && value.model), {
+    message: 'reranker.provider http needs reranker.url and reranker.model',
+  });
+
 /** Everything `config.yaml` may hold; secrets never live here, they go in `.env`. */
 export const configSchema = z
   .object({
@@ -41,13 +83,8 @@ export const configSchema = z
     storage: z.enum(['sqlite']).default('sqlite'),
     memory_store_name: z.string().default('mnemos'),
     auto_create_store: z.boolean().default(true),
-    embedder: z
-      .object({
-        provider: z.enum(['builtin']).default('builtin'),
-        dimensions: z.number().int().min(16).max(4096).default(256),
-      })
-      .strict()
-      .prefault({}),
+    embedder: embedderSchema.prefault({}),
+    reranker: rerankerSchema.prefault({}),
     retrieval: retrievalSchema.prefault({}),
     ingest: ingestSchema.prefault({}),
   })
