@@ -124,6 +124,8 @@ export class Mnemos {
     const retrieval = config.retrieval;
     const search = new HybridSearch(storage, embedder, vectors, reranker, access, {
       rrfK: retrieval.rrf_k,
+      keywordWeight: retrieval.keyword_weight,
+      vectorWeight: retrieval.vector_weight,
       candidateMultiplier: retrieval.candidate_multiplier,
       minCandidates: retrieval.min_candidates,
       minVectorSimilarity: retrieval.min_vector_similarity,

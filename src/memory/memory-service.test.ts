@@ -409,7 +409,7 @@ describe('stores', () => {
     const created = await mnemos.stores.create({ name: 'support_bot', description: 'support' });
     expect(created).toMatchObject({
       name: 'support_bot',
-      embedderId: 'builtin:hash-ngram-v1:256',
+      embedderId: 'builtin:hash-ngram-v2:256',
       dimensions: 256,
     });
     expect((await errorOf(mnemos.stores.create({ name: 'support_bot' }))).code).toBe(
@@ -454,7 +454,7 @@ describe('stores', () => {
     mnemos = await Mnemos.open({ home: home.home, config: { embedder: { dimensions: 128 } } });
     const error = await errorOf(mnemos.memories.add({ scope: alice, text: 'x', sync: true }));
     expect(error.code).toBe('embedder_mismatch');
-    expect(error.message).toMatch(/builtin:hash-ngram-v1:256.*builtin:hash-ngram-v1:128/);
+    expect(error.message).toMatch(/builtin:hash-ngram-v2:256.*builtin:hash-ngram-v2:128/);
     expect((await errorOf(mnemos.memories.search({ scope: alice, query: 'x' }))).code).toBe(
       'embedder_mismatch',
     );

@@ -1,6 +1,6 @@
 /** Turns texts into vectors; every store records the identity and dimension of the embedder that wrote it. */
 export interface Embedder {
-  /** Stable identity, e.g. `builtin:hash-ngram-v1`; a store refuses writes from a different one. */
+  /** Stable identity, e.g. `builtin:hash-ngram-v2`; a store refuses writes from a different one. */
   readonly id: string;
   /** Length of every vector this embedder returns. */
   readonly dimensions: number;

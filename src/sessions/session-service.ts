@@ -5,7 +5,7 @@ import { limits } from '../memory/limits.js';
 import { messageSchema, metadataSchema, parseInput } from '../memory/schemas.js';
 import { type Scope, type TenantKey, writeScope } from '../memory/scope.js';
 import type { MemoryStorage } from '../storage/spec.js';
-import { indexTokens, tokenize } from '../text/tokenizer.js';
+import { indexTokens, queryTokens } from '../text/tokenizer.js';
 import type { SessionMessage, SessionRecord } from './session-record.js';
 
 const sessionIdPattern = /^[A-Za-z0-9_.:-]{1,128}$/;
@@ -188,7 +188,7 @@ export class SessionService {
     const limit = page(options.limit ?? 10, 0).limit;
     return this.storage.searchMessages(
       tenantKey(owner),
-      tokenize(query),
+      queryTokens(query),
       options.sessionId ?? null,
       limit,
     );

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { indexTokens, isCjk, tokenize } from './tokenizer.js';
+import { indexTokens, isCjk, queryTokens, tokenize } from './tokenizer.js';
 
 describe('tokenize', () => {
   it('segments Chinese into words', () => {
@@ -39,5 +39,16 @@ describe('isCjk', () => {
     expect(isCjk('カ')).toBe(true);
     expect(isCjk('한')).toBe(true);
     expect(isCjk('a')).toBe(false);
+  });
+});
+
+describe('queryTokens', () => {
+  it('drops function words in English and Chinese', () => {
+    expect(queryTokens('What did I eat in Kyoto?')).toEqual(['eat', 'kyoto']);
+    expect(queryTokens('我的猫叫什么')).not.toContain('的');
+  });
+
+  it('keeps a query made only of function words', () => {
+    expect(queryTokens('what is this')).toEqual(['what', 'is', 'this']);
   });
 });

@@ -1,3 +1,5 @@
+import { stopwords } from './stopwords.js';
+
 /** Multilingual word tokenizer shared by BM25 indexing, querying and the built-in embedder. */
 
 const segmenters = new Map<string, Intl.Segmenter>();
@@ -29,6 +31,17 @@ export function tokenize(text: string): string[] {
     if (part.isWordLike) tokens.push(part.segment.toLowerCase());
   }
   return tokens;
+}
+
+/**
+ * Tokens of a search query: the words minus common function words, whose postings span every
+ * tenant and cost more than they rank; a query made only of function words keeps them all.
+ * @example queryTokens('What did I eat in Kyoto?') // ['eat', 'kyoto']
+ */
+export function queryTokens(text: string): string[] {
+  const words = tokenize(text);
+  const content = words.filter((word) => !stopwords.has(word));
+  return content.length > 0 ? content : words;
 }
 
 /**

@@ -17,10 +17,13 @@ export function fuseRanks(
   keywordHits: RankedKey[],
   vectorHits: RankedKey[],
   rrfK: number,
+  weights: { keyword: number; vector: number } = { keyword: 1, vector: 1 },
 ): FusedCandidate[] {
   const byKey = new Map<number, FusedCandidate>();
-  const lists = [keywordHits.length > 0, vectorHits.length > 0].filter(Boolean).length || 1;
-  const best = lists / (rrfK + 1);
+  const best =
+    ((keywordHits.length > 0 ? weights.keyword : 0) +
+      (vectorHits.length > 0 ? weights.vector : 0) || 1) /
+    (rrfK + 1);
   const touch = (key: number): FusedCandidate => {
     let candidate = byKey.get(key);
     if (!candidate) {
@@ -32,12 +35,12 @@ export function fuseRanks(
   keywordHits.forEach((hit, index) => {
     const candidate = touch(hit.key);
     candidate.keyword = { rank: index + 1, score: hit.score };
-    candidate.fused += 1 / (rrfK + index + 1) / best;
+    candidate.fused += weights.keyword / (rrfK + index + 1) / best;
   });
   vectorHits.forEach((hit, index) => {
     const candidate = touch(hit.key);
     candidate.vector = { rank: index + 1, similarity: hit.score };
-    candidate.fused += 1 / (rrfK + index + 1) / best;
+    candidate.fused += weights.vector / (rrfK + index + 1) / best;
   });
   return [...byKey.values()].sort((a, b) => b.fused - a.fused);
 }

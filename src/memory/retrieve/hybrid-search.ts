@@ -2,7 +2,7 @@ import type { Embedder } from '../../models/embedder.js';
 import type { Reranker } from '../../models/reranker.js';
 import type { MemoryFilter, MemoryStorage } from '../../storage/spec.js';
 import type { StoreRecord } from '../../stores/store-record.js';
-import { tokenize } from '../../text/tokenizer.js';
+import { queryTokens } from '../../text/tokenizer.js';
 import type { MemoryRecord } from '../record.js';
 import { type ReadScope, scopeMatches } from '../scope.js';
 import type { AccessTracker } from './access-tracker.js';
@@ -15,6 +15,10 @@ import type { VectorSearch } from './vector-search.js';
 export interface RetrievalOptions extends ScoringWeights {
   /** Reciprocal rank fusion constant. */
   rrfK: number;
+  /** Weight of the keyword (BM25) list in the fusion. */
+  keywordWeight: number;
+  /** Weight of the vector list in the fusion. */
+  vectorWeight: number;
   /** Candidates taken from each list: max(minCandidates, topK × candidateMultiplier). */
   candidateMultiplier: number;
   /** Smallest candidate list. */
@@ -77,7 +81,7 @@ export class HybridSearch {
     const pool = Math.max(this.options.minCandidates, topK * this.options.candidateMultiplier);
     const narrowing = isNarrowing(scope, filter);
     const [keywordHits, vectorHits] = await Promise.all([
-      this.storage.searchText(store.name, scope, tokenize(request.query), filter, pool),
+      this.storage.searchText(store.name, scope, queryTokens(request.query), filter, pool),
       this.embedder
         .doEmbed([request.query])
         .then(([vector]) => this.vectors.search(store, scope, filter, vector!, pool, narrowing)),
@@ -85,7 +89,10 @@ export class HybridSearch {
     const relevantVectorHits = vectorHits.filter(
       (hit) => hit.score >= this.options.minVectorSimilarity,
     );
-    const fused = fuseRanks(keywordHits, relevantVectorHits, this.options.rrfK);
+    const fused = fuseRanks(keywordHits, relevantVectorHits, this.options.rrfK, {
+      keyword: this.options.keywordWeight,
+      vector: this.options.vectorWeight,
+    });
     const memories = new Map(
       (
         await this.storage.getMemoriesByKey(

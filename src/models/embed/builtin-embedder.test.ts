@@ -43,6 +43,6 @@ describe('BuiltinEmbedder', () => {
   });
 
   it('encodes its dimension in its identity', () => {
-    expect(new BuiltinEmbedder({ dimensions: 64 }).id).toBe('builtin:hash-ngram-v1:64');
+    expect(new BuiltinEmbedder({ dimensions: 64 }).id).toBe('builtin:hash-ngram-v2:64');
   });
 });

@@ -1,3 +1,4 @@
+import { stopwords } from '../../text/stopwords.js';
 import { isCjk, tokenize } from '../../text/tokenizer.js';
 import type { Embedder } from '../embedder.js';
 
@@ -12,7 +13,7 @@ export class BuiltinEmbedder implements Embedder {
 
   constructor(options: { dimensions?: number } = {}) {
     this.dimensions = options.dimensions ?? 256;
-    this.id = `builtin:hash-ngram-v1:${this.dimensions}`;
+    this.id = `builtin:hash-ngram-v2:${this.dimensions}`;
   }
 
   async doEmbed(texts: readonly string[]): Promise<Float32Array[]> {
@@ -22,7 +23,10 @@ export class BuiltinEmbedder implements Embedder {
   /** Synchronous embedding of one text, for callers on a hot path. */
   embedOne(text: string): Float32Array {
     const vector = new Float32Array(this.dimensions);
-    const words = tokenize(text);
+    const all = tokenize(text);
+    const content = all.filter((word) => !stopwords.has(word));
+    // A text made only of function words still gets a vector from them.
+    const words = content.length > 0 ? content : all;
     let previous: string | undefined;
     for (const word of words) {
       this.addFeature(vector, `w:${word}`, 1);

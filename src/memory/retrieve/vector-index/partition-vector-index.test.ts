@@ -194,6 +194,24 @@ describe('PartitionVectorIndex (exact mode)', () => {
     expect(index.search(queries[0]!, 10, () => false)).toEqual([]);
   });
 
+  it('scores given keys and visits every live vector', () => {
+    const index = new PartitionVectorIndex({ dimensions });
+    index.apply(inserts(vectors.slice(0, 50)));
+    index.apply([{ key: 3, seq: 51, vector: null }]);
+    const scores = index.similarities(queries[0]!, [1, 3, 49, 777]);
+    expect(scores[0]).toBeCloseTo(cosine(vectors[1]!, queries[0]!), 5);
+    expect(scores[1]).toBeNaN();
+    expect(scores[2]).toBeCloseTo(cosine(vectors[49]!, queries[0]!), 5);
+    expect(scores[3]).toBeNaN();
+    expect([...index.similarities(new Float32Array(dimensions), [1])]).toEqual([Number.NaN]);
+    const seen = new Map<number, number>();
+    index.forEachVector((key, vector) => seen.set(key, cosine(vector, vectors[key]!)));
+    expect([...seen.keys()].sort((a, b) => a - b)).toEqual(
+      [...Array(50).keys()].filter((k) => k !== 3),
+    );
+    for (const similarity of seen.values()) expect(similarity).toBeCloseTo(1, 5);
+  });
+
   it('returns nothing for an empty index, k <= 0 or a zero query', () => {
     const index = new PartitionVectorIndex({ dimensions });
     expect(index.search(queries[0]!, 10)).toEqual([]);
