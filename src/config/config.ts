@@ -10,10 +10,10 @@ const retrievalSchema = z
   .object({
     rrf_k: z.number().positive().default(60),
     keyword_weight: z.number().min(0).default(1),
-    vector_weight: z.number().min(0).default(1),
+    vector_weight: z.number().min(0).default(0.5),
     candidate_multiplier: z.number().int().min(1).max(50).default(5),
     min_candidates: z.number().int().min(1).max(1000).default(50),
-    min_vector_similarity: z.number().min(-1).max(1).default(0.1),
+    min_vector_similarity: z.number().min(-1).max(1).default(0.35),
     recency_weight: z.number().min(0).default(0.1),
     recency_half_life_days: z.number().positive().default(30),
     access_weight: z.number().min(0).default(0.05),

@@ -27,6 +27,7 @@ export interface PartitionVectorIndexOptions {
 const defaultHnswThreshold = 20_000;
 const minCandidates = 160;
 const candidatesPerHit = 8;
+const acceptedPerHit = 4;
 const maxGraphCandidates = 4_096;
 const candidateCostInDots = 10;
 const acceptCostInDots = 0.05;
@@ -167,21 +168,26 @@ export class PartitionVectorIndex {
     accept: ((key: number) => boolean) | undefined,
   ): VectorHit[] {
     const total = this.store.size;
+    const target = k * acceptedPerHit;
     let wanted = Math.min(total, Math.max(minCandidates, k * candidatesPerHit));
     for (;;) {
       const candidates = graph.candidates(query, wanted);
       const heap = new TopKHeap(k);
+      let accepted = 0;
       for (const key of candidates) {
         if (accept !== undefined && !accept(key)) continue;
         const score = this.store.score(key, query);
-        if (score !== undefined) heap.push(key, score);
+        if (score === undefined) continue;
+        accepted++;
+        heap.push(key, score);
       }
-      if (heap.size >= k || candidates.length >= total) return heap.drain();
-      const rate = heap.size / Math.max(candidates.length, 1);
-      const next = Math.max(wanted * 2, rate > 0 ? Math.ceil((2 * k) / rate) : wanted * 8);
+      if (accepted >= target || candidates.length >= total) return heap.drain();
+      if (accept === undefined && accepted >= k) return heap.drain();
+      const rate = accepted / Math.max(candidates.length, 1);
+      const next = Math.max(wanted * 2, rate > 0 ? Math.ceil((1.5 * target) / rate) : wanted * 8);
       const scanCost = total * (rate + acceptCostInDots);
       const tooCostly = next > maxGraphCandidates || next * candidateCostInDots > scanCost;
-      if (wanted >= total || next >= total || tooCostly) return this.store.scan(query, k, accept);
+      if (next >= total || tooCostly) return this.store.scan(query, k, accept);
       wanted = next;
     }
   }
