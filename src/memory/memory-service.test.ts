@@ -69,7 +69,10 @@ describe('add and search', () => {
 
   it('lets vector-only hits in for word forms BM25 cannot match', async () => {
     await mnemos.close();
-    mnemos = await Mnemos.open({ home: home.home, config: { retrieval: { min_vector_similarity: 0.1 } } });
+    mnemos = await Mnemos.open({
+      home: home.home,
+      config: { retrieval: { min_vector_similarity: 0.1 } },
+    });
     const id = await remember('The user enjoys swimming in the lake');
     const { results } = await mnemos.memories.search({ scope: alice, query: 'swimmer' });
     expect(results[0]?.memory.id).toBe(id);

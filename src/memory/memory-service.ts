@@ -6,7 +6,7 @@ import type { Embedder } from '../models/embedder.js';
 import type { MemoryFilter, MemoryStorage } from '../storage/spec.js';
 import type { StoreService } from '../stores/store-service.js';
 import { indexTokens } from '../text/tokenizer.js';
-import { limits } from './limits.js';
+import { checkPage, limits } from './limits.js';
 import type { HistoryEntry, MemoryKind, MemoryRecord } from './record.js';
 import type { HybridSearch, SearchResult } from './retrieve/hybrid-search.js';
 import {
@@ -202,20 +202,7 @@ export class MemoryService {
   /** Lists memories of a scope pattern, newest first. */
   async list(input: ListMemoriesInput): Promise<{ memories: MemoryRecord[]; total: number }> {
     const scope = readScope(input.scope);
-    const limit = input.limit ?? 100;
-    const offset = input.offset ?? 0;
-    if (!Number.isInteger(limit) || limit < 1 || limit > limits.maxListLimit) {
-      throw new MnemosError(
-        'invalid_input',
-        `limit must be an integer from 1 to ${limits.maxListLimit}`,
-        { details: { field: 'limit' } },
-      );
-    }
-    if (!Number.isInteger(offset) || offset < 0) {
-      throw new MnemosError('invalid_input', 'offset must be a non-negative integer', {
-        details: { field: 'offset' },
-      });
-    }
+    const { limit, offset } = checkPage(input.limit, input.offset, 100);
     const store = await this.stores.resolve(input.store);
     const filter: MemoryFilter = {
       ...(input.kinds ? { kinds: input.kinds } : {}),

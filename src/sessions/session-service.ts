@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { MnemosError } from '../errors.js';
-import { limits } from '../memory/limits.js';
+import { checkPage, limits } from '../memory/limits.js';
 import { messageSchema, metadataSchema, parseInput } from '../memory/schemas.js';
 import { type Scope, type TenantKey, writeScope } from '../memory/scope.js';
 import type { MemoryStorage } from '../storage/spec.js';
@@ -43,25 +43,7 @@ function page(
   limit: number | undefined,
   offset: number | undefined,
 ): { limit: number; offset: number } {
-  const resolvedLimit = limit ?? 50;
-  const resolvedOffset = offset ?? 0;
-  if (
-    !Number.isInteger(resolvedLimit) ||
-    resolvedLimit < 1 ||
-    resolvedLimit > limits.maxListLimit
-  ) {
-    throw new MnemosError(
-      'invalid_input',
-      `limit must be an integer from 1 to ${limits.maxListLimit}`,
-      { details: { field: 'limit' } },
-    );
-  }
-  if (!Number.isInteger(resolvedOffset) || resolvedOffset < 0) {
-    throw new MnemosError('invalid_input', 'offset must be a non-negative integer', {
-      details: { field: 'offset' },
-    });
-  }
-  return { limit: resolvedLimit, offset: resolvedOffset };
+  return checkPage(limit, offset, 50);
 }
 
 /** Session history per (app, tenant): sessions, their messages, and full-text search over them. */
