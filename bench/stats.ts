@@ -12,7 +12,8 @@ export interface Latency {
 /** Nearest-rank percentiles of samples in milliseconds. */
 export function summarise(samples: readonly number[]): Latency {
   const sorted = [...samples].sort((a, b) => a - b);
-  const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? 0;
+  const at = (q: number): number =>
+    sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? 0;
   const mean = sorted.reduce((sum, value) => sum + value, 0) / Math.max(1, sorted.length);
   return { p50: at(0.5), p95: at(0.95), p99: at(0.99), mean, count: sorted.length };
 }
@@ -20,6 +21,12 @@ export function summarise(samples: readonly number[]): Latency {
 /** Milliseconds since an arbitrary origin, with sub-millisecond resolution. */
 export function nowMs(): number {
   return performance.now();
+}
+
+/** CPU time (user + system) this process has used, in milliseconds; beside wall time it shows contention. */
+export function cpuMs(): number {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1000;
 }
 
 /** Items per second for `count` items done in `ms` milliseconds. */

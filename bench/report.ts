@@ -1,0 +1,295 @@
+import { int, ms, pct, points, table, times } from './format.js';
+import type { IngestFigures } from './ingest.js';
+import type { LongMemEvalFigures, QualityRow } from './longmemeval.js';
+import type { SearchFigures, SearchStep } from './search.js';
+
+/** Targets from the performance issue, checked against the figures. */
+export const targets = {
+  searchP50Ms: 5,
+  searchP95Ms: 15,
+  searchAtMemories: 100_000,
+  batchIngestPerSecond: 5_000,
+  addSyncP50Ms: 5,
+} as const;
+
+function verdict(met: boolean): string {
+  return met ? '**met**' : '**not met**';
+}
+
+/** Markdown of the ingest section, with the baseline beside each figure and the targets checked. */
+export function ingestSection(f: IngestFigures): string {
+  return [
+    table(
+      [
+        'Figure',
+        'Mnemos',
+        'Baseline (same run, same rows)',
+        'Mnemos / baseline',
+        'Target',
+        'Status',
+      ],
+      [
+        [
+          `Batch ingest: \`addMany\` of ${int(f.batchRequests)} requests + \`drain()\``,
+          `${int(f.batchPerSecond)} memories/s (${f.batchSeconds.toFixed(1)} s wall, ${f.batchCpuSeconds.toFixed(1)} s CPU)`,
+          `raw better-sqlite3, tokenise + embed + insert, one transaction: ${int(f.rawEndToEndPerSecond)} rows/s (insert alone: ${int(f.rawInsertOnlyPerSecond)} rows/s)`,
+          times(f.batchPerSecond / f.rawEndToEndPerSecond),
+          `≥ ${int(targets.batchIngestPerSecond)} memories/s`,
+          verdict(f.batchPerSecond >= targets.batchIngestPerSecond),
+        ],
+        [
+          `Single \`add({ sync: true })\`, ${f.singleAdds} adds into a store of ${int(f.storedMemories)}`,
+          `p50 ${ms(f.single.p50)} ms, p95 ${ms(f.single.p95)} ms, p99 ${ms(f.single.p99)} ms`,
+          `raw single-row transaction (tokenise + embed + insert + commit): p50 ${ms(f.rawSingle.p50)} ms, p95 ${ms(f.rawSingle.p95)} ms`,
+          `${times(f.single.p50 / f.rawSingle.p50)} (p50)`,
+          `p50 ≤ ${targets.addSyncP50Ms} ms`,
+          verdict(f.single.p50 <= targets.addSyncP50Ms),
+        ],
+      ],
+    ),
+    '',
+    `Stored after the batch: ${int(f.storedMemories)} of ${int(f.batchRequests)} requests (the rest merged into existing memories as exact or near-duplicates in the same scope).`,
+  ].join('\n');
+}
+
+function searchTarget(step: SearchStep): [string, string] {
+  if (step.targetRequests !== targets.searchAtMemories) return ['(target is at 100k)', '—'];
+  const target = `p50 ≤ ${targets.searchP50Ms} ms, p95 ≤ ${targets.searchP95Ms} ms at 100k`;
+  if (step.requests < step.targetRequests) {
+    return [target, `**not measured**: load budget spent at ${int(step.requests)}`];
+  }
+  const met = step.engine.p50 <= targets.searchP50Ms && step.engine.p95 <= targets.searchP95Ms;
+  return [target, verdict(met)];
+}
+
+/** Markdown of the search section: engine latency beside brute-force cosine and JS BM25. */
+export function searchSection(f: SearchFigures): string {
+  const latency = table(
+    [
+      'Memories (requests)',
+      'Mnemos hybrid p50 / p95 / p99',
+      'Brute-force cosine p50 / p95',
+      'JS BM25 p50 / p95',
+      'Mnemos / brute force (p50)',
+      'Mnemos / BM25 (p50)',
+      'Target',
+      'Status',
+    ],
+    f.steps.map((step) => {
+      const [target, status] = searchTarget(step);
+      return [
+        `${int(step.storedMemories)} (${int(step.requests)})`,
+        `${ms(step.engine.p50)} / ${ms(step.engine.p95)} / ${ms(step.engine.p99)} ms`,
+        `${ms(step.bruteForce.p50)} / ${ms(step.bruteForce.p95)} ms`,
+        `${ms(step.bm25.p50)} / ${ms(step.bm25.p95)} ms`,
+        times(step.engine.p50 / step.bruteForce.p50),
+        times(step.engine.p50 / step.bm25.p50),
+        target,
+        status,
+      ];
+    }),
+  );
+  const load = table(
+    [
+      'Load step',
+      'Requests loaded',
+      'Wall time',
+      'Process CPU time',
+      'Rate',
+      'Process RSS after load',
+    ],
+    f.steps.map((step, index) => {
+      const from = index === 0 ? 0 : f.steps[index - 1]!.requests;
+      return [
+        `${int(from)} → ${int(step.targetRequests)}${step.requests < step.targetRequests ? ` (stopped at ${int(step.requests)})` : ''}`,
+        int(step.requests - from),
+        `${step.loadSeconds.toFixed(1)} s`,
+        `${step.loadCpuSeconds.toFixed(1)} s`,
+        `${int(step.loadPerSecond)} memories/s`,
+        `${int(step.rssMiBAfterLoad)} MiB`,
+      ];
+    }),
+  );
+  return [
+    `${f.queries} queries, top 10, one tenant, all agents and runs; \`retrieval.hnsw_threshold\` = ${int(f.hnswThreshold)}; load budget ${f.loadBudgetSeconds} s.`,
+    '',
+    latency,
+    '',
+    load,
+  ].join('\n');
+}
+
+function qualityCells(row: QualityRow): string[] {
+  const { engine, bm25 } = row;
+  return [
+    row.questionType,
+    String(row.questions),
+    `${pct(engine.sessionRecall5)} / ${pct(bm25.sessionRecall5)}`,
+    `${pct(engine.sessionRecall10)} / ${pct(bm25.sessionRecall10)}`,
+    `${pct(engine.sessionAny5)} / ${pct(bm25.sessionAny5)}`,
+    `${pct(engine.sessionAll10)} / ${pct(bm25.sessionAll10)}`,
+    `${pct(engine.rankedSessionRecall5)} / ${pct(bm25.rankedSessionRecall5)}`,
+    `${pct(engine.turnRecall10)} / ${pct(bm25.turnRecall10)}`,
+  ];
+}
+
+/** Whether the engine beats BM25 on the headline metrics, in words. */
+export function beatsBm25(f: LongMemEvalFigures): string {
+  const { engine, bm25 } = f.overall;
+  const parts = [
+    ['session Recall@5', engine.sessionRecall5 - bm25.sessionRecall5],
+    ['session Recall@10', engine.sessionRecall10 - bm25.sessionRecall10],
+    ['ranked-session Recall@5', engine.rankedSessionRecall5 - bm25.rankedSessionRecall5],
+    ['turn Recall@10', engine.turnRecall10 - bm25.turnRecall10],
+  ] as const;
+  return parts
+    .map(
+      ([name, delta]) =>
+        `${name} ${points(delta)} (${delta > 0 ? 'beats' : delta === 0 ? 'ties' : 'loses to'} BM25)`,
+    )
+    .join('; ');
+}
+
+/** Markdown of the LongMemEval section: engine vs BM25 recall, overall and per question type. */
+export function longMemEvalSection(f: LongMemEvalFigures): string {
+  const coverage = f.budgetExhausted
+    ? `**Only ${f.questionsMeasured} of ${f.questionsAvailable} questions were measured** before the ${f.budgetSeconds} s budget ran out (questions run round-robin by type).`
+    : `${f.questionsMeasured} of ${f.questionsAvailable} non-abstention questions measured.`;
+  return [
+    `${coverage} ${int(f.turns)} turns stored as ${int(f.memories)} memories (turns over 1,000 characters are split by the engine); failed jobs: ${f.failedJobs}.`,
+    '',
+    'Each cell is **Mnemos / BM25**.',
+    '',
+    table(
+      [
+        'Question type',
+        'Questions',
+        'Session R@5',
+        'Session R@10',
+        'Session any@5',
+        'Session all@10',
+        'Ranked-session R@5',
+        'Turn R@10',
+      ],
+      [
+        ...f.byType.map(qualityCells),
+        qualityCells(f.overall).map((cell, index) => (index === 0 ? '**all**' : cell)),
+      ],
+    ),
+    '',
+    `Verdict: ${beatsBm25(f)}.`,
+    '',
+    table(
+      ['Cost', 'Mnemos', 'BM25 baseline'],
+      [
+        [
+          'Indexing',
+          `${f.engineIngestSeconds.toFixed(1)} s wall, ${f.engineIngestCpuSeconds.toFixed(1)} s CPU (\`addMany\` + \`drain()\`, ${int(f.engineIngestTurnsPerSecond)} turns/s)`,
+          `${f.bm25IndexSeconds.toFixed(1)} s`,
+        ],
+        [
+          'Search p50 / p95',
+          `${ms(f.engineSearch.p50)} / ${ms(f.engineSearch.p95)} ms`,
+          `${ms(f.bm25Search.p50)} / ${ms(f.bm25Search.p95)} ms`,
+        ],
+        [
+          'Section wall time',
+          `${f.wallSeconds.toFixed(0)} s (both systems, including loading the data set)`,
+          '',
+        ],
+      ],
+    ),
+  ].join('\n');
+}
+
+/** Figures of one run; absent sections were not selected. */
+export interface RunFigures {
+  ingest?: IngestFigures;
+  search?: SearchFigures;
+  longmemeval?: LongMemEvalFigures;
+}
+
+/** The one-table summary of a run: headline figure, baseline, target and status per line. */
+export function summarySection(run: RunFigures): string {
+  const rows: string[][] = [];
+  const { ingest, search, longmemeval } = run;
+  if (ingest) {
+    rows.push([
+      'Batch ingest',
+      `${int(ingest.batchPerSecond)} memories/s`,
+      `raw SQLite ${int(ingest.rawEndToEndPerSecond)} rows/s`,
+      `≥ ${int(targets.batchIngestPerSecond)}/s`,
+      verdict(ingest.batchPerSecond >= targets.batchIngestPerSecond),
+    ]);
+    rows.push([
+      '`add --sync` p50',
+      `${ms(ingest.single.p50)} ms`,
+      `raw single-row txn ${ms(ingest.rawSingle.p50)} ms`,
+      `≤ ${targets.addSyncP50Ms} ms`,
+      verdict(ingest.single.p50 <= targets.addSyncP50Ms),
+    ]);
+  }
+  if (search) {
+    for (const step of search.steps) {
+      const [target, status] = searchTarget(step);
+      rows.push([
+        `Search p50 / p95 @ ${int(step.requests)}`,
+        `${ms(step.engine.p50)} / ${ms(step.engine.p95)} ms`,
+        `brute force ${ms(step.bruteForce.p50)} / ${ms(step.bruteForce.p95)} ms; BM25 ${ms(step.bm25.p50)} / ${ms(step.bm25.p95)} ms`,
+        target,
+        status,
+      ]);
+    }
+    const last = search.steps[search.steps.length - 1]!;
+    const loadSeconds = search.steps.reduce((sum, step) => sum + step.loadSeconds, 0);
+    rows.push([
+      `Load rate 0 → ${int(last.requests)} (addMany 2,000 + drain)`,
+      `${int(last.requests / loadSeconds)} memories/s (${loadSeconds.toFixed(0)} s)`,
+      '',
+      '',
+      '',
+    ]);
+    rows.push([
+      `RSS after load @ ${int(last.requests)}`,
+      `${int(last.rssMiBAfterLoad)} MiB`,
+      '',
+      '',
+      '',
+    ]);
+  }
+  if (longmemeval) {
+    const { engine, bm25 } = longmemeval.overall;
+    const status = (delta: number): string =>
+      delta > 0 ? '**beats BM25**' : delta === 0 ? 'ties BM25' : '**loses to BM25**';
+    const note = `${longmemeval.questionsMeasured} questions`;
+    rows.push([
+      `LongMemEval session R@5 (${note})`,
+      pct(engine.sessionRecall5),
+      `BM25 ${pct(bm25.sessionRecall5)}`,
+      'beat BM25',
+      status(engine.sessionRecall5 - bm25.sessionRecall5),
+    ]);
+    rows.push([
+      `LongMemEval session R@10 (${note})`,
+      pct(engine.sessionRecall10),
+      `BM25 ${pct(bm25.sessionRecall10)}`,
+      'beat BM25',
+      status(engine.sessionRecall10 - bm25.sessionRecall10),
+    ]);
+    rows.push([
+      `LongMemEval turn R@10 (${note})`,
+      pct(engine.turnRecall10),
+      `BM25 ${pct(bm25.turnRecall10)}`,
+      'beat BM25',
+      status(engine.turnRecall10 - bm25.turnRecall10),
+    ]);
+    rows.push([
+      `LongMemEval ranked-session R@5 (${note})`,
+      pct(engine.rankedSessionRecall5),
+      `BM25 ${pct(bm25.rankedSessionRecall5)}`,
+      'beat BM25',
+      status(engine.rankedSessionRecall5 - bm25.rankedSessionRecall5),
+    ]);
+  }
+  return table(['Figure', 'Mnemos', 'Baseline (same run)', 'Target', 'Status'], rows);
+}
