@@ -90,6 +90,10 @@ export interface VectorChange {
   seq: number;
   /** New vector, or null when the row is no longer searchable (deleted or invalidated). */
   vector: Float32Array | null;
+  /** Agent of the row, so near-duplicate candidates can be limited to one exact scope. */
+  agentId: string;
+  /** Run of the row. */
+  runId: string;
 }
 
 /** Page request for list operations. */

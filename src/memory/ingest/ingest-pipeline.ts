@@ -215,7 +215,11 @@ export class IngestPipeline {
       const hits = await this.vectors.nearDuplicates(
         store,
         tenant,
-        positions.map((at) => vectors[at]!),
+        positions.map((at) => ({
+          vector: vectors[at]!,
+          agentId: scopes[at]!.agentId,
+          runId: scopes[at]!.runId,
+        })),
         threshold,
       );
       const keys = [...new Set(hits.flatMap((list) => list.map((hit) => hit.key)))];

@@ -69,4 +69,22 @@ describe('NearDuplicateIndex', () => {
     index.set(3, c!);
     expect(index.candidates(b!)).toContain(1);
   });
+
+  it('keeps candidates inside one exact scope and follows the change feed', () => {
+    const index = new NearDuplicateIndex(dimensions);
+    const change = (key: number, seq: number, vector: Float32Array | null, runId: string) => ({
+      key,
+      seq,
+      vector,
+      agentId: 'agent',
+      runId,
+    });
+    index.apply([change(1, 1, vectors[0]!, 'r1'), change(2, 2, vectors[0]!, 'r2')]);
+    expect(index.candidatesInScope(vectors[0]!, 'agent', 'r1')).toEqual([1]);
+    expect(index.candidatesInScope(vectors[0]!, 'agent', 'r2')).toEqual([2]);
+    expect(index.candidatesInScope(vectors[0]!, 'other', 'r1')).toEqual([]);
+    index.apply([change(1, 2, null, 'r1'), change(1, 3, null, 'r1')]);
+    expect(index.watermark).toBe(3);
+    expect(index.candidatesInScope(vectors[0]!, 'agent', 'r1')).toEqual([]);
+  });
 });

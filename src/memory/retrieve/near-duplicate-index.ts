@@ -15,8 +15,10 @@ export class NearDuplicateIndex {
   private readonly width: number;
   private readonly signs: Float32Array[];
   private readonly buckets = new Map<number, number[]>();
-  private readonly signatures = new Map<number, Uint16Array>();
+  private readonly signatures = new Map<number, { signature: Uint16Array; group: number }>();
+  private readonly groups = new Map<string, number>();
   private readonly scratch: Float32Array;
+  private appliedSeq = 0;
 
   constructor(readonly dimensions: number) {
     this.width = 2 ** Math.ceil(Math.log2(Math.max(dimensions, signatureBits)));
@@ -36,12 +38,50 @@ export class NearDuplicateIndex {
     return this.signatures.size;
   }
 
-  /** Adds or replaces a key's vector, or removes the key when `vector` is null. */
-  set(key: number, vector: Float32Array | null): void {
+  /** Highest change sequence applied. */
+  get watermark(): number {
+    return this.appliedSeq;
+  }
+
+  /** Applies storage changes after the watermark, in order. */
+  apply(
+    changes: ReadonlyArray<{
+      key: number;
+      seq: number;
+      vector: Float32Array | null;
+      agentId: string;
+      runId: string;
+    }>,
+  ): void {
+    for (const change of changes) {
+      if (change.seq <= this.appliedSeq) continue;
+      this.set(change.key, change.vector, this.group(change.agentId, change.runId));
+      this.appliedSeq = change.seq;
+    }
+  }
+
+  /** Keys of one exact scope (agent, run) sharing at least one band with the vector: a superset of its close neighbours there. */
+  candidatesInScope(vector: Float32Array, agentId: string, runId: string): number[] {
+    const group = this.groups.get(`${agentId}\u0000${runId}`);
+    return group === undefined ? [] : this.candidates(vector, group);
+  }
+
+  private group(agentId: string, runId: string): number {
+    const id = `${agentId}\u0000${runId}`;
+    let group = this.groups.get(id);
+    if (group === undefined) {
+      group = this.groups.size;
+      this.groups.set(id, group);
+    }
+    return group;
+  }
+
+  /** Adds or replaces a key's vector in a group, or removes the key when `vector` is null. */
+  set(key: number, vector: Float32Array | null, group = 0): void {
     const previous = this.signatures.get(key);
     if (previous) {
-      previous.forEach((value, band) => {
-        const bucket = this.buckets.get(bucketId(band, value));
+      previous.signature.forEach((value, band) => {
+        const bucket = this.buckets.get(bucketId(previous.group, band, value));
         if (!bucket) return;
         const at = bucket.indexOf(key);
         if (at >= 0) bucket.splice(at, 1);
@@ -50,20 +90,20 @@ export class NearDuplicateIndex {
     }
     if (!vector) return;
     const signature = this.signature(vector);
-    this.signatures.set(key, signature);
+    this.signatures.set(key, { signature, group });
     signature.forEach((value, band) => {
-      const id = bucketId(band, value);
+      const id = bucketId(group, band, value);
       const bucket = this.buckets.get(id);
       if (bucket) bucket.push(key);
       else this.buckets.set(id, [key]);
     });
   }
 
-  /** Keys sharing at least one band with the vector: a superset of its close neighbours, unordered. */
-  candidates(vector: Float32Array): number[] {
+  /** Keys of a group sharing at least one band with the vector: a superset of its close neighbours, unordered. */
+  candidates(vector: Float32Array, group = 0): number[] {
     const found = new Set<number>();
     this.signature(vector).forEach((value, band) => {
-      for (const key of this.buckets.get(bucketId(band, value)) ?? []) found.add(key);
+      for (const key of this.buckets.get(bucketId(group, band, value)) ?? []) found.add(key);
     });
     return [...found];
   }
@@ -89,8 +129,8 @@ export class NearDuplicateIndex {
   }
 }
 
-function bucketId(band: number, value: number): number {
-  return band * 2 ** bandBits + value;
+function bucketId(group: number, band: number, value: number): number {
+  return (group * bands + band) * 2 ** bandBits + value;
 }
 
 /** In-place unnormalised fast Walsh–Hadamard transform; the length must be a power of two. */

@@ -75,12 +75,6 @@ export class VectorSearch {
         changeBatch,
       );
       if (changes.length === 0) break;
-      const near = this.nearIndexes.get(index);
-      if (near) {
-        for (const change of changes) {
-          if (change.seq > index.watermark) near.set(change.key, change.vector);
-        }
-      }
       index.apply(changes);
       if (changes.length < changeBatch) break;
     }
@@ -88,37 +82,51 @@ export class VectorSearch {
   }
 
   /**
-   * For each vector, the tenant's keys at or above `threshold` cosine, best first. Candidates come from
-   * SimHash buckets and are verified exactly, so lookups stay cheap however large the tenant grows.
-   * Backends with native vector search answer with their own nearest neighbours instead.
+   * For each item, the keys of its exact scope at or above `threshold` cosine, best first. Candidates
+   * come from SimHash buckets kept per (agent, run) and are verified exactly, so a lookup costs about
+   * the same however large the tenant grows. Backends with native vector search use their own index.
    */
   async nearDuplicates(
     store: { name: string; dimensions: number; createdAt: string },
-    scope: ReadScope,
-    vectors: Float32Array[],
+    tenant: TenantKey,
+    items: Array<{ vector: Float32Array; agentId: string; runId: string }>,
     threshold: number,
   ): Promise<RankedKey[][]> {
     if (this.storage.capabilities.nativeVectorSearch) {
       return Promise.all(
-        vectors.map(async (vector) =>
-          (await this.storage.searchVectors(store.name, scope, vector, {}, 8)).filter(
-            (hit) => hit.score >= threshold,
-          ),
+        items.map(async (item) =>
+          (
+            await this.storage.searchVectors(
+              store.name,
+              { ...tenant, agentId: item.agentId, runId: item.runId },
+              item.vector,
+              {},
+              8,
+            )
+          ).filter((hit) => hit.score >= threshold),
         ),
       );
     }
-    const index = await this.synced(store, scope);
+    const index = await this.synced(store, tenant);
     let near = this.nearIndexes.get(index);
     if (!near) {
-      const built = new NearDuplicateIndex(store.dimensions);
-      index.forEachVector((key, stored) => built.set(key, stored));
-      this.nearIndexes.set(index, built);
-      near = built;
+      near = new NearDuplicateIndex(store.dimensions);
+      this.nearIndexes.set(index, near);
+    }
+    for (;;) {
+      const changes = await this.storage.vectorChangesSince(
+        store.name,
+        tenant,
+        near.watermark,
+        changeBatch,
+      );
+      near.apply(changes);
+      if (changes.length < changeBatch) break;
     }
     const lsh = near;
-    return vectors.map((vector) => {
-      const candidates = lsh.candidates(vector);
-      const scores = index.similarities(vector, candidates);
+    return items.map((item) => {
+      const candidates = lsh.candidatesInScope(item.vector, item.agentId, item.runId);
+      const scores = index.similarities(item.vector, candidates);
       const hits: RankedKey[] = [];
       candidates.forEach((key, position) => {
         const score = scores[position]!;

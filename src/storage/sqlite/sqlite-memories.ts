@@ -321,18 +321,22 @@ export class SqliteMemories {
   ): VectorChange[] {
     const rows = this.statements
       .get(
-        `SELECT key, seq, CASE WHEN deleted_at IS NULL AND valid_to IS NULL THEN embedding END AS embedding
+        `SELECT key, seq, agent_id, run_id, CASE WHEN deleted_at IS NULL AND valid_to IS NULL THEN embedding END AS embedding
          FROM memories WHERE store = ? AND app_id = ? AND tenant_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
       )
       .all(store, tenant.appId, tenant.tenantId, sinceSeq, limit) as Array<{
       key: number;
       seq: number;
+      agent_id: string;
+      run_id: string;
       embedding: Buffer | null;
     }>;
     return rows.map((row) => ({
       key: row.key,
       seq: row.seq,
       vector: row.embedding ? blobToVector(row.embedding) : null,
+      agentId: row.agent_id,
+      runId: row.run_id,
     }));
   }
 
