@@ -1,5 +1,6 @@
 import type { Embedder } from '../../models/embedder.js';
 import type { Reranker } from '../../models/reranker.js';
+import { coversTenant } from '../../storage/covers-tenant.js';
 import type { MemoryFilter, MemoryStorage } from '../../storage/spec.js';
 import type { StoreRecord } from '../../stores/store-record.js';
 import { queryTokens } from '../../text/tokenizer.js';
@@ -7,7 +8,6 @@ import type { MemoryRecord } from '../record.js';
 import { type ReadScope, scopeMatches } from '../scope.js';
 import type { AccessTracker } from './access-tracker.js';
 import { fuseRanks } from './fusion.js';
-import { isNarrowing } from './narrowing.js';
 import { type ScoringWeights, scoreCandidate } from './scoring.js';
 import type { VectorSearch } from './vector-search.js';
 
@@ -79,7 +79,7 @@ export class HybridSearch {
     const { store, scope, filter, topK } = request;
     const warnings: string[] = [];
     const pool = Math.max(this.options.minCandidates, topK * this.options.candidateMultiplier);
-    const narrowing = isNarrowing(scope, filter);
+    const narrowing = !coversTenant(scope, filter);
     const [keywordHits, vectorHits] = await Promise.all([
       this.storage.searchText(store.name, scope, queryTokens(request.query), filter, pool),
       this.embedder

@@ -308,6 +308,23 @@ describe('PartitionVectorIndex (HNSW mode)', () => {
     expect(index.search(queries[0]!, 10, () => false)).toEqual([]);
   });
 
+  it('widens the candidate list when a filter rejects most of the first round', () => {
+    const large = latentVectors(20_000, 32, 13);
+    const index = new PartitionVectorIndex({ dimensions: 32, hnswThreshold: 1000 });
+    index.apply(inserts(large));
+    expect(index.mode).toBe('hnsw');
+    const largeByKey = new Map(large.map((vector, key) => [key, vector]));
+    const fifth = (key: number) => key % 5 === 0;
+    let total = 0;
+    for (const query of latentVectors(20, 32, 14)) {
+      const hits = index.search(query, 10, fifth);
+      expect(hits).toHaveLength(10);
+      expect(hits.every((hit) => fifth(hit.key))).toBe(true);
+      total += recall(hits, naiveTopK(largeByKey, query, 10, fifth));
+    }
+    expect(total / 20).toBeGreaterThanOrEqual(0.9);
+  });
+
   it('falls back to exact mode when the partition shrinks below half the threshold', () => {
     const index = buildHnsw();
     index.apply(
