@@ -18,7 +18,7 @@ const retrievalSchema = z
     recency_half_life_days: z.number().positive().default(30),
     access_weight: z.number().min(0).default(0.05),
     salience_weight: z.number().min(0).default(0.1),
-    hnsw_threshold: z.number().int().min(1).default(20_000),
+    hnsw_threshold: z.number().int().min(1).default(5_000),
   })
   .strict();
 
