@@ -46,3 +46,17 @@ describe('BuiltinEmbedder', () => {
     expect(new BuiltinEmbedder({ dimensions: 64 }).id).toBe('builtin:hash-ngram-v2:64');
   });
 });
+
+describe('BuiltinEmbedder near-duplicate safety', () => {
+  const embedder = new BuiltinEmbedder();
+  const near = 0.92;
+
+  it.each([
+    ['The user likes coffee', 'The user does not like coffee'],
+    ['用户喜欢咖啡', '用户不喜欢咖啡'],
+    ['Doctor appointment one', 'Doctor appointment two'],
+  ])('keeps %s and %s below the near-duplicate threshold', async (a, b) => {
+    const [left, right] = await embedder.doEmbed([a, b]);
+    expect(cosine(left!, right!)).toBeLessThan(near);
+  });
+});
