@@ -28,7 +28,7 @@ export interface ScoreFactors {
 
 const dayMs = 86_400_000;
 
-/** Final score of a fused candidate given its age, recall count and salience. */
+/** Final score in (0, 1] of a fused candidate given its age, recall count and salience. */
 export function scoreCandidate(
   fused: number,
   memory: { updatedAt: string; accessCount: number; salience: number },
@@ -39,11 +39,13 @@ export function scoreCandidate(
   const recency = 0.5 ** (ageDays / weights.recencyHalfLifeDays);
   const access = Math.min(1, Math.log1p(memory.accessCount) / Math.log1p(50));
   const salience = memory.salience - 0.5;
-  const final =
-    fused *
-    (1 +
-      weights.recencyWeight * recency +
-      weights.accessWeight * access +
-      weights.salienceWeight * salience);
+  const boost =
+    1 +
+    weights.recencyWeight * recency +
+    weights.accessWeight * access +
+    weights.salienceWeight * salience;
+  // Divided by the largest possible boost, so a perfect, fresh, much-used, salient match scores 1.
+  const maxBoost = 1 + weights.recencyWeight + weights.accessWeight + weights.salienceWeight * 0.5;
+  const final = (fused * boost) / maxBoost;
   return { recency, access, salience: memory.salience, final };
 }

@@ -6,7 +6,6 @@ const usearch = createRequire(import.meta.url)('usearch') as typeof import('usea
 const connectivity = 16;
 const expansionAdd = 128;
 const expansionSearch = 64;
-const parallelBatch = 256;
 
 /** usearch HNSW over i8-quantised copies of the vectors; it only proposes candidates, which the caller rescores from its float copy. */
 export class HnswGraph {
@@ -48,12 +47,12 @@ export class HnswGraph {
     return this.index.size();
   }
 
-  /** Inserts rows of `vectors` under `keys` (which must not be present); large batches use every core. */
-  add(keys: ArrayLike<number>, vectors: Float32Array): void {
+  /** Inserts rows of `vectors` under `keys` (which must not be present), on every core when `parallel`. */
+  add(keys: ArrayLike<number>, vectors: Float32Array, parallel = false): void {
     if (keys.length === 0) return;
     const bigKeys = new BigUint64Array(keys.length);
     for (let i = 0; i < keys.length; i++) bigKeys[i] = BigInt(keys[i]!);
-    this.index.add(bigKeys, vectors, keys.length >= parallelBatch ? 0 : 1);
+    this.index.add(bigKeys, vectors, parallel ? 0 : 1);
   }
 
   /** Removes `keys`, ignoring those not present. */

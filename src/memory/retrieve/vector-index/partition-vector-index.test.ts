@@ -449,3 +449,175 @@ describe('PartitionVectorIndex persistence', () => {
     expect(() => index.save()).not.toThrow();
   });
 });
+
+describe('PartitionVectorIndex (HNSW pending tail)', () => {
+  const dimensions = 64;
+  const count = 3000;
+  const graphed = 2000;
+  const vectors = latentVectors(count, dimensions, 31);
+  const byKey = new Map(vectors.map((vector, key) => [key, vector]));
+  const queries = latentVectors(40, dimensions, 32);
+
+  /** 2 000 vectors built into the graph at the switch, then 1 000 more in ingest-sized batches of 64, all still pending. */
+  function buildWithTail(persistPath?: string): PartitionVectorIndex {
+    const index = new PartitionVectorIndex({
+      dimensions,
+      hnswThreshold: 500,
+      hnswTailLimit: 1024,
+      persistPath,
+    });
+    index.apply(inserts(vectors.slice(0, graphed)));
+    for (let start = graphed; start < count; start += 64) {
+      index.apply(
+        inserts(vectors.slice(start, Math.min(start + 64, count)), start + 1).map((c) => ({
+          ...c,
+          key: c.key + start,
+        })),
+      );
+    }
+    return index;
+  }
+
+  function meanRecall(
+    index: PartitionVectorIndex,
+    truthSet: ReadonlyMap<number, Float32Array>,
+    accept?: (key: number) => boolean,
+  ): number {
+    let total = 0;
+    for (const query of queries) {
+      total += recall(index.search(query, 10, accept), naiveTopK(truthSet, query, 10, accept));
+    }
+    return total / queries.length;
+  }
+
+  it('searches pending vectors immediately and folds them into the graph at the limit', () => {
+    const index = buildWithTail();
+    expect(index.mode).toBe('hnsw');
+    expect(index.size).toBe(count);
+    expect(index.pending).toBe(count - graphed);
+    for (const key of [graphed, 2345, count - 1]) {
+      const hit = index.search(vectors[key]!, 1)[0]!;
+      expect(hit.key).toBe(key);
+      expect(hit.score).toBeCloseTo(1, 5);
+    }
+    expect(index.similarities(vectors[2999]!, [2999])[0]).toBeCloseTo(1, 5);
+
+    const extra = latentVectors(64, dimensions, 33);
+    index.apply(extra.map((vector, i) => ({ key: count + i, seq: count + 1 + i, vector })));
+    expect(index.pending).toBe(0);
+    expect(index.size).toBe(count + 64);
+    expect(index.search(extra[5]!, 1)[0]).toMatchObject({ key: count + 5 });
+    expect(index.search(vectors[2345]!, 1)[0]).toMatchObject({ key: 2345 });
+  });
+
+  it('keeps recall@10 >= 0.9 against exact search while a tail is pending', () => {
+    const index = buildWithTail();
+    expect(index.pending).toBeGreaterThan(0);
+    expect(meanRecall(index, byKey)).toBeGreaterThanOrEqual(0.9);
+    const hits = index.search(queries[0]!, 10);
+    for (const hit of hits) {
+      expect(hit.score).toBeCloseTo(cosine(vectors[hit.key]!, queries[0]!), 5);
+    }
+    for (let i = 1; i < hits.length; i++) {
+      expect(hits[i]!.score).toBeLessThanOrEqual(hits[i - 1]!.score);
+    }
+  });
+
+  it('removes and updates pending keys and graph keys', () => {
+    const index = buildWithTail();
+    const pendingBefore = index.pending;
+    index.apply([
+      { key: 2900, seq: 5001, vector: null },
+      { key: 10, seq: 5002, vector: null },
+      { key: 2950, seq: 5003, vector: queries[30]! },
+      { key: 20, seq: 5004, vector: queries[31]! },
+    ]);
+    expect(index.size).toBe(count - 2);
+    expect(index.pending).toBe(pendingBefore - 1 + 1);
+    expect(index.search(queries[30]!, 1)[0]).toMatchObject({ key: 2950 });
+    expect(index.search(queries[31]!, 1)[0]).toMatchObject({ key: 20 });
+    expect(index.search(queries[31]!, 1)[0]!.score).toBeCloseTo(1, 5);
+    expect(index.search(vectors[2900]!, 10).map((hit) => hit.key)).not.toContain(2900);
+    expect(index.search(vectors[10]!, 10).map((hit) => hit.key)).not.toContain(10);
+    expect(index.search(vectors[2950]!, 10).map((hit) => hit.key)).not.toContain(2950);
+    expect(index.search(vectors[20]!, 10).map((hit) => hit.key)).not.toContain(20);
+    expect([...index.similarities(queries[0]!, [2900, 10])]).toEqual([Number.NaN, Number.NaN]);
+
+    index.apply([{ key: 20, seq: 5005, vector: null }]);
+    expect(index.pending).toBe(pendingBefore - 1);
+    expect(index.search(queries[31]!, 10).map((hit) => hit.key)).not.toContain(20);
+
+    const expected = new Map(byKey);
+    for (const key of [2900, 10, 20]) expected.delete(key);
+    expected.set(2950, queries[30]!);
+    expect(index.size).toBe(expected.size);
+    expect(meanRecall(index, expected)).toBeGreaterThanOrEqual(0.9);
+  });
+
+  it('serves searches from the tail alone when every graph key was updated', () => {
+    const index = new PartitionVectorIndex({ dimensions, hnswThreshold: 500, hnswTailLimit: 1024 });
+    index.apply(inserts(vectors.slice(0, 600)));
+    expect(index.mode).toBe('hnsw');
+    index.apply(inserts(vectors.slice(600, 1200), 601).map((c, key) => ({ ...c, key })));
+    expect(index.pending).toBe(600);
+    const moved = new Map(vectors.slice(600, 1200).map((vector, key) => [key, vector]));
+    for (const query of queries.slice(0, 5)) {
+      expectSameHits(index.search(query, 10), naiveTopK(moved, query, 10));
+    }
+  });
+
+  it('applies accept to pending vectors too', () => {
+    const index = buildWithTail();
+    const even = (key: number) => key % 2 === 0;
+    const pendingOnly = (key: number) => key >= graphed && key % 7 === 0;
+    for (const query of queries.slice(0, 10)) {
+      const hits = index.search(query, 10, even);
+      expect(hits).toHaveLength(10);
+      expect(hits.every((hit) => even(hit.key))).toBe(true);
+      expectSameHits(index.search(query, 10, pendingOnly), naiveTopK(byKey, query, 10, pendingOnly));
+    }
+    expect(meanRecall(index, byKey, even)).toBeGreaterThanOrEqual(0.9);
+    expect(index.search(vectors[2501]!, 10, even).map((hit) => hit.key)).not.toContain(2501);
+    expect(index.search(vectors[2502]!, 1, even)[0]).toMatchObject({ key: 2502 });
+    expect(index.search(queries[0]!, 10, () => false)).toEqual([]);
+  });
+
+  it('folds the tail on save, so a snapshot with pending vectors round-trips', () => {
+    const dir = tempDir();
+    const index = buildWithTail(dir);
+    expect(index.pending).toBe(count - graphed);
+    const before = queries.slice(0, 10).map((query) => index.search(query, 10));
+    index.save();
+    expect(index.pending).toBe(0);
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 'meta.json'), 'utf8'))).toMatchObject({
+      mode: 'hnsw',
+      count,
+      watermark: count,
+    });
+    const loaded = PartitionVectorIndex.load({
+      dimensions,
+      hnswThreshold: 500,
+      hnswTailLimit: 1024,
+      persistPath: dir,
+    });
+    expect(loaded).not.toBeNull();
+    if (loaded === null) return;
+    expect(loaded.mode).toBe('hnsw');
+    expect(loaded.size).toBe(count);
+    expect(loaded.pending).toBe(0);
+    expect(loaded.watermark).toBe(count);
+    expect(loaded.search(vectors[2999]!, 1)[0]).toMatchObject({ key: 2999 });
+    for (const [i, query] of queries.slice(0, 10).entries()) {
+      expect(recall(loaded.search(query, 10), before[i]!)).toBeGreaterThanOrEqual(0.8);
+      expectSameHits(loaded.search(query, 10), index.search(query, 10));
+    }
+    expect(meanRecall(loaded, byKey)).toBeGreaterThanOrEqual(0.9);
+
+    loaded.apply([{ key: 4000, seq: count + 1, vector: queries[39]! }]);
+    expect(loaded.pending).toBe(1);
+    loaded.save();
+    const reloaded = PartitionVectorIndex.load({ dimensions, hnswThreshold: 500, persistPath: dir });
+    expect(reloaded?.size).toBe(count + 1);
+    expect(reloaded?.search(queries[39]!, 1)[0]).toMatchObject({ key: 4000 });
+  });
+});

@@ -17,14 +17,16 @@ export interface VectorHit {
   score: number;
 }
 
-/** Settings of a `PartitionVectorIndex`: vector length, live count at which HNSW takes over (default 20 000), and a directory owned by this partition for snapshots. */
+/** Settings of a `PartitionVectorIndex`: vector length, live count at which HNSW takes over (default 20 000), how many new or updated vectors may wait, scanned exactly, before they are inserted into the graph in one parallel batch (default 1 024), and a directory owned by this partition for snapshots. */
 export interface PartitionVectorIndexOptions {
   dimensions: number;
   hnswThreshold?: number;
+  hnswTailLimit?: number;
   persistPath?: string;
 }
 
 const defaultHnswThreshold = 20_000;
+const defaultHnswTailLimit = 1_024;
 const minCandidates = 160;
 const candidatesPerHit = 8;
 const acceptedPerHit = 4;
@@ -32,26 +34,37 @@ const maxGraphCandidates = 4_096;
 const candidateCostInDots = 10;
 const acceptCostInDots = 0.05;
 
-/** In-process cosine index over one tenant's memories in one store, a cache derived from storage and synced by change sequence: exact scan while small, HNSW (i8 candidates, exact float rescoring) from `hnswThreshold` live vectors on. */
+/** In-process cosine index over one tenant's memories in one store, a cache derived from storage and synced by change sequence: exact scan while small, HNSW (i8 candidates, exact float rescoring) from `hnswThreshold` live vectors on. In HNSW mode new and updated vectors first join a small tail that searches scan exactly; the tail goes into the graph in one parallel batch once it reaches `hnswTailLimit`, since inserting ingest-sized batches one by one is what limits ingestion. */
 export class PartitionVectorIndex {
   readonly dimensions: number;
   private readonly hnswThreshold: number;
+  private readonly hnswTailLimit: number;
   private readonly persistPath: string | undefined;
   private store: FlatVectorStore;
   private graph: HnswGraph | null = null;
+  /** Keys in `store` but not yet in `graph` (always empty in exact mode). */
+  private readonly tail = new Set<number>();
   private appliedSeq = 0;
   private persisted = false;
 
   constructor(options: PartitionVectorIndexOptions) {
-    const { dimensions, hnswThreshold = defaultHnswThreshold } = options;
+    const {
+      dimensions,
+      hnswThreshold = defaultHnswThreshold,
+      hnswTailLimit = defaultHnswTailLimit,
+    } = options;
     if (!Number.isSafeInteger(dimensions) || dimensions <= 0) {
       throw new RangeError(`dimensions must be a positive integer, got ${dimensions}`);
     }
     if (!(hnswThreshold >= 1)) {
       throw new RangeError(`hnswThreshold must be at least 1, got ${hnswThreshold}`);
     }
+    if (!(hnswTailLimit >= 1)) {
+      throw new RangeError(`hnswTailLimit must be at least 1, got ${hnswTailLimit}`);
+    }
     this.dimensions = dimensions;
     this.hnswThreshold = hnswThreshold;
+    this.hnswTailLimit = hnswTailLimit;
     this.persistPath = options.persistPath;
     this.store = new FlatVectorStore(dimensions);
   }
@@ -81,6 +94,11 @@ export class PartitionVectorIndex {
     return this.store.size;
   }
 
+  /** Vectors applied in HNSW mode that are not in the graph yet (searched exactly meanwhile). */
+  get pending(): number {
+    return this.tail.size;
+  }
+
   /** Current search strategy. */
   get mode(): 'exact' | 'hnsw' {
     return this.graph === null ? 'exact' : 'hnsw';
@@ -95,26 +113,23 @@ export class PartitionVectorIndex {
     const latest = new Map<number, Float32Array | null>();
     for (const change of fresh) latest.set(change.key, change.vector);
     const graph = this.graph;
-    if (graph !== null) graph.remove([...latest.keys()].filter((key) => this.store.has(key)));
-    const added: number[] = [];
+    if (graph !== null) {
+      const inGraph = [...latest.keys()].filter((key) => this.store.has(key) && !this.tail.has(key));
+      graph.remove(inGraph);
+    }
     for (const [key, vector] of latest) {
       if (vector === null) {
         this.store.delete(key);
+        this.tail.delete(key);
       } else {
         this.store.set(key, vector);
-        added.push(key);
+        if (graph !== null) this.tail.add(key);
       }
-    }
-    if (graph !== null) {
-      const rows = new Float32Array(added.length * this.dimensions);
-      for (let i = 0; i < added.length; i++) {
-        this.store.copyTo(added[i]!, rows, i * this.dimensions);
-      }
-      graph.add(added, rows);
     }
     this.appliedSeq = fresh[fresh.length - 1]!.seq;
     this.persisted = false;
     this.rebalance();
+    if (this.tail.size >= this.hnswTailLimit) this.foldTail();
   }
 
   /** Top-`k` keys by cosine similarity to `query`, best first, restricted to keys `accept` admits (it may be called more than once per key). */
@@ -153,6 +168,7 @@ export class PartitionVectorIndex {
   /** Writes a snapshot to `persistPath` (skipped when nothing changed since the last save or load); no-op without `persistPath`. */
   save(): void {
     if (this.persistPath === undefined || this.persisted) return;
+    this.foldTail();
     writePartitionSnapshot(this.persistPath, {
       store: this.store,
       graph: this.graph,
@@ -167,12 +183,16 @@ export class PartitionVectorIndex {
     k: number,
     accept: ((key: number) => boolean) | undefined,
   ): VectorHit[] {
+    const tailHits = this.scanTail(query, k, accept);
     const total = this.store.size;
+    const indexed = total - this.tail.size;
+    if (indexed === 0) return tailHits;
     const target = k * acceptedPerHit;
-    let wanted = Math.min(total, Math.max(minCandidates, k * candidatesPerHit));
+    let wanted = Math.min(indexed, Math.max(minCandidates, k * candidatesPerHit));
     for (;;) {
       const candidates = graph.candidates(query, wanted);
       const heap = new TopKHeap(k);
+      for (const hit of tailHits) heap.push(hit.key, hit.score);
       let accepted = 0;
       for (const key of candidates) {
         if (accept !== undefined && !accept(key)) continue;
@@ -181,25 +201,61 @@ export class PartitionVectorIndex {
         accepted++;
         heap.push(key, score);
       }
-      if (accepted >= target || candidates.length >= total) return heap.drain();
+      if (accepted >= target || candidates.length >= indexed) return heap.drain();
       if (accept === undefined && accepted >= k) return heap.drain();
       const rate = accepted / Math.max(candidates.length, 1);
       const next = Math.max(wanted * 2, rate > 0 ? Math.ceil((1.5 * target) / rate) : wanted * 8);
       const scanCost = total * (rate + acceptCostInDots);
       const tooCostly = next > maxGraphCandidates || next * candidateCostInDots > scanCost;
-      if (next >= total || tooCostly) return this.store.scan(query, k, accept);
+      if (next >= indexed || tooCostly) return this.store.scan(query, k, accept);
       wanted = next;
     }
+  }
+
+  /** Exact top-`k` of the tail, which is small enough to scan on every search. */
+  private scanTail(
+    query: Float32Array,
+    k: number,
+    accept: ((key: number) => boolean) | undefined,
+  ): VectorHit[] {
+    if (this.tail.size === 0) return [];
+    const heap = new TopKHeap(k);
+    let floor = heap.floor;
+    for (const key of this.tail) {
+      if (accept !== undefined && !accept(key)) continue;
+      const score = this.store.score(key, query);
+      if (score !== undefined && score > floor) {
+        heap.push(key, score);
+        floor = heap.floor;
+      }
+    }
+    return heap.drain();
+  }
+
+  /** Inserts the tail into the graph in one batch, on every core. */
+  private foldTail(): void {
+    const graph = this.graph;
+    if (graph === null || this.tail.size === 0) {
+      this.tail.clear();
+      return;
+    }
+    const keys = [...this.tail];
+    const rows = new Float32Array(keys.length * this.dimensions);
+    for (let i = 0; i < keys.length; i++) this.store.copyTo(keys[i]!, rows, i * this.dimensions);
+    graph.add(keys, rows, true);
+    this.tail.clear();
   }
 
   private rebalance(): void {
     const size = this.store.size;
     if (this.graph === null && size >= this.hnswThreshold) {
       const graph = HnswGraph.create(this.dimensions);
-      graph.add(this.store.keys, this.store.vectors);
+      graph.add(this.store.keys, this.store.vectors, true);
       this.graph = graph;
+      this.tail.clear();
     } else if (this.graph !== null && size < this.hnswThreshold / 2) {
       this.graph = null;
+      this.tail.clear();
     }
   }
 
