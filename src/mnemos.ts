@@ -230,7 +230,7 @@ export class Mnemos {
         dimensions: store.dimensions,
       };
       const scope = readScope({ appId: this.config.app_id, tenantId: this.config.tenant_id });
-      const count = await this.storage.countMemories(storeName, scope, false);
+      const count = await this.storage.countMemories(storeName, scope, {}, false);
       report.checks.list_memories = {
         ok: true,
         count,

@@ -186,6 +186,33 @@ describe('add and search', () => {
   });
 });
 
+describe('list', () => {
+  it('filters by kind and metadata and counts only what matches', async () => {
+    await remember('Listed preference', alice, { kind: 'preference', metadata: { topic: 'x' } });
+    await remember('Listed fact one', alice, { metadata: { topic: 'y' } });
+    await remember('Listed fact two', alice, { metadata: { topic: 'y' } });
+    const preferences = await mnemos.memories.list({ scope: alice, kinds: ['preference'] });
+    expect(preferences.memories.map((memory) => memory.text)).toEqual(['Listed preference']);
+    expect(preferences.total).toBe(1);
+    const topicY = await mnemos.memories.list({ scope: alice, metadata: { topic: 'y' }, limit: 1 });
+    expect(topicY.memories).toHaveLength(1);
+    expect(topicY.total).toBe(2);
+  });
+
+  it('rejects bad filters and paging with a clear error', async () => {
+    await remember('Anything');
+    for (const input of [
+      { metadata: { 'bad key"': 'x' } },
+      { kinds: ['rumour'] },
+      { limit: 0 },
+      { offset: -1 },
+    ]) {
+      const error = await errorOf(mnemos.memories.list({ scope: alice, ...(input as object) }));
+      expect(error.code).toBe('invalid_input');
+    }
+  });
+});
+
 describe('deduplication', () => {
   it('keeps one memory for an exact duplicate in the same scope', async () => {
     const first = await remember('The user lives in Berlin');

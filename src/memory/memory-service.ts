@@ -11,6 +11,7 @@ import type { HistoryEntry, MemoryKind, MemoryRecord } from './record.js';
 import type { HybridSearch, SearchResult } from './retrieve/hybrid-search.js';
 import {
   addMemoriesSchema,
+  listFilterSchema,
   parseInput,
   searchMemoriesSchema,
   updateMemorySchema,
@@ -203,15 +204,20 @@ export class MemoryService {
   async list(input: ListMemoriesInput): Promise<{ memories: MemoryRecord[]; total: number }> {
     const scope = readScope(input.scope);
     const { limit, offset } = checkPage(input.limit, input.offset, 100);
+    const parsed = parseInput(
+      listFilterSchema,
+      { kinds: input.kinds, metadata: input.metadata },
+      'list request',
+    );
     const store = await this.stores.resolve(input.store);
     const filter: MemoryFilter = {
-      ...(input.kinds ? { kinds: input.kinds } : {}),
-      ...(input.metadata ? { metadata: input.metadata } : {}),
+      ...(parsed.kinds ? { kinds: parsed.kinds } : {}),
+      ...(parsed.metadata ? { metadata: parsed.metadata } : {}),
     };
     const includeDeleted = input.includeDeleted ?? false;
     const [rows, total] = await Promise.all([
       this.storage.listMemories(store.name, scope, filter, { limit, offset }, includeDeleted),
-      this.storage.countMemories(store.name, scope, includeDeleted),
+      this.storage.countMemories(store.name, scope, filter, includeDeleted),
     ]);
     return { memories: rows.map(({ key: _key, ...memory }) => memory), total };
   }

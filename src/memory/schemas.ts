@@ -90,3 +90,11 @@ export function parseInput<T extends z.ZodType>(
     .join('; ');
   throw new MnemosError('invalid_input', `invalid ${what}: ${summary}`, { details: { issues } });
 }
+
+/** Filters of `memories.list`. */
+export const listFilterSchema = z
+  .object({
+    kinds: z.array(z.enum(memoryKinds)).optional(),
+    metadata: metadataSchema.optional(),
+  })
+  .strict();

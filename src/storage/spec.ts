@@ -144,7 +144,12 @@ export interface MemoryStorage {
     page: Page,
     includeDeleted: boolean,
   ): Promise<KeyedMemory[]>;
-  countMemories(store: string, scope: ReadScope, includeDeleted: boolean): Promise<number>;
+  countMemories(
+    store: string,
+    scope: ReadScope,
+    filter: MemoryFilter,
+    includeDeleted: boolean,
+  ): Promise<number>;
   /** Live memories of one exact scope with any of these hashes, keyed by hash. */
   findByHash(store: string, scope: Scope, hashes: string[]): Promise<Map<string, string>>;
   /** Soft-deletes one memory, recording history; false when absent or already deleted. */

@@ -201,8 +201,8 @@ export class SqliteMemories {
     return rows.map(memoryFromRow);
   }
 
-  count(store: string, scope: ReadScope, includeDeleted: boolean): number {
-    const where = memoryWhere(store, scope, {}, includeDeleted);
+  count(store: string, scope: ReadScope, filter: MemoryFilter, includeDeleted: boolean): number {
+    const where = memoryWhere(store, scope, filter, includeDeleted);
     const row = this.statements
       .get(`SELECT count(*) AS n FROM memories m WHERE ${where.sql}`)
       .get(...where.params) as {

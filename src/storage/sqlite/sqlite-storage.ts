@@ -176,8 +176,13 @@ export class SqliteStorage implements MemoryStorage {
     return this.memories.list(store, scope, filter, page, includeDeleted);
   }
 
-  async countMemories(store: string, scope: ReadScope, includeDeleted: boolean): Promise<number> {
-    return this.memories.count(store, scope, includeDeleted);
+  async countMemories(
+    store: string,
+    scope: ReadScope,
+    filter: MemoryFilter,
+    includeDeleted: boolean,
+  ): Promise<number> {
+    return this.memories.count(store, scope, filter, includeDeleted);
   }
 
   async findByHash(store: string, scope: Scope, hashes: string[]): Promise<Map<string, string>> {

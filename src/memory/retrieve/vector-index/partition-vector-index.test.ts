@@ -574,7 +574,10 @@ describe('PartitionVectorIndex (HNSW pending tail)', () => {
       const hits = index.search(query, 10, even);
       expect(hits).toHaveLength(10);
       expect(hits.every((hit) => even(hit.key))).toBe(true);
-      expectSameHits(index.search(query, 10, pendingOnly), naiveTopK(byKey, query, 10, pendingOnly));
+      expectSameHits(
+        index.search(query, 10, pendingOnly),
+        naiveTopK(byKey, query, 10, pendingOnly),
+      );
     }
     expect(meanRecall(index, byKey, even)).toBeGreaterThanOrEqual(0.9);
     expect(index.search(vectors[2501]!, 10, even).map((hit) => hit.key)).not.toContain(2501);
@@ -616,7 +619,11 @@ describe('PartitionVectorIndex (HNSW pending tail)', () => {
     loaded.apply([{ key: 4000, seq: count + 1, vector: queries[39]! }]);
     expect(loaded.pending).toBe(1);
     loaded.save();
-    const reloaded = PartitionVectorIndex.load({ dimensions, hnswThreshold: 500, persistPath: dir });
+    const reloaded = PartitionVectorIndex.load({
+      dimensions,
+      hnswThreshold: 500,
+      persistPath: dir,
+    });
     expect(reloaded?.size).toBe(count + 1);
     expect(reloaded?.search(queries[39]!, 1)[0]).toMatchObject({ key: 4000 });
   });

@@ -114,7 +114,9 @@ export class PartitionVectorIndex {
     for (const change of fresh) latest.set(change.key, change.vector);
     const graph = this.graph;
     if (graph !== null) {
-      const inGraph = [...latest.keys()].filter((key) => this.store.has(key) && !this.tail.has(key));
+      const inGraph = [...latest.keys()].filter(
+        (key) => this.store.has(key) && !this.tail.has(key),
+      );
       graph.remove(inGraph);
     }
     for (const [key, vector] of latest) {
