@@ -17,7 +17,7 @@ import { AccessTracker } from './memory/retrieve/access-tracker.js';
 import { HybridSearch } from './memory/retrieve/hybrid-search.js';
 import { VectorSearch } from './memory/retrieve/vector-search.js';
 import { readScope } from './memory/scope.js';
-import { createEmbedder, createReranker } from './models/create-models.js';
+import { createEmbedder, createLlmModels, createReranker } from './models/create-models.js';
 import type { Embedder } from './models/embedder.js';
 import type { Extractor } from './models/extractor.js';
 import type { Reranker } from './models/reranker.js';
@@ -34,7 +34,7 @@ export interface MnemosOptions {
   config?: Record<string, unknown>;
   /** Embedder instead of the configured one. */
   embedder?: Embedder;
-  /** Extractor instead of passthrough. */
+  /** Extractor instead of the configured one (passthrough, or the LLM extractor of `llm`). */
   extractor?: Extractor;
   /** Reranker; none by default. */
   reranker?: Reranker;
@@ -113,6 +113,8 @@ export class Mnemos {
     // Models first: a probe that fails must not leave storage open.
     const embedder = options.embedder ?? (await createEmbedder(config.embedder));
     const reranker = options.reranker ?? createReranker(config.reranker);
+    // One chat client shared by the LLM extractor and reconciler; none (passthrough) without `llm`.
+    const llm = options.extractor ? null : createLlmModels(config);
     if (!options.readOnly) mkdirSync(home, { recursive: true });
     const storage =
       options.storage ?? new SqliteStorage(databasePath, { readOnly: options.readOnly ?? false });
@@ -144,12 +146,15 @@ export class Mnemos {
       storage,
       embedder,
       options.extractor ??
+        llm?.extractor ??
         new PassthroughExtractor({ maxCharacters: config.ingest.max_unit_characters }),
       vectors,
       {
         nearDuplicateThreshold: config.ingest.near_duplicate_threshold,
         maxUnitCharacters: config.ingest.max_unit_characters,
+        extractNotes: llm !== null,
       },
+      llm?.reconciler ?? null,
     );
     const runner = new JobRunner(
       storage,

@@ -75,6 +75,21 @@ const rerankerSchema = z
     message: 'reranker.provider http needs reranker.url and reranker.model',
   });
 
+/** Optional chat model (any OpenAI-compatible `/chat/completions`) used for extraction and reconciliation. */
+const llmSchema = z
+  .object({
+    base_url: z.url(),
+    model: z.string().min(1),
+    /** Name of the environment variable (from the environment or `.env`) holding the API key. */
+    api_key_env: z
+      .string()
+      .regex(/^[A-Z_][A-Z0-9_]*$/)
+      .default('OPENAI_API_KEY'),
+    timeout_ms: z.number().int().min(100).optional(),
+    max_retries: z.number().int().min(0).max(10).optional(),
+  })
+  .strict();
+
 /** Everything `config.yaml` may hold; secrets never live here, they go in `.env`. */
 export const configSchema = z
   .object({
@@ -87,10 +102,22 @@ export const configSchema = z
     auto_create_store: z.boolean().default(true),
     embedder: embedderSchema.prefault({}),
     reranker: rerankerSchema.prefault({}),
+    llm: llmSchema.optional(),
+    /** `auto`: the LLM extractor when `llm` is configured, else passthrough. */
+    extractor: z.enum(['auto', 'passthrough', 'llm']).default('auto'),
     retrieval: retrievalSchema.prefault({}),
     ingest: ingestSchema.prefault({}),
   })
-  .strict();
+  .strict()
+  .superRefine((value, context) => {
+    if (value.extractor === 'llm' && value.llm === undefined) {
+      context.addIssue({
+        code: 'custom',
+        path: ['extractor'],
+        message: 'extractor llm needs an llm section (llm.base_url and llm.model)',
+      });
+    }
+  });
 
 /** Resolved configuration with every default filled in. */
 export type MnemosConfig = z.infer<typeof configSchema>;

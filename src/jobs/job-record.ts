@@ -17,6 +17,12 @@ export interface JobInput {
   kind?: MemoryKind;
 }
 
+/** Chat model tokens of one job. */
+export interface JobUsage {
+  promptTokens: number;
+  completionTokens: number;
+}
+
 /** An ingestion job as stored. */
 export interface JobRecord {
   /** Job id. */
@@ -31,6 +37,8 @@ export interface JobRecord {
   input: JobInput;
   /** Ids of memories written or confirmed by the job. */
   memoryIds: string[];
+  /** Chat tokens used by the job's LLM extraction and reconciliation; absent when no model was called. */
+  usage?: JobUsage;
   /** Failure reason, when failed. */
   error: string | null;
   /** Processing attempts so far. */

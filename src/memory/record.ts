@@ -51,7 +51,7 @@ export interface MemoryRecord {
 }
 
 /** The event recorded in a history row. */
-export type HistoryEvent = 'ADD' | 'UPDATE' | 'DELETE';
+export type HistoryEvent = 'ADD' | 'UPDATE' | 'DELETE' | 'INVALIDATE';
 
 /** One change to a memory; updates and deletes keep the old text here. */
 export interface HistoryEntry {
@@ -63,10 +63,10 @@ export interface HistoryEntry {
   event: HistoryEvent;
   /** Text before the change (null for ADD). */
   oldText: string | null;
-  /** Text after the change (null for DELETE). */
+  /** Text after the change (null for DELETE and INVALIDATE). */
   newText: string | null;
   /** ISO time of the change. */
   createdAt: string;
-  /** Why it happened: `api`, `ingest`, `dedupe`, `purge`, `delete_by_scope`. */
+  /** Why it happened: `api`, `ingest`, `dedupe`, `purge`, `delete_by_scope`, `llm_update`, `contradicted`. */
   reason: string;
 }

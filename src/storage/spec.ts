@@ -1,4 +1,4 @@
-import type { JobInput, JobRecord } from '../jobs/job-record.js';
+import type { JobInput, JobRecord, JobUsage } from '../jobs/job-record.js';
 import type { HistoryEntry, MemoryKind, MemoryRecord, MemorySource } from '../memory/record.js';
 import type { ReadScope, Scope, TenantKey } from '../memory/scope.js';
 import type { SessionMessage, SessionRecord } from '../sessions/session-record.js';
@@ -49,6 +49,11 @@ export interface MemoryPatch {
   kind?: MemoryKind;
   salience?: number;
   metadata?: Record<string, string>;
+  /**
+   * Epoch ms after which the memory no longer holds. Setting it invalidates the memory: it leaves
+   * search (full-text row removed, vector dropped), stays readable, and history records `INVALIDATE`.
+   */
+  validTo?: number;
 }
 
 /** One write of an ingestion or update, applied atomically with the others of its batch. */
@@ -66,6 +71,8 @@ export interface JobCompletion {
   mutations: MemoryMutation[];
   /** Ids reported back to the caller. */
   memoryIds: string[];
+  /** Chat tokens the job's extraction and reconciliation used, when a model was called. */
+  usage?: JobUsage | undefined;
 }
 
 /** A memory with its backend row key, used to join index hits back to rows. */

@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { JobRecord } from '../../jobs/job-record.js';
+import type { JobRecord, JobUsage } from '../../jobs/job-record.js';
 import type { Embedder } from '../../models/embedder.js';
+import type {
+  NewFact,
+  ReconcileDecision,
+  ReconcileResult,
+} from '../../models/extract/reconciler.js';
 import type { ExtractedMemory, Extractor } from '../../models/extractor.js';
 import type { JobCompletion, MemoryMutation, MemoryStorage } from '../../storage/spec.js';
 import type { StoreRecord } from '../../stores/store-record.js';
@@ -18,7 +23,22 @@ export interface IngestOptions {
   nearDuplicateThreshold: number;
   /** Longest memory unit before splitting. */
   maxUnitCharacters: number;
+  /**
+   * Send `text` notes through the extractor as one user message instead of storing them as they are
+   * (set when an LLM extractor is configured). Default false.
+   */
+  extractNotes?: boolean;
 }
+
+/** Decides how new facts change stored ones (ADD, UPDATE, INVALIDATE, NONE); see `LlmReconciler`. */
+export interface Reconciler {
+  reconcile(facts: readonly NewFact[]): Promise<ReconcileResult>;
+}
+
+/** Stored memories at or above this cosine in the same exact scope are shown to the reconciler. */
+export const reconcileMinSimilarity = 0.5;
+/** Most similar stored memories shown to the reconciler per new fact. */
+export const reconcileTopK = 5;
 
 interface Unit extends ExtractedMemory {
   hash: string;
@@ -28,6 +48,18 @@ interface Unit extends ExtractedMemory {
 interface Planned {
   job: JobRecord;
   units: Unit[];
+  /** Chat tokens spent on the job so far (extraction, then its share of reconciliation). */
+  usage?: JobUsage | undefined;
+}
+
+/** An extractor that counts its chat tokens, as `LlmExtractor` does. */
+interface CountingExtractor extends Extractor {
+  readonly totalUsage: JobUsage;
+}
+
+function countsTokens(extractor: Extractor): extractor is CountingExtractor {
+  const usage = (extractor as Partial<CountingExtractor>).totalUsage;
+  return typeof usage === 'object' && usage !== null && typeof usage.promptTokens === 'number';
 }
 
 /** The outcome of one job of a batch. */
@@ -36,7 +68,8 @@ export type JobOutcome =
   | { job: JobRecord; completion: JobCompletion };
 
 /**
- * Ingestion: extract → dedupe by hash → embed in one batch → reconcile near-duplicates → commit.
+ * Ingestion: extract → dedupe by hash → embed in one batch → reconcile near-duplicates → (with a
+ * reconciler) one LLM reconciliation call for facts with similar stored memories → commit.
  * A batch's memory writes and job completions commit in one transaction, so a crash leaves
  * each job either fully applied or still queued.
  */
@@ -47,6 +80,7 @@ export class IngestPipeline {
     private readonly extractor: Extractor,
     private readonly vectors: VectorSearch,
     private readonly options: IngestOptions,
+    private readonly reconciler: Reconciler | null = null,
   ) {}
 
   /** Processes jobs of one store and commits the successful ones; returns every outcome. */
@@ -55,7 +89,22 @@ export class IngestPipeline {
     const planned: Planned[] = [];
     for (const job of jobs) {
       try {
-        planned.push({ job, units: await this.extract(job) });
+        // Jobs are extracted one at a time, so the counter's difference is this job's usage.
+        const before = countsTokens(this.extractor) ? { ...this.extractor.totalUsage } : undefined;
+        const units = await this.extract(job);
+        const usage =
+          before && countsTokens(this.extractor)
+            ? {
+                promptTokens: this.extractor.totalUsage.promptTokens - before.promptTokens,
+                completionTokens:
+                  this.extractor.totalUsage.completionTokens - before.completionTokens,
+              }
+            : undefined;
+        planned.push({
+          job,
+          units,
+          ...(usage && usage.promptTokens + usage.completionTokens > 0 ? { usage } : {}),
+        });
       } catch (error) {
         outcomes.push({ job, error: error as Error });
       }
@@ -75,19 +124,39 @@ export class IngestPipeline {
     } catch (error) {
       return outcomes.concat(planned.map((plan) => ({ job: plan.job, error: error as Error })));
     }
+    let decisions: Array<Decided | undefined>;
+    try {
+      decisions = this.reconciler
+        ? await this.decide(store, planned, vectors, stored)
+        : new Array(vectors.length).fill(undefined);
+    } catch (error) {
+      return outcomes.concat(planned.map((plan) => ({ job: plan.job, error: error as Error })));
+    }
+    const now = Date.now();
     let offset = 0;
     for (const plan of planned) {
       const range = [offset, offset + plan.units.length] as const;
       offset = range[1];
       try {
         completions.push(
-          await this.reconcile(plan, vectors.slice(...range), stored.slice(...range), accepted),
+          await this.reconcile(
+            plan,
+            vectors.slice(...range),
+            stored.slice(...range),
+            accepted,
+            decisions.slice(...range),
+            now,
+          ),
         );
       } catch (error) {
         outcomes.push({ job: plan.job, error: error as Error });
       }
     }
-    if (completions.length > 0) await this.storage.commitJobs(store.name, completions, Date.now());
+    for (const completion of completions) {
+      const usage = planned.find((plan) => plan.job.id === completion.jobId)?.usage;
+      if (usage) completion.usage = usage;
+    }
+    if (completions.length > 0) await this.storage.commitJobs(store.name, completions, now);
     for (const completion of completions) {
       outcomes.push({
         job: planned.find((plan) => plan.job.id === completion.jobId)!.job,
@@ -100,14 +169,16 @@ export class IngestPipeline {
   private async extract(job: JobRecord): Promise<Unit[]> {
     const { input } = job;
     const extracted: ExtractedMemory[] =
-      input.text !== undefined
-        ? splitText(input.text, this.options.maxUnitCharacters).map((text) => ({
-            text,
-            kind: input.kind ?? 'fact',
-            salience: 0.5,
-            sourceMessages: [],
-          }))
-        : await this.extractor.doExtract(input.messages ?? []);
+      input.text !== undefined && this.options.extractNotes
+        ? await this.extractor.doExtract([{ role: 'user', content: input.text }])
+        : input.text !== undefined
+          ? splitText(input.text, this.options.maxUnitCharacters).map((text) => ({
+              text,
+              kind: input.kind ?? 'fact',
+              salience: 0.5,
+              sourceMessages: [],
+            }))
+          : await this.extractor.doExtract(input.messages ?? []);
     const seen = new Set<string>();
     const units: Unit[] = [];
     for (const memory of extracted) {
@@ -129,6 +200,8 @@ export class IngestPipeline {
     vectors: Float32Array[],
     stored: Array<string | undefined>,
     accepted: Accepted,
+    decisions: Array<Decided | undefined>,
+    now: number,
   ): Promise<JobCompletion> {
     const { job } = plan;
     const existing = await this.storage.findByHash(
@@ -157,6 +230,35 @@ export class IngestPipeline {
         });
         memoryIds.push(near);
         continue;
+      }
+      const decided = decisions[index];
+      const decision = decided?.decision;
+      if (decision?.event === 'NONE') {
+        if (decision.targetId !== undefined) memoryIds.push(decision.targetId);
+        continue;
+      }
+      if (decision?.event === 'UPDATE') {
+        mutations.push({
+          type: 'update',
+          id: decision.targetId,
+          reason: 'llm_update',
+          patch: {
+            text: decision.text,
+            tokens: indexTokens(decision.text).join(' '),
+            hash: textHash(decision.text),
+            embedding: decided?.vector ?? vector,
+          },
+        });
+        memoryIds.push(decision.targetId);
+        continue;
+      }
+      if (decision?.event === 'INVALIDATE') {
+        mutations.push({
+          type: 'update',
+          id: decision.targetId,
+          reason: 'contradicted',
+          patch: { validTo: now },
+        });
       }
       const id = randomUUID();
       mutations.push({
@@ -187,6 +289,79 @@ export class IngestPipeline {
       mutations,
       memoryIds,
     };
+  }
+
+  /**
+   * Reconciliation: for each unit not settled by an exact hash or a stored near-duplicate, the
+   * stored live memories of its exact scope at or above {@link reconcileMinSimilarity} (top
+   * {@link reconcileTopK}); then ONE reconciler call for the batch, and one embedding call for
+   * merged UPDATE texts. Any error fails the whole batch (the runner retries its jobs).
+   */
+  private async decide(
+    store: StoreRecord,
+    planned: Planned[],
+    vectors: Float32Array[],
+    stored: Array<string | undefined>,
+  ): Promise<Array<Decided | undefined>> {
+    const decided: Array<Decided | undefined> = new Array(vectors.length).fill(undefined);
+    const facts: NewFact[] = [];
+    const positions: number[] = [];
+    /** The plan of each fact, to share the call's tokens among jobs by facts asked about. */
+    const owners: Planned[] = [];
+    let offset = 0;
+    for (const plan of planned) {
+      const { job } = plan;
+      const existing = await this.storage.findByHash(
+        job.store,
+        job.scope,
+        plan.units.map((unit) => unit.hash),
+      );
+      for (const [index, unit] of plan.units.entries()) {
+        const at = offset + index;
+        if (existing.has(unit.hash) || stored[at] !== undefined) continue;
+        const hits = (
+          await this.vectors.search(store, job.scope, {}, vectors[at]!, reconcileTopK, true)
+        ).filter((hit) => hit.score >= reconcileMinSimilarity);
+        const rows =
+          hits.length === 0
+            ? []
+            : await this.storage.getMemoriesByKey(store.name, job.scope, [
+                ...hits.map((hit) => hit.key),
+              ]);
+        const byKey = new Map(rows.map((row) => [row.key, row]));
+        const similar = hits
+          .map((hit) => byKey.get(hit.key))
+          .filter(
+            (row): row is NonNullable<typeof row> =>
+              row !== undefined &&
+              row.deletedAt === null &&
+              row.validTo === null &&
+              sameScope(row.scope, job.scope),
+          )
+          .map((row) => ({ id: row.id, text: row.text }));
+        facts.push({ text: unit.text, similar });
+        positions.push(at);
+        owners.push(plan);
+      }
+      offset += plan.units.length;
+    }
+    if (!facts.some((fact) => fact.similar.length > 0)) return decided;
+    const result = await this.reconciler!.reconcile(facts);
+    if (result.usage) shareUsage(result.usage, owners, facts);
+    const merged: Array<{ at: number; text: string }> = [];
+    for (const decision of result.decisions) {
+      const at = positions[decision.fact];
+      if (at === undefined) continue;
+      decided[at] = { decision };
+      if (decision.event === 'UPDATE') merged.push({ at, text: decision.text });
+    }
+    if (merged.length > 0) {
+      const embedded = await this.embedder.doEmbed(merged.map((item) => item.text));
+      merged.forEach((item, index) => {
+        decided[item.at]!.vector = embedded[index];
+      });
+    }
+    return decided;
   }
 
   /**
@@ -240,6 +415,44 @@ export class IngestPipeline {
     }
     return found;
   }
+}
+
+/** Splits one reconciliation call's tokens among jobs in proportion to their facts that were asked about. */
+function shareUsage(usage: JobUsage, owners: Planned[], facts: NewFact[]): void {
+  const asked = new Map<Planned, number>();
+  facts.forEach((fact, index) => {
+    if (fact.similar.length === 0) return;
+    const owner = owners[index]!;
+    asked.set(owner, (asked.get(owner) ?? 0) + 1);
+  });
+  const total = [...asked.values()].reduce((sum, count) => sum + count, 0);
+  if (total === 0) return;
+  let givenPrompt = 0;
+  let givenCompletion = 0;
+  let left = asked.size;
+  for (const [plan, count] of asked) {
+    left--;
+    const prompt =
+      left === 0
+        ? usage.promptTokens - givenPrompt
+        : Math.round((usage.promptTokens * count) / total);
+    const completion =
+      left === 0
+        ? usage.completionTokens - givenCompletion
+        : Math.round((usage.completionTokens * count) / total);
+    givenPrompt += prompt;
+    givenCompletion += completion;
+    plan.usage = {
+      promptTokens: (plan.usage?.promptTokens ?? 0) + prompt,
+      completionTokens: (plan.usage?.completionTokens ?? 0) + completion,
+    };
+  }
+}
+
+/** A reconciler's decision for one unit, with the embedding of an UPDATE's merged text. */
+interface Decided {
+  decision: ReconcileDecision;
+  vector?: Float32Array | undefined;
 }
 
 /** Memories accepted earlier in the same batch, so duplicates inside a batch are caught before commit. */

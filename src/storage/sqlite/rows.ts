@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { JobRecord, JobState } from '../../jobs/job-record.js';
+import type { JobRecord, JobState, JobUsage } from '../../jobs/job-record.js';
 import type { HistoryEntry, HistoryEvent, MemoryKind } from '../../memory/record.js';
 import type { SessionMessage, SessionRecord } from '../../sessions/session-record.js';
 import type { StoreRecord } from '../../stores/store-record.js';
@@ -147,6 +147,7 @@ export interface JobRow {
   state: string;
   input: string;
   memory_ids: string;
+  usage?: string | null;
   error: string | null;
   attempts: number;
   created_at: number;
@@ -162,6 +163,7 @@ export function jobFromRow(row: JobRow): JobRecord {
     state: row.state as JobState,
     input: JSON.parse(row.input) as JobRecord['input'],
     memoryIds: JSON.parse(row.memory_ids) as string[],
+    ...(row.usage ? { usage: JSON.parse(row.usage) as JobUsage } : {}),
     error: row.error,
     attempts: row.attempts,
     createdAt: isoRequired(row.created_at),

@@ -66,6 +66,7 @@ CREATE TABLE jobs (
   state TEXT NOT NULL,
   input TEXT NOT NULL,
   memory_ids TEXT NOT NULL DEFAULT '[]',
+  usage TEXT,
   error TEXT,
   attempts INTEGER NOT NULL DEFAULT 0,
   owner TEXT,

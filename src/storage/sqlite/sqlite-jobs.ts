@@ -1,11 +1,11 @@
-import type { JobInput, JobRecord } from '../../jobs/job-record.js';
+import type { JobInput, JobRecord, JobUsage } from '../../jobs/job-record.js';
 import type { Scope, TenantKey } from '../../memory/scope.js';
 import type { Page } from '../spec.js';
 import { type JobRow, jobFromRow } from './rows.js';
 import type { Statements } from './statements.js';
 
 const jobColumns =
-  'id, store, app_id, tenant_id, agent_id, run_id, state, input, memory_ids, error, attempts, created_at, updated_at';
+  'id, store, app_id, tenant_id, agent_id, run_id, state, input, memory_ids, usage, error, attempts, created_at, updated_at';
 
 /** The durable ingestion queue of the SQLite backend. */
 export class SqliteJobs {
@@ -93,12 +93,12 @@ export class SqliteJobs {
   }
 
   /** Marks a job succeeded inside the caller's transaction. */
-  succeed(id: string, memoryIds: string[], now: number): void {
+  succeed(id: string, memoryIds: string[], usage: JobUsage | undefined, now: number): void {
     this.statements
       .get(
-        `UPDATE jobs SET state = 'succeeded', memory_ids = ?, error = NULL, owner = NULL, lease_until = NULL, updated_at = ? WHERE id = ?`,
+        `UPDATE jobs SET state = 'succeeded', memory_ids = ?, usage = ?, error = NULL, owner = NULL, lease_until = NULL, updated_at = ? WHERE id = ?`,
       )
-      .run(JSON.stringify(memoryIds), now, id);
+      .run(JSON.stringify(memoryIds), usage ? JSON.stringify(usage) : null, now, id);
   }
 
   fail(id: string, error: string, retryAt: number | null, now: number): void {

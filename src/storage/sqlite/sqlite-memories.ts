@@ -111,6 +111,7 @@ export class SqliteMemories {
       ['salience', patch.salience],
       ['metadata', patch.metadata && JSON.stringify(patch.metadata)],
       ['embedding', patch.embedding && vectorToBlob(patch.embedding)],
+      ['valid_to', patch.validTo],
     ];
     for (const [column, value] of columns) {
       if (value === undefined) continue;
@@ -120,6 +121,12 @@ export class SqliteMemories {
     this.statements.db
       .prepare(`UPDATE memories SET ${sets.join(', ')} WHERE key = ?`)
       .run(...params, row.key);
+    if (patch.validTo !== undefined) {
+      // Invalidated: out of full-text search; the seq bump drops it from vector indexes.
+      this.statements.get('DELETE FROM memories_fts WHERE rowid = ?').run(row.key);
+      this.addHistory(store, tenant, id, 'INVALIDATE', row.text, patch.text ?? null, reason, now);
+      return;
+    }
     if (patch.tokens !== undefined) {
       this.statements.get('DELETE FROM memories_fts WHERE rowid = ?').run(row.key);
       this.statements

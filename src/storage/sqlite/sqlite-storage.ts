@@ -139,7 +139,7 @@ export class SqliteStorage implements MemoryStorage {
     this.write(() => {
       for (const completion of completions) {
         this.memories.applyInTransaction(store, completion.tenant, completion.mutations, now);
-        this.jobs.succeed(completion.jobId, completion.memoryIds, now);
+        this.jobs.succeed(completion.jobId, completion.memoryIds, completion.usage, now);
       }
     });
   }

@@ -1,0 +1,263 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  type ChatRequest,
+  type ModelServer,
+  type ScriptedReply,
+  startModelServer,
+} from '../../../test/support/model-server.js';
+import { tempHome } from '../../../test/support/temp-home.js';
+import { MnemosError } from '../../errors.js';
+import { Mnemos } from '../../mnemos.js';
+
+const scope = { appId: 'app', tenantId: 'u1' };
+let server: ModelServer;
+/** Replies of extraction calls and of reconciliation calls, routed by the system prompt. */
+const extractions: ScriptedReply[] = [];
+const reconciliations: Array<(request: ChatRequest) => ScriptedReply> = [];
+
+function systemPrompt(request: ChatRequest): string {
+  const content = request.messages?.[0]?.content;
+  return typeof content === 'string' ? content : '';
+}
+
+function userPrompt(request: ChatRequest): string {
+  const content = request.messages?.[1]?.content;
+  return typeof content === 'string' ? content : '';
+}
+
+/** The handle `[n]` under which the reconciliation prompt shows `text`. */
+function handleOf(request: ChatRequest, text: string): number {
+  const line = userPrompt(request)
+    .split('\n')
+    .find((candidate) => candidate.endsWith(`] ${text}`));
+  const match = line && /^\[(\d+)\]/.exec(line);
+  if (!match) throw new Error(`"${text}" not shown to the reconciler:\n${userPrompt(request)}`);
+  return Number(match[1]);
+}
+
+function facts(...list: Array<[string, string]>): ScriptedReply {
+  return {
+    json: {
+      facts: list.map(([text, kind]) => ({
+        text,
+        kind,
+        salience: 0.8,
+        entities: [],
+        date: null,
+        sources: [0],
+      })),
+    },
+  };
+}
+
+beforeAll(async () => {
+  server = await startModelServer({
+    defaultReply: (request) => {
+      if (systemPrompt(request).startsWith('You extract')) {
+        return extractions.shift() ?? { json: { facts: [] } };
+      }
+      const next = reconciliations.shift();
+      if (!next) return { status: 500, error: 'unexpected reconciliation call' };
+      return next(request);
+    },
+  });
+});
+
+afterAll(async () => {
+  await server.close();
+});
+
+let home: ReturnType<typeof tempHome>;
+let mnemos: Mnemos;
+
+beforeEach(async () => {
+  server.reset();
+  extractions.length = 0;
+  reconciliations.length = 0;
+  home = tempHome();
+  process.env.MNEMOS_TEST_LLM_KEY = 'sk-test-llm';
+  mnemos = await Mnemos.open({
+    home: home.home,
+    config: {
+      llm: { base_url: server.url, model: 'qwen-plus', api_key_env: 'MNEMOS_TEST_LLM_KEY' },
+      ingest: { retry_base_ms: 10, max_attempts: 2 },
+    },
+  });
+});
+
+afterEach(async () => {
+  await mnemos.close();
+  home.remove();
+});
+
+async function chineseProfile(): Promise<Map<string, string>> {
+  extractions.push(
+    facts(
+      ['用户名叫李雷', 'profile'],
+      ['用户使用 TypeScript 写后端', 'profile'],
+      ['用户不喜欢 Java', 'preference'],
+    ),
+  );
+  const job = await mnemos.memories.add({
+    scope,
+    text: '我叫李雷，我用 TypeScript 写后端，不喜欢 Java',
+    sync: true,
+  });
+  expect(job.status).toBe('succeeded');
+  expect(job.memoryIds).toHaveLength(3);
+  const { memories } = await mnemos.memories.list({ scope });
+  return new Map(memories.map((memory) => [memory.text, memory.id]));
+}
+
+describe('ingestion with an LLM extractor and reconciler', () => {
+  it('stores Chinese facts of the scripted kinds, asking with the language rule', async () => {
+    const ids = await chineseProfile();
+    const { memories } = await mnemos.memories.list({ scope });
+    expect(Object.fromEntries(memories.map((memory) => [memory.text, memory.kind]))).toEqual({
+      用户名叫李雷: 'profile',
+      '用户使用 TypeScript 写后端': 'profile',
+      '用户不喜欢 Java': 'preference',
+    });
+    expect(ids.size).toBe(3);
+    const chats = server.requestsTo('/v1/chat/completions');
+    // Nothing stored yet resembles the facts: one extraction call, no reconciliation call.
+    expect(chats).toHaveLength(1);
+    const request = chats[0]!.body as ChatRequest;
+    expect(chats[0]!.headers.authorization).toBe('Bearer sk-test-llm');
+    expect(request.model).toBe('qwen-plus');
+    expect(systemPrompt(request)).toContain('write each fact in the language the user wrote');
+    expect(userPrompt(request)).toContain('我叫李雷，我用 TypeScript 写后端，不喜欢 Java');
+  });
+
+  it('invalidates a contradicted fact, keeping it in history and out of search', async () => {
+    const ids = await chineseProfile();
+    const old = ids.get('用户不喜欢 Java')!;
+    extractions.push(facts(['用户现在喜欢 Java', 'preference']));
+    reconciliations.push((request) => ({
+      json: {
+        decisions: [{ fact: 0, event: 'INVALIDATE', target: handleOf(request, '用户不喜欢 Java') }],
+      },
+    }));
+    const job = await mnemos.memories.add({ scope, text: '我现在喜欢 Java 了', sync: true });
+    expect(job.status).toBe('succeeded');
+    expect(reconciliations).toHaveLength(0);
+    const invalidated = await mnemos.memories.get({ scope, id: old });
+    expect(invalidated.validTo).not.toBeNull();
+    expect(invalidated.deletedAt).toBeNull();
+    const history = await mnemos.memories.history({ scope, id: old });
+    expect(history.map((entry) => entry.event)).toEqual(['ADD', 'INVALIDATE']);
+    expect(history[1]).toMatchObject({ oldText: '用户不喜欢 Java', reason: 'contradicted' });
+    const { results } = await mnemos.memories.search({ scope, query: 'Java' });
+    const texts = results.map((result) => result.memory.text);
+    expect(texts).toContain('用户现在喜欢 Java');
+    expect(texts).not.toContain('用户不喜欢 Java');
+    const listed = await mnemos.memories.list({ scope });
+    expect(listed.memories.map((memory) => memory.id)).not.toContain(old);
+    // Extraction and reconciliation tokens are recorded on the job.
+    const [latest] = await mnemos.memories.jobs({ scope });
+    expect(latest?.id).toBe(job.id);
+    const chats = server.requestsTo('/v1/chat/completions').slice(1);
+    expect(chats).toHaveLength(2);
+    expect(latest?.usage?.promptTokens).toBeGreaterThan(0);
+    expect(latest?.usage?.completionTokens).toBeGreaterThan(0);
+    const all = await mnemos.memories.list({ scope, includeDeleted: true });
+    expect(all.memories.map((memory) => memory.id)).toContain(old);
+  });
+
+  it('merges an UPDATE into the target and reports a NONE without writing', async () => {
+    const ids = await chineseProfile();
+    const target = ids.get('用户使用 TypeScript 写后端')!;
+    const name = ids.get('用户名叫李雷')!;
+    extractions.push(facts(['用户也使用 Go 写后端', 'profile'], ['用户的名字是李雷', 'profile']));
+    reconciliations.push((request) => ({
+      json: {
+        decisions: [
+          {
+            fact: 0,
+            event: 'UPDATE',
+            target: handleOf(request, '用户使用 TypeScript 写后端'),
+            text: '用户使用 TypeScript 和 Go 写后端服务',
+          },
+          { fact: 1, event: 'NONE', target: handleOf(request, '用户名叫李雷') },
+        ],
+      },
+    }));
+    const job = await mnemos.memories.add({
+      scope,
+      text: '我用 TypeScript 和 Go 写后端。我的名字是李雷。',
+      sync: true,
+    });
+    expect(job.status).toBe('succeeded');
+    expect(job.memoryIds).toEqual([target, name]);
+    const { memories, total } = await mnemos.memories.list({ scope });
+    expect(total).toBe(3);
+    expect(memories.find((memory) => memory.id === target)?.text).toBe(
+      '用户使用 TypeScript 和 Go 写后端服务',
+    );
+    const history = await mnemos.memories.history({ scope, id: target });
+    expect(history.at(-1)).toMatchObject({
+      event: 'UPDATE',
+      oldText: '用户使用 TypeScript 写后端',
+      newText: '用户使用 TypeScript 和 Go 写后端服务',
+      reason: 'llm_update',
+    });
+    expect((await mnemos.memories.history({ scope, id: name })).map((e) => e.event)).toEqual([
+      'ADD',
+    ]);
+    const { results } = await mnemos.memories.search({ scope, query: 'Go 后端服务' });
+    expect(results[0]?.memory.id).toBe(target);
+  });
+
+  it('retries a job whose model answer is not JSON, then fails it with the reason and keeps its input', async () => {
+    extractions.push({ text: 'sorry, no JSON today' }, { text: 'sorry, no JSON today' });
+    const job = await mnemos.memories.add({ scope, text: '我叫李雷', sync: true });
+    expect(job.status).toBe('failed');
+    expect(job.error).toContain('not JSON');
+    expect(server.requestsTo('/v1/chat/completions')).toHaveLength(2);
+    const [stored] = await mnemos.memories.jobs({ scope });
+    expect(stored?.attempts).toBe(2);
+    expect(stored?.input.text).toBe('我叫李雷');
+    expect((await mnemos.memories.list({ scope })).total).toBe(0);
+  });
+
+  it('fails a job whose reconciliation fails, writing nothing of it', async () => {
+    await chineseProfile();
+    extractions.push(
+      facts(['用户现在喜欢 Java', 'preference']),
+      facts(['用户现在喜欢 Java', 'preference']),
+    );
+    reconciliations.push(
+      () => ({ text: '{"decisions": "nope"}' }),
+      () => ({ text: '{"decisions": "nope"}' }),
+    );
+    const job = await mnemos.memories.add({ scope, text: '我现在喜欢 Java 了', sync: true });
+    expect(job.status).toBe('failed');
+    expect(job.error).toContain('decisions');
+    expect((await mnemos.memories.list({ scope })).total).toBe(3);
+  });
+});
+
+describe('extractor configuration', () => {
+  it('uses passthrough without an llm section, and rejects extractor llm without one', async () => {
+    const other = tempHome();
+    try {
+      const plain = await Mnemos.open({ home: other.home });
+      try {
+        const job = await plain.memories.add({ scope, text: '我叫李雷，不喜欢 Java', sync: true });
+        expect(job.status).toBe('succeeded');
+        const { memories } = await plain.memories.list({ scope });
+        expect(memories.map((memory) => memory.text)).toEqual(['我叫李雷，不喜欢 Java']);
+      } finally {
+        await plain.close();
+      }
+      const error = await Mnemos.open({ home: other.home, config: { extractor: 'llm' } }).catch(
+        (caught: unknown) => caught,
+      );
+      expect(MnemosError.isInstance(error) && error.code).toBe('config_error');
+      expect((error as Error).message).toContain('extractor');
+      expect((error as Error).message).toContain('llm');
+    } finally {
+      other.remove();
+    }
+  });
+});
