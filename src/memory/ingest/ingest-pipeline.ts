@@ -11,10 +11,11 @@ import type { JobCompletion, MemoryMutation, MemoryStorage } from '../../storage
 import type { StoreRecord } from '../../stores/store-record.js';
 import { indexTokens } from '../../text/tokenizer.js';
 import { limits } from '../limits.js';
-import { NearDuplicateIndex } from '../retrieve/near-duplicate-index.js';
 import type { VectorSearch } from '../retrieve/vector-search.js';
 import type { Scope } from '../scope.js';
 import { textHash } from '../text-hash.js';
+import { Accepted, sameScope } from './accepted-in-batch.js';
+import { shareUsage } from './share-usage.js';
 import { splitText } from './text-splitter.js';
 
 /** Tunables of ingestion. */
@@ -417,88 +418,8 @@ export class IngestPipeline {
   }
 }
 
-/** Splits one reconciliation call's tokens among jobs in proportion to their facts that were asked about. */
-function shareUsage(usage: JobUsage, owners: Planned[], facts: NewFact[]): void {
-  const asked = new Map<Planned, number>();
-  facts.forEach((fact, index) => {
-    if (fact.similar.length === 0) return;
-    const owner = owners[index]!;
-    asked.set(owner, (asked.get(owner) ?? 0) + 1);
-  });
-  const total = [...asked.values()].reduce((sum, count) => sum + count, 0);
-  if (total === 0) return;
-  let givenPrompt = 0;
-  let givenCompletion = 0;
-  let left = asked.size;
-  for (const [plan, count] of asked) {
-    left--;
-    const prompt =
-      left === 0
-        ? usage.promptTokens - givenPrompt
-        : Math.round((usage.promptTokens * count) / total);
-    const completion =
-      left === 0
-        ? usage.completionTokens - givenCompletion
-        : Math.round((usage.completionTokens * count) / total);
-    givenPrompt += prompt;
-    givenCompletion += completion;
-    plan.usage = {
-      promptTokens: (plan.usage?.promptTokens ?? 0) + prompt,
-      completionTokens: (plan.usage?.completionTokens ?? 0) + completion,
-    };
-  }
-}
-
 /** A reconciler's decision for one unit, with the embedding of an UPDATE's merged text. */
 interface Decided {
   decision: ReconcileDecision;
   vector?: Float32Array | undefined;
-}
-
-/** Memories accepted earlier in the same batch, so duplicates inside a batch are caught before commit. */
-class Accepted {
-  private readonly items: Array<{ scope: Scope; vector: Float32Array; id: string }> = [];
-  private readonly hashes = new Map<string, string>();
-  private near_: NearDuplicateIndex | null = null;
-
-  constructor(private readonly dimensions: number) {}
-
-  add(scope: Scope, vector: Float32Array, id: string, hash: string): void {
-    this.hashes.set(`${scopeKey(scope)}\u0000${hash}`, id);
-    this.near_ ??= new NearDuplicateIndex(this.dimensions);
-    this.near_.set(this.items.length, vector);
-    this.items.push({ scope, vector, id });
-  }
-
-  byHash(scope: Scope, hash: string): string | undefined {
-    return this.hashes.get(`${scopeKey(scope)}\u0000${hash}`);
-  }
-
-  near(scope: Scope, vector: Float32Array, threshold: number): string | undefined {
-    if (threshold > 1 || !this.near_) return undefined;
-    for (const position of this.near_.candidates(vector)) {
-      const item = this.items[position]!;
-      if (sameScope(item.scope, scope) && dot(item.vector, vector) >= threshold) return item.id;
-    }
-    return undefined;
-  }
-}
-
-function scopeKey(scope: Scope): string {
-  return `${scope.appId}\u0000${scope.tenantId}\u0000${scope.agentId}\u0000${scope.runId}`;
-}
-
-function sameScope(a: Scope, b: Scope): boolean {
-  return (
-    a.appId === b.appId &&
-    a.tenantId === b.tenantId &&
-    a.agentId === b.agentId &&
-    a.runId === b.runId
-  );
-}
-
-function dot(a: Float32Array, b: Float32Array): number {
-  let sum = 0;
-  for (let index = 0; index < a.length; index++) sum += (a[index] ?? 0) * (b[index] ?? 0);
-  return sum;
 }
