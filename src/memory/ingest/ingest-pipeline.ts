@@ -49,6 +49,8 @@ interface Unit extends ExtractedMemory {
 interface Planned {
   job: JobRecord;
   units: Unit[];
+  /** Live memories of the job's exact scope with a unit's hash, by hash; looked up once per job. */
+  existing: Map<string, string>;
   /** Chat tokens spent on the job so far (extraction, then its share of reconciliation). */
   usage?: JobUsage | undefined;
 }
@@ -101,9 +103,15 @@ export class IngestPipeline {
                   this.extractor.totalUsage.completionTokens - before.completionTokens,
               }
             : undefined;
+        const existing = await this.storage.findByHash(
+          job.store,
+          job.scope,
+          units.map((unit) => unit.hash),
+        );
         planned.push({
           job,
           units,
+          existing,
           ...(usage && usage.promptTokens + usage.completionTokens > 0 ? { usage } : {}),
         });
       } catch (error) {
@@ -204,12 +212,7 @@ export class IngestPipeline {
     decisions: Array<Decided | undefined>,
     now: number,
   ): Promise<JobCompletion> {
-    const { job } = plan;
-    const existing = await this.storage.findByHash(
-      job.store,
-      job.scope,
-      plan.units.map((unit) => unit.hash),
-    );
+    const { job, existing } = plan;
     const mutations: MemoryMutation[] = [];
     const memoryIds: string[] = [];
     for (const [index, unit] of plan.units.entries()) {
@@ -311,12 +314,7 @@ export class IngestPipeline {
     const owners: Planned[] = [];
     let offset = 0;
     for (const plan of planned) {
-      const { job } = plan;
-      const existing = await this.storage.findByHash(
-        job.store,
-        job.scope,
-        plan.units.map((unit) => unit.hash),
-      );
+      const { job, existing } = plan;
       for (const [index, unit] of plan.units.entries()) {
         const at = offset + index;
         if (existing.has(unit.hash) || stored[at] !== undefined) continue;
