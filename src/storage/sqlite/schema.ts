@@ -1,7 +1,6 @@
 import type { Database } from 'better-sqlite3';
 
 /** Current schema version, kept in `PRAGMA user_version`. */
-export const schemaVersion = 1;
 
 const version1 = `
 CREATE TABLE stores (
@@ -109,6 +108,38 @@ CREATE VIRTUAL TABLE session_messages_fts USING fts5(
 );
 `;
 
+/** Version 2: the user profile of each (app, tenant), with its change history. */
+const version2 = `
+CREATE TABLE profile_entries (
+  app_id TEXT NOT NULL,
+  tenant_id TEXT NOT NULL,
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  source TEXT NOT NULL,
+  memory_id TEXT,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (app_id, tenant_id, key)
+);
+CREATE TABLE profile_history (
+  seq INTEGER PRIMARY KEY,
+  app_id TEXT NOT NULL,
+  tenant_id TEXT NOT NULL,
+  key TEXT NOT NULL,
+  old_value TEXT,
+  new_value TEXT,
+  source TEXT NOT NULL,
+  memory_id TEXT,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX profile_history_tenant ON profile_history (app_id, tenant_id, key, seq);
+`;
+
+/** Schema steps in order; step i brings `user_version` from i to i + 1. Append, never edit. */
+const migrations = [version1, version2];
+
+/** Current schema version, kept in `PRAGMA user_version`. */
+export const schemaVersion = migrations.length;
+
 /** Fails when the file was written by a newer Mnemos; returns the file's schema version. */
 export function checkVersion(db: Database): number {
   const current = db.pragma('user_version', { simple: true }) as number;
@@ -128,10 +159,12 @@ export function migrate(db: Database): void {
   db.pragma('busy_timeout = 10000');
   db.pragma('foreign_keys = ON');
   const current = checkVersion(db);
-  if (current < 1) {
+  for (let step = current; step < migrations.length; step++) {
     db.transaction(() => {
-      db.exec(version1);
-      db.pragma(`user_version = ${schemaVersion}`);
+      // Another process may have run this step since `current` was read; the write lock is held now.
+      if ((db.pragma('user_version', { simple: true }) as number) > step) return;
+      db.exec(migrations[step] as string);
+      db.pragma(`user_version = ${step + 1}`);
     }).immediate();
   }
 }
