@@ -26,5 +26,10 @@ export type { ConversationMessage, ExtractedMemory, Extractor } from './models/e
 export type { RerankCandidate, Reranker } from './models/reranker.js';
 export type { SessionMessage, SessionRecord } from './sessions/session-record.js';
 export type { MemoryStorage, StorageCapabilities } from './storage/spec.js';
+export type {
+  ReembedOptions,
+  ReembedResult,
+  ReembedStartInfo,
+} from './stores/reembed-service.js';
 export type { StoreRecord } from './stores/store-record.js';
 export { tokenize } from './text/tokenizer.js';

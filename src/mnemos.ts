@@ -226,7 +226,7 @@ export class Mnemos {
         );
       if (store.embedderId !== this.embedder.id) {
         throw new Error(
-          `store was written by ${store.embedderId} but ${this.embedder.id} is configured`,
+          `store was written by ${store.embedderId} but ${this.embedder.id} is configured; run \`mnemos mem reembed\` to re-embed it with the configured embedder`,
         );
       }
       report.checks.describe_memory_store = {

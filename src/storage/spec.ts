@@ -111,11 +111,67 @@ export interface Page {
   offset: number;
 }
 
+/** A re-embedding of a store in progress: the embedder its vectors are staged for. */
+export interface ReembedRun {
+  /** Random id; staging writes of a replaced run are refused. */
+  id: string;
+  embedderId: string;
+  dimensions: number;
+  /** ISO time the run started. */
+  startedAt: string;
+}
+
+/** How a re-embedding starts: fresh, or resuming a run for the same target. */
+export interface ReembedStart {
+  run: ReembedRun;
+  /** True when staging of an interrupted run for the same embedder was kept. */
+  resumed: boolean;
+  /** Memories that already have a staged vector for their current text. */
+  staged: number;
+  /** Memories of the store, every tenant, deleted and invalidated ones included. */
+  total: number;
+}
+
+/**
+ * Staging for `mnemos mem reembed`. Like `deleteStore`, these methods work on a whole store across
+ * its tenants: re-embedding is store maintenance, and they hand the engine only row keys and texts.
+ */
+export interface ReembedStorage {
+  /** Starts a run for this embedder, or resumes the store's run when it has the same target; a different target discards the old staging. */
+  beginReembed(
+    store: string,
+    target: { embedderId: string; dimensions: number },
+    now: number,
+  ): Promise<ReembedStart>;
+  /** Up to `limit` memories after `afterKey`, in key order, without a staged vector for their current text. */
+  reembedPending(
+    store: string,
+    afterKey: number,
+    limit: number,
+  ): Promise<Array<{ key: number; text: string }>>;
+  /** Stages one batch of vectors in one transaction, each with the text it was computed from; fails when the run was replaced. */
+  stageReembed(
+    store: string,
+    runId: string,
+    vectors: Array<{ key: number; text: string; vector: Float32Array }>,
+  ): Promise<void>;
+  /**
+   * In one transaction, when every memory of the store has a staged vector for its current text:
+   * copies them into the memories, bumps each row's change sequence, binds the store to the run's
+   * embedder and drops the staging. Otherwise changes nothing and returns how many are missing.
+   */
+  finishReembed(
+    store: string,
+    runId: string,
+    now: number,
+  ): Promise<{ swapped: number; missing: number }>;
+}
+
 /**
  * Storage of Mnemos: stores, memories with history, the durable job queue and sessions.
  * Every memory, job and session query takes the tenant, so no method can reach across tenants.
  */
-export interface MemoryStorage {
+export interface MemoryStorage extends ReembedStorage {
   /** What the backend can do natively. */
   readonly capabilities: StorageCapabilities;
   /** Short backend name shown by `doctor`, e.g. `sqlite`. */

@@ -2,6 +2,7 @@ import { MnemosError } from '../errors.js';
 import { limits } from '../memory/limits.js';
 import type { Embedder } from '../models/embedder.js';
 import type { MemoryStorage } from '../storage/spec.js';
+import { type ReembedOptions, type ReembedResult, ReembedService } from './reembed-service.js';
 import type { StoreRecord } from './store-record.js';
 
 const storeNamePattern = /^[A-Za-z0-9_]{1,32}$/;
@@ -37,7 +38,8 @@ export class StoreService {
     private readonly storage: MemoryStorage,
     private readonly embedder: Embedder,
     private readonly defaults: { name: string; autoCreate: boolean },
-    private readonly onDelete: (name: string) => void,
+    /** Drops cached vector indexes of a store (deleted, or re-embedded). */
+    private readonly forgetIndexes: (name: string) => void,
   ) {}
 
   /**
@@ -82,7 +84,27 @@ export class StoreService {
   /** Deletes a store with all its memories and jobs; throws `store_not_found` when absent. */
   async delete(name: string): Promise<void> {
     if (!(await this.storage.deleteStore(checkStoreName(name)))) throw notFound(name);
-    this.onDelete(name);
+    this.forgetIndexes(name);
+  }
+
+  /**
+   * Re-embeds every memory of a store (the default store when `name` is omitted) with `embedder`
+   * (default: this engine's embedder) and binds the store to it; resumable after a crash. Open the
+   * engine with that embedder to search the store afterwards.
+   * @example await mnemos.stores.reembed('mnemos', { embedder: newEmbedder, onProgress: ({ done, total }) => log(done, total) })
+   */
+  async reembed(
+    name: string | undefined,
+    options: ReembedOptions & { embedder?: Embedder } = {},
+  ): Promise<ReembedResult> {
+    const storeName = checkStoreName(name ?? this.defaults.name);
+    const result = await new ReembedService(this.storage).run(
+      storeName,
+      options.embedder ?? this.embedder,
+      options,
+    );
+    if (result.changed) this.forgetIndexes(storeName);
+    return result;
   }
 
   /**
@@ -105,7 +127,7 @@ export class StoreService {
     if (store.embedderId !== this.embedder.id || store.dimensions !== this.embedder.dimensions) {
       throw new MnemosError(
         'embedder_mismatch',
-        `memory store ${store.name} holds vectors from ${store.embedderId} (${store.dimensions} dimensions), but the configured embedder is ${this.embedder.id} (${this.embedder.dimensions} dimensions); configure the store's embedder again or use another store`,
+        `memory store ${store.name} holds vectors from ${store.embedderId} (${store.dimensions} dimensions), but the configured embedder is ${this.embedder.id} (${this.embedder.dimensions} dimensions); run \`mnemos mem reembed${store.name === this.defaults.name ? '' : ` --store ${store.name}`}\` to re-embed the store with the configured embedder, or configure its old embedder again, or use another store`,
         {
           details: {
             store: store.name,

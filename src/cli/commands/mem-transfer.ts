@@ -197,10 +197,16 @@ async function enqueueAll(
   return enqueued;
 }
 
-function progress(total: number, quiet: boolean): SingleBar | null {
+/** A progress bar on stderr, or null when quiet (`--json`) or stderr is not a terminal. */
+export function progress(
+  total: number,
+  quiet: boolean,
+  label = 'importing',
+  unit = 'jobs',
+): SingleBar | null {
   if (quiet || !process.stderr.isTTY) return null;
   const bar = new SingleBar({
-    format: 'importing [{bar}] {value}/{total} jobs | {eta_formatted} left',
+    format: `${label} [{bar}] {value}/{total} ${unit} | {eta_formatted} left`,
     stream: process.stderr,
     hideCursor: true,
   });

@@ -14,6 +14,7 @@ import {
   writeScopeFrom,
 } from '../context.js';
 import { clip, printJson, printTable } from '../output.js';
+import { reembedCommand } from './mem-reembed.js';
 import { exportCommand, importCommand } from './mem-transfer.js';
 
 function textArgument(words: string[]): string {
@@ -39,7 +40,7 @@ function memoryRows(memories: MemoryRecord[]): Array<Array<string | number>> {
 /** `mnemos mem …`: long-term memory commands. */
 export function memCommand(): Command {
   const mem = new Command('mem').description(
-    'long-term memories: add, search, list, forget, import, export, doctor',
+    'long-term memories: add, search, list, forget, import, export, reembed, doctor',
   );
 
   scopeFlags(mem.command('add'), false)
@@ -287,6 +288,7 @@ export function memCommand(): Command {
   jobsCommand(mem);
   mem.addCommand(importCommand());
   mem.addCommand(exportCommand());
+  mem.addCommand(reembedCommand());
   return mem;
 }
 

@@ -55,6 +55,11 @@ export class VectorSearch {
   ): Promise<PartitionVectorIndex> {
     const id = `${store.name}\u0000${store.createdAt}\u0000${tenant.appId}\u0000${tenant.tenantId}`;
     let index = this.indexes.get(id);
+    // A store re-embedded at another dimension (`mnemos mem reembed`) needs a fresh index.
+    if (index && index.dimensions !== store.dimensions) {
+      this.nearIndexes.delete(index);
+      index = undefined;
+    }
     if (!index) {
       const options = {
         dimensions: store.dimensions,
@@ -141,7 +146,7 @@ export class VectorSearch {
     for (const index of this.indexes.values()) index.save();
   }
 
-  /** Forgets cached indexes of a store (after it is deleted). */
+  /** Forgets cached indexes of a store (after it is deleted or re-embedded). */
   forget(storeName: string): void {
     for (const [id, index] of this.indexes) {
       if (!id.startsWith(`${storeName}\u0000`)) continue;

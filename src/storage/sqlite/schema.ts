@@ -134,8 +134,31 @@ CREATE TABLE profile_history (
 CREATE INDEX profile_history_tenant ON profile_history (app_id, tenant_id, key, seq);
 `;
 
+/**
+ * Version 3: staging of `mnemos mem reembed`. One run per store names the target embedder; vectors
+ * computed so far wait in `reembed_vectors` (with a digest of the exact text they were computed
+ * from) until one transaction copies them into `memories.embedding`.
+ */
+const version3 = `
+CREATE TABLE reembed_runs (
+  store TEXT PRIMARY KEY,
+  run_id TEXT NOT NULL,
+  embedder_id TEXT NOT NULL,
+  dimensions INTEGER NOT NULL,
+  store_created_at INTEGER NOT NULL,
+  started_at INTEGER NOT NULL
+);
+CREATE TABLE reembed_vectors (
+  store TEXT NOT NULL,
+  key INTEGER NOT NULL,
+  hash TEXT NOT NULL,
+  embedding BLOB NOT NULL,
+  PRIMARY KEY (store, key)
+);
+`;
+
 /** Schema steps in order; step i brings `user_version` from i to i + 1. Append, never edit. */
-const migrations = [version1, version2];
+const migrations = [version1, version2, version3];
 
 /** Current schema version, kept in `PRAGMA user_version`. */
 export const schemaVersion = migrations.length;

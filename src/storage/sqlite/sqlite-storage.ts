@@ -13,6 +13,7 @@ import type {
   MemoryStorage,
   Page,
   RankedKey,
+  ReembedStart,
   StorageCapabilities,
   VectorChange,
 } from '../spec.js';
@@ -20,6 +21,7 @@ import { type StoreRow, storeFromRow } from './rows.js';
 import { checkVersion, migrate } from './schema.js';
 import { SqliteJobs } from './sqlite-jobs.js';
 import { SqliteMemories } from './sqlite-memories.js';
+import { SqliteReembed } from './sqlite-reembed.js';
 import { SqliteSessions } from './sqlite-sessions.js';
 import { Statements } from './statements.js';
 
@@ -32,6 +34,7 @@ export class SqliteStorage implements MemoryStorage {
   private readonly memories: SqliteMemories;
   private readonly jobs: SqliteJobs;
   private readonly sessions: SqliteSessions;
+  private readonly reembed: SqliteReembed;
 
   /** Opens (creating if needed) the database file and migrates it; `readOnly` opens an existing file untouched. */
   constructor(
@@ -60,6 +63,7 @@ export class SqliteStorage implements MemoryStorage {
     this.memories = new SqliteMemories(this.statements);
     this.jobs = new SqliteJobs(this.statements);
     this.sessions = new SqliteSessions(this.statements);
+    this.reembed = new SqliteReembed(this.statements);
   }
 
   /** Runs work in an immediate transaction; driver failures become `storage_error`, never empty results. */
@@ -131,8 +135,41 @@ export class SqliteStorage implements MemoryStorage {
       this.statements.get('DELETE FROM memories WHERE store = ?').run(name);
       this.statements.get('DELETE FROM memory_history WHERE store = ?').run(name);
       this.statements.get('DELETE FROM jobs WHERE store = ?').run(name);
+      this.reembed.forgetStore(name);
       return this.statements.get('DELETE FROM stores WHERE name = ?').run(name).changes > 0;
     });
+  }
+
+  async beginReembed(
+    store: string,
+    target: { embedderId: string; dimensions: number },
+    now: number,
+  ): Promise<ReembedStart> {
+    return this.write(() => this.reembed.begin(store, target, now));
+  }
+
+  async reembedPending(
+    store: string,
+    afterKey: number,
+    limit: number,
+  ): Promise<Array<{ key: number; text: string }>> {
+    return this.reembed.pending(store, afterKey, limit);
+  }
+
+  async stageReembed(
+    store: string,
+    runId: string,
+    vectors: Array<{ key: number; text: string; vector: Float32Array }>,
+  ): Promise<void> {
+    this.write(() => this.reembed.stage(store, runId, vectors));
+  }
+
+  async finishReembed(
+    store: string,
+    runId: string,
+    now: number,
+  ): Promise<{ swapped: number; missing: number }> {
+    return this.write(() => this.reembed.finish(store, runId, now));
   }
 
   async commitJobs(store: string, completions: JobCompletion[], now: number): Promise<void> {
