@@ -17,10 +17,17 @@ import { AccessTracker } from './memory/retrieve/access-tracker.js';
 import { HybridSearch } from './memory/retrieve/hybrid-search.js';
 import { VectorSearch } from './memory/retrieve/vector-search.js';
 import { readScope } from './memory/scope.js';
-import { createEmbedder, createLlmModels, createReranker } from './models/create-models.js';
+import {
+  createEmbedder,
+  createLlmModels,
+  createReranker,
+  type ExtractionPlan,
+  planExtraction,
+} from './models/create-models.js';
 import type { Embedder } from './models/embedder.js';
 import type { Extractor } from './models/extractor.js';
 import type { Reranker } from './models/reranker.js';
+import { ProfileService } from './profile/profile-service.js';
 import { SessionService } from './sessions/session-service.js';
 import type { MemoryStorage } from './storage/spec.js';
 import { SqliteStorage } from './storage/sqlite/sqlite-storage.js';
@@ -34,7 +41,7 @@ export interface MnemosOptions {
   config?: Record<string, unknown>;
   /** Embedder instead of the configured one. */
   embedder?: Embedder;
-  /** Extractor instead of the configured one (passthrough, or the LLM extractor of `llm`). */
+  /** Extractor instead of the configured one (the LLM extractor when a chat model resolves, else passthrough). */
   extractor?: Extractor;
   /** Reranker; none by default. */
   reranker?: Reranker;
@@ -76,20 +83,30 @@ export class Mnemos {
   readonly memories: MemoryService;
   /** Session history. */
   readonly sessions: SessionService;
+  /** The user profile of each (app, tenant). */
+  readonly profile: ProfileService;
 
   private constructor(
     readonly home: string,
     readonly config: MnemosConfig,
     readonly storage: MemoryStorage,
     readonly embedder: Embedder,
+    /** How ingestion extracts memories here, and why (passthrough carries a user-facing reason). */
+    readonly extraction: ExtractionPlan,
     private readonly runner: JobRunner | null,
     private readonly vectors: VectorSearch,
     private readonly access: AccessTracker,
-    services: { stores: StoreService; memories: MemoryService; sessions: SessionService },
+    services: {
+      stores: StoreService;
+      memories: MemoryService;
+      sessions: SessionService;
+      profile: ProfileService;
+    },
   ) {
     this.stores = services.stores;
     this.memories = services.memories;
     this.sessions = services.sessions;
+    this.profile = services.profile;
   }
 
   /** Opens the engine on a home folder, resuming any queued ingestion jobs. */
@@ -112,9 +129,12 @@ export class Mnemos {
     }
     // Models first: a probe that fails must not leave storage open.
     const embedder = options.embedder ?? (await createEmbedder(config.embedder));
-    const reranker = options.reranker ?? createReranker(config.reranker);
-    // One chat client shared by the LLM extractor and reconciler; none (passthrough) without `llm`.
-    const llm = options.extractor ? null : createLlmModels(config);
+    const reranker = options.reranker ?? (await createReranker(config));
+    // One chat client shared by the LLM extractor and reconciler; none (passthrough) without a model.
+    const extraction: ExtractionPlan = options.extractor
+      ? { mode: 'passthrough', reason: 'an extractor was given to Mnemos.open', notice: false }
+      : planExtraction(config);
+    const llm = options.extractor ? null : createLlmModels(extraction);
     if (!options.readOnly) mkdirSync(home, { recursive: true });
     const storage =
       options.storage ?? new SqliteStorage(databasePath, { readOnly: options.readOnly ?? false });
@@ -184,6 +204,7 @@ export class Mnemos {
       config,
       storage,
       embedder,
+      extraction,
       options.readOnly ? null : runner,
       vectors,
       access,
@@ -191,6 +212,7 @@ export class Mnemos {
         stores,
         memories,
         sessions: new SessionService(storage),
+        profile: new ProfileService(storage),
       },
     );
     if (!options.readOnly && options.processJobs !== false) runner.kick();

@@ -1,3 +1,5 @@
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig, resolveHome } from '../config/config.js';
 import type { Scope } from '../memory/scope.js';
@@ -68,7 +70,46 @@ export function scopeFlags(command: Command, read: boolean): Command {
     .option('--store <name>', 'memory store (default: config memory_store_name)');
 }
 
+/** The (app, tenant) of a command: flags, else config defaults. */
+export function tenantOwner(
+  mnemos: { config: { app_id: string; tenant_id: string } },
+  options: Pick<ScopeOptions, 'app' | 'tenant'>,
+): { appId: string; tenantId: string } {
+  return {
+    appId: options.app ?? mnemos.config.app_id,
+    tenantId: options.tenant ?? mnemos.config.tenant_id,
+  };
+}
+
+/** Adds the --app and --tenant flags of per-tenant commands (sessions, profile). */
+export function tenantFlags(command: Command): Command {
+  return command
+    .option('--app <id>', 'application id (default: config app_id)')
+    .option('--tenant <id>', 'tenant / user id (default: config tenant_id)');
+}
+
 /** Config of the home without opening storage, for commands that only read settings. */
 export function configOf(command: Command): ReturnType<typeof loadConfig> {
   return loadConfig(resolveHome(globals(command).home));
+}
+
+/**
+ * Tells a person, once per home, that ingestion runs without a chat model (passthrough), and how to
+ * add one; scripts (`--json`) are never told, `mnemos status` always says it.
+ */
+export function noticePassthroughOnce(command: Command, mnemos: Mnemos): void {
+  if (globals(command).json) return;
+  const plan = mnemos.extraction;
+  if (plan.mode !== 'passthrough' || !plan.notice) return;
+  const marker = join(mnemos.home, 'notices', 'passthrough');
+  if (existsSync(marker)) return;
+  process.stderr.write(
+    `note: ${plan.reason}.\n      Run \`mnemos status\` to see the model of each role. (This note is shown once.)\n`,
+  );
+  try {
+    mkdirSync(dirname(marker), { recursive: true });
+    writeFileSync(marker, `${new Date().toISOString()}\n`);
+  } catch {
+    // A read-only home only means the note comes again.
+  }
 }

@@ -3,7 +3,9 @@ import { Command, CommanderError } from 'commander';
 import { MnemosError } from '../errors.js';
 import { configCommand } from './commands/config.js';
 import { memCommand } from './commands/mem.js';
+import { profileCommand } from './commands/profile.js';
 import { sessionsCommand } from './commands/sessions.js';
+import { statusCommand } from './commands/status.js';
 import { storesCommand } from './commands/stores.js';
 import { exitCodeOf, printError } from './output.js';
 
@@ -20,7 +22,14 @@ export function program(json = false): Command {
     .option('--json', 'machine-readable JSON output')
     .exitOverride();
   if (!json) root.showHelpAfterError('(run with --help for usage)');
-  for (const command of [memCommand(), storesCommand(), configCommand(), sessionsCommand()])
+  for (const command of [
+    memCommand(),
+    storesCommand(),
+    configCommand(),
+    sessionsCommand(),
+    profileCommand(),
+    statusCommand(),
+  ])
     root.addCommand(command);
   const exitOverride = (command: Command): void => {
     command.exitOverride();

@@ -5,6 +5,10 @@ import { parse as parseDotenv } from 'dotenv';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { z } from 'zod';
 import { MnemosError } from '../errors.js';
+import { providerIds } from '../models/llm/providers.js';
+
+/** Name of an environment variable (set in the environment or in `.env`). */
+const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name');
 
 const retrievalSchema = z
   .object({
@@ -33,60 +37,89 @@ const ingestSchema = z
   })
   .strict();
 
-/** Which embedder writes vectors; a store refuses vectors from any other. */
+/**
+ * Which embedder writes vectors; a store refuses vectors from any other. `dashscope`, `openai` and
+ * `ollama` are OpenAI-compatible presets (endpoint, model and key variable filled in); `onnx` runs a
+ * local model. Embedders are never auto-detected: changing one needs `mnemos mem reembed`.
+ */
 const embedderSchema = z
   .object({
-    provider: z.enum(['builtin', 'openai-compatible']).default('builtin'),
-    /** Vector length; 256 for builtin, probed from the service when absent for openai-compatible. */
+    provider: z
+      .enum(['builtin', 'openai-compatible', 'dashscope', 'openai', 'ollama', 'onnx'])
+      .default('builtin'),
+    /** Vector length; 256 for builtin, probed from the service when absent for HTTP embedders. */
     dimensions: z.number().int().min(16).max(8192).optional(),
     base_url: z.url().optional(),
+    /** Model name, or for `onnx` a local folder or Hugging Face id found in the local cache. */
     model: z.string().min(1).optional(),
     /** Name of the environment variable (from the environment or `.env`) holding the API key. */
-    api_key_env: z
-      .string()
-      .regex(/^[A-Z_][A-Z0-9_]*$/)
-      .optional(),
+    api_key_env: envName.optional(),
     batch_size: z.number().int().min(1).max(2048).optional(),
     concurrency: z.number().int().min(1).max(16).optional(),
     max_retries: z.number().int().min(0).max(10).optional(),
     timeout_ms: z.number().int().min(100).optional(),
+    /** `onnx`: ONNX file inside the model folder, e.g. `onnx/model_quantized.onnx`. */
+    file: z.string().min(1).optional(),
+    /** `onnx`: how token vectors become one vector. */
+    pooling: z.enum(['mean', 'cls']).optional(),
+    /** `onnx`: tokens kept per text. */
+    max_length: z.number().int().min(8).max(8192).optional(),
+    /** `onnx`: text put before every input, e.g. `query: ` for e5 models. */
+    prefix: z.string().optional(),
   })
   .strict()
-  .refine((value) => value.provider === 'builtin' || (value.base_url && value.model), {
+  .refine((value) => value.provider !== 'openai-compatible' || (value.base_url && value.model), {
     message: 'embedder.provider openai-compatible needs embedder.base_url and embedder.model',
+  })
+  .refine((value) => value.provider !== 'onnx' || value.model, {
+    message: 'embedder.provider onnx needs embedder.model (a local folder or a Hugging Face id)',
   });
 
-/** Optional reranker used by `rerank: true` searches. */
+/**
+ * Optional reranker used by `rerank: true` searches: an HTTP `/rerank` service, the chat model of
+ * extraction (`llm`), or a local ONNX cross-encoder.
+ */
 const rerankerSchema = z
   .object({
-    provider: z.enum(['none', 'http']).default('none'),
+    provider: z.enum(['none', 'http', 'llm', 'cross-encoder']).default('none'),
     url: z.url().optional(),
+    /** Model name; for `cross-encoder` a local folder or Hugging Face id found in the local cache. */
     model: z.string().min(1).optional(),
     format: z.enum(['cohere', 'tei']).optional(),
-    api_key_env: z
-      .string()
-      .regex(/^[A-Z_][A-Z0-9_]*$/)
-      .optional(),
+    api_key_env: envName.optional(),
     timeout_ms: z.number().int().min(100).optional(),
     max_retries: z.number().int().min(0).max(10).optional(),
+    /** `llm` and `cross-encoder`: most candidates scored per search. */
+    max_candidates: z.number().int().min(1).max(200).optional(),
+    /** `cross-encoder`: ONNX file inside the model folder. */
+    file: z.string().min(1).optional(),
+    /** `cross-encoder`: tokens kept per (query, passage) pair. */
+    max_length: z.number().int().min(8).max(8192).optional(),
   })
   .strict()
-  .refine((value) => value.provider === 'none' || (value.url && value.model), {
+  .refine((value) => value.provider !== 'http' || (value.url && value.model), {
     message: 'reranker.provider http needs reranker.url and reranker.model',
+  })
+  .refine((value) => value.provider !== 'cross-encoder' || value.model, {
+    message:
+      'reranker.provider cross-encoder needs reranker.model (a local folder or a Hugging Face id)',
   });
 
-/** Optional chat model (any OpenAI-compatible `/chat/completions`) used for extraction and reconciliation. */
+/**
+ * A chat model. Every field is optional: an unset provider is auto-detected from the environment
+ * (DASHSCOPE_API_KEY, OPENAI_API_KEY, OPENROUTER_API_KEY, ANTHROPIC_API_KEY, OLLAMA_HOST, in that
+ * order), and unset model, base URL and key variable come from the provider's preset.
+ */
 const llmSchema = z
   .object({
-    base_url: z.url(),
-    model: z.string().min(1),
-    /** Name of the environment variable (from the environment or `.env`) holding the API key. */
-    api_key_env: z
-      .string()
-      .regex(/^[A-Z_][A-Z0-9_]*$/)
-      .default('OPENAI_API_KEY'),
+    provider: z.enum(providerIds).optional(),
+    base_url: z.url().optional(),
+    model: z.string().min(1).optional(),
+    /** Name of the environment variable holding the API key; the key itself never goes here. */
+    api_key_env: envName.optional(),
     timeout_ms: z.number().int().min(100).optional(),
     max_retries: z.number().int().min(0).max(10).optional(),
+    max_tokens: z.number().int().min(16).max(200_000).optional(),
   })
   .strict();
 
@@ -102,22 +135,16 @@ export const configSchema = z
     auto_create_store: z.boolean().default(true),
     embedder: embedderSchema.prefault({}),
     reranker: rerankerSchema.prefault({}),
+    /** The chat model (agent, and extraction unless `extraction_llm` says otherwise). */
     llm: llmSchema.optional(),
-    /** `auto`: the LLM extractor when `llm` is configured, else passthrough. */
+    /** Overrides of `llm` for extraction, reconciliation and the LLM reranker, e.g. a cheaper model. */
+    extraction_llm: llmSchema.optional(),
+    /** `auto`: the LLM extractor when a chat model is configured or detected, else passthrough. */
     extractor: z.enum(['auto', 'passthrough', 'llm']).default('auto'),
     retrieval: retrievalSchema.prefault({}),
     ingest: ingestSchema.prefault({}),
   })
-  .strict()
-  .superRefine((value, context) => {
-    if (value.extractor === 'llm' && value.llm === undefined) {
-      context.addIssue({
-        code: 'custom',
-        path: ['extractor'],
-        message: 'extractor llm needs an llm section (llm.base_url and llm.model)',
-      });
-    }
-  });
+  .strict();
 
 /** Resolved configuration with every default filled in. */
 export type MnemosConfig = z.infer<typeof configSchema>;

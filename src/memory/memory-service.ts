@@ -54,6 +54,8 @@ export interface SearchMemoriesInput {
   createdAfter?: string;
   createdBefore?: string;
   rerank?: boolean;
+  /** Also return facts invalidated by later ones (default false); they carry `validTo`. */
+  includeInvalidated?: boolean;
 }
 
 /** Output of `memories.search`. */
@@ -197,6 +199,7 @@ export class MemoryService {
       topK: parsed.topK ?? limits.defaultTopK,
       filter,
       rerank: parsed.rerank ?? false,
+      includeInvalidated: parsed.includeInvalidated ?? false,
     });
   }
 

@@ -60,6 +60,7 @@ export const searchMemoriesSchema = z
     createdAfter: z.iso.datetime({ offset: true }).optional(),
     createdBefore: z.iso.datetime({ offset: true }).optional(),
     rerank: z.boolean().optional(),
+    includeInvalidated: z.boolean().optional(),
   })
   .strict();
 

@@ -1,25 +1,30 @@
 import type { MnemosConfig } from '../config/config.js';
+import { MnemosError } from '../errors.js';
 import { BuiltinEmbedder } from './embed/builtin-embedder.js';
 import { OpenAICompatibleEmbedder } from './embed/openai-compatible-embedder.js';
+import { resolveEmbedder } from './embed/resolve-embedder.js';
 import type { Embedder } from './embedder.js';
 import { LlmExtractor } from './extract/llm-extractor.js';
 import { LlmReconciler } from './extract/reconciler.js';
 import { ChatClient } from './llm/chat-client.js';
+import { type ResolvedChatModel, resolveChatModel } from './llm/resolve-chat-model.js';
+import { OnnxCrossEncoderReranker, OnnxEmbedder } from './onnx/index.js';
+import { capCandidates } from './rerank/cap-candidates.js';
 import { HttpReranker } from './rerank/http-reranker.js';
+import { LlmReranker } from './rerank/llm-reranker.js';
 import type { Reranker } from './reranker.js';
 
 /** The embedder `config.yaml` asks for; an HTTP one probes its dimension only when none is configured. */
 export async function createEmbedder(config: MnemosConfig['embedder']): Promise<Embedder> {
-  if (config.provider === 'builtin')
-    return new BuiltinEmbedder({ dimensions: config.dimensions ?? 256 });
-  const apiKeyEnv = config.api_key_env ?? 'OPENAI_API_KEY';
-  const apiKey = process.env[apiKeyEnv];
+  const resolved = resolveEmbedder(config);
+  if (resolved.kind === 'builtin') return new BuiltinEmbedder({ dimensions: resolved.dimensions });
+  if (resolved.kind === 'onnx') return createOnnxEmbedder(config);
   return OpenAICompatibleEmbedder.create({
-    baseURL: config.base_url!,
-    model: config.model!,
-    apiKeyEnv,
-    ...(apiKey ? { apiKey } : {}),
-    ...(config.dimensions ? { dimensions: config.dimensions } : {}),
+    baseURL: resolved.baseURL,
+    model: resolved.model,
+    apiKeyEnv: resolved.apiKeyEnv,
+    ...(resolved.apiKey ? { apiKey: resolved.apiKey } : {}),
+    ...(resolved.dimensions ? { dimensions: resolved.dimensions } : {}),
     ...(config.batch_size ? { batchSize: config.batch_size } : {}),
     ...(config.concurrency ? { concurrency: config.concurrency } : {}),
     ...(config.max_retries !== undefined ? { maxRetries: config.max_retries } : {}),
@@ -27,48 +32,127 @@ export async function createEmbedder(config: MnemosConfig['embedder']): Promise<
   });
 }
 
-/** The reranker `config.yaml` asks for, or null for none. */
-export function createReranker(config: MnemosConfig['reranker']): Reranker | null {
-  if (config.provider === 'none') return null;
-  const apiKeyEnv = config.api_key_env ?? 'RERANK_API_KEY';
+/**
+ * The reranker `config.yaml` asks for, or null for none. `llm` scores with the extraction role's chat
+ * model; it is a `config_error` when no chat model resolves.
+ */
+export async function createReranker(
+  config: MnemosConfig,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Reranker | null> {
+  const section = config.reranker;
+  if (section.provider === 'none') return null;
+  if (section.provider === 'cross-encoder') return createCrossEncoder(section);
+  if (section.provider === 'llm') {
+    const resolution = resolveChatModel(config, 'extraction', env);
+    if (resolution.status !== 'resolved') {
+      throw new MnemosError(
+        'config_error',
+        `reranker.provider llm needs a chat model, but ${resolution.reason}`,
+      );
+    }
+    return new LlmReranker({
+      client: createChatClient(resolution.model),
+      ...(section.max_candidates ? { maxCandidates: section.max_candidates } : {}),
+    });
+  }
+  const apiKeyEnv = section.api_key_env ?? 'RERANK_API_KEY';
   const apiKey = process.env[apiKeyEnv];
   return new HttpReranker({
-    url: config.url!,
-    model: config.model!,
+    url: section.url!,
+    model: section.model!,
     apiKeyEnv,
     ...(apiKey ? { apiKey } : {}),
-    ...(config.format ? { format: config.format } : {}),
-    ...(config.timeout_ms ? { timeoutMs: config.timeout_ms } : {}),
-    ...(config.max_retries !== undefined ? { maxRetries: config.max_retries } : {}),
+    ...(section.format ? { format: section.format } : {}),
+    ...(section.timeout_ms ? { timeoutMs: section.timeout_ms } : {}),
+    ...(section.max_retries !== undefined ? { maxRetries: section.max_retries } : {}),
   });
 }
 
-/** The chat-backed models of `config.yaml`: one shared client, or null when passthrough is used. */
+/** A chat client for a resolved model, over the AI SDK. */
+export function createChatClient(resolved: ResolvedChatModel): ChatClient {
+  return new ChatClient({
+    provider: resolved.provider,
+    baseURL: resolved.baseURL,
+    model: resolved.model,
+    apiKeyEnv: resolved.apiKeyEnv ?? 'OPENAI_API_KEY',
+    ...(resolved.apiKey ? { apiKey: resolved.apiKey } : {}),
+    ...(resolved.timeoutMs ? { timeoutMs: resolved.timeoutMs } : {}),
+    ...(resolved.maxRetries !== undefined ? { maxRetries: resolved.maxRetries } : {}),
+    ...(resolved.maxTokens ? { maxTokens: resolved.maxTokens } : {}),
+  });
+}
+
+/** The chat-backed ingestion models: one shared client for the LLM extractor and reconciler. */
 export interface LlmModels {
   client: ChatClient;
   extractor: LlmExtractor;
   reconciler: LlmReconciler;
 }
 
+/** How ingestion extracts memories under a configuration, and why. */
+export type ExtractionPlan =
+  | { mode: 'llm'; model: ResolvedChatModel }
+  | { mode: 'passthrough'; reason: string; notice: boolean };
+
 /**
- * Builds the LLM extractor and reconciler sharing one `ChatClient` when the configuration asks for
- * them (`extractor: llm`, or `auto` with an `llm` section); null means passthrough, silently.
+ * Decides extraction: `passthrough` when asked for, the LLM extractor when a chat model resolves
+ * (configured or auto-detected), else passthrough with a notice (`extractor: auto`). A chat model
+ * that is configured but incomplete, or `extractor: llm` without any, is a `config_error`.
  */
-export function createLlmModels(config: MnemosConfig): LlmModels | null {
-  const llm = config.llm;
-  if (config.extractor === 'passthrough' || llm === undefined) return null;
-  const apiKey = process.env[llm.api_key_env];
-  const client = new ChatClient({
-    baseURL: llm.base_url,
-    model: llm.model,
-    apiKeyEnv: llm.api_key_env,
-    ...(apiKey ? { apiKey } : {}),
-    ...(llm.timeout_ms ? { timeoutMs: llm.timeout_ms } : {}),
-    ...(llm.max_retries !== undefined ? { maxRetries: llm.max_retries } : {}),
-  });
+export function planExtraction(
+  config: MnemosConfig,
+  env: NodeJS.ProcessEnv = process.env,
+): ExtractionPlan {
+  if (config.extractor === 'passthrough') {
+    return { mode: 'passthrough', reason: 'extractor: passthrough in config.yaml', notice: false };
+  }
+  const resolution = resolveChatModel(config, 'extraction', env);
+  if (resolution.status === 'resolved') return { mode: 'llm', model: resolution.model };
+  if (resolution.status === 'invalid' || config.extractor === 'llm') {
+    throw new MnemosError(
+      'config_error',
+      config.extractor === 'llm' && resolution.status === 'none'
+        ? `extractor: llm needs a chat model, but ${resolution.reason}`
+        : `chat model configuration is incomplete: ${resolution.reason}`,
+    );
+  }
+  return {
+    mode: 'passthrough',
+    reason: `messages are stored as written, without LLM extraction: ${resolution.reason}`,
+    notice: true,
+  };
+}
+
+/** The LLM extractor and reconciler of a plan, or null for passthrough. */
+export function createLlmModels(plan: ExtractionPlan): LlmModels | null {
+  if (plan.mode === 'passthrough') return null;
+  const client = createChatClient(plan.model);
   return {
     client,
     extractor: new LlmExtractor({ client }),
     reconciler: new LlmReconciler({ client }),
   };
+}
+
+/** A local ONNX embedder; its runtime is loaded only here, so Mnemos works without it. */
+async function createOnnxEmbedder(config: MnemosConfig['embedder']): Promise<Embedder> {
+  return OnnxEmbedder.create({
+    model: config.model as string,
+    ...(config.file ? { file: config.file } : {}),
+    ...(config.pooling ? { pooling: config.pooling } : {}),
+    ...(config.max_length ? { maxLength: config.max_length } : {}),
+    ...(config.prefix ? { prefix: config.prefix } : {}),
+    ...(config.batch_size ? { batchSize: config.batch_size } : {}),
+  });
+}
+
+/** A local ONNX cross-encoder, scoring at most `max_candidates` (the rest keep their order below). */
+async function createCrossEncoder(config: MnemosConfig['reranker']): Promise<Reranker> {
+  const reranker = await OnnxCrossEncoderReranker.create({
+    model: config.model as string,
+    ...(config.file ? { file: config.file } : {}),
+    ...(config.max_length ? { maxLength: config.max_length } : {}),
+  });
+  return capCandidates(reranker, config.max_candidates ?? 30);
 }

@@ -24,6 +24,14 @@ export interface ExtractedMemory {
   sourceMessages: number[];
   /** Extra string metadata the extractor attaches (speaker, date). */
   metadata?: Record<string, string>;
+  /** The profile attribute this memory sets, e.g. `{key: 'tech_stack', value: 'TypeScript, Go'}`. */
+  profile?: { key: string; value: string };
+}
+
+/** What an extractor may know besides the messages. */
+export interface ExtractionContext {
+  /** The user's current profile, so a fact that adds to a key can give its whole new value. */
+  profile?: Record<string, string>;
 }
 
 /** Turns a batch of messages into memory units (passthrough, or an LLM in later versions). */
@@ -31,5 +39,8 @@ export interface Extractor {
   /** Stable identity recorded on each job. */
   readonly id: string;
   /** Extracts memory units from messages. Called by the ingestion pipeline. */
-  doExtract(messages: readonly ConversationMessage[]): Promise<ExtractedMemory[]>;
+  doExtract(
+    messages: readonly ConversationMessage[],
+    context?: ExtractionContext,
+  ): Promise<ExtractedMemory[]>;
 }

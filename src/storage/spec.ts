@@ -1,6 +1,11 @@
 import type { JobInput, JobRecord, JobUsage } from '../jobs/job-record.js';
 import type { HistoryEntry, MemoryKind, MemoryRecord, MemorySource } from '../memory/record.js';
 import type { ReadScope, Scope, TenantKey } from '../memory/scope.js';
+import type {
+  ProfileChange,
+  ProfileEntry,
+  ProfileHistoryEntry,
+} from '../profile/profile-record.js';
 import type { SessionMessage, SessionRecord } from '../sessions/session-record.js';
 import type { StoreRecord } from '../stores/store-record.js';
 
@@ -51,7 +56,8 @@ export interface MemoryPatch {
   metadata?: Record<string, string>;
   /**
    * Epoch ms after which the memory no longer holds. Setting it invalidates the memory: it leaves
-   * search (full-text row removed, vector dropped), stays readable, and history records `INVALIDATE`.
+   * default search (vector dropped; full-text moved to the tenant's invalidated set when `tokens` of
+   * its current text are given), stays readable, and history records `INVALIDATE`.
    */
   validTo?: number;
 }
@@ -73,6 +79,8 @@ export interface JobCompletion {
   memoryIds: string[];
   /** Chat tokens the job's extraction and reconciliation used, when a model was called. */
   usage?: JobUsage | undefined;
+  /** Profile values taken from the job's profile facts, applied with its memories. */
+  profile?: ProfileChange[] | undefined;
 }
 
 /** A memory with its backend row key, used to join index hits back to rows. */
@@ -171,7 +179,16 @@ export interface ReembedStorage {
  * Storage of Mnemos: stores, memories with history, the durable job queue and sessions.
  * Every memory, job and session query takes the tenant, so no method can reach across tenants.
  */
-export interface MemoryStorage extends ReembedStorage {
+/** The user profile of each (app, tenant): current values and the history of every change. */
+export interface ProfileStorage {
+  getProfile(tenant: TenantKey): Promise<ProfileEntry[]>;
+  /** Applies changes atomically, recording history; changes to the same value are skipped. Returns how many applied. */
+  changeProfile(tenant: TenantKey, changes: ProfileChange[], now: number): Promise<number>;
+  /** Recorded changes, newest first, of one key or of all (`key` null). */
+  profileHistory(tenant: TenantKey, key: string | null, page: Page): Promise<ProfileHistoryEntry[]>;
+}
+
+export interface MemoryStorage extends ReembedStorage, ProfileStorage {
   /** What the backend can do natively. */
   readonly capabilities: StorageCapabilities;
   /** Short backend name shown by `doctor`, e.g. `sqlite`. */
@@ -228,14 +245,25 @@ export interface MemoryStorage extends ReembedStorage {
   /** Soft-deletes every live memory matching the pattern inside one tenant; returns how many. */
   deleteByScope(store: string, scope: ReadScope, now: number): Promise<number>;
   history(store: string, tenant: TenantKey, memoryId: string): Promise<HistoryEntry[]>;
-  /** BM25 over pre-tokenised text, limited to live memories matching the pattern and filter. */
+  /**
+   * BM25 over pre-tokenised text, limited to live memories matching the pattern and filter; with
+   * `invalidated`, over the invalidated (not deleted) ones instead.
+   */
   searchText(
     store: string,
     scope: ReadScope,
     tokens: string[],
     filter: MemoryFilter,
     limit: number,
+    invalidated?: boolean,
   ): Promise<RankedKey[]>;
+  /** Embeddings of invalidated (not deleted) memories matching the pattern, at most `limit`. */
+  invalidatedVectors(
+    store: string,
+    scope: ReadScope,
+    filter: MemoryFilter,
+    limit: number,
+  ): Promise<Array<{ key: number; vector: Float32Array }>>;
   /** Native vector search; only called when `capabilities.nativeVectorSearch`. */
   searchVectors(
     store: string,

@@ -8,6 +8,7 @@
  *   else a default reply; `stream: true` answers with SSE chunks and `data: [DONE]`.
  * - `POST /v1/rerank`, `/v2/rerank` and `/rerank`: Jina/Cohere shape (`documents`) or TEI shape
  *   (`texts`), scored by query token overlap.
+ * - `POST /v1/messages`: the Anthropic Messages API (non-streaming text), answered from the same script.
  * - `GET /v1/models`.
  *
  * Every request is recorded. Faults (`failNext`, `replyNext`, `delayNext`, `disconnectNext`) apply
@@ -70,6 +71,13 @@ export interface ScriptedError {
 
 /** What one scripted turn answers. */
 export type ScriptedReply = ScriptedMessage | ScriptedError;
+
+/** A parsed Anthropic Messages request (the parts the server reads). */
+interface AnthropicRequest {
+  model?: string;
+  system?: string | Array<{ text?: string }>;
+  messages?: Array<{ role: string; content?: unknown }>;
+}
 
 /** A parsed chat completion request. */
 export interface ChatRequest {
@@ -280,6 +288,8 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
         return answerEmbeddings(response, body);
       case '/v1/chat/completions':
         return answerChat(response, (body ?? {}) as ChatRequest, recorded);
+      case '/v1/messages':
+        return answerAnthropic(response, (body ?? {}) as AnthropicRequest, recorded);
       case '/v1/rerank':
       case '/v2/rerank':
       case '/rerank':
@@ -386,6 +396,48 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
       model: typeof request.model === 'string' ? request.model : 'scripted-rerank',
       results: ranked.slice(0, topN).map(({ index, score }) => ({ index, relevance_score: score })),
       usage: { total_tokens: query.size + documents.length },
+    });
+  }
+
+  /** Anthropic Messages API, non-streaming text: the same script as chat, in Anthropic's shape. */
+  async function answerAnthropic(
+    response: ServerResponse,
+    request: AnthropicRequest,
+    recorded: RecordedRequest,
+  ): Promise<void> {
+    const system = Array.isArray(request.system)
+      ? request.system.map((part) => part.text ?? '').join('\n')
+      : request.system;
+    const asChat: ChatRequest = {
+      ...(request.model ? { model: request.model } : {}),
+      messages: [
+        ...(system ? [{ role: 'system', content: system }] : []),
+        ...(request.messages ?? []),
+      ],
+    };
+    const next = chatScript.shift() ?? options.defaultReply ?? defaultChatReply(asChat);
+    const reply = typeof next === 'function' ? await next(asChat, recorded) : next;
+    if ('status' in reply) {
+      sendJson(response, reply.status, {
+        type: 'error',
+        error: { type: 'api_error', message: String(reply.error ?? statusText(reply.status)) },
+      });
+      return;
+    }
+    const text = reply.json !== undefined ? JSON.stringify(reply.json) : (reply.text ?? '');
+    const usage = reply.usage ?? {
+      prompt_tokens: words(JSON.stringify(asChat.messages)).length,
+      completion_tokens: words(text).length,
+    };
+    sendJson(response, 200, {
+      id: `msg_${++counter}`,
+      type: 'message',
+      role: 'assistant',
+      model: request.model ?? 'scripted-claude',
+      content: [{ type: 'text', text }],
+      stop_reason: reply.finishReason === 'length' ? 'max_tokens' : 'end_turn',
+      stop_sequence: null,
+      usage: { input_tokens: usage.prompt_tokens, output_tokens: usage.completion_tokens },
     });
   }
 

@@ -7,6 +7,7 @@ import { Mnemos } from '../../mnemos.js';
 import { collectList, collectPairs, integer } from '../arguments.js';
 import {
   globals,
+  noticePassthroughOnce,
   readScopeFrom,
   type ScopeOptions,
   scopeFlags,
@@ -61,6 +62,7 @@ export function memCommand(): Command {
       ) => {
         const text = textArgument(words);
         await withMnemos(command, async (mnemos) => {
+          noticePassthroughOnce(command, mnemos);
           const job = await mnemos.memories.add({
             ...(options.store ? { store: options.store } : {}),
             scope: writeScopeFrom(mnemos, options),
@@ -96,6 +98,7 @@ export function memCommand(): Command {
     )
     .option('--metadata <key=value>', 'metadata filter, repeatable', collectPairs)
     .option('--rerank', 'rerank with the configured reranker')
+    .option('--include-invalidated', 'also show facts contradicted by later ones')
     .action(
       async (
         words: string[],
@@ -104,6 +107,7 @@ export function memCommand(): Command {
           kind?: MemoryKind[];
           metadata?: Record<string, string>;
           rerank?: boolean;
+          includeInvalidated?: boolean;
         },
         command: Command,
       ) => {
@@ -116,6 +120,7 @@ export function memCommand(): Command {
             ...(options.kind ? { kinds: options.kind } : {}),
             ...(options.metadata ? { metadata: options.metadata } : {}),
             rerank: options.rerank ?? false,
+            includeInvalidated: options.includeInvalidated ?? false,
           });
           if (globals(command).json) return printJson({ ...output, count: output.results.length });
           for (const warning of output.warnings) process.stderr.write(`warning: ${warning}\n`);
@@ -123,7 +128,9 @@ export function memCommand(): Command {
             ['score', 'text', 'kind', 'matched', 'id'],
             output.results.map((result) => [
               result.score.toFixed(3),
-              clip(result.memory.text, 70),
+              result.memory.validTo
+                ? `${clip(result.memory.text, 60)} (invalid since ${result.memory.validTo.slice(0, 10)})`
+                : clip(result.memory.text, 70),
               result.memory.kind,
               result.matched.join('+'),
               result.memory.id,

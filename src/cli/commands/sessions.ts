@@ -1,20 +1,13 @@
 import { Command } from 'commander';
 import { integer } from '../arguments.js';
-import { globals, type ScopeOptions, withMnemos } from '../context.js';
+import {
+  globals,
+  tenantOwner as owner,
+  type ScopeOptions,
+  tenantFlags,
+  withMnemos,
+} from '../context.js';
 import { clip, printJson, printTable } from '../output.js';
-
-function owner(mnemos: { config: { app_id: string; tenant_id: string } }, options: ScopeOptions) {
-  return {
-    appId: options.app ?? mnemos.config.app_id,
-    tenantId: options.tenant ?? mnemos.config.tenant_id,
-  };
-}
-
-function tenantFlags(command: Command): Command {
-  return command
-    .option('--app <id>', 'application id (default: config app_id)')
-    .option('--tenant <id>', 'tenant / user id (default: config tenant_id)');
-}
 
 /** `mnemos sessions …`: conversation history. */
 export function sessionsCommand(): Command {

@@ -15,6 +15,7 @@ import type { VectorSearch } from '../retrieve/vector-search.js';
 import type { Scope } from '../scope.js';
 import { textHash } from '../text-hash.js';
 import { Accepted, sameScope } from './accepted-in-batch.js';
+import { ProfileChanges } from './profile-changes.js';
 import { shareUsage } from './share-usage.js';
 import { splitText } from './text-splitter.js';
 
@@ -53,6 +54,8 @@ interface Planned {
   existing: Map<string, string>;
   /** Chat tokens spent on the job so far (extraction, then its share of reconciliation). */
   usage?: JobUsage | undefined;
+  /** The tenant's profile before the job, given to the extractor (LLM extraction only). */
+  profile: Record<string, string>;
 }
 
 /** An extractor that counts its chat tokens, as `LlmExtractor` does. */
@@ -94,7 +97,12 @@ export class IngestPipeline {
       try {
         // Jobs are extracted one at a time, so the counter's difference is this job's usage.
         const before = countsTokens(this.extractor) ? { ...this.extractor.totalUsage } : undefined;
-        const units = await this.extract(job);
+        const profile = this.options.extractNotes
+          ? Object.fromEntries(
+              (await this.storage.getProfile(job.scope)).map((entry) => [entry.key, entry.value]),
+            )
+          : {};
+        const units = await this.extract(job, profile);
         const usage =
           before && countsTokens(this.extractor)
             ? {
@@ -112,6 +120,7 @@ export class IngestPipeline {
           job,
           units,
           existing,
+          profile,
           ...(usage && usage.promptTokens + usage.completionTokens > 0 ? { usage } : {}),
         });
       } catch (error) {
@@ -175,11 +184,11 @@ export class IngestPipeline {
     return outcomes;
   }
 
-  private async extract(job: JobRecord): Promise<Unit[]> {
+  private async extract(job: JobRecord, profile: Record<string, string>): Promise<Unit[]> {
     const { input } = job;
     const extracted: ExtractedMemory[] =
       input.text !== undefined && this.options.extractNotes
-        ? await this.extractor.doExtract([{ role: 'user', content: input.text }])
+        ? await this.extractor.doExtract([{ role: 'user', content: input.text }], { profile })
         : input.text !== undefined
           ? splitText(input.text, this.options.maxUnitCharacters).map((text) => ({
               text,
@@ -187,7 +196,7 @@ export class IngestPipeline {
               salience: 0.5,
               sourceMessages: [],
             }))
-          : await this.extractor.doExtract(input.messages ?? []);
+          : await this.extractor.doExtract(input.messages ?? [], { profile });
     const seen = new Set<string>();
     const units: Unit[] = [];
     for (const memory of extracted) {
@@ -215,11 +224,17 @@ export class IngestPipeline {
     const { job, existing } = plan;
     const mutations: MemoryMutation[] = [];
     const memoryIds: string[] = [];
+    const profile = new ProfileChanges(plan.profile);
     for (const [index, unit] of plan.units.entries()) {
+      /** Reports the memory a unit ended as (null: none), and the profile value it carries. */
+      const settle = (id: string | null): void => {
+        if (id !== null) memoryIds.push(id);
+        profile.note(unit, id);
+      };
       const vector = vectors[index]!;
       const exact = existing.get(unit.hash) ?? accepted.byHash(job.scope, unit.hash);
       if (exact) {
-        memoryIds.push(exact);
+        settle(exact);
         continue;
       }
       const near =
@@ -232,13 +247,13 @@ export class IngestPipeline {
           reason: 'near_duplicate',
           patch: { text: unit.text, tokens, hash: unit.hash, embedding: vector },
         });
-        memoryIds.push(near);
+        settle(near);
         continue;
       }
       const decided = decisions[index];
       const decision = decided?.decision;
       if (decision?.event === 'NONE') {
-        if (decision.targetId !== undefined) memoryIds.push(decision.targetId);
+        settle(decision.targetId ?? null);
         continue;
       }
       if (decision?.event === 'UPDATE') {
@@ -253,7 +268,7 @@ export class IngestPipeline {
             embedding: decided?.vector ?? vector,
           },
         });
-        memoryIds.push(decision.targetId);
+        settle(decision.targetId);
         continue;
       }
       if (decision?.event === 'INVALIDATE') {
@@ -261,7 +276,7 @@ export class IngestPipeline {
           type: 'update',
           id: decision.targetId,
           reason: 'contradicted',
-          patch: { validTo: now },
+          patch: { validTo: now, tokens: indexTokens(decision.previousText).join(' ') },
         });
       }
       const id = randomUUID();
@@ -284,7 +299,7 @@ export class IngestPipeline {
           embedding: vector,
         },
       });
-      memoryIds.push(id);
+      settle(id);
       accepted.add(job.scope, vector, id, unit.hash);
     }
     return {
@@ -292,6 +307,7 @@ export class IngestPipeline {
       tenant: { appId: job.scope.appId, tenantId: job.scope.tenantId },
       mutations,
       memoryIds,
+      ...(profile.changes.length > 0 ? { profile: profile.changes } : {}),
     };
   }
 

@@ -261,3 +261,144 @@ describe('extractor configuration', () => {
     }
   });
 });
+
+describe('the user profile, maintained from profile facts', () => {
+  function withProfile(...list: Array<[string, string, { key: string; value: string } | null]>) {
+    return {
+      json: {
+        facts: list.map(([text, kind, profile]) => ({
+          text,
+          kind,
+          salience: 0.9,
+          entities: [],
+          date: null,
+          sources: [0],
+          profile,
+        })),
+      },
+    };
+  }
+
+  it('sets keys from extracted facts, shows the current profile to the extractor, and tracks each change', async () => {
+    extractions.push(
+      withProfile(
+        ['用户名叫李雷', 'profile', { key: 'name', value: '李雷' }],
+        ['用户使用 TypeScript 写后端', 'profile', { key: 'Tech Stack', value: 'TypeScript' }],
+        ['用户不喜欢 Java', 'preference', null],
+      ),
+    );
+    const first = await mnemos.memories.add({
+      scope,
+      text: '我叫李雷，我用 TypeScript 写后端，不喜欢 Java',
+      sync: true,
+    });
+    expect(first.status).toBe('succeeded');
+    expect(await mnemos.profile.asRecord(scope)).toEqual({
+      name: '李雷',
+      tech_stack: 'TypeScript',
+    });
+    const entries = await mnemos.profile.get(scope);
+    const nameMemory = (await mnemos.memories.list({ scope })).memories.find(
+      (memory) => memory.text === '用户名叫李雷',
+    );
+    expect(entries.find((entry) => entry.key === 'name')).toMatchObject({
+      source: 'extracted',
+      memoryId: nameMemory?.id,
+    });
+
+    // A later contradiction: the old fact is invalidated, the profile key replaced.
+    extractions.push(
+      withProfile(['用户现在改用 Go 写后端', 'profile', { key: 'tech_stack', value: 'Go' }]),
+    );
+    reconciliations.push((request) => ({
+      json: {
+        decisions: [
+          { fact: 0, event: 'INVALIDATE', target: handleOf(request, '用户使用 TypeScript 写后端') },
+        ],
+      },
+    }));
+    const second = await mnemos.memories.add({ scope, text: '我现在改用 Go 写后端了', sync: true });
+    expect(second.status).toBe('succeeded');
+    const extraction = server
+      .requestsTo('/v1/chat/completions')
+      .map((request) => request.body as ChatRequest)
+      .filter((request) => systemPrompt(request).startsWith('You extract'))
+      .at(-1)!;
+    expect(userPrompt(extraction)).toContain(
+      'Current profile of the user: {"name":"李雷","tech_stack":"TypeScript"}',
+    );
+    expect((await mnemos.profile.asRecord(scope)).tech_stack).toBe('Go');
+    const history = await mnemos.profile.history(scope, { key: 'tech_stack' });
+    expect(history.map((change) => [change.oldValue, change.newValue, change.source])).toEqual([
+      ['TypeScript', 'Go', 'extracted'],
+      [null, 'TypeScript', 'extracted'],
+    ]);
+
+    // The invalidated fact is out of default search, and back on request, marked.
+    const plain = await mnemos.memories.search({ scope, query: 'TypeScript 写后端' });
+    expect(plain.results.map((result) => result.memory.text)).not.toContain(
+      '用户使用 TypeScript 写后端',
+    );
+    const all = await mnemos.memories.search({
+      scope,
+      query: 'TypeScript 写后端',
+      includeInvalidated: true,
+    });
+    const old = all.results.find((result) => result.memory.text === '用户使用 TypeScript 写后端');
+    expect(old?.memory.validTo).not.toBeNull();
+    expect(old?.matched).toEqual(expect.arrayContaining(['keyword']));
+  });
+
+  it('drops an attribute with an unusable key but keeps the fact, and skips unchanged values', async () => {
+    extractions.push(
+      withProfile(
+        ['用户住在杭州', 'profile', { key: '住址!', value: '杭州' }],
+        ['用户偏好正式的回答', 'preference', { key: 'communication_style', value: '正式' }],
+      ),
+    );
+    await mnemos.memories.add({ scope, text: '我住在杭州，回答请正式一点', sync: true });
+    expect(await mnemos.profile.asRecord(scope)).toEqual({ communication_style: '正式' });
+    expect((await mnemos.memories.list({ scope })).total).toBe(2);
+    extractions.push(
+      withProfile([
+        '用户喜欢正式的回答',
+        'preference',
+        { key: 'communication_style', value: '正式' },
+      ]),
+    );
+    reconciliations.push((request) => ({
+      json: {
+        decisions: [{ fact: 0, event: 'NONE', target: handleOf(request, '用户偏好正式的回答') }],
+      },
+    }));
+    const again = await mnemos.memories.add({ scope, text: '我喜欢正式的回答', sync: true });
+    expect(again.status).toBe('succeeded');
+    expect(await mnemos.profile.history(scope)).toHaveLength(1);
+  });
+
+  it('is edited by hand, per tenant, with validation', async () => {
+    const other = { appId: 'app', tenantId: 'u2' };
+    await mnemos.profile.set(scope, 'language', '中文');
+    await mnemos.profile.set(other, 'language', 'English');
+    expect(await mnemos.profile.asRecord(scope)).toEqual({ language: '中文' });
+    expect(await mnemos.profile.unset(scope, 'language')).toBe(true);
+    expect(await mnemos.profile.unset(scope, 'language')).toBe(false);
+    expect(await mnemos.profile.asRecord(other)).toEqual({ language: 'English' });
+    const history = await mnemos.profile.history(scope);
+    expect(history.map((change) => [change.oldValue, change.newValue, change.source])).toEqual([
+      ['中文', null, 'user'],
+      [null, '中文', 'user'],
+    ]);
+    await expect(mnemos.profile.set(scope, 'bad key!', 'x')).rejects.toMatchObject({
+      code: 'invalid_input',
+    });
+    await expect(mnemos.profile.set(scope, 'bio', 'x'.repeat(501))).rejects.toMatchObject({
+      code: 'limit_exceeded',
+    });
+    await expect(
+      mnemos.profile.set({ appId: 'app', tenantId: '*' }, 'a', 'b'),
+    ).rejects.toMatchObject({
+      code: 'invalid_scope',
+    });
+  });
+});

@@ -1,7 +1,7 @@
 import type { Embedder } from '../../models/embedder.js';
 import type { Reranker } from '../../models/reranker.js';
 import { coversTenant } from '../../storage/covers-tenant.js';
-import type { MemoryFilter, MemoryStorage } from '../../storage/spec.js';
+import type { MemoryFilter, MemoryStorage, RankedKey } from '../../storage/spec.js';
 import type { StoreRecord } from '../../stores/store-record.js';
 import { queryTokens } from '../../text/tokenizer.js';
 import type { MemoryRecord } from '../record.js';
@@ -61,7 +61,12 @@ export interface SearchRequest {
   topK: number;
   filter: MemoryFilter;
   rerank: boolean;
+  /** Also return memories invalidated by later facts (their `validTo` is set). */
+  includeInvalidated?: boolean;
 }
+
+/** Most invalidated memories scored exactly per search when they are asked for. */
+const maxInvalidatedScanned = 10_000;
 
 /** Hybrid retrieval: BM25 and vector candidates, fused by RRF, scored for recency and use, optionally reranked. */
 export class HybridSearch {
@@ -74,18 +79,47 @@ export class HybridSearch {
     private readonly options: RetrievalOptions,
   ) {}
 
+  /** Invalidated memories leave the vector index, so they are scored exactly when asked for. */
+  private async invalidatedVectorHits(
+    request: SearchRequest,
+    query: Float32Array,
+  ): Promise<RankedKey[]> {
+    const rows = await this.storage.invalidatedVectors(
+      request.store.name,
+      request.scope,
+      request.filter,
+      maxInvalidatedScanned,
+    );
+    return rows.map((row) => ({ key: row.key, score: cosine(query, row.vector) }));
+  }
+
   /** Runs a search; non-fatal problems (a failed rerank) come back as warnings. */
   async search(request: SearchRequest): Promise<{ results: SearchResult[]; warnings: string[] }> {
     const { store, scope, filter, topK } = request;
     const warnings: string[] = [];
     const pool = Math.max(this.options.minCandidates, topK * this.options.candidateMultiplier);
     const narrowing = !coversTenant(scope, filter);
-    const [keywordHits, vectorHits] = await Promise.all([
-      this.storage.searchText(store.name, scope, queryTokens(request.query), filter, pool),
-      this.embedder
-        .doEmbed([request.query])
-        .then(([vector]) => this.vectors.search(store, scope, filter, vector!, pool, narrowing)),
+    const tokens = queryTokens(request.query);
+    let [keywordHits, vectorHits] = await Promise.all([
+      this.storage.searchText(store.name, scope, tokens, filter, pool),
+      this.embedder.doEmbed([request.query]).then(async ([vector]) => {
+        const hits = await this.vectors.search(store, scope, filter, vector!, pool, narrowing);
+        return request.includeInvalidated
+          ? mergeByScore(hits, await this.invalidatedVectorHits(request, vector!), pool)
+          : hits;
+      }),
     ]);
+    if (request.includeInvalidated) {
+      const invalidated = await this.storage.searchText(
+        store.name,
+        scope,
+        tokens,
+        filter,
+        pool,
+        true,
+      );
+      keywordHits = mergeByScore(keywordHits, invalidated, pool);
+    }
     const relevantVectorHits = vectorHits.filter(
       (hit) => hit.score >= this.options.minVectorSimilarity,
     );
@@ -110,7 +144,7 @@ export class HybridSearch {
       if (
         !memory ||
         memory.deletedAt !== null ||
-        memory.validTo !== null ||
+        (memory.validTo !== null && !request.includeInvalidated) ||
         !scopeMatches(scope, memory.scope)
       )
         continue;
@@ -175,4 +209,21 @@ export class HybridSearch {
       return results;
     }
   }
+}
+
+/** Two ranked lists as one, best first, at most `limit`. */
+function mergeByScore(a: RankedKey[], b: RankedKey[], limit: number): RankedKey[] {
+  return b.length === 0 ? a : [...a, ...b].sort((x, y) => y.score - x.score).slice(0, limit);
+}
+
+function cosine(a: Float32Array, b: Float32Array): number {
+  let dot = 0;
+  let normA = 0;
+  let normB = 0;
+  for (let i = 0; i < a.length; i++) {
+    dot += a[i]! * b[i]!;
+    normA += a[i]! * a[i]!;
+    normB += b[i]! * b[i]!;
+  }
+  return normA === 0 || normB === 0 ? 0 : dot / Math.sqrt(normA * normB);
 }

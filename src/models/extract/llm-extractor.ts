@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import { type MemoryKind, memoryKinds } from '../../memory/record.js';
-import type { ConversationMessage, ExtractedMemory, Extractor } from '../extractor.js';
+import { normalizeProfileKey, profileLimits } from '../../profile/profile-record.js';
+import type {
+  ConversationMessage,
+  ExtractedMemory,
+  ExtractionContext,
+  Extractor,
+} from '../extractor.js';
 import {
   type ChatMessage,
   type ChatUsage,
@@ -57,6 +63,18 @@ const factSchema = z.object({
     })
     .transform((date) => (noDate.has(date.toLowerCase()) ? undefined : date)),
   sources: z.array(z.number()).nullish(),
+  profile: z
+    .object({ key: z.string(), value: z.string() })
+    .nullish()
+    .transform((profile) => {
+      if (!profile) return undefined;
+      const key = normalizeProfileKey(profile.key);
+      const value = profile.value.trim();
+      // A key that cannot be one, or an empty or oversized value, drops the attribute, not the fact.
+      if (key === null || value === '' || value.length > profileLimits.maxValueLength)
+        return undefined;
+      return { key, value };
+    }),
 });
 
 /** The answer the extraction prompt asks for. */
@@ -68,7 +86,7 @@ export const EXTRACTION_SYSTEM_PROMPT = `You extract long-term memories about th
 The conversation comes as JSON lines, one per message: {"n": message number, "role", "date" (the day the message was written, with its weekday), "text"}.
 
 Return one JSON object and nothing else:
-{"facts":[{"text":"…","kind":"fact|preference|profile|decision|event|note","salience":0.0-1.0,"entities":["…"],"date":"YYYY-MM-DD or null","sources":[message numbers]}]}
+{"facts":[{"text":"…","kind":"fact|preference|profile|decision|event|note","salience":0.0-1.0,"entities":["…"],"date":"YYYY-MM-DD or null","sources":[message numbers],"profile":{"key":"…","value":"…"} or null}]}
 
 Rules:
 1. Language: write each fact in the language the user wrote it in. Chinese stays Chinese, Japanese stays Japanese, English stays English; never translate. Refer to the user as "the user" in English and "用户" in Chinese.
@@ -79,18 +97,19 @@ Rules:
 6. kind: profile = who the user is (name, job, location, family); preference = likes, dislikes, wishes, style; decision = a choice the user made; event = something that happened or is planned at a time; fact = other lasting facts about the user's world; note = anything else worth keeping.
 7. salience: 0.9 for identity and lasting preferences, 0.5 for ordinary facts, 0.2 for minor details.
 8. entities: the people, places, organisations, products and other proper nouns of the fact, as written. sources: the numbers "n" of the messages the fact comes from.
+9. profile: when a fact states a lasting attribute of the user, add "profile" with an English snake_case key (name, preferred_name, language, location, occupation, employer, tech_stack, communication_style, timezone, diet, family, or another short key) and a short value in the user's language, proper nouns as written. The user's current profile may be given; when a fact adds to a key (another tool, another language), the value is the whole new value, merged with the current one; when it replaces it, only the new value. Otherwise "profile" is null.
 
 Example (Chinese):
 {"n":0,"role":"user","date":"2025-03-14 (Friday)","text":"我叫李雷，在杭州做后端开发，主要用 TypeScript。以后回答请正式一点。"}
 {"n":1,"role":"assistant","date":"2025-03-14 (Friday)","text":"好的，李雷。"}
 {"n":2,"role":"user","date":"2025-03-14 (Friday)","text":"昨天我把项目从 Node 18 升级到了 Node 20。"}
 Answer:
-{"facts":[{"text":"用户名叫李雷","kind":"profile","salience":0.9,"entities":["李雷"],"date":null,"sources":[0]},{"text":"用户在杭州做后端开发，主要使用 TypeScript","kind":"profile","salience":0.8,"entities":["杭州","TypeScript"],"date":null,"sources":[0]},{"text":"用户希望回答风格更加正式","kind":"preference","salience":0.9,"entities":[],"date":null,"sources":[0]},{"text":"用户于 2025-03-13 把项目从 Node 18 升级到了 Node 20","kind":"event","salience":0.6,"entities":["Node 18","Node 20"],"date":"2025-03-13","sources":[2]}]}
+{"facts":[{"text":"用户名叫李雷","kind":"profile","salience":0.9,"entities":["李雷"],"date":null,"sources":[0],"profile":{"key":"name","value":"李雷"}},{"text":"用户在杭州做后端开发，主要使用 TypeScript","kind":"profile","salience":0.8,"entities":["杭州","TypeScript"],"date":null,"sources":[0],"profile":{"key":"tech_stack","value":"TypeScript"}},{"text":"用户希望回答风格更加正式","kind":"preference","salience":0.9,"entities":[],"date":null,"sources":[0],"profile":{"key":"communication_style","value":"正式"}},{"text":"用户于 2025-03-13 把项目从 Node 18 升级到了 Node 20","kind":"event","salience":0.6,"entities":["Node 18","Node 20"],"date":"2025-03-13","sources":[2],"profile":null}]}
 
 Example (English):
 {"n":0,"role":"user","date":"2024-11-02 (Saturday)","text":"I'm vegetarian, and next Friday I'm flying to Lisbon for Web Summit."}
 Answer:
-{"facts":[{"text":"The user is vegetarian","kind":"preference","salience":0.9,"entities":[],"date":null,"sources":[0]},{"text":"The user is flying to Lisbon for Web Summit on 2024-11-08","kind":"event","salience":0.7,"entities":["Lisbon","Web Summit"],"date":"2024-11-08","sources":[0]}]}`;
+{"facts":[{"text":"The user is vegetarian","kind":"preference","salience":0.9,"entities":[],"date":null,"sources":[0],"profile":{"key":"diet","value":"vegetarian"}},{"text":"The user is flying to Lisbon for Web Summit on 2024-11-08","kind":"event","salience":0.7,"entities":["Lisbon","Web Summit"],"date":"2024-11-08","sources":[0],"profile":null}]}`;
 
 const weekdays = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 
@@ -122,7 +141,10 @@ export class LlmExtractor implements Extractor {
   }
 
   /** The chat messages sent for a batch; exposed for tests and debugging. */
-  static buildPrompt(messages: readonly ConversationMessage[]): ChatMessage[] {
+  static buildPrompt(
+    messages: readonly ConversationMessage[],
+    profile: Record<string, string> = {},
+  ): ChatMessage[] {
     const lines: string[] = [];
     messages.forEach((message, index) => {
       if (message.role !== 'user' && message.role !== 'assistant') return;
@@ -136,12 +158,19 @@ export class LlmExtractor implements Extractor {
       { role: 'system', content: EXTRACTION_SYSTEM_PROMPT },
       {
         role: 'user',
-        content: `Extract the memories of this conversation. Dates are those of each message; write facts in the language the user wrote.\n\n${lines.join('\n')}`,
+        content: `${
+          Object.keys(profile).length > 0
+            ? `Current profile of the user: ${JSON.stringify(profile)}\n\n`
+            : ''
+        }Extract the memories of this conversation. Dates are those of each message; write facts in the language the user wrote.\n\n${lines.join('\n')}`,
       },
     ];
   }
 
-  async doExtract(messages: readonly ConversationMessage[]): Promise<ExtractedMemory[]> {
+  async doExtract(
+    messages: readonly ConversationMessage[],
+    context: ExtractionContext = {},
+  ): Promise<ExtractedMemory[]> {
     const userMessages: number[] = [];
     messages.forEach((message, index) => {
       if (message.role === 'user' && message.content.trim() !== '') userMessages.push(index);
@@ -149,9 +178,13 @@ export class LlmExtractor implements Extractor {
     // Memories are about the user: a batch without a word from the user costs no call.
     if (userMessages.length === 0) return [];
     const { client } = this.options;
-    const completion = await client.completeJson(LlmExtractor.buildPrompt(messages), 'facts', {
-      maxTokens: this.options.maxTokens,
-    });
+    const completion = await client.completeJson(
+      LlmExtractor.buildPrompt(messages, context.profile),
+      'facts',
+      {
+        maxTokens: this.options.maxTokens,
+      },
+    );
     const answer = parseAnswer(extractionAnswerSchema, completion.json, {
       service: 'chat (facts)',
       url: client.url,
@@ -184,6 +217,7 @@ export class LlmExtractor implements Extractor {
         salience: fact.salience,
         sourceMessages,
         metadata,
+        ...(fact.profile ? { profile: fact.profile } : {}),
       };
     });
     const usage = completion.usage;

@@ -27,7 +27,8 @@ export interface PostJsonOptions {
   hint?: (status: number, providerMessage: string | undefined) => string | undefined;
 }
 
-interface Failure {
+/** Why one attempt failed, and whether another may succeed. */
+export interface Failure {
   reason: UpstreamReason;
   retryable: boolean;
   status?: number;
@@ -147,7 +148,8 @@ async function attemptOnce(
   }
 }
 
-function statusReason(status: number): UpstreamReason {
+/** The upstream reason of an HTTP error status. */
+export function statusReason(status: number): UpstreamReason {
   if (status === 401 || status === 403) return 'auth';
   if (status === 404) return 'not_found';
   if (status === 429) return 'rate_limited';
@@ -155,8 +157,9 @@ function statusReason(status: number): UpstreamReason {
   return 'bad_request';
 }
 
-function describeFailure(
-  options: PostJsonOptions,
+/** The `upstream_error` of a final failure: what failed, and what to check. */
+export function describeFailure(
+  options: Pick<PostJsonOptions, 'service' | 'url' | 'apiKey' | 'apiKeyEnv' | 'timeoutMs' | 'hint'>,
   failure: Failure,
   attempts: number,
 ): MnemosError {
@@ -220,7 +223,7 @@ function describeFailure(
 }
 
 /** The server's error message: OpenAI `{error:{message}}`, `{error:"…"}`, `{message}`, FastAPI `{detail}`, or the text. */
-function errorMessageOf(text: string): string | undefined {
+export function errorMessageOf(text: string): string | undefined {
   if (text.trim() === '') return undefined;
   try {
     const body = JSON.parse(text) as Record<string, unknown> | null;
@@ -242,7 +245,7 @@ function errorMessageOf(text: string): string | undefined {
 }
 
 /** The `code` of a fetch failure (`ECONNREFUSED`, `ENOTFOUND`, `UND_ERR_SOCKET`, …), looking through causes. */
-function networkCode(error: unknown): string | undefined {
+export function networkCode(error: unknown): string | undefined {
   let current: unknown = error;
   for (let depth = 0; depth < 5 && current && typeof current === 'object'; depth++) {
     const code = (current as { code?: unknown }).code;

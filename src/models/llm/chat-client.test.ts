@@ -147,3 +147,53 @@ describe('parseAnswer', () => {
     expect(error.message).toContain('n: ');
   });
 });
+
+describe('ChatClient over the Anthropic Messages API', () => {
+  it('sends the system prompt apart, the key in x-api-key, and reads the JSON text and usage', async () => {
+    server = await startModelServer();
+    server.script({
+      json: { facts: ['李雷'] },
+      usage: { prompt_tokens: 11, completion_tokens: 3 },
+    });
+    const chat = client({ provider: 'anthropic', apiKey: 'sk-ant-test', model: 'claude-test' });
+    expect(chat.url).toBe(`${server.url}/messages`);
+    const result = await chat.completeJson(messages, 'facts');
+    expect(result).toEqual({
+      json: { facts: ['李雷'] },
+      usage: { promptTokens: 11, completionTokens: 3 },
+      model: 'claude-test',
+    });
+    const [request] = server.requestsTo('/v1/messages');
+    expect(request!.headers['x-api-key']).toBe('sk-ant-test');
+    expect(request!.body).toMatchObject({
+      model: 'claude-test',
+      system: [{ type: 'text', text: 'Answer in JSON.' }],
+      messages: [{ role: 'user', content: [{ type: 'text', text: '你好' }] }],
+    });
+  });
+
+  it('retries a 529-style server error and then reports it as upstream', async () => {
+    server = await startModelServer();
+    server.failNext(3, 503);
+    const chat = client({
+      provider: 'anthropic',
+      apiKey: 'k',
+      model: 'claude-test',
+      maxRetries: 2,
+    });
+    const error = await failure(chat.completeJson(messages, 'facts'));
+    expect(server.requestsTo('/v1/messages')).toHaveLength(3);
+    expect(error.details).toMatchObject({ reason: 'server_error', status: 503, attempts: 3 });
+  });
+});
+
+describe('ChatClient authentication errors', () => {
+  it('names the key variable when the server refuses the key', async () => {
+    server = await startModelServer({ apiKey: 'right' });
+    const error = await failure(
+      client({ apiKey: 'wrong', apiKeyEnv: 'DASHSCOPE_API_KEY' }).completeJson(messages, 'facts'),
+    );
+    expect(error.details).toMatchObject({ reason: 'auth', status: 401, attempts: 1 });
+    expect(error.message).toContain('DASHSCOPE_API_KEY');
+  });
+});

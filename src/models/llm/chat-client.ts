@@ -1,8 +1,12 @@
+import { generateText, type LanguageModel, NoObjectGeneratedError, Output } from 'ai';
 import type { z } from 'zod';
 import { MnemosError } from '../../errors.js';
-import { badResponse, postJson } from '../http/post-json.js';
+import { badResponse } from '../http/post-json.js';
+import { resilientFetch } from '../http/resilient-fetch.js';
 import type { RetryPolicy } from '../http/retry-policy.js';
 import { upstreamError } from '../http/upstream-error.js';
+import { chatEndpoint, createLanguageModel } from './language-model.js';
+import type { ProviderId } from './providers.js';
 
 /** One message of a chat completion request. */
 export interface ChatMessage {
@@ -45,6 +49,8 @@ export interface JsonChatClient {
 
 /** Options of {@link ChatClient}. */
 export interface ChatClientOptions {
+  /** Which API the server speaks; default `openai-compatible`. */
+  provider?: ProviderId | undefined;
   /**
    * Base URL of the API, the part before `/chat/completions`: `https://api.openai.com/v1`,
    * `https://dashscope.aliyuncs.com/compatible-mode/v1`, `http://localhost:11434/v1` (Ollama),
@@ -77,24 +83,27 @@ export interface ChatClientOptions {
 }
 
 /**
- * A minimal client of an OpenAI-compatible `POST {baseURL}/chat/completions` endpoint, for calls
- * that must answer one JSON object (`response_format: {type: 'json_object'}`). Plain `fetch` through
- * `postJson`: retries 429/5xx/timeouts/network errors with backoff, and turns every failure into an
- * `upstream_error` that says what to check.
+ * A chat model reached through the Vercel AI SDK (OpenAI-compatible servers and Anthropic), for calls
+ * that must answer one JSON object (JSON output mode: `response_format: {type: 'json_object'}` on
+ * OpenAI-compatible servers). Requests go through Mnemos' retrying fetch: 429/5xx/timeouts/network
+ * errors are retried with backoff, and every failure becomes an `upstream_error` that says what to check.
  *
  * An answer that is not a JSON object (or was cut off by `max_tokens`) is an `upstream_error` with
  * reason `bad_response`; it is not retried here, the job runner retries the whole job.
  */
 export class ChatClient implements JsonChatClient {
-  /** The endpoint called, `{baseURL}/chat/completions`. */
+  /** The endpoint called, e.g. `{baseURL}/chat/completions`. */
   readonly url: string;
   readonly model: string;
+  /** The AI SDK model, for callers that stream or call tools (the agent loop). */
+  readonly languageModel: LanguageModel;
   private readonly options: ChatClientOptions;
-  private readonly retry: RetryPolicy;
 
   constructor(options: ChatClientOptions) {
     this.options = options;
-    this.url = chatUrl(options.baseURL);
+    const provider = options.provider ?? 'openai-compatible';
+    const baseURL = checkedBaseURL(options.baseURL);
+    this.url = chatEndpoint({ provider, baseURL });
     if (typeof options.model !== 'string' || options.model.trim() === '') {
       throw configError('chat model is empty; set the model name, e.g. qwen-plus or gpt-4o-mini');
     }
@@ -105,11 +114,29 @@ export class ChatClient implements JsonChatClient {
     if (!Number.isInteger(maxRetries) || maxRetries < 0) {
       throw configError(`chat max retries must be a whole number ≥ 0, got ${String(maxRetries)}`);
     }
-    this.retry = {
+    const retry: RetryPolicy = {
       maxRetries,
       baseDelayMs: options.retryBaseDelayMs ?? 500,
       maxDelayMs: options.retryMaxDelayMs ?? 20_000,
     };
+    const fetch = resilientFetch({
+      service: 'chat',
+      apiKey: options.apiKey,
+      apiKeyEnv: options.apiKeyEnv ?? 'OPENAI_API_KEY',
+      timeoutMs: options.timeoutMs ?? 60_000,
+      retry,
+      hint: (status, message) => this.hint(status, message),
+    });
+    this.languageModel = createLanguageModel(
+      {
+        provider,
+        model: options.model,
+        baseURL,
+        apiKey: options.apiKey,
+        headers: options.headers,
+      },
+      fetch,
+    );
   }
 
   /**
@@ -122,69 +149,40 @@ export class ChatClient implements JsonChatClient {
     options: CompleteJsonOptions = {},
   ): Promise<JsonCompletion> {
     const where = { service: `chat (${schemaName})`, url: this.url };
-    const body = await postJson({
-      ...where,
-      body: {
-        model: this.model,
-        messages,
-        response_format: { type: 'json_object' },
-        temperature: this.options.temperature ?? 0,
-        max_tokens: options.maxTokens ?? this.options.maxTokens ?? 2_048,
-      },
-      apiKey: this.options.apiKey,
-      apiKeyEnv: this.options.apiKeyEnv ?? 'OPENAI_API_KEY',
-      headers: this.options.headers,
-      timeoutMs: this.options.timeoutMs ?? 60_000,
-      retry: this.retry,
-      hint: (status, message) => this.hint(status, message),
-    });
-    const answer = (body ?? {}) as {
-      model?: unknown;
-      choices?: unknown;
-      usage?: { prompt_tokens?: unknown; completion_tokens?: unknown } | null;
-    };
-    if (!Array.isArray(answer.choices) || answer.choices.length === 0) {
-      throw badResponse(where, 'no choices');
-    }
-    const choice = (answer.choices[0] ?? {}) as {
-      message?: { content?: unknown; refusal?: unknown } | null;
-      finish_reason?: unknown;
-    };
-    const content = choice.message?.content;
-    if (typeof content !== 'string' || content.trim() === '') {
-      const refusal = choice.message?.refusal;
-      throw badAnswer(
-        where,
-        typeof refusal === 'string' && refusal !== ''
-          ? `a refusal instead of JSON (${clip(refusal)})`
-          : 'an empty assistant message instead of JSON',
-      );
-    }
-    if (choice.finish_reason === 'length') {
-      throw badAnswer(
-        where,
-        `an answer cut off at the max_tokens limit (${clip(content)})`,
-        undefined,
-        'raise maxTokens, or send fewer messages per job',
-      );
-    }
-    let json: unknown;
+    let text: string;
+    let finishReason: string;
+    let usage: ChatUsage;
+    let model = this.model;
     try {
-      json = JSON.parse(stripFence(content));
+      const result = await generateText({
+        model: this.languageModel,
+        messages: messages.map((message) => ({ ...message })),
+        allowSystemInMessages: true,
+        output: Output.json({ name: schemaName }),
+        temperature: this.options.temperature ?? 0,
+        maxOutputTokens: options.maxTokens ?? this.options.maxTokens ?? 2_048,
+        // Retries happen in the fetch, where the status and Retry-After are known.
+        maxRetries: 0,
+      });
+      text = result.text;
+      finishReason = result.finishReason;
+      usage = {
+        promptTokens: tokenCount(result.usage.inputTokens),
+        completionTokens: tokenCount(result.usage.outputTokens),
+      };
+      if (result.response.modelId) model = result.response.modelId;
     } catch (error) {
-      throw badAnswer(where, `an assistant message that is not JSON (${clip(content)})`, error);
+      if (!NoObjectGeneratedError.isInstance(error)) throw unwrap(error, where);
+      // Not JSON as the SDK sees it (a fence, prose, a cut-off answer): judged below, as for any text.
+      text = error.text ?? '';
+      finishReason = error.finishReason ?? 'unknown';
+      usage = {
+        promptTokens: tokenCount(error.usage?.inputTokens),
+        completionTokens: tokenCount(error.usage?.outputTokens),
+      };
+      if (error.response?.modelId) model = error.response.modelId;
     }
-    if (json === null || typeof json !== 'object' || Array.isArray(json)) {
-      throw badAnswer(where, `JSON that is not an object (${clip(content)})`);
-    }
-    return {
-      json,
-      usage: {
-        promptTokens: tokenCount(answer.usage?.prompt_tokens),
-        completionTokens: tokenCount(answer.usage?.completion_tokens),
-      },
-      model: typeof answer.model === 'string' && answer.model !== '' ? answer.model : this.model,
-    };
+    return { json: parseJsonAnswer(text, finishReason, where), usage, model };
   }
 
   private hint(status: number, message: string | undefined): string | undefined {
@@ -252,8 +250,8 @@ function tokenCount(value: unknown): number {
   return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : 0;
 }
 
-/** `{baseURL}/chat/completions`; a base URL that already ends in `/chat/completions` is used as it is. */
-function chatUrl(baseURL: string): string {
+/** The base URL as the AI SDK wants it: checked, and without a trailing `/chat/completions`. */
+function checkedBaseURL(baseURL: string): string {
   let url: URL;
   try {
     url = new URL(baseURL);
@@ -265,8 +263,54 @@ function chatUrl(baseURL: string): string {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw configError(`chat base URL "${baseURL}" must start with http:// or https://`);
   }
-  const trimmed = url.href.replace(/\/+$/, '');
-  return trimmed.endsWith('/chat/completions') ? trimmed : `${trimmed}/chat/completions`;
+  return url.href.replace(/\/+$/, '').replace(/\/chat\/completions$/, '');
+}
+
+/** The assistant text of a JSON-mode call as a JSON object, or the `bad_response` error saying why not. */
+function parseJsonAnswer(
+  text: string,
+  finishReason: string,
+  where: { service: string; url: string },
+): Record<string, unknown> {
+  if (text.trim() === '') throw badAnswer(where, 'an empty assistant message instead of JSON');
+  if (finishReason === 'length') {
+    throw badAnswer(
+      where,
+      `an answer cut off at the max_tokens limit (${clip(text)})`,
+      undefined,
+      'raise maxTokens, or send fewer messages per job',
+    );
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(stripFence(text));
+  } catch (error) {
+    throw badAnswer(where, `an assistant message that is not JSON (${clip(text)})`, error);
+  }
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) {
+    throw badAnswer(where, `JSON that is not an object (${clip(text)})`);
+  }
+  return json as Record<string, unknown>;
+}
+
+/**
+ * The Mnemos error behind an AI SDK failure (the retrying fetch throws them, the SDK may wrap them),
+ * a cancel as it is, else an `upstream_error` describing what the SDK reported.
+ */
+function unwrap(error: unknown, where: { service: string; url: string }): unknown {
+  // A caller's cancel is theirs to handle, not a failure of the service.
+  if (error instanceof Error && error.name === 'AbortError') return error;
+  let current: unknown = error;
+  for (let depth = 0; depth < 6 && current instanceof Error; depth++) {
+    if (MnemosError.isInstance(current)) return current;
+    current = current.cause;
+  }
+  return badResponse(
+    where,
+    `an error the client could not read (${clip(String(error))})`,
+    1,
+    error,
+  );
 }
 
 function clip(text: string): string {

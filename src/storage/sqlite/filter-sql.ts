@@ -13,7 +13,8 @@ export function memoryWhere(
   store: string,
   scope: ReadScope,
   filter: MemoryFilter,
-  includeDeleted: boolean,
+  /** `true`: every row; `false`: live rows; `invalidated`: invalidated rows that are not deleted. */
+  includeDeleted: boolean | 'invalidated',
 ): SqlFragment {
   const conditions = ['m.store = ?', 'm.app_id = ?', 'm.tenant_id = ?'];
   const params: unknown[] = [store, scope.appId, scope.tenantId];
@@ -25,7 +26,9 @@ export function memoryWhere(
     conditions.push('m.run_id = ?');
     params.push(scope.runId);
   }
-  if (!includeDeleted) conditions.push('m.deleted_at IS NULL', 'm.valid_to IS NULL');
+  if (includeDeleted === 'invalidated') {
+    conditions.push('m.deleted_at IS NULL', 'm.valid_to IS NOT NULL');
+  } else if (!includeDeleted) conditions.push('m.deleted_at IS NULL', 'm.valid_to IS NULL');
   if (filter.kinds && filter.kinds.length > 0) {
     conditions.push(`m.kind IN (${filter.kinds.map(() => '?').join(', ')})`);
     params.push(...filter.kinds);

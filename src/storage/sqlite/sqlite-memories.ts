@@ -122,8 +122,14 @@ export class SqliteMemories {
       .prepare(`UPDATE memories SET ${sets.join(', ')} WHERE key = ?`)
       .run(...params, row.key);
     if (patch.validTo !== undefined) {
-      // Invalidated: out of full-text search; the seq bump drops it from vector indexes.
+      // Invalidated: out of default full-text search, into the tenant's partition of invalidated
+      // memories (searched on request); the seq bump drops it from vector indexes.
       this.statements.get('DELETE FROM memories_fts WHERE rowid = ?').run(row.key);
+      if (patch.tokens !== undefined) {
+        this.statements
+          .get('INSERT INTO memories_fts (rowid, partition, tokens) VALUES (?, ?, ?)')
+          .run(row.key, invalidatedPartition(store, tenant), patch.tokens);
+      }
       this.addHistory(store, tenant, id, 'INVALIDATE', row.text, patch.text ?? null, reason, now);
       return;
     }
@@ -296,9 +302,13 @@ export class SqliteMemories {
     tokens: string[],
     filter: MemoryFilter,
     limit: number,
+    invalidated = false,
   ): RankedKey[] {
     if (tokens.length === 0) return [];
-    const match = matchExpression(partitionToken(store, scope.appId, scope.tenantId), tokens);
+    const partition = invalidated
+      ? invalidatedPartition(store, scope)
+      : partitionToken(store, scope.appId, scope.tenantId);
+    const match = matchExpression(partition, tokens);
     if (coversTenant(scope, filter)) {
       // The partition token already limits matches to the tenant, and forgotten rows leave the
       // index; skipping the join roughly halves the query. Callers re-check rows anyway.
@@ -309,7 +319,7 @@ export class SqliteMemories {
         )
         .all(match, limit) as RankedKey[];
     }
-    const where = memoryWhere(store, scope, filter, false);
+    const where = memoryWhere(store, scope, filter, invalidated ? 'invalidated' : false);
     // bm25() is negative, lower is better; negate so higher is better like every other score.
     const rows = this.statements
       .get(
@@ -329,6 +339,22 @@ export class SqliteMemories {
       .raw()
       .all(...where.params) as Array<[number]>;
     return new Set(rows.map((row) => row[0]));
+  }
+
+  /** Embeddings of invalidated (not deleted) memories matching the pattern, for exact scoring on request. */
+  invalidatedVectors(
+    store: string,
+    scope: ReadScope,
+    filter: MemoryFilter,
+    limit: number,
+  ): Array<{ key: number; vector: Float32Array }> {
+    const where = memoryWhere(store, scope, filter, 'invalidated');
+    const rows = this.statements
+      .get(
+        `SELECT m.key AS key, m.embedding AS embedding FROM memories m WHERE ${where.sql} LIMIT ?`,
+      )
+      .all(...where.params, limit) as Array<{ key: number; embedding: Buffer }>;
+    return rows.map((row) => ({ key: row.key, vector: blobToVector(row.embedding) }));
   }
 
   vectorChangesSince(
@@ -372,4 +398,9 @@ export class SqliteMemories {
     for (const [key, count] of counts)
       statement.run(count, at, key, store, tenant.appId, tenant.tenantId);
   }
+}
+
+/** FTS partition of a tenant's invalidated memories, apart from live ones so default searches never see them. */
+function invalidatedPartition(store: string, tenant: TenantKey): string {
+  return partitionToken(`${store}\u0000invalidated`, tenant.appId, tenant.tenantId);
 }

@@ -3,6 +3,11 @@ import { MnemosError } from '../../errors.js';
 import type { JobInput, JobRecord } from '../../jobs/job-record.js';
 import type { HistoryEntry } from '../../memory/record.js';
 import type { ReadScope, Scope, TenantKey } from '../../memory/scope.js';
+import type {
+  ProfileChange,
+  ProfileEntry,
+  ProfileHistoryEntry,
+} from '../../profile/profile-record.js';
 import type { SessionMessage, SessionRecord } from '../../sessions/session-record.js';
 import type { StoreRecord } from '../../stores/store-record.js';
 import type {
@@ -21,6 +26,7 @@ import { type StoreRow, storeFromRow } from './rows.js';
 import { checkVersion, migrate } from './schema.js';
 import { SqliteJobs } from './sqlite-jobs.js';
 import { SqliteMemories } from './sqlite-memories.js';
+import { SqliteProfiles } from './sqlite-profiles.js';
 import { SqliteReembed } from './sqlite-reembed.js';
 import { SqliteSessions } from './sqlite-sessions.js';
 import { Statements } from './statements.js';
@@ -34,6 +40,7 @@ export class SqliteStorage implements MemoryStorage {
   private readonly memories: SqliteMemories;
   private readonly jobs: SqliteJobs;
   private readonly sessions: SqliteSessions;
+  private readonly profiles: SqliteProfiles;
   private readonly reembed: SqliteReembed;
 
   /** Opens (creating if needed) the database file and migrates it; `readOnly` opens an existing file untouched. */
@@ -63,6 +70,7 @@ export class SqliteStorage implements MemoryStorage {
     this.memories = new SqliteMemories(this.statements);
     this.jobs = new SqliteJobs(this.statements);
     this.sessions = new SqliteSessions(this.statements);
+    this.profiles = new SqliteProfiles(this.statements);
     this.reembed = new SqliteReembed(this.statements);
   }
 
@@ -176,6 +184,8 @@ export class SqliteStorage implements MemoryStorage {
     this.write(() => {
       for (const completion of completions) {
         this.memories.applyInTransaction(store, completion.tenant, completion.mutations, now);
+        if (completion.profile?.length)
+          this.profiles.applyInTransaction(completion.tenant, completion.profile, now);
         this.jobs.succeed(completion.jobId, completion.memoryIds, completion.usage, now);
       }
     });
@@ -260,8 +270,18 @@ export class SqliteStorage implements MemoryStorage {
     tokens: string[],
     filter: MemoryFilter,
     limit: number,
+    invalidated = false,
   ): Promise<RankedKey[]> {
-    return this.memories.searchText(store, scope, tokens, filter, limit);
+    return this.memories.searchText(store, scope, tokens, filter, limit, invalidated);
+  }
+
+  async invalidatedVectors(
+    store: string,
+    scope: ReadScope,
+    filter: MemoryFilter,
+    limit: number,
+  ): Promise<Array<{ key: number; vector: Float32Array }>> {
+    return this.memories.invalidatedVectors(store, scope, filter, limit);
   }
 
   async searchVectors(): Promise<RankedKey[]> {
@@ -349,6 +369,22 @@ export class SqliteStorage implements MemoryStorage {
 
   async pendingJobCount(store: string | null): Promise<number> {
     return this.jobs.pendingCount(store);
+  }
+
+  async getProfile(tenant: TenantKey): Promise<ProfileEntry[]> {
+    return this.profiles.get(tenant);
+  }
+
+  async changeProfile(tenant: TenantKey, changes: ProfileChange[], now: number): Promise<number> {
+    return this.write(() => this.profiles.applyInTransaction(tenant, changes, now));
+  }
+
+  async profileHistory(
+    tenant: TenantKey,
+    key: string | null,
+    page: Page,
+  ): Promise<ProfileHistoryEntry[]> {
+    return this.profiles.history(tenant, key, page);
   }
 
   async createSession(session: SessionRecord): Promise<SessionRecord> {

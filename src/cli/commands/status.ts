@@ -1,0 +1,62 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { parse as parseDotenv } from 'dotenv';
+import { configPath, loadConfig, loadDotenv, resolveHome } from '../../config/config.js';
+import { describeModels } from '../../models/model-status.js';
+import { globals } from '../context.js';
+import { printJson, printTable } from '../output.js';
+
+/** `mnemos status`: which provider and model each role uses, and which setting or variable chose it. */
+export function statusCommand(): Command {
+  return new Command('status')
+    .description('show the provider and model of chat, extraction, embedding and rerank, and why')
+    .action((_options: unknown, command: Command) => {
+      const home = resolveHome(globals(command).home);
+      const envFile = join(home, '.env');
+      const fromFile = existsSync(envFile)
+        ? new Set(
+            Object.keys(parseDotenv(readFileSync(envFile))).filter(
+              (key) => process.env[key] === undefined,
+            ),
+          )
+        : new Set<string>();
+      loadDotenv(home);
+      const config = loadConfig(home);
+      const status = describeModels(config, process.env);
+      const where = (variable: string | null): string =>
+        variable && fromFile.has(variable) ? `${variable} (from .env)` : (variable ?? '');
+      // A configuration that cannot work is the user's to fix: exit code 2, in both output modes.
+      if (status.problems.length > 0) process.exitCode = 2;
+      if (globals(command).json) {
+        return printJson({
+          home,
+          config: { path: configPath(home), exists: existsSync(configPath(home)) },
+          env: { path: envFile, exists: existsSync(envFile), variables: [...fromFile].sort() },
+          ...status,
+        });
+      }
+      process.stdout.write(
+        `home    ${home}\nconfig  ${configPath(home)}${existsSync(configPath(home)) ? '' : ' (absent: defaults)'}\nsecrets ${envFile}${existsSync(envFile) ? '' : ' (absent)'}\n\n`,
+      );
+      printTable(
+        ['role', 'provider', 'model', 'endpoint', 'chosen by', 'key'],
+        status.roles.map((role) => [
+          role.role,
+          role.provider,
+          role.model ?? '-',
+          role.endpoint ?? '-',
+          role.chosenBy.startsWith('config.yaml') ? role.chosenBy : where(role.chosenBy),
+          role.keyVariable ? `${role.keyVariable}: ${role.keySet ? 'set' : 'NOT SET'}` : '-',
+        ]),
+      );
+      for (const role of status.roles) {
+        if (role.note) process.stdout.write(`${role.role}: ${role.note}\n`);
+      }
+      const detected = status.detection
+        .map((entry) => `${entry.variable} ${entry.set ? 'set' : 'unset'}`)
+        .join(', ');
+      process.stdout.write(`auto-detection (in order): ${detected}\n`);
+      for (const problem of status.problems) process.stdout.write(`problem: ${problem}\n`);
+    });
+}

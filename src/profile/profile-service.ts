@@ -1,0 +1,113 @@
+import { MnemosError } from '../errors.js';
+import { checkPage } from '../memory/limits.js';
+import { type TenantKey, writeScope } from '../memory/scope.js';
+import type { MemoryStorage } from '../storage/spec.js';
+import {
+  normalizeProfileKey,
+  type ProfileEntry,
+  type ProfileHistoryEntry,
+  profileLimits,
+} from './profile-record.js';
+
+/** The profile's owner; the profile is per (app, tenant), shared by the tenant's agents and runs. */
+export type ProfileOwner = { appId?: string; tenantId?: string };
+
+function tenantKey(owner: ProfileOwner): TenantKey {
+  const scope = writeScope({ ...owner, agentId: 'profile', runId: 'profile' });
+  return { appId: scope.appId, tenantId: scope.tenantId };
+}
+
+function checkedKey(key: string): string {
+  const normalized = typeof key === 'string' ? normalizeProfileKey(key) : null;
+  if (normalized === null) {
+    throw new MnemosError(
+      'invalid_input',
+      `profile key ${JSON.stringify(key)} is not valid: use lowercase letters, digits and _ (at most ${profileLimits.maxKeyLength}), starting with a letter, e.g. tech_stack`,
+      { details: { key } },
+    );
+  }
+  return normalized;
+}
+
+/**
+ * The user profile ("meta memory"): short key/value facts about a user (name, language,
+ * communication style, tech stack, …), kept up to date from profile facts during ingestion and
+ * editable here. Every change is recorded in history.
+ */
+export class ProfileService {
+  constructor(private readonly storage: MemoryStorage) {}
+
+  /**
+   * The current profile, keys in order.
+   * @example const entries = await mnemos.profile.get({ appId: 'app', tenantId: 'u1' })
+   */
+  async get(owner: ProfileOwner): Promise<ProfileEntry[]> {
+    return this.storage.getProfile(tenantKey(owner));
+  }
+
+  /** The current profile as a plain object, as prompts and extractors use it. */
+  async asRecord(owner: ProfileOwner): Promise<Record<string, string>> {
+    return Object.fromEntries((await this.get(owner)).map((entry) => [entry.key, entry.value]));
+  }
+
+  /**
+   * Sets one key (source `user`); returns the entry. Keys are normalised (`Tech Stack` → `tech_stack`).
+   * @example await mnemos.profile.set({ appId: 'app', tenantId: 'u1' }, 'language', '中文')
+   */
+  async set(owner: ProfileOwner, key: string, value: string): Promise<ProfileEntry> {
+    const tenant = tenantKey(owner);
+    const name = checkedKey(key);
+    if (typeof value !== 'string' || value.trim() === '') {
+      throw new MnemosError('invalid_input', `profile value of ${name} is empty`, {
+        details: { key: name },
+      });
+    }
+    const text = value.trim();
+    if (text.length > profileLimits.maxValueLength) {
+      throw new MnemosError(
+        'limit_exceeded',
+        `profile value of ${name} has ${text.length} characters; the limit is ${profileLimits.maxValueLength}`,
+        { details: { key: name, length: text.length, limit: profileLimits.maxValueLength } },
+      );
+    }
+    const current = await this.storage.getProfile(tenant);
+    if (current.length >= profileLimits.maxKeys && !current.some((entry) => entry.key === name)) {
+      throw new MnemosError(
+        'limit_exceeded',
+        `the profile already has ${profileLimits.maxKeys} keys; unset one before adding ${name}`,
+        { details: { key: name, limit: profileLimits.maxKeys } },
+      );
+    }
+    await this.storage.changeProfile(
+      tenant,
+      [{ key: name, value: text, source: 'user' }],
+      Date.now(),
+    );
+    const entry = (await this.storage.getProfile(tenant)).find((item) => item.key === name);
+    return entry as ProfileEntry;
+  }
+
+  /** Removes one key; false when it was not set. */
+  async unset(owner: ProfileOwner, key: string): Promise<boolean> {
+    const name = checkedKey(key);
+    const applied = await this.storage.changeProfile(
+      tenantKey(owner),
+      [{ key: name, value: null, source: 'user' }],
+      Date.now(),
+    );
+    return applied > 0;
+  }
+
+  /** Changes newest first, of one key or of all. */
+  async history(
+    owner: ProfileOwner,
+    options: { key?: string; limit?: number; offset?: number } = {},
+  ): Promise<ProfileHistoryEntry[]> {
+    const page = checkPage(options.limit, options.offset, 100);
+    return this.storage.profileHistory(
+      tenantKey(owner),
+      options.key === undefined ? null : checkedKey(options.key),
+      page,
+    );
+  }
+}

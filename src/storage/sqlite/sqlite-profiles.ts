@@ -1,0 +1,123 @@
+import type { TenantKey } from '../../memory/scope.js';
+import type {
+  ProfileChange,
+  ProfileEntry,
+  ProfileHistoryEntry,
+  ProfileSource,
+} from '../../profile/profile-record.js';
+import type { Page } from '../spec.js';
+import type { Statements } from './statements.js';
+
+interface EntryRow {
+  key: string;
+  value: string;
+  source: string;
+  memory_id: string | null;
+  updated_at: number;
+}
+
+interface HistoryRow {
+  key: string;
+  old_value: string | null;
+  new_value: string | null;
+  source: string;
+  memory_id: string | null;
+  created_at: number;
+}
+
+/** The user profile of the SQLite backend: one row per key, and a history row per change. */
+export class SqliteProfiles {
+  constructor(private readonly statements: Statements) {}
+
+  get(tenant: TenantKey): ProfileEntry[] {
+    const rows = this.statements
+      .get(
+        'SELECT key, value, source, memory_id, updated_at FROM profile_entries WHERE app_id = ? AND tenant_id = ? ORDER BY key',
+      )
+      .all(tenant.appId, tenant.tenantId) as EntryRow[];
+    return rows.map((row) => ({
+      key: row.key,
+      value: row.value,
+      source: row.source as ProfileSource,
+      memoryId: row.memory_id,
+      updatedAt: new Date(row.updated_at).toISOString(),
+    }));
+  }
+
+  /** Applies changes in order inside the caller's transaction; a change to the same value is skipped. */
+  applyInTransaction(tenant: TenantKey, changes: readonly ProfileChange[], now: number): number {
+    let applied = 0;
+    for (const change of changes) {
+      const current = this.statements
+        .get('SELECT value FROM profile_entries WHERE app_id = ? AND tenant_id = ? AND key = ?')
+        .get(tenant.appId, tenant.tenantId, change.key) as { value: string } | undefined;
+      const oldValue = current?.value ?? null;
+      if (oldValue === change.value) continue;
+      if (change.value === null) {
+        this.statements
+          .get('DELETE FROM profile_entries WHERE app_id = ? AND tenant_id = ? AND key = ?')
+          .run(tenant.appId, tenant.tenantId, change.key);
+      } else {
+        this.statements
+          .get(
+            `INSERT INTO profile_entries (app_id, tenant_id, key, value, source, memory_id, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (app_id, tenant_id, key) DO UPDATE SET
+               value = excluded.value, source = excluded.source,
+               memory_id = excluded.memory_id, updated_at = excluded.updated_at`,
+          )
+          .run(
+            tenant.appId,
+            tenant.tenantId,
+            change.key,
+            change.value,
+            change.source,
+            change.memoryId ?? null,
+            now,
+          );
+      }
+      this.statements
+        .get(
+          `INSERT INTO profile_history (app_id, tenant_id, key, old_value, new_value, source, memory_id, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          tenant.appId,
+          tenant.tenantId,
+          change.key,
+          oldValue,
+          change.value,
+          change.source,
+          change.memoryId ?? null,
+          now,
+        );
+      applied++;
+    }
+    return applied;
+  }
+
+  /** Changes newest first, of one key or all. */
+  history(tenant: TenantKey, key: string | null, page: Page): ProfileHistoryEntry[] {
+    const rows = (
+      key === null
+        ? this.statements
+            .get(
+              'SELECT key, old_value, new_value, source, memory_id, created_at FROM profile_history WHERE app_id = ? AND tenant_id = ? ORDER BY seq DESC LIMIT ? OFFSET ?',
+            )
+            .all(tenant.appId, tenant.tenantId, page.limit, page.offset)
+        : this.statements
+            .get(
+              'SELECT key, old_value, new_value, source, memory_id, created_at FROM profile_history WHERE app_id = ? AND tenant_id = ? AND key = ? ORDER BY seq DESC LIMIT ? OFFSET ?',
+            )
+            .all(tenant.appId, tenant.tenantId, key, page.limit, page.offset)
+    ) as HistoryRow[];
+    return rows.map((row) => ({
+      key: row.key,
+      oldValue: row.old_value,
+      newValue: row.new_value,
+      source: row.source as ProfileSource,
+      memoryId: row.memory_id,
+      createdAt: new Date(row.created_at).toISOString(),
+    }));
+  }
+}
