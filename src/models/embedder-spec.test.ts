@@ -80,3 +80,23 @@ describe('embedderSectionFor', () => {
     );
   });
 });
+
+describe('embedderSectionFor presets', () => {
+  it('turns dashscope, openai and ollama into preset sections, model and flags optional', () => {
+    expect(embedderSectionFor('dashscope', {}).section).toEqual({ provider: 'dashscope' });
+    expect(
+      embedderSectionFor('openai:text-embedding-3-large', {}, { dimensions: 1024 }).section,
+    ).toEqual({
+      provider: 'openai',
+      model: 'text-embedding-3-large',
+      dimensions: 1024,
+    });
+    expect(
+      embedderSectionFor('ollama:bge-m3', {}, { baseUrl: 'http://gpu:11434/v1' }).section,
+    ).toEqual({
+      provider: 'ollama',
+      model: 'bge-m3',
+      base_url: 'http://gpu:11434/v1',
+    });
+  });
+});

@@ -26,11 +26,12 @@ const carriedKeys = [
 ];
 
 const usage =
-  'use config, builtin, builtin:<dimensions>, openai-compatible:<model> or onnx:<model folder or Hugging Face id>';
+  'use config, builtin, builtin:<dimensions>, dashscope[:<model>], openai[:<model>], ollama[:<model>], openai-compatible:<model> or onnx:<model folder or Hugging Face id>';
 
 /**
  * The `embedder` section for a target spec: `config` (the configured section), `builtin` or
- * `builtin:<dims>`, `openai-compatible:<model>` (base URL, key variable, dimensions and tuning from
+ * `builtin:<dims>`, a preset (`dashscope`, `openai`, `ollama`, optionally `:<model>`),
+ * `openai-compatible:<model>` (base URL, key variable, dimensions and tuning from
  * the configured section when it is openai-compatible too, flags winning), or `onnx:<model>`.
  * Everything after the first `:` is the model, so `openai-compatible:nomic-embed-text:latest` works.
  */
@@ -95,6 +96,14 @@ export function embedderSectionFor(
         { details: { field: 'base-url' } },
       );
     }
+    return { section, fromConfig: false };
+  }
+  if (provider === 'dashscope' || provider === 'openai' || provider === 'ollama') {
+    // Presets: endpoint, model and key variable come from the preset unless given.
+    const section: Record<string, unknown> = { provider, ...dimensions() };
+    if (argument) section.model = argument;
+    if (flags.baseUrl) section.base_url = flags.baseUrl;
+    if (flags.apiKeyEnv) section.api_key_env = flags.apiKeyEnv;
     return { section, fromConfig: false };
   }
   if (provider === 'onnx') {

@@ -6,6 +6,8 @@ export class Accepted {
   private readonly items: Array<{ scope: Scope; vector: Float32Array; id: string }> = [];
   private readonly hashes = new Map<string, string>();
   private near_: NearDuplicateIndex | null = null;
+  /** Memories invalidated earlier in the batch: a later near-duplicate must not revive them. */
+  readonly invalidated = new Set<string>();
 
   constructor(private readonly dimensions: number) {}
 

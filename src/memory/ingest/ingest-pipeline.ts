@@ -237,8 +237,11 @@ export class IngestPipeline {
         settle(exact);
         continue;
       }
+      const storedNear = stored[index];
       const near =
-        stored[index] ?? accepted.near(job.scope, vector, this.options.nearDuplicateThreshold);
+        (storedNear !== undefined && !accepted.invalidated.has(storedNear)
+          ? storedNear
+          : undefined) ?? accepted.near(job.scope, vector, this.options.nearDuplicateThreshold);
       const tokens = indexTokens(unit.text).join(' ');
       if (near) {
         mutations.push({
@@ -256,7 +259,7 @@ export class IngestPipeline {
         settle(decision.targetId ?? null);
         continue;
       }
-      if (decision?.event === 'UPDATE') {
+      if (decision?.event === 'UPDATE' && !accepted.invalidated.has(decision.targetId)) {
         mutations.push({
           type: 'update',
           id: decision.targetId,
@@ -272,6 +275,7 @@ export class IngestPipeline {
         continue;
       }
       if (decision?.event === 'INVALIDATE') {
+        accepted.invalidated.add(decision.targetId);
         mutations.push({
           type: 'update',
           id: decision.targetId,

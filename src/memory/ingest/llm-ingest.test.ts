@@ -402,3 +402,46 @@ describe('the user profile, maintained from profile facts', () => {
     });
   });
 });
+
+describe('one batch that invalidates a fact and repeats it', () => {
+  it('does not revive the invalidated memory through a near-duplicate later in the batch', async () => {
+    const ids = await chineseProfile();
+    const old = ids.get('用户不喜欢 Java')!;
+    // Job 1 contradicts the fact; job 2, in the same batch, restates it word for word.
+    extractions.push(
+      facts(['用户现在喜欢 Java', 'preference']),
+      facts(['用户不喜欢 Java。', 'preference']),
+    );
+    reconciliations.push((request) => ({
+      json: {
+        decisions: [
+          { fact: 0, event: 'INVALIDATE', target: handleOf(request, '用户不喜欢 Java') },
+          {
+            fact: 1,
+            event: 'UPDATE',
+            target: handleOf(request, '用户不喜欢 Java'),
+            text: '用户不喜欢 Java',
+          },
+        ],
+      },
+    }));
+    const jobs = await mnemos.memories.addMany(
+      [
+        { scope, text: '我现在喜欢 Java 了' },
+        { scope, text: '我不喜欢 Java。' },
+      ],
+      { sync: true },
+    );
+    expect(jobs.map((job) => job.status)).toEqual(['succeeded', 'succeeded']);
+    const invalidated = await mnemos.memories.get({ scope, id: old });
+    expect(invalidated.validTo).not.toBeNull();
+    expect((await mnemos.memories.history({ scope, id: old })).map((entry) => entry.event)).toEqual(
+      ['ADD', 'INVALIDATE'],
+    );
+    // The restated fact is a new memory; the invalidated one stays out of default search.
+    const { results } = await mnemos.memories.search({ scope, query: '不喜欢 Java' });
+    expect(results.map((result) => result.memory.id)).not.toContain(old);
+    expect(jobs[1]!.memoryIds).toHaveLength(1);
+    expect(jobs[1]!.memoryIds[0]).not.toBe(old);
+  });
+});
