@@ -1,5 +1,6 @@
 import { int, ms, pct, points, table, times } from './format.js';
 import type { IngestFigures } from './ingest.js';
+import type { LlmIngestFigures, LlmIngestRun } from './llm-ingest.js';
 import type { LongMemEvalFigures, QualityRow } from './longmemeval.js';
 import type { SearchFigures, SearchStep } from './search.js';
 
@@ -207,12 +208,13 @@ export interface RunFigures {
   ingest?: IngestFigures;
   search?: SearchFigures;
   longmemeval?: LongMemEvalFigures;
+  llm?: LlmIngestFigures;
 }
 
 /** The one-table summary of a run: headline figure, baseline, target and status per line. */
 export function summarySection(run: RunFigures): string {
   const rows: string[][] = [];
-  const { ingest, search, longmemeval } = run;
+  const { ingest, search, longmemeval, llm } = run;
   if (ingest) {
     rows.push([
       'Batch ingest',
@@ -291,5 +293,80 @@ export function summarySection(run: RunFigures): string {
       status(engine.rankedSessionRecall5 - bm25.rankedSessionRecall5),
     ]);
   }
+  const largest = llm?.runs.filter((r) => r.unit === 'session').at(-1);
+  if (largest) {
+    rows.push([
+      `LLM ingest of ${int(largest.characters)} characters, one job per session (scripted instant model)`,
+      `${int(chatCalls(largest))} chat calls (${largest.extractionCalls} extraction + ${largest.reconciliationCalls} reconciliation), ${per10k(largest)} per 10k characters; ${ms(largest.llmSeconds * 1000)} ms`,
+      `passthrough: no calls, ${ms(largest.passthroughSeconds * 1000)} ms (LLM path ${times(largest.llmSeconds / largest.passthroughSeconds)})`,
+      '',
+      '',
+    ]);
+  }
   return table(['Figure', 'Mnemos', 'Baseline (same run)', 'Target', 'Status'], rows);
+}
+
+function chatCalls(r: LlmIngestRun): number {
+  return r.extractionCalls + r.reconciliationCalls;
+}
+
+function per10k(r: LlmIngestRun): string {
+  return ((chatCalls(r) * 10_000) / r.characters).toFixed(1);
+}
+
+/** Markdown of the `llm` section: model calls, tokens and time of LLM ingestion beside passthrough. */
+export function llmIngestSection(f: LlmIngestFigures): string {
+  const set = (r: LlmIngestRun): string =>
+    `${int(r.characters)} characters (${r.sessions} session${r.sessions === 1 ? '' : 's'}, ${int(r.messages)} messages, ${int(r.userMessages)} from the user)`;
+  const unit = (r: LlmIngestRun): string =>
+    r.unit === 'session' ? 'one per session' : 'one per exchange';
+  const failures = f.runs.reduce((sum, r) => sum + r.failedJobs + r.passthroughFailedJobs, 0);
+  const other = f.runs.reduce((sum, r) => sum + r.otherRequests, 0);
+  return [
+    "**The model is a local scripted stand-in** (`test/support/model-server.ts`: an OpenAI-compatible HTTP server on 127.0.0.1, in the bench process) **that answers every call at once.** The call counts are what Mnemos asks of a model; the times measure Mnemos' own overhead (prompts, HTTP, JSON validation, reconciliation look-ups, writes), **not model latency**, which a hosted model adds per call. The stand-in answers each extraction call with one `fact` per user message (its first 24 words) and, for every 5th user message, a shortened rewording of a fact from an earlier call instead; it answers each reconciliation call with NONE for a rewording whose original is shown and ADD otherwise.",
+    '',
+    table(
+      [
+        'Conversations (LongMemEval-S)',
+        'Jobs',
+        'Extraction calls',
+        'Reconciliation calls',
+        'Chat calls per 10k characters',
+        'Prompt characters sent',
+        'Tokens on jobs (prompt + completion)',
+        'Rewordings: made / shown to the reconciler / NONE',
+      ],
+      f.runs.map((r) => [
+        set(r),
+        `${int(r.jobs)} (${unit(r)})`,
+        int(r.extractionCalls),
+        int(r.reconciliationCalls),
+        per10k(r),
+        int(r.promptCharacters),
+        `${int(r.promptTokens)} + ${int(r.completionTokens)}`,
+        `${r.script.restated} / ${r.script.restatedAsked} / ${r.script.none}`,
+      ]),
+    ),
+    '',
+    table(
+      [
+        'Conversations',
+        'Jobs',
+        `LLM path (stand-in model), median of ${f.repetitions}`,
+        `Passthrough (no model), median of ${f.repetitions}`,
+        'LLM / passthrough (wall)',
+        'Memories stored (LLM / passthrough)',
+      ],
+      f.runs.map((r) => [
+        `${int(r.characters)} characters`,
+        `${int(r.jobs)} (${unit(r)})`,
+        `${ms(r.llmSeconds * 1000)} ms, ${int(r.jobs / r.llmSeconds)} jobs/s`,
+        `${ms(r.passthroughSeconds * 1000)} ms, ${int(r.jobs / r.passthroughSeconds)} jobs/s`,
+        times(r.llmSeconds / r.passthroughSeconds),
+        `${int(r.llmMemories)} / ${int(r.passthroughMemories)}`,
+      ]),
+    ),
+    '',
+    `Failed jobs: ${failures}; requests other than chat calls: ${other}. Tokens are the stand-in's counts (words of the request's messages as prompt tokens, words of the answer as completion tokens), not a real tokenizer's. Rewordings not shown to the reconciler were settled before it: merged as a near-duplicate (cosine ≥ 0.92) or stored as new when no stored memory of the scope reached 0.5. Other systems' published figures are reported, not measured here: the project's research notes (\`memory-landscape.md\`) record for Zep/Graphiti that "Ingestion is slow: about 12 s per message is "expected"", and for mem0's legacy algorithm an LLM call that extracts facts, then "a second LLM call decides ADD, UPDATE, DELETE or NONE for each".`,
+  ].join('\n');
 }
