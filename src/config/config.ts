@@ -123,6 +123,51 @@ const llmSchema = z
   })
   .strict();
 
+/** The agent runtime (`mnemos chat`, agent sessions). */
+const agentSchema = z
+  .object({
+    /** Model steps per turn before the loop stops (each step may call several tools). */
+    max_iterations: z.number().int().min(1).max(100).default(12),
+    /** `native` function calling, or the `react` text protocol for models without it. */
+    tool_protocol: z.enum(['native', 'react']).default('native'),
+    /** Models tried in order when the one before fails (after its own retries). */
+    fallback_models: z.array(llmSchema).max(5).default([]),
+    /** Longest wait for recall before a turn goes on with what arrived. */
+    prefetch_budget_ms: z.number().int().min(10).max(10_000).default(300),
+    /** Recalled memories injected per turn. */
+    recall_top_k: z.number().int().min(1).max(50).default(5),
+    /** The model's context window, in tokens. */
+    context_window: z.number().int().min(1_000).default(128_000),
+    /** Share of the window at which older messages are summarised. */
+    compress_at: z.number().min(0.05).max(0.95).default(0.5),
+    /** Most recent messages never compressed. */
+    protect_last: z.number().int().min(2).max(200).default(20),
+    /** Tool groups offered to the model. */
+    toolsets: z
+      .array(z.string().min(1))
+      .default(['file', 'terminal', 'web', 'todo', 'memory', 'session_search']),
+    /** Folder file and terminal tools work in; default the current directory. */
+    workspace: z.string().min(1).optional(),
+    terminal: z
+      .object({
+        allow: z.array(z.string()).default([]),
+        deny: z.array(z.string()).default([]),
+        confirm_dangerous: z.boolean().default(true),
+        timeout_ms: z.number().int().min(100).max(3_600_000).default(30_000),
+      })
+      .strict()
+      .prefault({}),
+    /** Character limits of the curated notes (MEMORY.md, USER.md). */
+    notes: z
+      .object({
+        memory_limit: z.number().int().min(100).max(100_000).default(2_200),
+        user_limit: z.number().int().min(100).max(100_000).default(1_375),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
 /** Everything `config.yaml` may hold; secrets never live here, they go in `.env`. */
 export const configSchema = z
   .object({
@@ -143,6 +188,7 @@ export const configSchema = z
     extractor: z.enum(['auto', 'passthrough', 'llm']).default('auto'),
     retrieval: retrievalSchema.prefault({}),
     ingest: ingestSchema.prefault({}),
+    agent: agentSchema.prefault({}),
   })
   .strict();
 

@@ -1,0 +1,339 @@
+import type { ModelMessage } from 'ai';
+import type { Mnemos } from '../mnemos.js';
+import type { SessionRecord } from '../sessions/session-record.js';
+import {
+  type CompressionPolicy,
+  needsCompression,
+  splitHistory,
+  summarize,
+} from './context/compressor.js';
+import { buildSystemPrompt } from './context/system-prompt.js';
+import { messageText } from './context/token-estimate.js';
+import {
+  type AgentEvent,
+  addUsage,
+  type ChainedModel,
+  noUsage,
+  type TokenUsage,
+} from './loop/agent-events.js';
+import { runTurnLoop } from './loop/turn-loop.js';
+import type { MemoryManager } from './memory/memory-manager.js';
+import type { AgentContext, HookMessage } from './memory/memory-provider.js';
+import { fromStored, toStored } from './session/stored-messages.js';
+import type { AnyTool } from './tools/tool.js';
+
+/** Everything an agent runs on; built by `createAgent` from the configuration. */
+export interface AgentOptions {
+  mnemos: Mnemos;
+  /** The primary model first, then fallbacks. */
+  models: ChainedModel[];
+  /** Core tools (file, terminal, web, todo, session_search); memory tools come from the manager. */
+  tools: AnyTool[];
+  memory: MemoryManager;
+  appId: string;
+  /** The user: tenant of sessions and memories. */
+  userId: string;
+  /** Profile / agent name: agent of sessions and memory writes. */
+  agentName: string;
+  platform: string;
+  home: string;
+  workspace: string;
+  maxIterations: number;
+  compression: CompressionPolicy;
+  agentContext?: AgentContext;
+  /** Asks the person to allow a dangerous tool action; absent when nobody can answer. */
+  confirm?: ((question: string) => Promise<boolean>) | undefined;
+}
+
+/** The final event of a turn. */
+export type TurnDone = Extract<AgentEvent, { type: 'done' }>;
+
+/**
+ * An agent with memory: a session of conversation persisted turn by turn, recall for the current
+ * message, turn sync to memory, tools, and compression into a child session when the context fills.
+ */
+export class Agent {
+  private session: SessionRecord | null = null;
+  private history: ModelMessage[] = [];
+  private system = '';
+  private summary: string | undefined;
+  private sessionUsage: TokenUsage = noUsage;
+  private tools: AnyTool[] = [];
+
+  constructor(private readonly options: AgentOptions) {}
+
+  /** Current session id, once a session is open. */
+  get sessionId(): string | null {
+    return this.session?.id ?? null;
+  }
+
+  /** Tools offered to the model this session. */
+  get toolNames(): string[] {
+    return this.tools.map((tool) => tool.name);
+  }
+
+  /** Messages of the current session, for `/history`. */
+  get messages(): readonly ModelMessage[] {
+    return this.history;
+  }
+
+  /** Tokens used in the current session. */
+  get usage(): TokenUsage {
+    return this.sessionUsage;
+  }
+
+  /** Opens a new session (ending the current one). */
+  async newSession(title = 'chat'): Promise<SessionRecord> {
+    const previous = this.session;
+    if (previous) await this.options.memory.onSessionEnd(previous.id, this.hookMessages());
+    const session = await this.options.mnemos.sessions.create(this.owner(), { title });
+    await this.open(session, [], undefined, noUsage);
+    await this.options.memory.onSessionSwitch({
+      from: previous?.id ?? null,
+      to: session.id,
+      reason: 'new',
+    });
+    return session;
+  }
+
+  /** Continues an existing session of this user. */
+  async resume(sessionId: string): Promise<SessionRecord> {
+    const previous = this.session;
+    const session = await this.options.mnemos.sessions.get(this.owner(), sessionId);
+    const stored = await this.allMessages(session.id);
+    const summary = stored.find((message) => message.role === 'system')?.content;
+    if (previous && previous.id !== session.id)
+      await this.options.memory.onSessionEnd(previous.id, this.hookMessages());
+    await this.open(session, fromStored(stored), summary, usageOf(session));
+    await this.options.memory.onSessionSwitch({
+      from: previous?.id ?? null,
+      to: session.id,
+      reason: 'resume',
+    });
+    return session;
+  }
+
+  /**
+   * Runs one turn: recall for this message, the tool loop, persistence, sync to memory. Events
+   * stream to `onEvent`; the returned `done` event is also the last one emitted.
+   */
+  async turn(
+    text: string,
+    options: { signal?: AbortSignal; onEvent?: (event: AgentEvent) => void } = {},
+  ): Promise<TurnDone> {
+    if (!this.session) await this.newSession(text.slice(0, 60));
+    const session = this.session as SessionRecord;
+    const signal = options.signal ?? new AbortController().signal;
+    const emit = options.onEvent ?? (() => {});
+    const at = new Date().toISOString();
+    await this.options.memory.onTurnStart(session.id, text);
+    const recall = await this.options.memory.prefetch(text, session.id);
+    if (recall.timedOut.length > 0) {
+      emit({
+        type: 'notice',
+        level: 'debug',
+        message: `recall: ${recall.timedOut.join(', ')} missed the budget (${Math.round(recall.ms)} ms)`,
+      });
+    }
+    let turnUsage = noUsage;
+    if (
+      needsCompression(
+        this.system,
+        [...this.history, { role: 'user', content: text }],
+        this.options.compression,
+      )
+    ) {
+      turnUsage = addUsage(turnUsage, await this.compress(signal, emit));
+    }
+    const current = this.session as SessionRecord;
+    const userForModel: ModelMessage = {
+      role: 'user',
+      content: recall.block ? `${text}\n\n${recall.block}` : text,
+    };
+    let done: TurnDone;
+    try {
+      const result = await runTurnLoop({
+        models: this.options.models,
+        system: this.system,
+        messages: [...this.history, userForModel],
+        tools: this.tools,
+        maxIterations: this.options.maxIterations,
+        signal,
+        toolContext: {
+          signal,
+          sessionId: current.id,
+          workspace: this.options.workspace,
+          confirm: this.options.confirm,
+        },
+        emit,
+      });
+      turnUsage = addUsage(turnUsage, result.usage);
+      const userMessage: ModelMessage = { role: 'user', content: text };
+      this.history.push(userMessage, ...result.added);
+      await this.options.mnemos.sessions.append(
+        this.owner(),
+        current.id,
+        [userMessage, ...result.added].map((message) => toStored(message, at)),
+      );
+      if (result.reason !== 'cancelled' && result.text.trim() !== '') {
+        this.options.memory.syncTurn({
+          sessionId: current.id,
+          user: text,
+          assistant: result.text,
+          at,
+        });
+        this.options.memory.queuePrefetch(text, current.id);
+      }
+      this.sessionUsage = addUsage(this.sessionUsage, turnUsage);
+      done = {
+        type: 'done',
+        sessionId: current.id,
+        text: result.text,
+        usage: turnUsage,
+        sessionUsage: this.sessionUsage,
+        steps: result.steps,
+        reason: result.reason,
+      };
+    } catch (error) {
+      this.sessionUsage = addUsage(this.sessionUsage, turnUsage);
+      done = {
+        type: 'done',
+        sessionId: current.id,
+        text: '',
+        usage: turnUsage,
+        sessionUsage: this.sessionUsage,
+        steps: 0,
+        reason: 'failed',
+        error: error instanceof Error ? error.message : String(error),
+      };
+    }
+    await this.saveUsage();
+    emit(done);
+    return done;
+  }
+
+  /** Ends the session for the memory providers, finishes queued syncs and shuts them down. */
+  async close(): Promise<void> {
+    if (this.session) await this.options.memory.onSessionEnd(this.session.id, this.hookMessages());
+    await this.options.memory.shutdown();
+  }
+
+  private async open(
+    session: SessionRecord,
+    history: ModelMessage[],
+    summary: string | undefined,
+    usage: TokenUsage,
+  ): Promise<void> {
+    this.session = session;
+    this.history = history;
+    this.summary = summary;
+    this.sessionUsage = usage;
+    await this.options.memory.initialize({
+      sessionId: session.id,
+      userId: this.options.userId,
+      agentIdentity: this.options.agentName,
+      agentContext: this.options.agentContext ?? 'primary',
+      home: this.options.home,
+      platform: this.options.platform,
+      parentSessionId: session.parentId ?? undefined,
+    });
+    const core = new Set(this.options.tools.map((tool) => tool.name));
+    this.tools = [...this.options.tools, ...this.options.memory.tools(core)];
+    await this.rebuildSystem();
+  }
+
+  private async rebuildSystem(): Promise<void> {
+    this.system = buildSystemPrompt({
+      home: this.options.home,
+      memoryBlocks: await this.options.memory.systemPromptBlocks(),
+      tools: this.tools,
+      summary: this.summary,
+      today: new Date().toISOString().slice(0, 10),
+    });
+  }
+
+  /** Summarises older messages and continues in a child session holding the summary and the tail. */
+  private async compress(
+    signal: AbortSignal,
+    emit: (event: AgentEvent) => void,
+  ): Promise<TokenUsage> {
+    const from = this.session as SessionRecord;
+    const { older, kept } = splitHistory(this.history, this.options.compression.protectLast);
+    if (older.length === 0) return noUsage;
+    const notes = await this.options.memory.onPreCompress(older.map(toHook));
+    const { summary, usage } = await summarize(
+      this.options.models[0] as ChainedModel,
+      older,
+      notes,
+      signal,
+      this.summary,
+    );
+    const child = await this.options.mnemos.sessions.create(this.owner(), {
+      title: from.title,
+      parentId: from.id,
+      metadata: { compressed_from: from.id },
+    });
+    const at = new Date().toISOString();
+    await this.options.mnemos.sessions.append(this.owner(), child.id, [
+      { role: 'system', content: summary, createdAt: at, metadata: { kind: 'summary' } },
+      ...kept.map((message) => toStored(message, at)),
+    ]);
+    this.session = child;
+    this.history = kept;
+    this.summary = summary;
+    await this.options.memory.onSessionSwitch({
+      from: from.id,
+      to: child.id,
+      reason: 'compression',
+    });
+    await this.rebuildSystem();
+    emit({ type: 'compressed', from: from.id, to: child.id, summarized: older.length });
+    return usage;
+  }
+
+  private async allMessages(sessionId: string) {
+    const all = [];
+    for (let offset = 0; ; offset += 100) {
+      const page = await this.options.mnemos.sessions.messages(this.owner(), sessionId, {
+        limit: 100,
+        offset,
+      });
+      all.push(...page);
+      if (page.length < 100) return all;
+    }
+  }
+
+  private async saveUsage(): Promise<void> {
+    if (!this.session) return;
+    await this.options.mnemos.sessions.update(this.owner(), this.session.id, {
+      metadata: {
+        ...this.session.metadata,
+        tokens_in: String(this.sessionUsage.inputTokens),
+        tokens_out: String(this.sessionUsage.outputTokens),
+      },
+    });
+  }
+
+  private hookMessages(): HookMessage[] {
+    return this.history.map(toHook);
+  }
+
+  private owner(): { appId: string; tenantId: string; agentId: string } {
+    return {
+      appId: this.options.appId,
+      tenantId: this.options.userId,
+      agentId: this.options.agentName,
+    };
+  }
+}
+
+function toHook(message: ModelMessage): HookMessage {
+  return { role: message.role, content: messageText(message) };
+}
+
+function usageOf(session: SessionRecord): TokenUsage {
+  return {
+    inputTokens: Number(session.metadata.tokens_in ?? 0) || 0,
+    outputTokens: Number(session.metadata.tokens_out ?? 0) || 0,
+  };
+}
