@@ -1,0 +1,177 @@
+import { randomBytes } from 'node:crypto';
+import { createReadStream, type Stats } from 'node:fs';
+import { chmod, mkdir, open, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import { createInterface } from 'node:readline';
+import { z } from 'zod';
+import { searchFilesTool } from './search-files.js';
+import { formatBytes, looksBinary, sniffBytes } from './text-file.js';
+import type { AgentTool, AnyTool } from './tool.js';
+import { resolveInWorkspace } from './workspace-path.js';
+
+/** Limits of the file toolset. */
+export interface FileToolsOptions {
+  /** Most bytes `read_file` returns in one call (default 100 KB). */
+  maxReadBytes?: number;
+  /** Largest content `write_file` accepts (default 1 MB). */
+  maxWriteBytes?: number;
+  /** Most matches `search_files` returns (default 200). */
+  maxSearchResults?: number;
+}
+
+const defaultReadBytes = 100 * 1024;
+const defaultWriteBytes = 1024 * 1024;
+
+async function statOrUndefined(file: string): Promise<Stats | undefined> {
+  try {
+    return await stat(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw error;
+  }
+}
+
+async function sniff(file: string): Promise<Uint8Array> {
+  const handle = await open(file, 'r');
+  try {
+    const buffer = Buffer.alloc(sniffBytes);
+    const { bytesRead } = await handle.read(buffer, 0, sniffBytes, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
+
+function cutToBytes(text: string, maxBytes: number): string {
+  return Buffer.from(text)
+    .subarray(0, maxBytes)
+    .toString('utf8')
+    .replace(/\uFFFD$/u, '');
+}
+
+const readSchema = z.object({
+  path: z.string().min(1).describe('File path, relative to the workspace.'),
+  offset: z.number().int().min(1).optional().describe('First line to return, 1-based (default 1).'),
+  limit: z
+    .number()
+    .int()
+    .min(1)
+    .optional()
+    .describe('Most lines to return (default: up to the cap).'),
+});
+
+/** `read_file`: a text file of the workspace, by line range, capped in size. */
+export function readFileTool(
+  options: FileToolsOptions = {},
+): AgentTool<z.infer<typeof readSchema>> {
+  const maxBytes = options.maxReadBytes ?? defaultReadBytes;
+  return {
+    name: 'read_file',
+    description: `Read a text file in the workspace. Returns its lines (at most ${formatBytes(maxBytes)} per call); use offset and limit to page through long files. Binary files are refused.`,
+    toolset: 'file',
+    schema: readSchema,
+    async execute(args, context) {
+      const target = await resolveInWorkspace(context.workspace, args.path);
+      const info = await statOrUndefined(target.real);
+      if (!info) throw new Error(`file ${target.display} does not exist`);
+      if (info.isDirectory()) {
+        throw new Error(`${target.display} is a directory; use search_files to list its files`);
+      }
+      if (!info.isFile()) throw new Error(`${target.display} is not a regular file`);
+      if (info.size === 0) return '[empty file]';
+      if (looksBinary(await sniff(target.real))) {
+        throw new Error(
+          `${target.display} is a binary file (${formatBytes(info.size)}); read_file only shows text`,
+        );
+      }
+      const start = args.offset ?? 1;
+      const stream = createReadStream(target.real, { encoding: 'utf8' });
+      const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
+      const out: string[] = [];
+      let lineNumber = 0;
+      let bytes = 0;
+      let note = '';
+      try {
+        for await (const line of lines) {
+          if (context.signal.aborted) throw new Error('read cancelled');
+          lineNumber += 1;
+          if (lineNumber < start) continue;
+          const next = lineNumber;
+          if (args.limit !== undefined && out.length === args.limit) {
+            note = `[more lines follow; continue with offset=${next}]`;
+            break;
+          }
+          const size = Buffer.byteLength(line) + 1;
+          if (bytes + size > maxBytes) {
+            if (out.length === 0) {
+              out.push(cutToBytes(line, maxBytes));
+              note = `[line ${next} is longer than the ${formatBytes(maxBytes)} cap and was cut; continue with offset=${next + 1}]`;
+            } else {
+              note = `[output capped at ${formatBytes(maxBytes)}: showed lines ${start}-${next - 1}; continue with offset=${next}]`;
+            }
+            break;
+          }
+          out.push(line);
+          bytes += size;
+        }
+      } finally {
+        lines.close();
+        stream.destroy();
+      }
+      if (out.length === 0) return `[${target.display} has only ${lineNumber} lines]`;
+      return note ? `${out.join('\n')}\n${note}` : out.join('\n');
+    },
+  };
+}
+
+const writeSchema = z.object({
+  path: z.string().min(1).describe('File path, relative to the workspace.'),
+  content: z.string().describe('The complete new content of the file.'),
+});
+
+/** `write_file`: creates or replaces a workspace file atomically (temp file + rename). */
+export function writeFileTool(
+  options: FileToolsOptions = {},
+): AgentTool<z.infer<typeof writeSchema>> {
+  const maxBytes = options.maxWriteBytes ?? defaultWriteBytes;
+  return {
+    name: 'write_file',
+    description: `Create or overwrite a file in the workspace with the given content (at most ${formatBytes(maxBytes)}). Parent folders are created. The whole file is replaced.`,
+    toolset: 'file',
+    schema: writeSchema,
+    async execute(args, context) {
+      const bytes = Buffer.byteLength(args.content);
+      if (bytes > maxBytes) {
+        throw new Error(
+          `content is ${formatBytes(bytes)}; write_file accepts at most ${formatBytes(maxBytes)}`,
+        );
+      }
+      const target = await resolveInWorkspace(context.workspace, args.path);
+      const existing = await statOrUndefined(target.real);
+      if (target.display === '.' || existing?.isDirectory()) {
+        throw new Error(`${target.display} is a directory`);
+      }
+      const folder = path.dirname(target.real);
+      await mkdir(folder, { recursive: true });
+      const temp = path.join(
+        folder,
+        `.${path.basename(target.real)}.${randomBytes(6).toString('hex')}.tmp`,
+      );
+      try {
+        await writeFile(temp, args.content, { flag: 'wx' });
+        if (existing) await chmod(temp, existing.mode & 0o7777);
+        await rename(temp, target.real);
+      } catch (error) {
+        await unlink(temp).catch(() => undefined);
+        throw error;
+      }
+      return `${existing ? 'overwrote' : 'created'} ${target.display} (${formatBytes(bytes)})`;
+    },
+  };
+}
+
+/** The `file` toolset: read_file, write_file and search_files. */
+export function fileTools(options: FileToolsOptions = {}): AnyTool[] {
+  return [readFileTool(options), writeFileTool(options), searchFilesTool(options)];
+}

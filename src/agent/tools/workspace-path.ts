@@ -1,0 +1,71 @@
+import { lstat, realpath } from 'node:fs/promises';
+import * as path from 'node:path';
+
+/** A path inside the workspace: the real location and the form shown to the model. */
+export interface WorkspacePath {
+  /** Absolute path with every existing symlink resolved; safe to open. */
+  real: string;
+  /** Relative to the workspace root, `/`-separated; `.` for the root itself. */
+  display: string;
+  /** Real path of the workspace root. */
+  root: string;
+}
+
+/** True when `child` is `parent` or lies below it (both absolute and normalised). */
+export function isInside(parent: string, child: string): boolean {
+  const relative = path.relative(parent, child);
+  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
+}
+
+/** Display form of a real path under `root`. */
+export function displayPath(root: string, real: string): string {
+  const relative = path.relative(root, real);
+  return relative === '' ? '.' : relative.split(path.sep).join('/');
+}
+
+function isMissing(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}
+
+/**
+ * Resolves `requested` (relative to the workspace, or absolute) and proves it stays inside the
+ * workspace after `..` and symlinks are followed; the part that does not exist yet is checked
+ * through its deepest existing ancestor, so writes cannot escape through a symlinked folder.
+ * Throws an Error meant for the model when the path leaves the workspace.
+ */
+export async function resolveInWorkspace(
+  workspace: string,
+  requested: string,
+): Promise<WorkspacePath> {
+  const root = await realpath(workspace).catch((error: unknown) => {
+    throw new Error(`workspace ${workspace} is not accessible: ${(error as Error).message}`);
+  });
+  if (requested.includes('\0')) throw new Error(`invalid path ${JSON.stringify(requested)}`);
+  const lexical = path.resolve(workspace, requested);
+  const outside = new Error(
+    `path ${requested} is outside the workspace; only files under the workspace can be used`,
+  );
+  if (!isInside(path.resolve(workspace), lexical) && !isInside(root, lexical)) throw outside;
+
+  let existing = lexical;
+  const rest: string[] = [];
+  for (;;) {
+    try {
+      await lstat(existing);
+      break;
+    } catch (error) {
+      if (!isMissing(error)) throw error;
+      const parent = path.dirname(existing);
+      if (parent === existing) throw outside;
+      rest.unshift(path.basename(existing));
+      existing = parent;
+    }
+  }
+  const resolved = await realpath(existing).catch(() => {
+    throw new Error(`path ${requested} goes through a broken symlink`);
+  });
+  const real = path.join(resolved, ...rest);
+  if (!isInside(root, real)) throw outside;
+  return { real, display: displayPath(root, real), root };
+}
