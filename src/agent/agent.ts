@@ -60,16 +60,32 @@ export class Agent {
   private sessionUsage: TokenUsage = noUsage;
   private tools: AnyTool[] = [];
 
-  constructor(private readonly options: AgentOptions) {}
+  constructor(private options: AgentOptions) {}
 
   /** Current session id, once a session is open. */
   get sessionId(): string | null {
     return this.session?.id ?? null;
   }
 
-  /** Tools offered to the model this session. */
-  get toolNames(): string[] {
-    return this.tools.map((tool) => tool.name);
+  /** Tools offered to the model this session, with their toolsets. */
+  get toolList(): Array<{ name: string; toolset: string; description: string }> {
+    const tools = this.session ? this.tools : this.allTools();
+    return tools.map((tool) => ({
+      name: tool.name,
+      toolset: tool.toolset,
+      description: tool.description,
+    }));
+  }
+
+  /** The model chain, primary first. */
+  get models(): readonly ChainedModel[] {
+    return this.options.models;
+  }
+
+  /** Replaces the model chain from the next turn on (`/model`). */
+  setModels(models: ChainedModel[]): void {
+    if (models.length === 0) throw new Error('the model chain needs at least one model');
+    this.options.models = models;
   }
 
   /** Messages of the current session, for `/history`. */
@@ -237,9 +253,13 @@ export class Agent {
       platform: this.options.platform,
       parentSessionId: session.parentId ?? undefined,
     });
-    const core = new Set(this.options.tools.map((tool) => tool.name));
-    this.tools = [...this.options.tools, ...this.options.memory.tools(core)];
+    this.tools = this.allTools();
     await this.rebuildSystem();
+  }
+
+  private allTools(): AnyTool[] {
+    const core = new Set(this.options.tools.map((tool) => tool.name));
+    return [...this.options.tools, ...this.options.memory.tools(core)];
   }
 
   private async rebuildSystem(): Promise<void> {

@@ -2,13 +2,32 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig, resolveHome } from '../config/config.js';
+import { MnemosError } from '../errors.js';
 import type { Scope } from '../memory/scope.js';
 import { Mnemos, type MnemosOptions } from '../mnemos.js';
 
 /** Options every command accepts. */
 export interface GlobalOptions {
   home?: string;
+  /** Profile: an isolated home (config, memory, sessions) under `<home>/profiles/<name>`. */
+  profile?: string;
   json?: boolean;
+}
+
+const profilePattern = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** The home a command works in: `--home`/`MNEMOS_HOME`/`~/.mnemos`, or a profile inside it (`-p`). */
+export function homeOf(command: Command): string {
+  const options = globals(command);
+  const base = resolveHome(options.home);
+  if (options.profile === undefined) return base;
+  if (!profilePattern.test(options.profile)) {
+    throw new MnemosError(
+      'invalid_input',
+      `profile name ${JSON.stringify(options.profile)} is not valid: use 1-64 letters, digits, _ or -`,
+    );
+  }
+  return join(base, 'profiles', options.profile);
 }
 
 /** Scope flags shared by memory commands. */
@@ -31,7 +50,7 @@ export async function withMnemos<T>(
   work: (mnemos: Mnemos) => Promise<T>,
   options: MnemosOptions = {},
 ): Promise<T> {
-  const mnemos = await Mnemos.open({ home: resolveHome(globals(command).home), ...options });
+  const mnemos = await Mnemos.open({ home: homeOf(command), ...options });
   try {
     return await work(mnemos);
   } finally {
@@ -90,7 +109,7 @@ export function tenantFlags(command: Command): Command {
 
 /** Config of the home without opening storage, for commands that only read settings. */
 export function configOf(command: Command): ReturnType<typeof loadConfig> {
-  return loadConfig(resolveHome(globals(command).home));
+  return loadConfig(homeOf(command));
 }
 
 /**

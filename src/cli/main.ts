@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { MnemosError } from '../errors.js';
+import { chatCommand } from './commands/chat.js';
 import { configCommand } from './commands/config.js';
 import { memCommand } from './commands/mem.js';
 import { profileCommand } from './commands/profile.js';
 import { sessionsCommand } from './commands/sessions.js';
+import { setupCommand } from './commands/setup.js';
 import { statusCommand } from './commands/status.js';
 import { storesCommand } from './commands/stores.js';
 import { exitCodeOf, printError } from './output.js';
@@ -19,16 +21,19 @@ export function program(json = false): Command {
     .description('Mnemos: memory for agents. Embedded, offline, no API key needed.')
     .version(packageJson.version)
     .option('--home <dir>', 'Mnemos home (default: $MNEMOS_HOME or ~/.mnemos)')
+    .option('-p, --profile <name>', 'isolated profile: its own config, memory and sessions')
     .option('--json', 'machine-readable JSON output')
     .exitOverride();
   if (!json) root.showHelpAfterError('(run with --help for usage)');
   for (const command of [
+    chatCommand(),
     memCommand(),
     storesCommand(),
     configCommand(),
     sessionsCommand(),
     profileCommand(),
     statusCommand(),
+    setupCommand(),
   ])
     root.addCommand(command);
   const exitOverride = (command: Command): void => {

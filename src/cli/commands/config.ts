@@ -1,14 +1,8 @@
 import { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
-import {
-  configPath,
-  loadConfig,
-  readRawConfig,
-  resolveHome,
-  writeRawConfig,
-} from '../../config/config.js';
+import { configPath, loadConfig, readRawConfig, writeRawConfig } from '../../config/config.js';
 import { MnemosError } from '../../errors.js';
-import { globals } from '../context.js';
+import { globals, homeOf } from '../context.js';
 import { printJson } from '../output.js';
 
 function lookup(value: unknown, path: string[]): unknown {
@@ -31,7 +25,7 @@ export function configCommand(): Command {
     .description('print a setting (dotted path), or every setting with defaults filled in')
     .argument('[key]')
     .action((key: string | undefined, _options: unknown, command: Command) => {
-      const home = resolveHome(globals(command).home);
+      const home = homeOf(command);
       const resolved = loadConfig(home);
       const value = key ? lookup(resolved, key.split('.')) : resolved;
       if (value === undefined)
@@ -49,7 +43,7 @@ export function configCommand(): Command {
     .argument('<key>', 'dotted path, e.g. retrieval.recency_weight')
     .argument('<value>')
     .action((key: string, raw: string, _options: unknown, command: Command) => {
-      const home = resolveHome(globals(command).home);
+      const home = homeOf(command);
       if (/(_KEY|_SECRET|_TOKEN|PASSWORD)$/i.test(key)) {
         throw new MnemosError(
           'invalid_input',
@@ -77,7 +71,7 @@ export function configCommand(): Command {
     .command('path')
     .description('print where config.yaml lives')
     .action((_options: unknown, command: Command) => {
-      process.stdout.write(`${configPath(resolveHome(globals(command).home))}\n`);
+      process.stdout.write(`${configPath(homeOf(command))}\n`);
     });
   return config;
 }

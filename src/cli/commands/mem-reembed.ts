@@ -4,7 +4,6 @@ import {
   configPath,
   loadDotenv,
   readRawConfig,
-  resolveHome,
   validateConfig,
   writeRawConfig,
 } from '../../config/config.js';
@@ -12,7 +11,7 @@ import { createEmbedder } from '../../models/create-models.js';
 import { embedderSectionFor } from '../../models/embedder-spec.js';
 import type { ReembedStartInfo } from '../../stores/reembed-service.js';
 import { integer } from '../arguments.js';
-import { globals, withMnemos } from '../context.js';
+import { globals, homeOf, withMnemos } from '../context.js';
 import { printJson } from '../output.js';
 import { progress } from './mem-transfer.js';
 
@@ -45,7 +44,7 @@ export function reembedCommand(): Command {
     .option('--force', 're-embed even when the store already uses that embedder')
     .action(async (options: ReembedFlags, command: Command) => {
       const json = globals(command).json ?? false;
-      const home = resolveHome(globals(command).home);
+      const home = homeOf(command);
       loadDotenv(home);
       const raw = readRawConfig(home);
       const configured =

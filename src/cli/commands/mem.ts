@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { resolveHome } from '../../config/config.js';
 import { MnemosError } from '../../errors.js';
 import { type MemoryKind, type MemoryRecord, memoryKinds } from '../../memory/record.js';
 import { Mnemos } from '../../mnemos.js';
 import { collectList, collectPairs, integer } from '../arguments.js';
 import {
   globals,
+  homeOf,
   noticePassthroughOnce,
   readScopeFrom,
   type ScopeOptions,
@@ -287,7 +287,7 @@ export function memCommand(): Command {
       'read-only check of storage, the memory store and listing; prints JSON, exits 1 when not ok',
     )
     .action(async (_options: unknown, command: Command) => {
-      const report = await doctor(globals(command).home);
+      const report = await doctor(homeOf(command));
       printJson(report);
       if (!report.ok) process.exitCode = 1;
     });
@@ -299,12 +299,10 @@ export function memCommand(): Command {
   return mem;
 }
 
-async function doctor(
-  home: string | undefined,
-): Promise<{ ok: boolean } & Record<string, unknown>> {
+async function doctor(home: string): Promise<{ ok: boolean } & Record<string, unknown>> {
   let mnemos: Mnemos;
   try {
-    mnemos = await Mnemos.open({ home: resolveHome(home), readOnly: true });
+    mnemos = await Mnemos.open({ home, readOnly: true });
   } catch (error) {
     return {
       ok: false,

@@ -2,9 +2,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { parse as parseDotenv } from 'dotenv';
-import { configPath, loadConfig, loadDotenv, resolveHome } from '../../config/config.js';
+import { configPath, loadConfig, loadDotenv } from '../../config/config.js';
 import { describeModels } from '../../models/model-status.js';
-import { globals } from '../context.js';
+import { globals, homeOf } from '../context.js';
 import { printJson, printTable } from '../output.js';
 
 /** `mnemos status`: which provider and model each role uses, and which setting or variable chose it. */
@@ -12,7 +12,7 @@ export function statusCommand(): Command {
   return new Command('status')
     .description('show the provider and model of chat, extraction, embedding and rerank, and why')
     .action((_options: unknown, command: Command) => {
-      const home = resolveHome(globals(command).home);
+      const home = homeOf(command);
       const envFile = join(home, '.env');
       const fromFile = existsSync(envFile)
         ? new Set(

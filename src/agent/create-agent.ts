@@ -1,0 +1,192 @@
+import { resolve } from 'node:path';
+import { MnemosError } from '../errors.js';
+import type { Mnemos } from '../mnemos.js';
+import { createChatClient } from '../models/create-models.js';
+import { type ProviderId, providerIds } from '../models/llm/providers.js';
+import {
+  NO_CHAT_MODEL_ADVICE,
+  type ResolvedChatModel,
+  resolveChatModel,
+} from '../models/llm/resolve-chat-model.js';
+import { Agent } from './agent.js';
+import type { ChainedModel } from './loop/agent-events.js';
+import { CuratedNotesProvider } from './memory/curated-notes-provider.js';
+import { EngineMemoryProvider } from './memory/engine-provider.js';
+import { MemoryManager } from './memory/memory-manager.js';
+import type { AgentContext, MemoryProvider } from './memory/memory-provider.js';
+import { sessionSearchTool } from './session/session-search-tool.js';
+import { builtinTools, selectToolsets } from './tools/builtin-tools.js';
+import { TodoStore } from './tools/todo-tool.js';
+import type { AnyTool } from './tools/tool.js';
+
+/** Who the agent serves and how it is run; everything else comes from the configuration. */
+export interface CreateAgentOptions {
+  mnemos: Mnemos;
+  /** The user (tenant); default config `tenant_id`. */
+  userId?: string;
+  /** Profile / agent name; default config `agent_id`. */
+  agentName?: string;
+  /** `cli`, `http`, … */
+  platform?: string;
+  agentContext?: AgentContext;
+  /** Providers beyond the built-in curated notes and the Mnemos engine (remote services, …). */
+  extraProviders?: MemoryProvider[];
+  /** Asks the person to allow a dangerous command; absent when nobody can answer. */
+  confirm?: (question: string) => Promise<boolean>;
+  /** Todo lists, shared with whatever shows them. */
+  todos?: TodoStore;
+  /** Warnings and debug lines of memory providers. */
+  log?: (level: 'warn' | 'debug', message: string) => void;
+}
+
+/**
+ * An agent built from the Mnemos configuration: the chat model and its fallbacks, the selected
+ * toolsets, and memory from the curated notes, the Mnemos engine and any extra providers.
+ */
+export function createAgent(options: CreateAgentOptions): Agent {
+  const { mnemos } = options;
+  const config = mnemos.config;
+  const agent = config.agent;
+  const models = chainedModels(mnemos);
+  const todos = options.todos ?? new TodoStore();
+  const wanted = new Set(agent.toolsets);
+  const core: AnyTool[] = [];
+  const builtin = builtinTools({
+    terminal: {
+      allow: agent.terminal.allow,
+      deny: agent.terminal.deny,
+      confirmDangerous: agent.terminal.confirm_dangerous,
+      timeoutMs: agent.terminal.timeout_ms,
+    },
+    todo: todos,
+  });
+  const userId = options.userId ?? config.tenant_id;
+  if (wanted.has('session_search')) {
+    core.push(sessionSearchTool(mnemos, () => ({ appId: config.app_id, tenantId: userId })));
+  }
+  const builtinNames = agent.toolsets.filter((name) =>
+    builtin.some((tool) => tool.toolset === name),
+  );
+  const unknown = agent.toolsets.filter(
+    (name) => name !== 'memory' && name !== 'session_search' && !builtinNames.includes(name),
+  );
+  if (unknown.length > 0) selectToolsets(builtin, unknown);
+  core.unshift(...selectToolsets(builtin, builtinNames));
+  let manager: MemoryManager | null = null;
+  const curated: CuratedNotesProvider = new CuratedNotesProvider({
+    memoryLimit: agent.notes.memory_limit,
+    userLimit: agent.notes.user_limit,
+    onWrite: async (write): Promise<void> => {
+      await manager?.onMemoryWrite(write, curated);
+    },
+  });
+  const engine = new EngineMemoryProvider(mnemos, {
+    appId: config.app_id,
+    topK: agent.recall_top_k,
+  });
+  const providers: MemoryProvider[] = [curated, engine, ...(options.extraProviders ?? [])];
+  manager = new MemoryManager(wanted.has('memory') ? providers : providers.map(withoutTools), {
+    prefetchBudgetMs: agent.prefetch_budget_ms,
+    ...(options.log ? { log: options.log } : {}),
+  });
+  return new Agent({
+    mnemos,
+    models,
+    tools: core,
+    memory: manager,
+    appId: config.app_id,
+    userId,
+    agentName: options.agentName ?? config.agent_id,
+    platform: options.platform ?? 'cli',
+    home: mnemos.home,
+    workspace: resolve(agent.workspace ?? process.cwd()),
+    maxIterations: agent.max_iterations,
+    compression: {
+      contextWindow: agent.context_window,
+      compressAt: agent.compress_at,
+      protectLast: agent.protect_last,
+    },
+    ...(options.agentContext ? { agentContext: options.agentContext } : {}),
+    ...(options.confirm ? { confirm: options.confirm } : {}),
+  });
+}
+
+/**
+ * A model named in `/model`: `provider/model` (`dashscope/qwen-plus`, `ollama/qwen2.5:7b`) or a bare
+ * model name for the configured provider (`qwen-plus`, `openai/gpt-4.1-mini` on OpenRouter).
+ */
+export function chainedModelFor(mnemos: Mnemos, spec: string): ChainedModel {
+  const config = mnemos.config;
+  const slash = spec.indexOf('/');
+  const prefix = slash > 0 ? spec.slice(0, slash) : '';
+  const section = (providerIds as readonly string[]).includes(prefix)
+    ? { provider: prefix as ProviderId, model: spec.slice(slash + 1) }
+    : { ...config.llm, model: spec };
+  const resolution = resolveChatModel({ llm: section }, 'chat');
+  if (resolution.status !== 'resolved') {
+    throw new MnemosError('invalid_input', `cannot use model ${spec}: ${resolution.reason}`);
+  }
+  return toChained(resolution.model, mnemos);
+}
+
+/** The chat model and the configured fallbacks, in order; a `config_error` when none resolves. */
+export function chainedModels(mnemos: Mnemos): ChainedModel[] {
+  const config = mnemos.config;
+  const primary = resolveChatModel(config, 'chat');
+  if (primary.status !== 'resolved') {
+    throw new MnemosError(
+      'config_error',
+      primary.status === 'none'
+        ? `the agent needs a chat model: ${NO_CHAT_MODEL_ADVICE}; or run \`mnemos setup\``
+        : `chat model configuration is incomplete: ${primary.reason}`,
+    );
+  }
+  const chain = [primary.model];
+  for (const [index, section] of config.agent.fallback_models.entries()) {
+    const fallback = resolveChatModel({ llm: section }, 'chat');
+    if (fallback.status !== 'resolved') {
+      throw new MnemosError(
+        'config_error',
+        `agent.fallback_models.${index}: ${fallback.status === 'none' ? 'set its provider or base_url' : fallback.reason}`,
+      );
+    }
+    chain.push(fallback.model);
+  }
+  return chain.map((model) => toChained(model, mnemos));
+}
+
+function toChained(model: ResolvedChatModel, mnemos: Mnemos): ChainedModel {
+  return {
+    name: `${model.provider}/${model.model}`,
+    model: createChatClient(model).languageModel,
+    toolProtocol: mnemos.config.agent.tool_protocol,
+    contextWindow: mnemos.config.agent.context_window,
+  };
+}
+
+const hooks = [
+  'systemPromptBlock',
+  'prefetch',
+  'queuePrefetch',
+  'syncTurn',
+  'onTurnStart',
+  'onSessionEnd',
+  'onSessionSwitch',
+  'onPreCompress',
+  'onMemoryWrite',
+  'onDelegation',
+  'shutdown',
+] as const;
+
+/** A provider as it is, minus its tools (when the `memory` toolset is off). */
+function withoutTools(provider: MemoryProvider): MemoryProvider {
+  const wrapped: MemoryProvider = {
+    name: provider.name,
+    initialize: (session) => provider.initialize(session),
+  };
+  for (const hook of hooks) {
+    const method = provider[hook] as ((...args: unknown[]) => unknown) | undefined;
+    if (method) (wrapped as unknown as Record<string, unknown>)[hook] = method.bind(provider);
+  }
+  return wrapped;
+}
