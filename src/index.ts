@@ -1,3 +1,19 @@
+export { Agent, type AgentOptions, type TurnDone } from './agent/agent.js';
+export { type CreateAgentOptions, createAgent } from './agent/create-agent.js';
+export type { AgentEvent, ChainedModel, TokenUsage } from './agent/loop/agent-events.js';
+export { CuratedNotesProvider } from './agent/memory/curated-notes-provider.js';
+export { EngineMemoryProvider } from './agent/memory/engine-provider.js';
+export { MemoryManager, type Recall } from './agent/memory/memory-manager.js';
+export type {
+  AgentContext,
+  CompletedTurn,
+  HookMessage,
+  MemoryProvider,
+  MemoryWrite,
+  ProviderSession,
+  SessionSwitch,
+} from './agent/memory/memory-provider.js';
+export type { AgentTool, AnyTool, ToolContext } from './agent/tools/tool.js';
 export { type ErrorCategory, type ErrorCode, MnemosError } from './errors.js';
 export type { Job, JobRecord } from './jobs/job-record.js';
 export { PassthroughExtractor } from './memory/ingest/passthrough-extractor.js';
@@ -23,7 +39,10 @@ export { type DoctorReport, Mnemos, type MnemosOptions } from './mnemos.js';
 export { BuiltinEmbedder } from './models/embed/builtin-embedder.js';
 export type { Embedder } from './models/embedder.js';
 export type { ConversationMessage, ExtractedMemory, Extractor } from './models/extractor.js';
+export { OnnxCrossEncoderReranker, OnnxEmbedder } from './models/onnx/index.js';
+export { LlmReranker } from './models/rerank/llm-reranker.js';
 export type { RerankCandidate, Reranker } from './models/reranker.js';
+export type { ProfileEntry, ProfileHistoryEntry } from './profile/profile-record.js';
 export type { SessionMessage, SessionRecord } from './sessions/session-record.js';
 export type { MemoryStorage, StorageCapabilities } from './storage/spec.js';
 export type {
