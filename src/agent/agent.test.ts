@@ -329,3 +329,52 @@ describe('Agent with memory', () => {
     ).toBeLessThanOrEqual(2);
   });
 });
+
+describe('Agent sessions and context', () => {
+  it('finds an earlier Chinese conversation with session_search', async () => {
+    await open();
+    agent = createAgent({ mnemos });
+    chat.push({ text: '好的，周五去杭州西湖。' });
+    const first = await agent.turn('我们周五去杭州西湖划船吧');
+    await agent.newSession();
+    await mnemos.drain();
+    chat.push(
+      { toolCalls: [{ id: 's1', name: 'session_search', arguments: { query: '西湖划船' } }] },
+      { text: '上次说周五去西湖。' },
+    );
+    const events: AgentEvent[] = [];
+    await agent.turn('我们之前说去哪里划船？', { onEvent: (event) => events.push(event) });
+    const result = events.find((event) => event.type === 'tool_result' && event.id === 's1');
+    const sessions = (
+      result as { result: { sessions: Array<{ session_id: string; matches: string[] }> } }
+    ).result.sessions;
+    expect(sessions[0]?.session_id).toBe(first.sessionId);
+    expect(sessions[0]?.matches.join(' ')).toContain('西湖');
+  });
+
+  it('puts SOUL.md first in the system prompt and resumes a session with its tool calls', async () => {
+    const { writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    writeFileSync(join(home.home, 'SOUL.md'), '你是小蜜，一个说话简短的助手。');
+    await open();
+    agent = createAgent({ mnemos });
+    chat.push(
+      { toolCalls: [{ id: 'td', name: 'todo', arguments: { action: 'add', text: '买茶叶' } }] },
+      { text: '已添加。' },
+    );
+    const done = await agent.turn('提醒我买茶叶');
+    expect(system(chatRequests()[0]!).startsWith('你是小蜜，一个说话简短的助手。')).toBe(true);
+    await agent.close();
+    agent = createAgent({ mnemos });
+    await agent.resume(done.sessionId);
+    chat.push({ text: '还有买茶叶。' });
+    await agent.turn('还有什么待办？');
+    const roles = (chatRequests().at(-1)!.messages ?? []).map((message) => message.role);
+    expect(roles).toEqual(['system', 'user', 'assistant', 'tool', 'assistant', 'user']);
+  });
+
+  it('rejects an unknown toolset in the configuration', async () => {
+    await open({ toolsets: ['file', 'telepathy'] });
+    expect(() => createAgent({ mnemos })).toThrow(/unknown toolset telepathy/);
+  });
+});

@@ -37,6 +37,8 @@ export interface CreateAgentOptions {
   todos?: TodoStore;
   /** Warnings and debug lines of memory providers. */
   log?: (level: 'warn' | 'debug', message: string) => void;
+  /** The model chain to use instead of the configured one (benchmarks, embedding hosts). */
+  models?: ChainedModel[];
 }
 
 /**
@@ -47,7 +49,7 @@ export function createAgent(options: CreateAgentOptions): Agent {
   const { mnemos } = options;
   const config = mnemos.config;
   const agent = config.agent;
-  const models = chainedModels(mnemos);
+  const models = options.models ?? chainedModels(mnemos);
   const todos = options.todos ?? new TodoStore();
   const wanted = new Set(agent.toolsets);
   const core: AnyTool[] = [];

@@ -206,6 +206,31 @@ describe('mnemos chat', () => {
     expect(bad.code).toBe(2);
   });
 
+  it('continues a session with --resume and /load', async () => {
+    const cli = cliFor(makeHome());
+    replies.push({ text: '第一个回答' });
+    const first = (await cli(['chat', '-q', '第一个问题', '--json'], { env: env() })).json<{
+      session: string;
+    }>();
+    replies.push({ text: '第二个回答' });
+    const resumed = await cli(['chat', '--resume', first.session, '-q', '第二个问题', '--json'], {
+      env: env(),
+    });
+    expect(resumed.json<{ session: string }>().session).toBe(first.session);
+    const contents = (agentRequests().at(-1)!.messages ?? []).map((message) => message.content);
+    expect(contents).toContain('第一个问题');
+    expect(contents).toContain('第一个回答');
+    const repl = await cli(['chat'], {
+      env: env(),
+      input: `/load ${first.session}\n/history\n/quit\n`,
+    });
+    expect(repl.stdout).toContain(`continuing session ${first.session} (4 messages)`);
+    expect(repl.stdout).toContain('assistant: 第二个回答');
+    const missing = await cli(['chat', '--resume', 'no-such-session', '-q', 'x'], { env: env() });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('no-such-session');
+  });
+
   it('says how to configure a model when none is set', async () => {
     const result = await cliFor(makeHome())(['chat', '-q', 'hi']);
     expect(result.code).toBe(2);
