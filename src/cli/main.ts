@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { MnemosError } from '../errors.js';
 import { chatCommand } from './commands/chat.js';
 import { configCommand } from './commands/config.js';
+import { mcpCommand } from './commands/mcp.js';
 import { memCommand } from './commands/mem.js';
 import { profileCommand } from './commands/profile.js';
 import { sessionsCommand } from './commands/sessions.js';
@@ -34,6 +35,7 @@ export function program(json = false): Command {
     profileCommand(),
     statusCommand(),
     setupCommand(),
+    mcpCommand(),
   ])
     root.addCommand(command);
   const exitOverride = (command: Command): void => {
