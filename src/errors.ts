@@ -14,6 +14,11 @@ export type ErrorCode =
   | 'storage_error'
   | 'config_error'
   | 'upstream_error'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'rate_limited'
+  | 'payload_too_large'
+  | 'internal_error'
   | 'closed';
 
 const marker = Symbol.for('mnemos.error');

@@ -10,6 +10,7 @@ import {
 } from './config/config.js';
 import { MnemosError } from './errors.js';
 import { JobRunner } from './jobs/job-runner.js';
+import { KeyService } from './keys/key-service.js';
 import { IngestPipeline } from './memory/ingest/ingest-pipeline.js';
 import { PassthroughExtractor } from './memory/ingest/passthrough-extractor.js';
 import { MemoryService } from './memory/memory-service.js';
@@ -29,7 +30,7 @@ import type { Extractor } from './models/extractor.js';
 import type { Reranker } from './models/reranker.js';
 import { ProfileService } from './profile/profile-service.js';
 import { SessionService } from './sessions/session-service.js';
-import type { MemoryStorage } from './storage/spec.js';
+import type { MemoryStorage, StorageStatistics } from './storage/spec.js';
 import { SqliteStorage } from './storage/sqlite/sqlite-storage.js';
 import { StoreService } from './stores/store-service.js';
 
@@ -85,6 +86,8 @@ export class Mnemos {
   readonly sessions: SessionService;
   /** The user profile of each (app, tenant). */
   readonly profile: ProfileService;
+  /** API keys and the audit trail of the HTTP service. */
+  readonly keys: KeyService;
 
   private constructor(
     readonly home: string,
@@ -101,12 +104,14 @@ export class Mnemos {
       memories: MemoryService;
       sessions: SessionService;
       profile: ProfileService;
+      keys: KeyService;
     },
   ) {
     this.stores = services.stores;
     this.memories = services.memories;
     this.sessions = services.sessions;
     this.profile = services.profile;
+    this.keys = services.keys;
   }
 
   /** Opens the engine on a home folder, resuming any queued ingestion jobs. */
@@ -213,6 +218,7 @@ export class Mnemos {
         memories,
         sessions: new SessionService(storage),
         profile: new ProfileService(storage),
+        keys: new KeyService(storage),
       },
     );
     if (!options.readOnly && options.processJobs !== false) runner.kick();
@@ -222,6 +228,11 @@ export class Mnemos {
   /** Waits until no queued job can be processed here (tests, imports, CLI exit). */
   async drain(): Promise<void> {
     await this.runner?.idle();
+  }
+
+  /** Whole-database counts for operators' metrics (jobs by state, memories by store, tokens). */
+  async statistics(): Promise<StorageStatistics> {
+    return this.storage.statistics();
   }
 
   /** Read-only health check of storage, the configured store and listing. */

@@ -228,6 +228,11 @@ export class Agent {
     return done;
   }
 
+  /** Hands over queued turn syncs without ending the session (a server between requests). */
+  async release(): Promise<void> {
+    await this.options.memory.flush();
+  }
+
   /** Ends the session for the memory providers, finishes queued syncs and shuts them down. */
   async close(): Promise<void> {
     if (this.session) await this.options.memory.onSessionEnd(this.session.id, this.hookMessages());

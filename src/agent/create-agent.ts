@@ -22,6 +22,10 @@ import type { AnyTool } from './tools/tool.js';
 /** Who the agent serves and how it is run; everything else comes from the configuration. */
 export interface CreateAgentOptions {
   mnemos: Mnemos;
+  /** Application of sessions and memories; default config `app_id`. */
+  appId?: string;
+  /** Folder of the curated notes; default `<home>/memories` (give each tenant its own on a server). */
+  notesDir?: string;
   /** The user (tenant); default config `tenant_id`. */
   userId?: string;
   /** Profile / agent name; default config `agent_id`. */
@@ -63,8 +67,9 @@ export function createAgent(options: CreateAgentOptions): Agent {
     todo: todos,
   });
   const userId = options.userId ?? config.tenant_id;
+  const appId = options.appId ?? config.app_id;
   if (wanted.has('session_search')) {
-    core.push(sessionSearchTool(mnemos, () => ({ appId: config.app_id, tenantId: userId })));
+    core.push(sessionSearchTool(mnemos, () => ({ appId, tenantId: userId })));
   }
   const builtinNames = agent.toolsets.filter((name) =>
     builtin.some((tool) => tool.toolset === name),
@@ -76,16 +81,14 @@ export function createAgent(options: CreateAgentOptions): Agent {
   core.unshift(...selectToolsets(builtin, builtinNames));
   let manager: MemoryManager | null = null;
   const curated: CuratedNotesProvider = new CuratedNotesProvider({
+    ...(options.notesDir ? { dir: options.notesDir } : {}),
     memoryLimit: agent.notes.memory_limit,
     userLimit: agent.notes.user_limit,
     onWrite: async (write): Promise<void> => {
       await manager?.onMemoryWrite(write, curated);
     },
   });
-  const engine = new EngineMemoryProvider(mnemos, {
-    appId: config.app_id,
-    topK: agent.recall_top_k,
-  });
+  const engine = new EngineMemoryProvider(mnemos, { appId, topK: agent.recall_top_k });
   const providers: MemoryProvider[] = [curated, engine, ...(options.extraProviders ?? [])];
   manager = new MemoryManager(wanted.has('memory') ? providers : providers.map(withoutTools), {
     prefetchBudgetMs: agent.prefetch_budget_ms,
@@ -96,7 +99,7 @@ export function createAgent(options: CreateAgentOptions): Agent {
     models,
     tools: core,
     memory: manager,
-    appId: config.app_id,
+    appId,
     userId,
     agentName: options.agentName ?? config.agent_id,
     platform: options.platform ?? 'cli',

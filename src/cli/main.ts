@@ -3,9 +3,11 @@ import { Command, CommanderError } from 'commander';
 import { MnemosError } from '../errors.js';
 import { chatCommand } from './commands/chat.js';
 import { configCommand } from './commands/config.js';
+import { keysCommand } from './commands/keys.js';
 import { mcpCommand } from './commands/mcp.js';
 import { memCommand } from './commands/mem.js';
 import { profileCommand } from './commands/profile.js';
+import { serveCommand } from './commands/serve.js';
 import { sessionsCommand } from './commands/sessions.js';
 import { setupCommand } from './commands/setup.js';
 import { statusCommand } from './commands/status.js';
@@ -35,6 +37,8 @@ export function program(json = false): Command {
     profileCommand(),
     statusCommand(),
     setupCommand(),
+    serveCommand(),
+    keysCommand(),
     mcpCommand(),
   ])
     root.addCommand(command);

@@ -1,4 +1,5 @@
 import type { JobInput, JobRecord, JobUsage } from '../jobs/job-record.js';
+import type { ApiKeyRecord, AuditEntry } from '../keys/key-record.js';
 import type { HistoryEntry, MemoryKind, MemoryRecord, MemorySource } from '../memory/record.js';
 import type { ReadScope, Scope, TenantKey } from '../memory/scope.js';
 import type {
@@ -188,7 +189,29 @@ export interface ProfileStorage {
   profileHistory(tenant: TenantKey, key: string | null, page: Page): Promise<ProfileHistoryEntry[]>;
 }
 
-export interface MemoryStorage extends ReembedStorage, ProfileStorage {
+/** API keys (hashes only) and the audit trail of mutating requests, for the HTTP service. */
+export interface KeyStorage {
+  createKey(record: ApiKeyRecord, hash: string): Promise<void>;
+  /** The live (not revoked) key with this SHA-256 hash; marks it used. */
+  findKeyByHash(hash: string, now: number): Promise<ApiKeyRecord | null>;
+  /** Keys of one tenant, or every key (`null`, admin listing). */
+  listKeys(tenant: TenantKey | null): Promise<ApiKeyRecord[]>;
+  revokeKey(id: string, now: number): Promise<boolean>;
+  appendAudit(entry: AuditEntry): Promise<void>;
+  /** A tenant's recorded requests, newest first. */
+  listAudit(tenant: TenantKey, page: Page): Promise<AuditEntry[]>;
+}
+
+/** Whole-database counts for metrics: cheap enough to read on every scrape. */
+export interface StorageStatistics {
+  jobStates: Record<string, number>;
+  memoriesByStore: Record<string, number>;
+  jobTokens: { promptTokens: number; completionTokens: number };
+}
+
+export interface MemoryStorage extends ReembedStorage, ProfileStorage, KeyStorage {
+  /** Counts across every store and tenant, for `/metrics` (operators only, never tenants). */
+  statistics(): Promise<StorageStatistics>;
   /** What the backend can do natively. */
   readonly capabilities: StorageCapabilities;
   /** Short backend name shown by `doctor`, e.g. `sqlite`. */

@@ -158,7 +158,37 @@ CREATE TABLE reembed_vectors (
 `;
 
 /** Schema steps in order; step i brings `user_version` from i to i + 1. Append, never edit. */
-const migrations = [version1, version2, version3];
+/** Version 4: API keys (hashes only) and the audit trail of mutating requests. */
+const version4 = `
+CREATE TABLE api_keys (
+  id TEXT PRIMARY KEY,
+  hash TEXT NOT NULL UNIQUE,
+  prefix TEXT NOT NULL,
+  name TEXT NOT NULL,
+  app_id TEXT NOT NULL,
+  tenant_id TEXT NOT NULL,
+  admin INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  last_used_at INTEGER,
+  revoked_at INTEGER
+);
+CREATE INDEX api_keys_tenant ON api_keys (app_id, tenant_id);
+CREATE TABLE audit_log (
+  seq INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  app_id TEXT NOT NULL,
+  tenant_id TEXT NOT NULL,
+  key_id TEXT NOT NULL,
+  method TEXT NOT NULL,
+  path TEXT NOT NULL,
+  status INTEGER NOT NULL,
+  store TEXT,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX audit_tenant ON audit_log (app_id, tenant_id, seq);
+`;
+
+const migrations = [version1, version2, version3, version4];
 
 /** Current schema version, kept in `PRAGMA user_version`. */
 export const schemaVersion = migrations.length;

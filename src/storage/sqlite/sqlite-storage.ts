@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { MnemosError } from '../../errors.js';
 import type { JobInput, JobRecord } from '../../jobs/job-record.js';
+import type { ApiKeyRecord, AuditEntry } from '../../keys/key-record.js';
 import type { HistoryEntry } from '../../memory/record.js';
 import type { ReadScope, Scope, TenantKey } from '../../memory/scope.js';
 import type {
@@ -20,11 +21,13 @@ import type {
   RankedKey,
   ReembedStart,
   StorageCapabilities,
+  StorageStatistics,
   VectorChange,
 } from '../spec.js';
 import { type StoreRow, storeFromRow } from './rows.js';
 import { checkVersion, migrate } from './schema.js';
 import { SqliteJobs } from './sqlite-jobs.js';
+import { SqliteKeys } from './sqlite-keys.js';
 import { SqliteMemories } from './sqlite-memories.js';
 import { SqliteProfiles } from './sqlite-profiles.js';
 import { SqliteReembed } from './sqlite-reembed.js';
@@ -41,6 +44,7 @@ export class SqliteStorage implements MemoryStorage {
   private readonly jobs: SqliteJobs;
   private readonly sessions: SqliteSessions;
   private readonly profiles: SqliteProfiles;
+  private readonly keys: SqliteKeys;
   private readonly reembed: SqliteReembed;
 
   /** Opens (creating if needed) the database file and migrates it; `readOnly` opens an existing file untouched. */
@@ -71,6 +75,7 @@ export class SqliteStorage implements MemoryStorage {
     this.jobs = new SqliteJobs(this.statements);
     this.sessions = new SqliteSessions(this.statements);
     this.profiles = new SqliteProfiles(this.statements);
+    this.keys = new SqliteKeys(this.statements);
     this.reembed = new SqliteReembed(this.statements);
   }
 
@@ -369,6 +374,56 @@ export class SqliteStorage implements MemoryStorage {
 
   async pendingJobCount(store: string | null): Promise<number> {
     return this.jobs.pendingCount(store);
+  }
+
+  async statistics(): Promise<StorageStatistics> {
+    const db = this.statements;
+    const jobStates: Record<string, number> = {};
+    for (const row of db
+      .get('SELECT state, count(*) AS n FROM jobs GROUP BY state')
+      .all() as Array<{ state: string; n: number }>)
+      jobStates[row.state] = row.n;
+    const memoriesByStore: Record<string, number> = {};
+    for (const row of db
+      .get(
+        'SELECT store, count(*) AS n FROM memories WHERE deleted_at IS NULL AND valid_to IS NULL GROUP BY store',
+      )
+      .all() as Array<{ store: string; n: number }>)
+      memoriesByStore[row.store] = row.n;
+    const tokens = db
+      .get(
+        "SELECT coalesce(sum(json_extract(usage, '$.promptTokens')), 0) AS p, coalesce(sum(json_extract(usage, '$.completionTokens')), 0) AS c FROM jobs WHERE usage IS NOT NULL",
+      )
+      .get() as { p: number; c: number };
+    return {
+      jobStates,
+      memoriesByStore,
+      jobTokens: { promptTokens: tokens.p, completionTokens: tokens.c },
+    };
+  }
+
+  async createKey(record: ApiKeyRecord, hash: string): Promise<void> {
+    this.write(() => this.keys.create(record, hash));
+  }
+
+  async findKeyByHash(hash: string, now: number): Promise<ApiKeyRecord | null> {
+    return this.write(() => this.keys.findByHash(hash, now));
+  }
+
+  async listKeys(tenant: TenantKey | null): Promise<ApiKeyRecord[]> {
+    return this.keys.list(tenant);
+  }
+
+  async revokeKey(id: string, now: number): Promise<boolean> {
+    return this.write(() => this.keys.revoke(id, now));
+  }
+
+  async appendAudit(entry: AuditEntry): Promise<void> {
+    this.write(() => this.keys.appendAudit(entry));
+  }
+
+  async listAudit(tenant: TenantKey, page: Page): Promise<AuditEntry[]> {
+    return this.keys.listAudit(tenant, page);
   }
 
   async getProfile(tenant: TenantKey): Promise<ProfileEntry[]> {

@@ -1,0 +1,157 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import type { TurnDone } from '../agent/agent.js';
+import { createAgent } from '../agent/create-agent.js';
+import type { AgentEvent } from '../agent/loop/agent-events.js';
+import type { Mnemos } from '../mnemos.js';
+import type { ServerMetrics } from './metrics.js';
+import type { TenantContext } from './tenant-context.js';
+
+/** An agent event with its id (`<turn>.<n>`), so SSE clients can order and resume. */
+export interface NumberedEvent {
+  id: string;
+  event: AgentEvent;
+}
+
+interface TurnLog {
+  events: NumberedEvent[];
+  done: boolean;
+  listeners: Set<(event: NumberedEvent | null) => void>;
+  owner: string;
+}
+
+/** How long a finished turn's events stay available for resuming, ms. */
+const keepMs = 10 * 60_000;
+
+/**
+ * Runs agent turns for HTTP requests: one turn at a time per session (later requests wait), each
+ * tenant with its own curated notes, and every event kept for ten minutes so a client that lost the
+ * stream can resume from its `Last-Event-ID`.
+ */
+export class AgentHost {
+  private readonly queues = new Map<string, Promise<unknown>>();
+  private readonly turns = new Map<string, TurnLog>();
+
+  constructor(
+    private readonly mnemos: Mnemos,
+    private readonly metrics: ServerMetrics,
+  ) {}
+
+  /** Starts a turn; returns its id at once and the promise of its `done` event. */
+  start(
+    tenant: TenantContext,
+    sessionId: string,
+    content: string,
+    options: { agentName?: string | undefined; signal?: AbortSignal } = {},
+  ): { turnId: string; done: Promise<TurnDone> } {
+    const turnId = randomUUID();
+    const log: TurnLog = { events: [], done: false, listeners: new Set(), owner: ownerKey(tenant) };
+    this.turns.set(turnId, log);
+    const queueKey = `${ownerKey(tenant)}\u0000${sessionId}`;
+    const previous = this.queues.get(queueKey) ?? Promise.resolve();
+    const done = previous
+      .catch(() => undefined)
+      .then(() => this.run(tenant, sessionId, content, turnId, log, options));
+    this.queues.set(queueKey, done);
+    void done.finally(() => {
+      if (this.queues.get(queueKey) === done) this.queues.delete(queueKey);
+    });
+    return { turnId, done };
+  }
+
+  /** Events of a turn after `lastId`, then live ones until it ends; null when unknown to this tenant. */
+  follow(
+    tenant: TenantContext,
+    turnId: string,
+    lastId: string | undefined,
+    onEvent: (event: NumberedEvent) => void,
+  ): Promise<void> | null {
+    const log = this.turns.get(turnId);
+    if (!log || log.owner !== ownerKey(tenant)) return null;
+    const after = lastId ? log.events.findIndex((event) => event.id === lastId) + 1 : 0;
+    for (const event of log.events.slice(after)) onEvent(event);
+    if (log.done) return Promise.resolve();
+    return new Promise((resolve) => {
+      const listener = (event: NumberedEvent | null): void => {
+        if (event) onEvent(event);
+        else {
+          log.listeners.delete(listener);
+          resolve();
+        }
+      };
+      log.listeners.add(listener);
+    });
+  }
+
+  /** True when the turn exists and belongs to this tenant. */
+  has(tenant: TenantContext, turnId: string): boolean {
+    return this.turns.get(turnId)?.owner === ownerKey(tenant);
+  }
+
+  /** Turns still running (for graceful shutdown). */
+  get running(): number {
+    return [...this.turns.values()].filter((log) => !log.done).length;
+  }
+
+  private async run(
+    tenant: TenantContext,
+    sessionId: string,
+    content: string,
+    turnId: string,
+    log: TurnLog,
+    options: { agentName?: string | undefined; signal?: AbortSignal },
+  ): Promise<TurnDone> {
+    const emit = (event: AgentEvent): void => {
+      const numbered = { id: `${turnId}.${log.events.length + 1}`, event };
+      log.events.push(numbered);
+      for (const listener of log.listeners) listener(numbered);
+    };
+    try {
+      const agent = createAgent({
+        mnemos: this.mnemos,
+        appId: tenant.appId,
+        userId: tenant.tenantId,
+        agentName: options.agentName ?? this.mnemos.config.agent_id,
+        platform: 'http',
+        notesDir: join(
+          this.mnemos.home,
+          'notes',
+          createHash('sha256').update(ownerKey(tenant)).digest('hex').slice(0, 32),
+        ),
+      });
+      try {
+        await agent.resume(sessionId);
+        const done = await agent.turn(content, {
+          onEvent: emit,
+          ...(options.signal ? { signal: options.signal } : {}),
+        });
+        this.metrics.tokens.inc({ kind: 'input' }, done.usage.inputTokens);
+        this.metrics.tokens.inc({ kind: 'output' }, done.usage.outputTokens);
+        return done;
+      } finally {
+        await agent.release();
+      }
+    } catch (error) {
+      const done: TurnDone = {
+        type: 'done',
+        sessionId,
+        text: '',
+        usage: { inputTokens: 0, outputTokens: 0 },
+        sessionUsage: { inputTokens: 0, outputTokens: 0 },
+        steps: 0,
+        reason: 'failed',
+        error: error instanceof Error ? error.message : String(error),
+      };
+      emit(done);
+      throw error;
+    } finally {
+      log.done = true;
+      for (const listener of log.listeners) listener(null);
+      setTimeout(() => this.turns.delete(turnId), keepMs).unref();
+    }
+  }
+}
+
+function ownerKey(tenant: TenantContext): string {
+  return `${tenant.appId}\u0000${tenant.tenantId}`;
+}

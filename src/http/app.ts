@@ -1,0 +1,217 @@
+import { randomUUID } from 'node:crypto';
+import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { MnemosError } from '../errors.js';
+import type { Mnemos } from '../mnemos.js';
+import { AgentHost } from './agent-host.js';
+import { errorResponse } from './http-errors.js';
+import { type Logger, requestLog } from './logger.js';
+import { ServerMetrics } from './metrics.js';
+import { RateLimiter } from './rate-limiter.js';
+import { adminRoutes } from './routes/admin-routes.js';
+import { memoryRoutes } from './routes/memory-routes.js';
+import { sessionRoutes } from './routes/session-routes.js';
+import { storeRoutes } from './routes/store-routes.js';
+import type { TenantContext } from './tenant-context.js';
+
+/** Variables a request carries through the middleware. */
+export interface AppEnv {
+  Variables: { tenant: TenantContext; requestId: string };
+}
+
+/** What the HTTP app is built from. */
+export interface AppOptions {
+  mnemos: Mnemos;
+  log: Logger;
+  /** Requests per minute per API key; 0 turns limiting off. Default 600. */
+  rateLimitPerMinute?: number;
+  /** Largest request body, bytes. Default 1 MiB. */
+  maxBodyBytes?: number;
+  /** Serves MCP at `/mcp` (streamable HTTP) when given. */
+  mcp?: (request: Request, tenant: TenantContext) => Promise<Response>;
+}
+
+const open = new Set(['/health', '/metrics', '/openapi.json']);
+
+/** The Mnemos HTTP API: `/v1` routes behind API keys, `/health`, `/metrics`, `/openapi.json`, `/mcp`. */
+export function createApp(options: AppOptions): {
+  app: OpenAPIHono<AppEnv>;
+  metrics: ServerMetrics;
+  agents: AgentHost;
+} {
+  const { mnemos, log } = options;
+  const metrics = new ServerMetrics(mnemos);
+  const limiter = new RateLimiter(options.rateLimitPerMinute ?? 600);
+  const agents = new AgentHost(mnemos, metrics);
+  const app = new OpenAPIHono<AppEnv>({
+    defaultHook: (result, c) => {
+      if (result.success) return;
+      const issues = result.error.issues.map((issue) => ({
+        path: issue.path.join('.'),
+        message: issue.message,
+      }));
+      const summary = issues
+        .map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message))
+        .join('; ');
+      return c.json(
+        {
+          error: {
+            code: 'invalid_input',
+            message: `invalid request: ${summary}`,
+            details: { issues },
+          },
+        },
+        400,
+      );
+    },
+  });
+
+  app.onError((error, c) => {
+    const mapped = malformedJson(error) ?? errorResponse(error);
+    if (mapped.status >= 500)
+      log.error('request failed', { requestId: c.get('requestId'), error: String(error) });
+    return c.json(mapped.body, mapped.status as 400);
+  });
+  app.notFound((c) =>
+    c.json(
+      {
+        error: {
+          code: 'not_found',
+          message: `no route for ${c.req.method} ${c.req.path}`,
+          details: {},
+        },
+      },
+      404,
+    ),
+  );
+
+  app.use('*', async (c, next) => {
+    const started = performance.now();
+    c.set('requestId', c.req.header('x-request-id') ?? randomUUID());
+    await next();
+    const route = c.req.routePath || 'unmatched';
+    const seconds = (performance.now() - started) / 1000;
+    metrics.requests.inc({ route, method: c.req.method, status: String(c.res.status) });
+    metrics.latency.observe({ route, method: c.req.method }, seconds);
+    c.header('x-request-id', c.get('requestId'));
+    log.info('request', requestLog(c, route, seconds));
+  });
+
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: options.maxBodyBytes ?? 1024 * 1024,
+      onError: (c) =>
+        c.json(
+          {
+            error: {
+              code: 'payload_too_large',
+              message: `request body over ${options.maxBodyBytes ?? 1024 * 1024} bytes`,
+              details: {},
+            },
+          },
+          413,
+        ),
+    }),
+  );
+
+  app.use('*', async (c, next) => {
+    if (open.has(c.req.path)) return next();
+    const tenant = await authenticate(c, mnemos);
+    const wait = limiter.take(tenant.keyId);
+    if (wait > 0) {
+      c.header('retry-after', String(wait));
+      throw new MnemosError(
+        'rate_limited',
+        `rate limit of this API key reached; retry in ${wait} s`,
+        { details: { retryAfterSeconds: wait } },
+      );
+    }
+    c.set('tenant', tenant);
+    await next();
+    if (mutating(c)) {
+      await mnemos.keys.audit({
+        appId: tenant.appId,
+        tenantId: tenant.tenantId,
+        keyId: tenant.keyId,
+        method: c.req.method,
+        path: c.req.path,
+        status: c.res.status,
+        store: c.req.query('store') ?? null,
+      });
+    }
+  });
+
+  app.get('/health', (c) => c.json({ ok: true, storage: mnemos.storage.kind }));
+  app.get('/metrics', async (c) =>
+    c.text(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType }),
+  );
+  storeRoutes(app, mnemos);
+  memoryRoutes(app, mnemos);
+  sessionRoutes(app, mnemos, agents);
+  adminRoutes(app, mnemos);
+  if (options.mcp) {
+    const mcp = options.mcp;
+    app.all('/mcp', (c) => mcp(c.req.raw, c.get('tenant')));
+  }
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'Mnemos',
+      version: '1',
+      description:
+        'Memory for agents: stores, memories, sessions, the agent, API keys. Every /v1 route needs `Authorization: Bearer <API key>`.',
+    },
+  });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
+    type: 'http',
+    scheme: 'bearer',
+  });
+  return { app, metrics, agents };
+}
+
+/** The tenant of a request's API key; admin keys may name another tenant in `x-mnemos-app`/`x-mnemos-tenant`. */
+async function authenticate(c: Context<AppEnv>, mnemos: Mnemos): Promise<TenantContext> {
+  const header = c.req.header('authorization') ?? '';
+  const presented = header.toLowerCase().startsWith('bearer ')
+    ? header.slice(7).trim()
+    : (c.req.header('x-api-key') ?? '');
+  if (presented === '') {
+    throw new MnemosError(
+      'unauthorized',
+      'missing API key: send `Authorization: Bearer <key>` (create one with `mnemos keys create`)',
+    );
+  }
+  const record = await mnemos.keys.authenticate(presented);
+  if (!record) throw new MnemosError('unauthorized', 'unknown or revoked API key');
+  const context: TenantContext = {
+    keyId: record.id,
+    appId: record.appId,
+    tenantId: record.tenantId,
+    admin: record.admin,
+  };
+  if (record.admin) {
+    context.appId = c.req.header('x-mnemos-app') ?? context.appId;
+    context.tenantId = c.req.header('x-mnemos-tenant') ?? context.tenantId;
+  }
+  return context;
+}
+
+function mutating(c: Context<AppEnv>): boolean {
+  if (c.req.method === 'GET' || c.req.method === 'HEAD' || c.req.method === 'OPTIONS') return false;
+  return !c.req.path.endsWith('/search') && c.req.path !== '/mcp';
+}
+
+function malformedJson(error: unknown): { status: number; body: unknown } | null {
+  const message = error instanceof Error ? error.message : '';
+  if (!/malformed json|unexpected token|json/i.test(message) || MnemosError.isInstance(error))
+    return null;
+  if (!('status' in (error as object)) || (error as { status: number }).status !== 400) return null;
+  return {
+    status: 400,
+    body: {
+      error: { code: 'invalid_input', message: 'request body is not valid JSON', details: {} },
+    },
+  };
+}

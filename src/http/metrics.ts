@@ -1,0 +1,79 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { Mnemos } from '../mnemos.js';
+import type { StorageStatistics } from '../storage/spec.js';
+
+/** The Prometheus metrics of one server: per-route traffic, ingestion, memories and tokens. */
+export class ServerMetrics {
+  readonly registry = new Registry();
+  readonly requests = new Counter({
+    name: 'mnemos_http_requests_total',
+    help: 'HTTP requests by route, method and status',
+    labelNames: ['route', 'method', 'status'] as const,
+    registers: [this.registry],
+  });
+  readonly latency = new Histogram({
+    name: 'mnemos_http_request_duration_seconds',
+    help: 'HTTP request latency by route and method',
+    labelNames: ['route', 'method'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  readonly tokens = new Counter({
+    name: 'mnemos_agent_tokens_total',
+    help: 'Chat tokens used by agent turns',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+
+  private cached: { at: number; value: Promise<StorageStatistics> } | null = null;
+
+  constructor(mnemos: Mnemos) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'mnemos_process_' });
+    // One statistics read serves every gauge of a scrape.
+    const statistics = (): Promise<StorageStatistics> => {
+      const now = Date.now();
+      if (!this.cached || now - this.cached.at > 1_000)
+        this.cached = { at: now, value: mnemos.statistics() };
+      return this.cached.value;
+    };
+    new Gauge({
+      name: 'mnemos_ingest_queue_depth',
+      help: 'Ingestion jobs queued or running',
+      registers: [this.registry],
+      async collect() {
+        this.set(await mnemos.storage.pendingJobCount(null));
+      },
+    });
+    new Gauge({
+      name: 'mnemos_jobs',
+      help: 'Ingestion jobs by state',
+      labelNames: ['state'] as const,
+      registers: [this.registry],
+      async collect() {
+        for (const [state, count] of Object.entries((await statistics()).jobStates))
+          this.set({ state }, count);
+      },
+    });
+    new Gauge({
+      name: 'mnemos_memories',
+      help: 'Live memories by store',
+      labelNames: ['store'] as const,
+      registers: [this.registry],
+      async collect() {
+        for (const [store, count] of Object.entries((await statistics()).memoriesByStore))
+          this.set({ store }, count);
+      },
+    });
+    new Gauge({
+      name: 'mnemos_ingest_tokens',
+      help: 'Chat tokens recorded on succeeded ingestion jobs',
+      labelNames: ['kind'] as const,
+      registers: [this.registry],
+      async collect() {
+        const usage = (await statistics()).jobTokens;
+        this.set({ kind: 'prompt' }, usage.promptTokens);
+        this.set({ kind: 'completion' }, usage.completionTokens);
+      },
+    });
+  }
+}

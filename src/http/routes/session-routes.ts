@@ -1,0 +1,315 @@
+import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import { streamSSE } from 'hono/streaming';
+import { MnemosError } from '../../errors.js';
+import { messageSchema, metadataSchema } from '../../memory/schemas.js';
+import type { Mnemos } from '../../mnemos.js';
+import type { AgentHost, NumberedEvent } from '../agent-host.js';
+import type { AppEnv } from '../app.js';
+import { tenantOf } from '../request-scope.js';
+import { body, errorResponses, json } from './common.js';
+
+const SessionSchema = z
+  .object({
+    id: z.string(),
+    appId: z.string(),
+    tenantId: z.string(),
+    agentId: z.string(),
+    title: z.string(),
+    metadata: z.record(z.string(), z.string()),
+    parentId: z.string().nullable(),
+    messageCount: z.number(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .openapi('Session');
+
+const MessageSchema = z
+  .object({
+    id: z.string(),
+    sessionId: z.string(),
+    seq: z.number(),
+    role: z.enum(['user', 'assistant', 'system', 'tool']),
+    content: z.string(),
+    name: z.string().nullable(),
+    metadata: z.record(z.string(), z.string()),
+    createdAt: z.string(),
+  })
+  .openapi('SessionMessage');
+
+const UsageSchema = z.object({ inputTokens: z.number(), outputTokens: z.number() });
+const TurnSchema = z
+  .object({
+    turnId: z.string(),
+    sessionId: z.string(),
+    text: z.string(),
+    usage: UsageSchema,
+    steps: z.number(),
+    reason: z.enum(['answered', 'max_iterations', 'cancelled', 'failed']),
+    error: z.string().optional(),
+  })
+  .openapi('Turn');
+
+const SessionParam = z.object({ id: z.string().openapi({ param: { name: 'id', in: 'path' } }) });
+
+/** Session history and the agent: sessions, their messages, and agent turns streamed as SSE. */
+export function sessionRoutes(app: OpenAPIHono<AppEnv>, mnemos: Mnemos, agents: AgentHost): void {
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/sessions',
+      tags: ['sessions'],
+      summary: 'Start a session',
+      request: body(
+        z
+          .object({
+            id: z.string().optional(),
+            title: z.string().optional(),
+            agentId: z.string().optional(),
+            metadata: metadataSchema.optional(),
+            parentId: z.string().optional(),
+          })
+          .strict(),
+      ),
+      responses: { 201: json(SessionSchema, 'The session'), ...errorResponses },
+    }),
+    async (c) => {
+      const { agentId, ...input } = c.req.valid('json');
+      const session = await mnemos.sessions.create(
+        { ...tenantOf(c.get('tenant')), ...(agentId ? { agentId } : {}) },
+        input,
+      );
+      return c.json(session, 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/sessions',
+      tags: ['sessions'],
+      summary: 'Sessions of the tenant, most recent first',
+      request: {
+        query: z
+          .object({
+            limit: z.coerce.number().int().min(1).max(1000).optional(),
+            offset: z.coerce.number().int().min(0).optional(),
+          })
+          .strict(),
+      },
+      responses: {
+        200: json(z.object({ sessions: z.array(SessionSchema), count: z.number() }), 'Sessions'),
+        ...errorResponses,
+      },
+    }),
+    async (c) => {
+      const sessions = await mnemos.sessions.list(tenantOf(c.get('tenant')), c.req.valid('query'));
+      return c.json({ sessions, count: sessions.length }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/sessions/search',
+      tags: ['sessions'],
+      summary: 'Full-text search over the tenant’s messages (CJK-aware)',
+      request: {
+        query: z
+          .object({
+            query: z.string().min(1),
+            sessionId: z.string().optional(),
+            limit: z.coerce.number().int().min(1).max(100).optional(),
+          })
+          .strict(),
+      },
+      responses: {
+        200: json(
+          z.object({ messages: z.array(MessageSchema.extend({ score: z.number() })) }),
+          'Matches',
+        ),
+        ...errorResponses,
+      },
+    }),
+    async (c) => {
+      const { query, ...options } = c.req.valid('query');
+      return c.json(
+        { messages: await mnemos.sessions.search(tenantOf(c.get('tenant')), query, options) },
+        200,
+      );
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/sessions/{id}',
+      tags: ['sessions'],
+      summary: 'One session',
+      request: { params: SessionParam },
+      responses: { 200: json(SessionSchema, 'The session'), ...errorResponses },
+    }),
+    async (c) =>
+      c.json(await mnemos.sessions.get(tenantOf(c.get('tenant')), c.req.valid('param').id), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'delete',
+      path: '/v1/sessions/{id}',
+      tags: ['sessions'],
+      summary: 'Delete a session and its messages',
+      request: { params: SessionParam },
+      responses: { 204: { description: 'Deleted' }, ...errorResponses },
+    }),
+    async (c) => {
+      await mnemos.sessions.delete(tenantOf(c.get('tenant')), c.req.valid('param').id);
+      return c.body(null, 204);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/sessions/{id}/messages',
+      tags: ['sessions'],
+      summary: 'Messages of a session, in order',
+      request: {
+        params: SessionParam,
+        query: z
+          .object({
+            limit: z.coerce.number().int().min(1).max(1000).optional(),
+            offset: z.coerce.number().int().min(0).optional(),
+          })
+          .strict(),
+      },
+      responses: {
+        200: json(z.object({ messages: z.array(MessageSchema) }), 'Messages'),
+        ...errorResponses,
+      },
+    }),
+    async (c) => {
+      const messages = await mnemos.sessions.messages(
+        tenantOf(c.get('tenant')),
+        c.req.valid('param').id,
+        c.req.valid('query'),
+      );
+      return c.json({ messages }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/sessions/{id}/history',
+      tags: ['sessions'],
+      summary: 'Append messages to a session without running the agent (session history service)',
+      request: {
+        params: SessionParam,
+        ...body(
+          z
+            .object({
+              messages: z
+                .array(messageSchema.extend({ metadata: metadataSchema.optional() }).strict())
+                .min(1)
+                .max(200),
+            })
+            .strict(),
+        ),
+      },
+      responses: {
+        200: json(z.object({ messages: z.array(MessageSchema) }), 'The stored messages'),
+        ...errorResponses,
+      },
+    }),
+    async (c) => {
+      const stored = await mnemos.sessions.append(
+        tenantOf(c.get('tenant')),
+        c.req.valid('param').id,
+        c.req.valid('json').messages,
+      );
+      return c.json({ messages: stored }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/sessions/{id}/messages',
+      tags: ['agent'],
+      summary:
+        'Send a message to the agent; `stream: true` answers with SSE events token, tool_call, tool_result, done',
+      request: {
+        params: SessionParam,
+        ...body(
+          z
+            .object({
+              content: z.string().min(1).max(32_000),
+              stream: z.boolean().optional(),
+              agentId: z.string().optional(),
+            })
+            .strict(),
+        ),
+      },
+      responses: {
+        200: {
+          description:
+            'The turn (JSON), or a `text/event-stream` of events, each with an `id` (`<turnId>.<n>`)',
+          content: {
+            'application/json': { schema: TurnSchema },
+            'text/event-stream': { schema: z.string() },
+          },
+        },
+        ...errorResponses,
+      },
+    }),
+    async (c) => {
+      const tenant = c.get('tenant');
+      const sessionId = c.req.valid('param').id;
+      const input = c.req.valid('json');
+      await mnemos.sessions.get(tenantOf(tenant), sessionId);
+      const { turnId, done } = agents.start(tenant, sessionId, input.content, {
+        agentName: input.agentId,
+      });
+      if (!input.stream) {
+        const result = await done;
+        return c.json(
+          {
+            turnId,
+            sessionId: result.sessionId,
+            text: result.text,
+            usage: result.usage,
+            steps: result.steps,
+            reason: result.reason,
+            ...(result.error ? { error: result.error } : {}),
+          },
+          200,
+        );
+      }
+      done.catch(() => undefined);
+      c.header('x-mnemos-turn', turnId);
+      return streamSSE(c, async (stream) => {
+        await agents.follow(tenant, turnId, undefined, (event) => void writeEvent(stream, event));
+      }) as never;
+    },
+  );
+
+  app.get('/v1/sessions/:id/turns/:turn/events', (c) => {
+    const tenant = c.get('tenant');
+    const turn = c.req.param('turn');
+    if (!agents.has(tenant, turn))
+      throw new MnemosError('not_found', `turn ${turn} is unknown or expired`);
+    const lastId = c.req.header('last-event-id');
+    return streamSSE(c, async (stream) => {
+      await agents.follow(tenant, turn, lastId, (event) => void writeEvent(stream, event));
+    });
+  });
+}
+
+/** One SSE event: the event type as `event`, its id, and the event as JSON `data`. */
+async function writeEvent(
+  stream: { writeSSE(message: { event: string; data: string; id: string }): Promise<void> },
+  numbered: NumberedEvent,
+): Promise<void> {
+  const { type, ...data } = numbered.event;
+  await stream.writeSSE({ event: type, id: numbered.id, data: JSON.stringify(data) });
+}

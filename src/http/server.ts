@@ -1,0 +1,65 @@
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import type { Mnemos } from '../mnemos.js';
+import { type AppOptions, createApp } from './app.js';
+
+/** A running HTTP server. */
+export interface RunningServer {
+  url: string;
+  port: number;
+  /** Stops accepting, waits for in-flight requests (up to `graceMs`), leaves queued jobs durable. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/** Starts the Mnemos HTTP API on `host:port` (port 0 picks a free one). */
+export async function startServer(
+  mnemos: Mnemos,
+  options: Omit<AppOptions, 'mnemos'> & { host?: string; port?: number },
+): Promise<RunningServer> {
+  const { app, agents } = createApp({ mnemos, ...options });
+  let inFlight = 0;
+  let idle: (() => void) | null = null;
+  const server = serve({
+    fetch: async (request, env) => {
+      inFlight++;
+      try {
+        return await app.fetch(request, env);
+      } finally {
+        inFlight--;
+        if (inFlight === 0) idle?.();
+      }
+    },
+    hostname: options.host ?? '127.0.0.1',
+    port: options.port ?? 8787,
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', () => resolve());
+    server.once('error', reject);
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  let stopping: Promise<void> | null = null;
+  return {
+    url: `http://${host}:${address.port}`,
+    port: address.port,
+    stop(graceMs = 10_000) {
+      stopping ??= (async () => {
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        const drained =
+          inFlight === 0 && agents.running === 0
+            ? Promise.resolve()
+            : new Promise<void>((resolve) => {
+                idle = resolve;
+              });
+        await Promise.race([
+          drained,
+          new Promise((resolve) => setTimeout(resolve, graceMs).unref()),
+        ]);
+        if ('closeAllConnections' in server)
+          (server as { closeAllConnections(): void }).closeAllConnections();
+        await closed;
+      })();
+      return stopping;
+    },
+  };
+}

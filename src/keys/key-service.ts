@@ -1,0 +1,92 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { MnemosError } from '../errors.js';
+import { checkPage } from '../memory/limits.js';
+import { parseInput } from '../memory/schemas.js';
+import { writeScope } from '../memory/scope.js';
+import type { MemoryStorage } from '../storage/spec.js';
+import type { ApiKeyRecord, AuditEntry } from './key-record.js';
+
+const keyPrefix = 'mn_';
+const createKeySchema = z
+  .object({
+    appId: z.string().min(1),
+    tenantId: z.string().min(1),
+    admin: z.boolean().default(false),
+    name: z.string().max(128).default(''),
+  })
+  .strict();
+
+/** SHA-256 of a key, hex: what storage keeps instead of the key. */
+export function hashKey(key: string): string {
+  return createHash('sha256').update(key).digest('hex');
+}
+
+/**
+ * API keys of the HTTP service: created once (the secret is shown only then), stored as hashes,
+ * listed and revoked; plus the audit trail of mutating requests.
+ */
+export class KeyService {
+  constructor(private readonly storage: MemoryStorage) {}
+
+  /** Creates a key for one (app, tenant); returns the record and the secret, which is not kept. */
+  async create(input: {
+    appId: string;
+    tenantId: string;
+    admin?: boolean;
+    name?: string;
+  }): Promise<{ key: string; record: ApiKeyRecord }> {
+    const parsed = parseInput(createKeySchema, input, 'key');
+    writeScope({ appId: parsed.appId, tenantId: parsed.tenantId, agentId: 'key', runId: 'key' });
+    const key = `${keyPrefix}${randomBytes(32).toString('base64url')}`;
+    const record: ApiKeyRecord = {
+      id: randomUUID(),
+      prefix: key.slice(0, 10),
+      name: parsed.name,
+      appId: parsed.appId,
+      tenantId: parsed.tenantId,
+      admin: parsed.admin,
+      createdAt: new Date().toISOString(),
+      lastUsedAt: null,
+      revokedAt: null,
+    };
+    await this.storage.createKey(record, hashKey(key));
+    return { key, record };
+  }
+
+  /** The live key record of a presented secret, or null. */
+  async authenticate(key: string): Promise<ApiKeyRecord | null> {
+    if (!key.startsWith(keyPrefix) || key.length > 200) return null;
+    return this.storage.findKeyByHash(hashKey(key), Date.now());
+  }
+
+  /** Keys of a tenant, or all keys. */
+  async list(tenant?: { appId: string; tenantId: string }): Promise<ApiKeyRecord[]> {
+    return this.storage.listKeys(tenant ?? null);
+  }
+
+  async revoke(id: string): Promise<void> {
+    if (!(await this.storage.revokeKey(id, Date.now()))) {
+      throw new MnemosError('not_found', `key ${id} not found or already revoked`, {
+        details: { id },
+      });
+    }
+  }
+
+  /** Records a mutating request (method, path, status; never bodies). */
+  async audit(entry: Omit<AuditEntry, 'id' | 'createdAt'>): Promise<void> {
+    await this.storage.appendAudit({
+      ...entry,
+      id: randomUUID(),
+      createdAt: new Date().toISOString(),
+    });
+  }
+
+  /** A tenant's recorded requests, newest first. */
+  async requests(
+    tenant: { appId: string; tenantId: string },
+    options: { limit?: number; offset?: number } = {},
+  ): Promise<AuditEntry[]> {
+    return this.storage.listAudit(tenant, checkPage(options.limit, options.offset, 50));
+  }
+}

@@ -1,0 +1,138 @@
+import type { ApiKeyRecord, AuditEntry } from '../../keys/key-record.js';
+import type { TenantKey } from '../../memory/scope.js';
+import type { Page } from '../spec.js';
+import type { Statements } from './statements.js';
+
+interface KeyRow {
+  id: string;
+  prefix: string;
+  name: string;
+  app_id: string;
+  tenant_id: string;
+  admin: number;
+  created_at: number;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
+interface AuditRow {
+  id: string;
+  app_id: string;
+  tenant_id: string;
+  key_id: string;
+  method: string;
+  path: string;
+  status: number;
+  store: string | null;
+  created_at: number;
+}
+
+const keyColumns =
+  'id, prefix, name, app_id, tenant_id, admin, created_at, last_used_at, revoked_at';
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+function keyFromRow(row: KeyRow): ApiKeyRecord {
+  return {
+    id: row.id,
+    prefix: row.prefix,
+    name: row.name,
+    appId: row.app_id,
+    tenantId: row.tenant_id,
+    admin: row.admin === 1,
+    createdAt: new Date(row.created_at).toISOString(),
+    lastUsedAt: iso(row.last_used_at),
+    revokedAt: iso(row.revoked_at),
+  };
+}
+
+/** API keys and the audit trail of the SQLite backend. */
+export class SqliteKeys {
+  constructor(private readonly statements: Statements) {}
+
+  create(record: ApiKeyRecord, hash: string): void {
+    this.statements
+      .get(`INSERT INTO api_keys (${keyColumns}, hash) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?)`)
+      .run(
+        record.id,
+        record.prefix,
+        record.name,
+        record.appId,
+        record.tenantId,
+        record.admin ? 1 : 0,
+        Date.parse(record.createdAt),
+        hash,
+      );
+  }
+
+  /** The live key with this hash, marking it used. */
+  findByHash(hash: string, now: number): ApiKeyRecord | null {
+    const row = this.statements
+      .get(`SELECT ${keyColumns} FROM api_keys WHERE hash = ? AND revoked_at IS NULL`)
+      .get(hash) as KeyRow | undefined;
+    if (!row) return null;
+    // Last use is advisory; updating it at most once a minute keeps reads cheap.
+    if (row.last_used_at === null || now - row.last_used_at > 60_000) {
+      this.statements.get('UPDATE api_keys SET last_used_at = ? WHERE id = ?').run(now, row.id);
+    }
+    return keyFromRow(row);
+  }
+
+  list(tenant: TenantKey | null): ApiKeyRecord[] {
+    const rows = (
+      tenant
+        ? this.statements
+            .get(
+              `SELECT ${keyColumns} FROM api_keys WHERE app_id = ? AND tenant_id = ? ORDER BY created_at`,
+            )
+            .all(tenant.appId, tenant.tenantId)
+        : this.statements.get(`SELECT ${keyColumns} FROM api_keys ORDER BY created_at`).all()
+    ) as KeyRow[];
+    return rows.map(keyFromRow);
+  }
+
+  revoke(id: string, now: number): boolean {
+    return (
+      this.statements
+        .get('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL')
+        .run(now, id).changes > 0
+    );
+  }
+
+  appendAudit(entry: AuditEntry): void {
+    this.statements
+      .get(
+        `INSERT INTO audit_log (id, app_id, tenant_id, key_id, method, path, status, store, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        entry.id,
+        entry.appId,
+        entry.tenantId,
+        entry.keyId,
+        entry.method,
+        entry.path,
+        entry.status,
+        entry.store,
+        Date.parse(entry.createdAt),
+      );
+  }
+
+  listAudit(tenant: TenantKey, page: Page): AuditEntry[] {
+    const rows = this.statements
+      .get(
+        'SELECT id, app_id, tenant_id, key_id, method, path, status, store, created_at FROM audit_log WHERE app_id = ? AND tenant_id = ? ORDER BY seq DESC LIMIT ? OFFSET ?',
+      )
+      .all(tenant.appId, tenant.tenantId, page.limit, page.offset) as AuditRow[];
+    return rows.map((row) => ({
+      id: row.id,
+      appId: row.app_id,
+      tenantId: row.tenant_id,
+      keyId: row.key_id,
+      method: row.method,
+      path: row.path,
+      status: row.status,
+      store: row.store,
+      createdAt: new Date(row.created_at).toISOString(),
+    }));
+  }
+}
