@@ -13,6 +13,11 @@ export type {
   ProviderSession,
   SessionSwitch,
 } from './agent/memory/memory-provider.js';
+export {
+  RemoteMemoryProvider,
+  type RemoteProviderOptions,
+  type RemoteProviderStatus,
+} from './agent/memory/remote-provider.js';
 export type { AgentTool, AnyTool, ToolContext } from './agent/tools/tool.js';
 export { type ErrorCategory, type ErrorCode, MnemosError } from './errors.js';
 export type { Job, JobRecord } from './jobs/job-record.js';
