@@ -1,8 +1,10 @@
+import type { AgentTurnFigures, AgentTurnRun } from './agent-turn.js';
 import { int, ms, pct, points, table, times } from './format.js';
 import type { IngestFigures } from './ingest.js';
 import type { LlmIngestFigures, LlmIngestRun } from './llm-ingest.js';
 import type { LongMemEvalFigures, QualityRow } from './longmemeval.js';
 import type { SearchFigures, SearchStep } from './search.js';
+import type { Latency } from './stats.js';
 
 /** Targets from the performance issue, checked against the figures. */
 export const targets = {
@@ -11,6 +13,8 @@ export const targets = {
   searchAtMemories: 100_000,
   batchIngestPerSecond: 5_000,
   addSyncP50Ms: 5,
+  agentTurnP95Ms: 20,
+  agentTurnAtMemories: 10_000,
 } as const;
 
 function verdict(met: boolean): string {
@@ -209,12 +213,13 @@ export interface RunFigures {
   search?: SearchFigures;
   longmemeval?: LongMemEvalFigures;
   llm?: LlmIngestFigures;
+  agent?: AgentTurnFigures;
 }
 
 /** The one-table summary of a run: headline figure, baseline, target and status per line. */
 export function summarySection(run: RunFigures): string {
   const rows: string[][] = [];
-  const { ingest, search, longmemeval, llm } = run;
+  const { ingest, search, longmemeval, llm, agent } = run;
   if (ingest) {
     rows.push([
       'Batch ingest',
@@ -303,6 +308,16 @@ export function summarySection(run: RunFigures): string {
       '',
     ]);
   }
+  if (agent) {
+    const [target, status] = agentTarget(agent);
+    rows.push([
+      `Agent turn overhead p50 / p95 @ ${int(agent.loaded.memoriesBefore)} memories (instant in-process stand-in model)`,
+      latency(agent.loaded.turnWithSync, false),
+      `empty tenant ${latency(agent.empty.turnWithSync, false)}; recall search alone ${latency(agent.loaded.rawSearch, false)}`,
+      target,
+      status,
+    ]);
+  }
   return table(['Figure', 'Mnemos', 'Baseline (same run)', 'Target', 'Status'], rows);
 }
 
@@ -368,5 +383,89 @@ export function llmIngestSection(f: LlmIngestFigures): string {
     ),
     '',
     `Failed jobs: ${failures}; requests other than chat calls: ${other}. Tokens are the stand-in's counts (words of the request's messages as prompt tokens, words of the answer as completion tokens), not a real tokenizer's. Rewordings not shown to the reconciler were settled before it: merged as a near-duplicate (cosine ≥ 0.92) or stored as new when no stored memory of the scope reached 0.5. Other systems' published figures are reported, not measured here: the project's research notes (\`memory-landscape.md\`) record for Zep/Graphiti that "Ingestion is slow: about 12 s per message is "expected"", and for mem0's legacy algorithm an LLM call that extracts facts, then "a second LLM call decides ADD, UPDATE, DELETE or NONE for each".`,
+  ].join('\n');
+}
+
+function latency(l: Latency, p99 = true): string {
+  return `${ms(l.p50)} / ${ms(l.p95)}${p99 ? ` / ${ms(l.p99)}` : ''} ms`;
+}
+
+function agentTarget(f: AgentTurnFigures): [string, string] {
+  if (f.memories !== targets.agentTurnAtMemories) return ['(target is at 10k)', '—'];
+  return [
+    `p95 ≤ ${targets.agentTurnP95Ms} ms at 10k`,
+    verdict(f.loaded.turnWithSync.p95 <= targets.agentTurnP95Ms),
+  ];
+}
+
+function waiting(r: AgentTurnRun): boolean {
+  return r.timedSeconds > 1.25 * r.timedCpuSeconds;
+}
+
+/** Markdown of the `agent` section: per-turn overhead and its parts, 10k memories beside an empty tenant. */
+export function agentTurnSection(f: AgentTurnFigures): string {
+  const { loaded, empty } = f;
+  const [target, status] = agentTarget(f);
+  const row = (
+    label: string,
+    pick: (r: AgentTurnRun) => Latency,
+    check: [string, string] = ['', ''],
+  ): string[] => [
+    label,
+    latency(pick(loaded)),
+    latency(pick(empty)),
+    times(pick(loaded).p50 / pick(empty).p50),
+    ...check,
+  ];
+  const background = (r: AgentTurnRun, name: string): string =>
+    `${name}: the runner finished ${r.processedDuringTiming} of the ${f.turns} sync jobs enqueued during the timing${r.pendingAtStart > 0 ? ` (plus ${r.pendingAtStart} left by the warm-up)` : ''}, never more than ${r.maxPending} queued after a turn; a runner batch was in flight during ${r.turnsWithIngestion} of ${f.turns} turns, for p50 ${ms(r.ingestionOverlap.p50)} / p95 ${ms(r.ingestionOverlap.p95)} ms of the turn; ${r.pendingAtEnd} left at the end, drained (with \`agent.close()\`) in ${ms(r.drainMs)} ms; failed jobs ${r.failedJobs}; the enqueue ended at most ${ms(Math.max(0, r.maxSyncLagMs))} ms after \`turn()\` returned.`;
+  return [
+    `**The model is an in-process stand-in that answers instantly** (\`MockLanguageModelV3\` from \`ai/test\`, streaming the one-line reply "${f.reply}" with no tool calls, no timers and no network), passed to \`createAgent\` as its model chain. The times are Mnemos' own per-turn overhead — recall for the current message, prompt assembly, the AI SDK's streaming of an instant answer, session persistence and the sync enqueue — **not model latency**, which a real model adds on top.`,
+    '',
+    `Tenant \`mnemos\`/\`default\` (the one \`createAgent\` uses) loaded with ${int(loaded.loadedRequests)} synthetic memories (${int(loaded.memoriesBefore)} stored; \`addMany\` 2,000 + \`drain()\`, passthrough extraction, ${loaded.loadSeconds.toFixed(1)} s), against a fresh home with an empty tenant. Each runs ${f.warmupTurns} unrecorded warm-up turns, then ${f.turns} measured turns one after another, corpus queries that hit stored memories, in sessions of ${f.sessionTurns} turns (a new session, untimed, every ${f.sessionTurns}); default agent configuration: ${f.toolsOffered} tools offered, recall top ${f.recallTopK}, prefetch budget ${f.prefetchBudgetMs} ms.`,
+    '',
+    table(
+      [
+        'Per turn',
+        `${int(loaded.memoriesBefore)} memories: p50 / p95 / p99`,
+        'Empty tenant: p50 / p95 / p99',
+        'Loaded / empty (p50)',
+        'Target',
+        'Status',
+      ],
+      [
+        row(
+          '**Turn overhead**: `agent.turn()` until it returned and its sync enqueue finished',
+          (r) => r.turnWithSync,
+          [target, status],
+        ),
+        row('`agent.turn()` until it returned', (r) => r.turn),
+        row('Recall for the current message (`MemoryManager.prefetch`)', (r) => r.prefetch),
+        row('… of which `memories.search`, top 5, all agents and runs', (r) => r.prefetchSearch),
+        row(
+          'Prompt assembly: end of recall to the model call (compression check, recall block, AI SDK prompt and tool schemas)',
+          (r) => r.assembly,
+        ),
+        row(
+          'Instant model step: model call to the first session write (the AI SDK stream)',
+          (r) => r.modelStep,
+        ),
+        row(
+          'Session persistence: `sessions.append` + usage `sessions.update`',
+          (r) => r.persistence,
+        ),
+        row(
+          "Sync enqueue: the turn's `memories.add` (validation, durable job insert); overlaps the usage update",
+          (r) => r.enqueue,
+        ),
+        row('Rest of `turn()` (hooks, sync hand-off, event-loop waits)', (r) => r.rest),
+        row(
+          'Baseline: plain `memories.search` for the same queries, top 5, no agent',
+          (r) => r.rawSearch,
+        ),
+      ],
+    ),
+    '',
+    `Background ingestion was **not** paused: the job runner shares the process and its event loop, and with passthrough extraction it ingested the synced turns while later turns were timed. ${background(loaded, `${int(loaded.memoriesBefore)} memories`)} ${background(empty, 'Empty tenant')} Turns recalled a \`<memory-context>\` block in ${loaded.recalled} of ${f.turns} (loaded) and ${empty.recalled} of ${f.turns} (empty: only turns synced earlier in the run); recall missed the budget ${loaded.recallTimeouts + empty.recallTimeouts} times; model calls ${loaded.modelCalls} and ${empty.modelCalls}. Tenant after the final drain: ${int(loaded.memoriesAfter)} and ${int(empty.memoriesAfter)} memories. The measured turns took ${loaded.timedSeconds.toFixed(1)} s wall and ${loaded.timedCpuSeconds.toFixed(1)} s process CPU (loaded), ${empty.timedSeconds.toFixed(1)} s and ${empty.timedCpuSeconds.toFixed(1)} s (empty); CPU time includes the runner's ingestion and Node's own threads${waiting(loaded) || waiting(empty) ? ', and wall time well above it means the process waited — for `fsync` (each turn commits the session append, the usage update, the job insert and the ingested memories with `synchronous = FULL`) or for the CPU, shared with other processes' : ''}.`,
   ].join('\n');
 }

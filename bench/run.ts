@@ -1,19 +1,22 @@
 /**
- * `npm run bench`: ingest throughput, hybrid search latency, LongMemEval-S retrieval quality and the
- * model calls of LLM ingestion (against a scripted stand-in model), each beside a baseline measured
- * in the same run; prints a summary and updates docs/benchmarks.md.
+ * `npm run bench`: ingest throughput, hybrid search latency, LongMemEval-S retrieval quality, the
+ * model calls of LLM ingestion (against a scripted stand-in model) and the agent's per-turn overhead
+ * (against an instant in-process model), each beside a baseline measured in the same run; prints a
+ * summary and updates docs/benchmarks.md.
  *
  * Environment: BENCH_QUICK=1 (small sizes, smoke run, docs untouched unless BENCH_WRITE_DOCS=1),
- * BENCH_ONLY=ingest,search,longmemeval,llm (sections to run), BENCH_SEARCH_LOAD_BUDGET_S and
+ * BENCH_ONLY=ingest,search,longmemeval,llm,agent (sections to run), BENCH_SEARCH_LOAD_BUDGET_S and
  * BENCH_LME_BUDGET_S (time budgets that keep a full run near ten minutes on two cores).
  */
 import { loadavg } from 'node:os';
+import { runAgentTurns } from './agent-turn.js';
 import { writeGeneratedBlocks } from './docs-writer.js';
 import { runIngest } from './ingest.js';
 import { runLlmIngest } from './llm-ingest.js';
 import { runLongMemEval } from './longmemeval.js';
 import { describeMachine, machineLine } from './machine.js';
 import {
+  agentTurnSection,
   ingestSection,
   llmIngestSection,
   longMemEvalSection,
@@ -25,7 +28,7 @@ import { runSearch } from './search.js';
 import { log, nowMs } from './stats.js';
 import { removeTempHomes } from './temp-home.js';
 
-const sections = ['ingest', 'search', 'longmemeval', 'llm'] as const;
+const sections = ['ingest', 'search', 'longmemeval', 'llm', 'agent'] as const;
 type Section = (typeof sections)[number];
 
 function selectedSections(): Section[] {
@@ -75,6 +78,7 @@ async function main(): Promise<void> {
     if (chosen.includes('longmemeval'))
       run.longmemeval = await runLongMemEval({ quick, budgetSeconds: lmeBudgetSeconds });
     if (chosen.includes('llm')) run.llm = await runLlmIngest({ quick });
+    if (chosen.includes('agent')) run.agent = await runAgentTurns({ quick });
   } finally {
     removeTempHomes();
   }
@@ -86,6 +90,7 @@ async function main(): Promise<void> {
   if (run.search) blocks.search = `${stamp}\n\n${searchSection(run.search)}`;
   if (run.longmemeval) blocks.longmemeval = `${stamp}\n\n${longMemEvalSection(run.longmemeval)}`;
   if (run.llm) blocks.llm = `${stamp}\n\n${llmIngestSection(run.llm)}`;
+  if (run.agent) blocks.agent = `${stamp}\n\n${agentTurnSection(run.agent)}`;
   if (chosen.length === sections.length) blocks.summary = `${stamp}\n\n${summarySection(run)}`;
 
   const out = [`# Mnemos benchmarks (${quick ? 'quick' : 'full'})`, '', stamp];

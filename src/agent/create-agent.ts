@@ -14,6 +14,7 @@ import { CuratedNotesProvider } from './memory/curated-notes-provider.js';
 import { EngineMemoryProvider } from './memory/engine-provider.js';
 import { MemoryManager } from './memory/memory-manager.js';
 import type { AgentContext, MemoryProvider } from './memory/memory-provider.js';
+import { RemoteMemoryProvider } from './memory/remote-provider.js';
 import { sessionSearchTool } from './session/session-search-tool.js';
 import { builtinTools, selectToolsets } from './tools/builtin-tools.js';
 import { TodoStore } from './tools/todo-tool.js';
@@ -88,8 +89,11 @@ export function createAgent(options: CreateAgentOptions): Agent {
       await manager?.onMemoryWrite(write, curated);
     },
   });
-  const engine = new EngineMemoryProvider(mnemos, { appId, topK: agent.recall_top_k });
-  const providers: MemoryProvider[] = [curated, engine, ...(options.extraProviders ?? [])];
+  const providers: MemoryProvider[] = [
+    curated,
+    longTermMemory(mnemos, appId, options.log),
+    ...(options.extraProviders ?? []),
+  ];
   manager = new MemoryManager(wanted.has('memory') ? providers : providers.map(withoutTools), {
     prefetchBudgetMs: agent.prefetch_budget_ms,
     ...(options.log ? { log: options.log } : {}),
@@ -132,6 +136,32 @@ export function chainedModelFor(mnemos: Mnemos, spec: string): ChainedModel {
     throw new MnemosError('invalid_input', `cannot use model ${spec}: ${resolution.reason}`);
   }
   return toChained(resolution.model, mnemos);
+}
+
+/**
+ * The long-term memory of the agent: the configured Mnemos service (`agent.memory_service`), shared
+ * by every agent that uses it, or else the local engine.
+ */
+function longTermMemory(
+  mnemos: Mnemos,
+  appId: string,
+  log: CreateAgentOptions['log'],
+): MemoryProvider {
+  const agent = mnemos.config.agent;
+  const service = agent.memory_service;
+  if (!service) return new EngineMemoryProvider(mnemos, { appId, topK: agent.recall_top_k });
+  const apiKey = process.env[service.api_key_env];
+  if (!apiKey) {
+    throw new MnemosError(
+      'config_error',
+      `agent.memory_service needs an API key in ${service.api_key_env} (environment or .env); create one with \`mnemos keys create\` on the service`,
+    );
+  }
+  return new RemoteMemoryProvider({
+    client: { baseUrl: service.url, apiKey },
+    topK: agent.recall_top_k,
+    ...(log ? { log: (level, message) => log(level === 'info' ? 'debug' : 'warn', message) } : {}),
+  });
 }
 
 /** The chat model and the configured fallbacks, in order; a `config_error` when none resolves. */

@@ -157,6 +157,14 @@ const agentSchema = z
       })
       .strict()
       .prefault({}),
+    /**
+     * A Mnemos service (`mnemos serve`) as long-term memory instead of the local engine, so agents on
+     * several machines share one memory; the API key (which fixes app and tenant) is read from `api_key_env`.
+     */
+    memory_service: z
+      .object({ url: z.url(), api_key_env: envName.default('MNEMOS_API_KEY') })
+      .strict()
+      .optional(),
     /** Character limits of the curated notes (MEMORY.md, USER.md). */
     notes: z
       .object({
