@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Reports once per run which storage backends the conformance suite covers (test/conformance).
+    globalSetup: ['test/conformance/global-setup.ts'],
   },
 });
