@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
 import { MnemosError } from '../errors.js';
 import type { Mnemos } from '../mnemos.js';
 import { AgentHost } from './agent-host.js';
@@ -68,7 +69,7 @@ export function createApp(options: AppOptions): {
   });
 
   app.onError((error, c) => {
-    const mapped = malformedJson(error) ?? errorResponse(error);
+    const mapped = malformedJson(error) ?? honoClientError(error) ?? errorResponse(error);
     if (mapped.status >= 500)
       log.error('request failed', { requestId: c.get('requestId'), error: String(error) });
     return c.json(mapped.body, mapped.status as 400);
@@ -102,6 +103,8 @@ export function createApp(options: AppOptions): {
     '*',
     bodyLimit({
       maxSize: options.maxBodyBytes ?? 1024 * 1024,
+      // The unread rest of the body makes the connection unusable: tell the client to drop it
+      // instead of sending its next request on a socket the server is about to close.
       onError: (c) =>
         c.json(
           {
@@ -112,6 +115,7 @@ export function createApp(options: AppOptions): {
             },
           },
           413,
+          { connection: 'close' },
         ),
     }),
   );
@@ -200,7 +204,23 @@ async function authenticate(c: Context<AppEnv>, mnemos: Mnemos): Promise<TenantC
 
 function mutating(c: Context<AppEnv>): boolean {
   if (c.req.method === 'GET' || c.req.method === 'HEAD' || c.req.method === 'OPTIONS') return false;
-  return !c.req.path.endsWith('/search') && c.req.path !== '/mcp';
+  // Only the search route itself reads with POST: a profile key or session id named `search`
+  // (`PUT /v1/profile/search`, `DELETE /v1/sessions/search`) is a write like any other.
+  if (c.req.method === 'POST' && c.req.path === '/v1/memories/search') return false;
+  return c.req.path !== '/mcp';
+}
+
+/** Hono's own 4xx errors (e.g. 415 for a body that is not JSON) in the shared shape, not as 500. */
+function honoClientError(error: unknown): { status: number; body: unknown } | null {
+  if (!(error instanceof HTTPException) || error.status < 400 || error.status >= 500) return null;
+  const message =
+    error.status === 415
+      ? 'unsupported media type: send the body as JSON with `Content-Type: application/json`'
+      : error.message || `HTTP ${error.status}`;
+  return {
+    status: error.status,
+    body: { error: { code: 'invalid_input', message, details: {} } },
+  };
 }
 
 function malformedJson(error: unknown): { status: number; body: unknown } | null {

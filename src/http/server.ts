@@ -1,3 +1,4 @@
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { Mnemos } from '../mnemos.js';
@@ -17,20 +18,20 @@ export async function startServer(
   options: Omit<AppOptions, 'mnemos'> & { host?: string; port?: number },
 ): Promise<RunningServer> {
   const { app, agents } = createApp({ mnemos, ...options });
+  // A request is in flight until its response is written out (or its connection drops): counting
+  // only until `app.fetch` returns would let `stop` cut a response not yet written, and every SSE
+  // stream, which outlives `app.fetch`.
   let inFlight = 0;
-  let idle: (() => void) | null = null;
   const server = serve({
-    fetch: async (request, env) => {
-      inFlight++;
-      try {
-        return await app.fetch(request, env);
-      } finally {
-        inFlight--;
-        if (inFlight === 0) idle?.();
-      }
-    },
+    fetch: app.fetch,
     hostname: options.host ?? '127.0.0.1',
     port: options.port ?? 8787,
+  });
+  (server as Server).on('request', (_request: IncomingMessage, response: ServerResponse) => {
+    inFlight++;
+    response.once('close', () => {
+      inFlight--;
+    });
   });
   await new Promise<void>((resolve, reject) => {
     server.once('listening', () => resolve());
@@ -45,16 +46,9 @@ export async function startServer(
     stop(graceMs = 10_000) {
       stopping ??= (async () => {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-        const drained =
-          inFlight === 0 && agents.running === 0
-            ? Promise.resolve()
-            : new Promise<void>((resolve) => {
-                idle = resolve;
-              });
-        await Promise.race([
-          drained,
-          new Promise((resolve) => setTimeout(resolve, graceMs).unref()),
-        ]);
+        const deadline = Date.now() + graceMs;
+        while ((inFlight > 0 || agents.running > 0) && Date.now() < deadline)
+          await new Promise((resolve) => setTimeout(resolve, 20));
         if ('closeAllConnections' in server)
           (server as { closeAllConnections(): void }).closeAllConnections();
         await closed;

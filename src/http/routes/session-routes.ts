@@ -1,11 +1,12 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
-import { streamSSE } from 'hono/streaming';
+import { type SSEStreamingApi, streamSSE } from 'hono/streaming';
 import { MnemosError } from '../../errors.js';
 import { messageSchema, metadataSchema } from '../../memory/schemas.js';
 import type { Mnemos } from '../../mnemos.js';
 import type { AgentHost, NumberedEvent } from '../agent-host.js';
 import type { AppEnv } from '../app.js';
 import { tenantOf } from '../request-scope.js';
+import type { TenantContext } from '../tenant-context.js';
 import { body, errorResponses, json } from './common.js';
 
 const SessionSchema = z
@@ -287,22 +288,66 @@ export function sessionRoutes(app: OpenAPIHono<AppEnv>, mnemos: Mnemos, agents: 
       }
       done.catch(() => undefined);
       c.header('x-mnemos-turn', turnId);
-      return streamSSE(c, async (stream) => {
-        await agents.follow(tenant, turnId, undefined, (event) => void writeEvent(stream, event));
-      }) as never;
+      return streamSSE(c, (stream) =>
+        pipeEvents(stream, agents, tenant, turnId, undefined),
+      ) as never;
     },
   );
 
-  app.get('/v1/sessions/:id/turns/:turn/events', (c) => {
-    const tenant = c.get('tenant');
-    const turn = c.req.param('turn');
-    if (!agents.has(tenant, turn))
-      throw new MnemosError('not_found', `turn ${turn} is unknown or expired`);
-    const lastId = c.req.header('last-event-id');
-    return streamSSE(c, async (stream) => {
-      await agents.follow(tenant, turn, lastId, (event) => void writeEvent(stream, event));
-    });
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/sessions/{id}/turns/{turn}/events',
+      tags: ['agent'],
+      summary:
+        'Events of a turn (kept ten minutes), from after `Last-Event-ID` on, then live until `done`',
+      request: {
+        params: SessionParam.extend({
+          turn: z.string().openapi({ param: { name: 'turn', in: 'path' } }),
+        }),
+        headers: z.object({
+          'last-event-id': z
+            .string()
+            .optional()
+            .openapi({ description: 'id of the last event received (`<turnId>.<n>`)' }),
+        }),
+      },
+      responses: {
+        200: {
+          description: 'A `text/event-stream` of the events after `Last-Event-ID`',
+          content: { 'text/event-stream': { schema: z.string() } },
+        },
+        ...errorResponses,
+      },
+    }),
+    (c) => {
+      const tenant = c.get('tenant');
+      const { turn } = c.req.valid('param');
+      if (!agents.has(tenant, turn))
+        throw new MnemosError('not_found', `turn ${turn} is unknown or expired`);
+      const lastId = c.req.valid('header')['last-event-id'];
+      return streamSSE(c, (stream) => pipeEvents(stream, agents, tenant, turn, lastId)) as never;
+    },
+  );
+}
+
+/**
+ * Writes a turn's events to the stream in order and returns once the last one is written: the
+ * stream closes when this resolves, so unawaited writes (a replay of a finished turn, the `done`
+ * event) would be lost.
+ */
+async function pipeEvents(
+  stream: SSEStreamingApi,
+  agents: AgentHost,
+  tenant: TenantContext,
+  turnId: string,
+  lastId: string | undefined,
+): Promise<void> {
+  let written = Promise.resolve();
+  await agents.follow(tenant, turnId, lastId, (event) => {
+    written = written.then(() => writeEvent(stream, event));
   });
+  await written;
 }
 
 /** One SSE event: the event type as `event`, its id, and the event as JSON `data`. */
