@@ -261,7 +261,9 @@ describe('history, delete and purge', () => {
     expect((await mnemos.memories.list({ scope: alice, includeDeleted: true })).total).toBe(1);
     await mnemos.memories.delete({ scope: alice, id, purge: true });
     expect((await errorOf(mnemos.memories.get({ scope: alice, id }))).code).toBe('not_found');
-    expect(await mnemos.memories.history({ scope: alice, id })).toEqual([]);
+    await expect(mnemos.memories.history({ scope: alice, id })).rejects.toMatchObject({
+      code: 'not_found',
+    });
   });
 
   it('deleteByScope removes exactly the pattern and nothing else', async () => {
@@ -333,7 +335,9 @@ describe('scope rules and tenant isolation', () => {
     ).toEqual([]);
     expect((await mnemos.memories.list({ scope: bob })).total).toBe(0);
     expect((await errorOf(mnemos.memories.get({ scope: bob, id }))).code).toBe('not_found');
-    expect(await mnemos.memories.history({ scope: bob, id })).toEqual([]);
+    await expect(mnemos.memories.history({ scope: bob, id })).rejects.toMatchObject({
+      code: 'not_found',
+    });
     expect(
       (await errorOf(mnemos.memories.update({ scope: bob, id }, { text: 'hacked' }))).code,
     ).toBe('not_found');

@@ -282,7 +282,16 @@ export class MemoryService {
   async history(address: MemoryAddress): Promise<HistoryEntry[]> {
     const tenant = tenantScope(address.scope);
     const store = await this.stores.resolve(address.store);
-    return this.storage.history(store.name, tenant, checkId(address.id));
+    const id = checkId(address.id);
+    const history = await this.storage.history(store.name, tenant, id);
+    // No rows: an id of another tenant, or none at all, is not found, the same as `get`.
+    if (
+      history.length === 0 &&
+      (await this.storage.getMemories(store.name, tenant, [id], true)).length === 0
+    ) {
+      throw memoryNotFound(id);
+    }
+    return history;
   }
 
   /**

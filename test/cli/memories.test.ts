@@ -250,6 +250,8 @@ describe('memory lifecycle: list, get, update, history, forget, purge', () => {
       await cli(['mem', 'list', '--include-deleted', '--json'])
     ).json<ListJson>();
     expect(withDeleted.memories.map((memory) => memory.id)).not.toContain(id);
-    expect((await cli(['mem', 'history', id, '--json'])).json<HistoryJson>().count).toBe(0);
+    const history = await cli(['mem', 'history', id, '--json']);
+    expect(history.code).toBe(2);
+    expect(history.errorJson().error).toMatchObject({ code: 'not_found' });
   });
 });
