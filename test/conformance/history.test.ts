@@ -50,9 +50,9 @@ describe.each(backends)('history on $name', (backend) => {
       ],
       t0 + 1000,
     );
-    // Delete-by-scope takes live memories; the invalidated one is deleted on its own.
-    expect(await storage.deleteByScope('mnemos', everything(alice), t0 + 2000)).toBe(1);
-    expect(await storage.deleteMemory('mnemos', alice, old!.id, 'api', t0 + 3000)).toBe(true);
+    // Delete-by-scope forgets every undeleted memory of the pattern, the invalidated one included.
+    expect(await storage.deleteByScope('mnemos', everything(alice), t0 + 2000)).toBe(2);
+    expect(await storage.deleteMemory('mnemos', alice, old!.id, 'api', t0 + 3000)).toBe(false);
     const history = await storage.history('mnemos', alice, old!.id);
     expect(
       history.map(({ event, oldText, newText, reason, createdAt }) => ({
@@ -81,14 +81,14 @@ describe.each(backends)('history on $name', (backend) => {
         event: 'DELETE',
         oldText: 'Works at Acme',
         newText: null,
-        reason: 'api',
-        createdAt: new Date(t0 + 3000).toISOString(),
+        reason: 'delete_by_scope',
+        createdAt: new Date(t0 + 2000).toISOString(),
       },
     ]);
     const [invalidated] = await storage.getMemories('mnemos', alice, [old!.id], true);
     expect(invalidated).toMatchObject({
       validTo: new Date(t0 + 1000).toISOString(),
-      deletedAt: new Date(t0 + 3000).toISOString(),
+      deletedAt: new Date(t0 + 2000).toISOString(),
     });
     const otherHistory = await storage.history('mnemos', alice, other!.id);
     expect(otherHistory.map(({ event, reason, createdAt }) => [event, reason, createdAt])).toEqual([

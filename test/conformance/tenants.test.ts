@@ -43,7 +43,7 @@ describe.each(backends)('tenant isolation on $name', (backend) => {
         (await mnemos.memories.search({ scope: stranger, query: 'P123', includeInvalidated: true }))
           .results,
       ).toEqual([]);
-      expect(await mnemos.memories.history({ scope: stranger, id })).toEqual([]);
+      expect(await codeOf(mnemos.memories.history({ scope: stranger, id }))).toBe('not_found');
       expect(
         await codeOf(mnemos.memories.update({ scope: stranger, id }, { text: 'changed' })),
       ).toBe('not_found');

@@ -13,8 +13,11 @@ export function memoryWhere(
   store: string,
   scope: ReadScope,
   filter: MemoryFilter,
-  /** `true`: every row; `false`: live rows; `invalidated`: invalidated rows that are not deleted. */
-  includeDeleted: boolean | 'invalidated',
+  /**
+   * `true`: every row; `false`: live rows; `invalidated`: invalidated rows that are not deleted;
+   * `undeleted`: live and invalidated rows.
+   */
+  includeDeleted: boolean | 'invalidated' | 'undeleted',
 ): SqlFragment {
   const conditions = ['m.store = ?', 'm.app_id = ?', 'm.tenant_id = ?'];
   const params: unknown[] = [store, scope.appId, scope.tenantId];
@@ -28,6 +31,8 @@ export function memoryWhere(
   }
   if (includeDeleted === 'invalidated') {
     conditions.push('m.deleted_at IS NULL', 'm.valid_to IS NOT NULL');
+  } else if (includeDeleted === 'undeleted') {
+    conditions.push('m.deleted_at IS NULL');
   } else if (!includeDeleted) conditions.push('m.deleted_at IS NULL', 'm.valid_to IS NULL');
   if (filter.kinds && filter.kinds.length > 0) {
     conditions.push(`m.kind IN (${filter.kinds.map(() => '?').join(', ')})`);

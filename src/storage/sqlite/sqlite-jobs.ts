@@ -52,28 +52,29 @@ export class SqliteJobs {
     now: number,
     isOwnerAlive: (owner: string) => boolean,
   ): JobRecord[] {
-    const candidates = this.statements
-      .get(
-        `SELECT id, state, owner, lease_until FROM jobs WHERE state IN ('queued', 'running') ORDER BY created_at, rowid LIMIT ?`,
-      )
-      .all(limit * 4) as Array<{
-      id: string;
-      state: string;
-      owner: string | null;
-      lease_until: number | null;
-    }>;
-    const chosen: string[] = [];
-    for (const job of candidates) {
-      if (chosen.length >= limit) break;
-      const runnable =
-        (job.state === 'queued' && (job.lease_until === null || job.lease_until <= now)) ||
-        (job.state === 'running' && job.lease_until === null) ||
-        (job.state === 'running' && job.lease_until !== null && job.lease_until < now) ||
-        (job.state === 'running' &&
-          job.owner !== null &&
-          job.owner !== worker &&
-          !isOwnerAlive(job.owner));
-      if (runnable) chosen.push(job.id);
+    // Queued jobs first, oldest first; then running ones whose lease ran out or whose owner died.
+    // Two queries, so jobs leased by live workers never hide queued ones behind them.
+    const chosen = (
+      this.statements
+        .get(
+          `SELECT id FROM jobs WHERE state = 'queued' AND (lease_until IS NULL OR lease_until <= ?) ORDER BY created_at, rowid LIMIT ?`,
+        )
+        .all(now, limit) as Array<{ id: string }>
+    ).map((row) => row.id);
+    if (chosen.length < limit) {
+      const running = this.statements
+        .get(
+          `SELECT id, owner, lease_until FROM jobs WHERE state = 'running' ORDER BY created_at, rowid`,
+        )
+        .all() as Array<{ id: string; owner: string | null; lease_until: number | null }>;
+      for (const job of running) {
+        if (chosen.length >= limit) break;
+        const reclaimable =
+          job.lease_until === null ||
+          job.lease_until < now ||
+          (job.owner !== null && job.owner !== worker && !isOwnerAlive(job.owner));
+        if (reclaimable) chosen.push(job.id);
+      }
     }
     const claim = this.statements.get(
       `UPDATE jobs SET state = 'running', owner = ?, lease_until = ?, attempts = attempts + 1, updated_at = ? WHERE id = ?`,

@@ -278,8 +278,9 @@ export class SqliteMemories {
     return true;
   }
 
+  /** Ids of the memories a delete-by-scope forgets: every undeleted one, invalidated included. */
   idsInScope(store: string, scope: ReadScope): string[] {
-    const where = memoryWhere(store, scope, {}, false);
+    const where = memoryWhere(store, scope, {}, 'undeleted');
     return (
       this.statements
         .get(`SELECT m.id FROM memories m WHERE ${where.sql}`)
