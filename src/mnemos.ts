@@ -30,6 +30,8 @@ import type { Extractor } from './models/extractor.js';
 import type { Reranker } from './models/reranker.js';
 import { ProfileService } from './profile/profile-service.js';
 import { SessionService } from './sessions/session-service.js';
+import { chooseStorage } from './storage/choose-storage.js';
+import { PostgresStorage } from './storage/postgres/postgres-storage.js';
 import type { MemoryStorage, StorageStatistics } from './storage/spec.js';
 import { SqliteStorage } from './storage/sqlite/sqlite-storage.js';
 import { StoreService } from './stores/store-service.js';
@@ -46,7 +48,7 @@ export interface MnemosOptions {
   extractor?: Extractor;
   /** Reranker; none by default. */
   reranker?: Reranker;
-  /** Storage instead of the home's SQLite file. */
+  /** Storage instead of the configured one (the home's SQLite file, or PostgreSQL from `MNEMOS_DATABASE_URL`). */
   storage?: MemoryStorage;
   /** Open an existing database without writing anything and without processing jobs (for `doctor`). */
   readOnly?: boolean;
@@ -121,8 +123,10 @@ export class Mnemos {
     const config = options.config
       ? validateConfig(deepMerge(readRawConfig(home), options.config), 'options.config')
       : loadConfig(home);
+    // MNEMOS_DATABASE_URL (or `storage: postgres`) selects PostgreSQL, else the home's SQLite file.
+    const backend = options.storage ? null : chooseStorage(config, home);
     const databasePath = join(home, 'mnemos.db');
-    if (options.readOnly && !options.storage && !existsSync(databasePath)) {
+    if (options.readOnly && backend?.kind === 'sqlite' && !existsSync(databasePath)) {
       throw new MnemosError(
         'storage_error',
         `no Mnemos database at ${databasePath}; add a memory or create a store first`,
@@ -142,7 +146,10 @@ export class Mnemos {
     const llm = options.extractor ? null : createLlmModels(extraction);
     if (!options.readOnly) mkdirSync(home, { recursive: true });
     const storage =
-      options.storage ?? new SqliteStorage(databasePath, { readOnly: options.readOnly ?? false });
+      options.storage ??
+      (backend?.kind === 'postgres'
+        ? await PostgresStorage.open(backend.url, { readOnly: options.readOnly ?? false })
+        : new SqliteStorage(databasePath, { readOnly: options.readOnly ?? false }));
     const vectors = new VectorSearch(storage, {
       hnswThreshold: config.retrieval.hnsw_threshold,
       indexDirectory: options.readOnly ? null : join(home, 'indexes'),
@@ -242,7 +249,10 @@ export class Mnemos {
       ok: false,
       provider: 'mnemos',
       storage: this.storage.kind,
-      database: join(this.home, 'mnemos.db'),
+      database:
+        this.storage instanceof PostgresStorage
+          ? this.storage.location
+          : join(this.home, 'mnemos.db'),
       store: storeName,
       embedder: this.embedder.id,
       checks: {

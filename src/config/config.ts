@@ -183,7 +183,8 @@ export const configSchema = z
     tenant_id: z.string().min(1).default('default'),
     agent_id: z.string().min(1).default('default'),
     run_id: z.string().min(1).default('default'),
-    storage: z.enum(['sqlite']).default('sqlite'),
+    /** `postgres` needs MNEMOS_DATABASE_URL (environment or `.env`); setting that variable alone also selects it. */
+    storage: z.enum(['sqlite', 'postgres']).default('sqlite'),
     memory_store_name: z.string().default('mnemos'),
     auto_create_store: z.boolean().default(true),
     embedder: embedderSchema.prefault({}),

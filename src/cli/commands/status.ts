@@ -2,8 +2,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { parse as parseDotenv } from 'dotenv';
-import { configPath, loadConfig, loadDotenv } from '../../config/config.js';
+import { configPath, loadConfig, loadDotenv, type MnemosConfig } from '../../config/config.js';
 import { describeModels } from '../../models/model-status.js';
+import { chooseStorage } from '../../storage/choose-storage.js';
 import { globals, homeOf } from '../context.js';
 import { printJson, printTable } from '../output.js';
 
@@ -24,6 +25,8 @@ export function statusCommand(): Command {
       loadDotenv(home);
       const config = loadConfig(home);
       const status = describeModels(config, process.env);
+      const storage = describeStorage(config, home);
+      if (storage.problem) status.problems.push(storage.problem);
       const where = (variable: string | null): string =>
         variable && fromFile.has(variable) ? `${variable} (from .env)` : (variable ?? '');
       // A configuration that cannot work is the user's to fix: exit code 2, in both output modes.
@@ -33,11 +36,12 @@ export function statusCommand(): Command {
           home,
           config: { path: configPath(home), exists: existsSync(configPath(home)) },
           env: { path: envFile, exists: existsSync(envFile), variables: [...fromFile].sort() },
+          storage: { kind: storage.kind, location: storage.location },
           ...status,
         });
       }
       process.stdout.write(
-        `home    ${home}\nconfig  ${configPath(home)}${existsSync(configPath(home)) ? '' : ' (absent: defaults)'}\nsecrets ${envFile}${existsSync(envFile) ? '' : ' (absent)'}\n\n`,
+        `home    ${home}\nconfig  ${configPath(home)}${existsSync(configPath(home)) ? '' : ' (absent: defaults)'}\nsecrets ${envFile}${existsSync(envFile) ? '' : ' (absent)'}\nstorage ${storage.kind} ${storage.location}\n\n`,
       );
       printTable(
         ['role', 'provider', 'model', 'endpoint', 'chosen by', 'key'],
@@ -59,4 +63,21 @@ export function statusCommand(): Command {
       process.stdout.write(`auto-detection (in order): ${detected}\n`);
       for (const problem of status.problems) process.stdout.write(`problem: ${problem}\n`);
     });
+}
+
+/** The storage backend the configuration selects, or the reason it cannot be used. */
+function describeStorage(
+  config: MnemosConfig,
+  home: string,
+): { kind: string; location: string; problem?: string } {
+  try {
+    const choice = chooseStorage(config, home);
+    return {
+      kind: choice.kind,
+      location:
+        choice.kind === 'postgres' ? `${choice.location} (${choice.chosenBy})` : choice.location,
+    };
+  } catch (error) {
+    return { kind: config.storage, location: '-', problem: (error as Error).message };
+  }
 }

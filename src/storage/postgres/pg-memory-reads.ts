@@ -1,0 +1,260 @@
+import type { HistoryEntry } from '../../memory/record.js';
+import type { ReadScope, Scope, TenantKey } from '../../memory/scope.js';
+import type { KeyedMemory, MemoryFilter, Page, RankedKey, VectorChange } from '../spec.js';
+import { type HistoryRow, historyFromRow, type MemoryRow, memoryFromRow } from '../sqlite/rows.js';
+import { bm25Ranking } from './bm25.js';
+import type { Database } from './database.js';
+import { memoryWhere, Params } from './filter-sql.js';
+import { parseVector, vectorIndexPredicate, vectorLiteral } from './vectors.js';
+
+/** Memory columns selected for records (the row mappers are shared with the SQLite backend). */
+const columns = [
+  'key',
+  'id',
+  'store',
+  'app_id',
+  'tenant_id',
+  'agent_id',
+  'run_id',
+  'text',
+  'kind',
+  'salience',
+  'metadata',
+  'source',
+  'hash',
+  'created_at',
+  'updated_at',
+  'last_accessed_at',
+  'access_count',
+  'valid_to',
+  'deleted_at',
+]
+  .map((column) => `m.${column}`)
+  .join(', ');
+
+/** Memory reads and searches of the Postgres backend; each runs as one statement. */
+export class MemoryReads {
+  constructor(private readonly db: Database) {}
+
+  async getByIds(
+    store: string,
+    tenant: TenantKey,
+    ids: string[],
+    includeDeleted: boolean,
+  ): Promise<KeyedMemory[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.db.rows<MemoryRow>(
+      `SELECT ${columns} FROM memories m
+       WHERE m.app_id = $1 AND m.tenant_id = $2 AND m.id = ANY($3::text[]) AND m.store = $4${includeDeleted ? '' : ' AND m.deleted_at IS NULL'}`,
+      [tenant.appId, tenant.tenantId, ids, store],
+    );
+    return rows.map(memoryFromRow);
+  }
+
+  async getByKeys(store: string, tenant: TenantKey, keys: number[]): Promise<KeyedMemory[]> {
+    if (keys.length === 0) return [];
+    const rows = await this.db.rows<MemoryRow>(
+      `SELECT ${columns} FROM memories m
+       WHERE m.app_id = $1 AND m.tenant_id = $2 AND m.key = ANY($3::bigint[]) AND m.store = $4`,
+      [tenant.appId, tenant.tenantId, keys, store],
+    );
+    return rows.map(memoryFromRow);
+  }
+
+  async list(
+    store: string,
+    scope: ReadScope,
+    filter: MemoryFilter,
+    page: Page,
+    includeDeleted: boolean,
+  ): Promise<KeyedMemory[]> {
+    const params = new Params();
+    const where = memoryWhere(params, store, scope, filter, includeDeleted);
+    const rows = await this.db.rows<MemoryRow>(
+      `SELECT ${columns} FROM memories m WHERE ${where}
+       ORDER BY m.created_at DESC, m.key DESC LIMIT ${params.add(page.limit)} OFFSET ${params.add(page.offset)}`,
+      params.values,
+    );
+    return rows.map(memoryFromRow);
+  }
+
+  async count(
+    store: string,
+    scope: ReadScope,
+    filter: MemoryFilter,
+    includeDeleted: boolean,
+  ): Promise<number> {
+    const params = new Params();
+    const where = memoryWhere(params, store, scope, filter, includeDeleted);
+    const rows = await this.db.rows<{ n: number }>(
+      `SELECT count(*) AS n FROM memories m WHERE ${where}`,
+      params.values,
+    );
+    return rows[0]?.n ?? 0;
+  }
+
+  async findByHash(store: string, scope: Scope, hashes: string[]): Promise<Map<string, string>> {
+    const found = new Map<string, string>();
+    if (hashes.length === 0) return found;
+    const rows = await this.db.rows<{ hash: string; id: string }>(
+      `SELECT hash, id FROM memories
+       WHERE store = $1 AND app_id = $2 AND tenant_id = $3 AND agent_id = $4 AND run_id = $5
+         AND hash = ANY($6::text[]) AND deleted_at IS NULL AND valid_to IS NULL`,
+      [store, scope.appId, scope.tenantId, scope.agentId, scope.runId, hashes],
+    );
+    for (const row of rows) found.set(row.hash, row.id);
+    return found;
+  }
+
+  async history(store: string, tenant: TenantKey, memoryId: string): Promise<HistoryEntry[]> {
+    const rows = await this.db.rows<HistoryRow>(
+      `SELECT id, memory_id, event, old_text, new_text, reason, created_at FROM memory_history
+       WHERE store = $1 AND app_id = $2 AND tenant_id = $3 AND memory_id = $4 ORDER BY created_at, seq`,
+      [store, tenant.appId, tenant.tenantId, memoryId],
+    );
+    return rows.map(historyFromRow);
+  }
+
+  /** BM25 full-text search inside the pattern and filter; with `invalidated`, over invalidated memories instead. */
+  async searchText(
+    store: string,
+    scope: ReadScope,
+    tokens: string[],
+    filter: MemoryFilter,
+    limit: number,
+    invalidated: boolean,
+  ): Promise<RankedKey[]> {
+    const params = new Params();
+    const where = memoryWhere(params, store, scope, filter, invalidated ? 'invalidated' : false);
+    const ranking = bm25Ranking({
+      params,
+      table: 'memories',
+      where,
+      space: store,
+      tenant: scope,
+      tokens,
+      limit,
+    });
+    if (ranking === null) return [];
+    return this.db.rows<RankedKey>(
+      `${ranking} SELECT key, score FROM ranked ORDER BY score DESC, key`,
+      params.values,
+    );
+  }
+
+  /** Nearest live memories by cosine similarity (see `vectorSearchStatement`). */
+  async searchVectors(
+    store: string,
+    scope: ReadScope,
+    vector: Float32Array,
+    filter: MemoryFilter,
+    limit: number,
+  ): Promise<RankedKey[]> {
+    const statement = vectorSearchStatement(store, scope, vector, filter, limit);
+    return this.db.rows<RankedKey>(statement.sql, statement.params);
+  }
+
+  async matchingKeys(store: string, scope: ReadScope, filter: MemoryFilter): Promise<Set<number>> {
+    const params = new Params();
+    const where = memoryWhere(params, store, scope, filter, false);
+    const rows = await this.db.rows<{ key: number }>(
+      `SELECT m.key FROM memories m WHERE ${where}`,
+      params.values,
+    );
+    return new Set(rows.map((row) => row.key));
+  }
+
+  async invalidatedVectors(
+    store: string,
+    scope: ReadScope,
+    filter: MemoryFilter,
+    limit: number,
+  ): Promise<Array<{ key: number; vector: Float32Array }>> {
+    const params = new Params();
+    const where = memoryWhere(params, store, scope, filter, 'invalidated');
+    const rows = await this.db.rows<{ key: number; embedding: string }>(
+      `SELECT m.key, m.embedding::text AS embedding FROM memories m WHERE ${where} LIMIT ${params.add(limit)}`,
+      params.values,
+    );
+    return rows.map((row) => ({ key: row.key, vector: parseVector(row.embedding) }));
+  }
+
+  async vectorChangesSince(
+    store: string,
+    tenant: TenantKey,
+    sinceSeq: number,
+    limit: number,
+  ): Promise<VectorChange[]> {
+    const rows = await this.db.rows<{
+      key: number;
+      seq: number;
+      agent_id: string;
+      run_id: string;
+      embedding: string | null;
+    }>(
+      `SELECT key, seq, agent_id, run_id,
+              CASE WHEN deleted_at IS NULL AND valid_to IS NULL THEN embedding::text END AS embedding
+       FROM memories WHERE store = $1 AND app_id = $2 AND tenant_id = $3 AND seq > $4 ORDER BY seq LIMIT $5`,
+      [store, tenant.appId, tenant.tenantId, sinceSeq, limit],
+    );
+    return rows.map((row) => ({
+      key: row.key,
+      seq: row.seq,
+      vector: row.embedding === null ? null : parseVector(row.embedding),
+      agentId: row.agent_id,
+      runId: row.run_id,
+    }));
+  }
+
+  async latestSeq(store: string, tenant: TenantKey): Promise<number> {
+    const rows = await this.db.rows<{ seq: number | null }>(
+      'SELECT max(seq) AS seq FROM memories WHERE store = $1 AND app_id = $2 AND tenant_id = $3',
+      [store, tenant.appId, tenant.tenantId],
+    );
+    return rows[0]?.seq ?? 0;
+  }
+}
+
+/** Up to this many matching rows a vector search ranks them all exactly instead of using HNSW. */
+export const exactScanRows = 1_000;
+
+/**
+ * The statement of a vector search, one round trip. It first counts the matching rows, stopping at
+ * `exactScanRows` (the count reads no vectors: about a microsecond a row). Below that it ranks them
+ * exactly, with the function form of the distance, which no index serves: pgvector's cost model
+ * does not charge for rows a filter rejects, and with young statistics the planner walked HNSW for
+ * a 20-row scope, 25 times slower than sorting it. At or above it, the second branch orders by the
+ * operator, repeating the index predicate (the store as a literal, the dimension) so the store's
+ * HNSW index applies; the planner then walks it (the iterative scan set on every connection keeps
+ * filtered walks from coming back short) or, when its statistics say the rows are few, sorts them
+ * (exact, bounded by the tenant). Exported so tests can EXPLAIN exactly what runs.
+ */
+export function vectorSearchStatement(
+  store: string,
+  scope: ReadScope,
+  vector: Float32Array,
+  filter: MemoryFilter,
+  limit: number,
+): { sql: string; params: unknown[] } {
+  const params = new Params();
+  const matches = memoryWhere(params, store, scope, filter, false);
+  const cast = `vector(${vector.length})`;
+  const query = `${params.add(vectorLiteral(vector))}::${cast}`;
+  const top = params.add(limit);
+  const exact = `cosine_distance(m.embedding::${cast}, ${query})`;
+  const walk = `m.embedding::${cast} <=> ${query}`;
+  const where = `${vectorIndexPredicate(store, vector.length, 'm')} AND ${matches}`;
+  return {
+    sql: `WITH matching AS (SELECT count(*) AS n FROM (SELECT 1 FROM memories m WHERE ${matches} LIMIT ${exactScanRows}) rows)
+      SELECT key, score FROM (
+        (SELECT m.key, (1 - ${exact})::float8 AS score FROM memories m
+         WHERE ${where} AND (SELECT n FROM matching) < ${exactScanRows}
+         ORDER BY ${exact} LIMIT ${top})
+        UNION ALL
+        (SELECT m.key, (1 - (${walk}))::float8 AS score FROM memories m
+         WHERE ${where} AND (SELECT n FROM matching) >= ${exactScanRows}
+         ORDER BY ${walk} LIMIT ${top})
+      ) hits ORDER BY score DESC, key`,
+    params: params.values,
+  };
+}

@@ -1,0 +1,131 @@
+import type { TenantKey } from '../../memory/scope.js';
+import type {
+  ProfileChange,
+  ProfileEntry,
+  ProfileHistoryEntry,
+  ProfileSource,
+} from '../../profile/profile-record.js';
+import type { Page } from '../spec.js';
+import type { Database, Sql } from './database.js';
+
+interface EntryRow {
+  key: string;
+  value: string;
+  source: string;
+  memory_id: string | null;
+  updated_at: number;
+}
+
+interface HistoryRow {
+  key: string;
+  old_value: string | null;
+  new_value: string | null;
+  source: string;
+  memory_id: string | null;
+  created_at: number;
+}
+
+/** The user profile of the Postgres backend: one row per key, and a history row per change. */
+export class PostgresProfiles {
+  constructor(private readonly db: Database) {}
+
+  async get(tenant: TenantKey): Promise<ProfileEntry[]> {
+    const rows = await this.db.rows<EntryRow>(
+      'SELECT key, value, source, memory_id, updated_at FROM profile_entries WHERE app_id = $1 AND tenant_id = $2 ORDER BY key COLLATE "C"',
+      [tenant.appId, tenant.tenantId],
+    );
+    return rows.map((row) => ({
+      key: row.key,
+      value: row.value,
+      source: row.source as ProfileSource,
+      memoryId: row.memory_id,
+      updatedAt: new Date(row.updated_at).toISOString(),
+    }));
+  }
+
+  /**
+   * Applies changes in order inside the caller's transaction; a change to the same value is
+   * skipped. A transaction-scoped advisory lock per tenant serialises concurrent changes, so each
+   * history row records the value it really replaced (a missing key has no row to lock).
+   */
+  async apply(
+    sql: Sql,
+    tenant: TenantKey,
+    changes: readonly ProfileChange[],
+    now: number,
+  ): Promise<number> {
+    if (changes.length === 0) return 0;
+    await sql.run(
+      "SELECT pg_advisory_xact_lock(hashtextextended('mnemos.profile' || chr(31) || $1 || chr(31) || $2, 0))",
+      [tenant.appId, tenant.tenantId],
+    );
+    let applied = 0;
+    for (const change of changes) {
+      const current = await sql.rows<{ value: string }>(
+        'SELECT value FROM profile_entries WHERE app_id = $1 AND tenant_id = $2 AND key = $3',
+        [tenant.appId, tenant.tenantId, change.key],
+      );
+      const oldValue = current[0]?.value ?? null;
+      if (oldValue === change.value) continue;
+      if (change.value === null) {
+        await sql.run(
+          'DELETE FROM profile_entries WHERE app_id = $1 AND tenant_id = $2 AND key = $3',
+          [tenant.appId, tenant.tenantId, change.key],
+        );
+      } else {
+        await sql.run(
+          `INSERT INTO profile_entries (app_id, tenant_id, key, value, source, memory_id, updated_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7)
+           ON CONFLICT (app_id, tenant_id, key) DO UPDATE SET
+             value = excluded.value, source = excluded.source,
+             memory_id = excluded.memory_id, updated_at = excluded.updated_at`,
+          [
+            tenant.appId,
+            tenant.tenantId,
+            change.key,
+            change.value,
+            change.source,
+            change.memoryId ?? null,
+            now,
+          ],
+        );
+      }
+      await sql.run(
+        `INSERT INTO profile_history (app_id, tenant_id, key, old_value, new_value, source, memory_id, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+        [
+          tenant.appId,
+          tenant.tenantId,
+          change.key,
+          oldValue,
+          change.value,
+          change.source,
+          change.memoryId ?? null,
+          now,
+        ],
+      );
+      applied++;
+    }
+    return applied;
+  }
+
+  /** Changes newest first, of one key or all. */
+  async history(tenant: TenantKey, key: string | null, page: Page): Promise<ProfileHistoryEntry[]> {
+    const rows = await this.db.rows<HistoryRow>(
+      `SELECT key, old_value, new_value, source, memory_id, created_at FROM profile_history
+       WHERE app_id = $1 AND tenant_id = $2${key === null ? '' : ' AND key = $5'}
+       ORDER BY seq DESC LIMIT $3 OFFSET $4`,
+      key === null
+        ? [tenant.appId, tenant.tenantId, page.limit, page.offset]
+        : [tenant.appId, tenant.tenantId, page.limit, page.offset, key],
+    );
+    return rows.map((row) => ({
+      key: row.key,
+      oldValue: row.old_value,
+      newValue: row.new_value,
+      source: row.source as ProfileSource,
+      memoryId: row.memory_id,
+      createdAt: new Date(row.created_at).toISOString(),
+    }));
+  }
+}

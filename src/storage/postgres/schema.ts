@@ -1,0 +1,227 @@
+/**
+ * Schema of the Postgres backend, as ordered steps recorded in `mnemos_schema_migrations`. Append
+ * steps, never edit one that shipped.
+ *
+ * Tenancy: every per-tenant table carries `app_id` and `tenant_id`; its primary key and unique
+ * constraints include them, and its indexes lead with them (after `store` where a table belongs to
+ * a store). No foreign keys. That keeps every row of a tenant addressable by `tenant_id`, so the
+ * tables can be distributed by it (docs/scaling.md). Deliberate exceptions, all maintenance or
+ * queue paths that have no tenant by design: `memories_store_key` (re-embedding walks a store in
+ * key order), `jobs_id` and `jobs_runnable` (the queue is claimed across tenants).
+ */
+
+const version1 = `
+CREATE TABLE stores (
+  name text PRIMARY KEY,
+  description text NOT NULL,
+  embedder_id text NOT NULL,
+  dimensions integer NOT NULL,
+  created_at bigint NOT NULL,
+  updated_at bigint NOT NULL
+);
+
+-- The change sequence of each (store, tenant); its row also serialises the tenant's memory writes.
+CREATE TABLE memory_sequences (
+  store text NOT NULL,
+  app_id text NOT NULL,
+  tenant_id text NOT NULL,
+  value bigint NOT NULL,
+  PRIMARY KEY (store, app_id, tenant_id)
+);
+
+CREATE TABLE memories (
+  key bigint GENERATED ALWAYS AS IDENTITY,
+  id text NOT NULL,
+  store text NOT NULL,
+  app_id text NOT NULL,
+  tenant_id text NOT NULL,
+  agent_id text NOT NULL,
+  run_id text NOT NULL,
+  text text NOT NULL,
+  kind text NOT NULL,
+  salience double precision NOT NULL,
+  metadata text NOT NULL,
+  source text NOT NULL,
+  hash text NOT NULL,
+  embedding vector NOT NULL,
+  -- Null when the memory is out of full-text search (deleted, or invalidated without tokens).
+  tsv tsvector,
+  created_at bigint NOT NULL,
+  updated_at bigint NOT NULL,
+  last_accessed_at bigint,
+  access_count integer NOT NULL DEFAULT 0,
+  valid_to bigint,
+  deleted_at bigint,
+  seq bigint NOT NULL,
+  PRIMARY KEY (app_id, tenant_id, key),
+  UNIQUE (app_id, tenant_id, id)
+);
+CREATE INDEX memories_scope ON memories (store, app_id, tenant_id, agent_id, run_id, created_at);
+CREATE INDEX memories_recent ON memories (store, app_id, tenant_id, created_at, key);
+CREATE INDEX memories_seq ON memories (store, app_id, tenant_id, seq);
+CREATE INDEX memories_hash ON memories (store, app_id, tenant_id, agent_id, run_id, hash);
+CREATE INDEX memories_store_key ON memories (store, key);
+CREATE INDEX memories_tsv ON memories USING gin (tsv);
+
+-- Documents and their distinct tokens per full-text space (a store, or sessions) and tenant, for BM25.
+CREATE TABLE text_statistics (
+  space text NOT NULL,
+  app_id text NOT NULL,
+  tenant_id text NOT NULL,
+  documents bigint NOT NULL,
+  lexemes bigint NOT NULL,
+  PRIMARY KEY (space, app_id, tenant_id)
+);
+
+CREATE TABLE memory_history (
+  seq bigint GENERATED ALWAYS AS IDENTITY,
+  id text NOT NULL,
+  store text NOT NULL,
+  app_id text NOT NULL,
+  tenant_id text NOT NULL,
+  memory_id text NOT NULL,
+  event text NOT NULL,
+  old_text text,
+  new_text text,
+  reason text NOT NULL,
+  created_at bigint NOT NULL,
+  PRIMARY KEY (app_id, tenant_id, id)
+);
+CREATE INDEX history_memory ON memory_history (store, app_id, tenant_id, memory_id, created_at, seq);
+
+CREATE TABLE jobs (
+  seq bigint GENERATED ALWAYS AS IDENTITY,
+  id text NOT NULL,
+  store text NOT NULL,
+  app_id text NOT NULL,
+  tenant_id text NOT NULL,
+  agent_id text NOT NULL,
+  run_id text NOT NULL,
+  state text NOT NULL,
+  input text NOT NULL,
+  memory_ids text NOT NULL DEFAULT '[]',
+  usage text,
+  error text,
+  attempts integer NOT NULL DEFAULT 0,
+  owner text,
+  lease_until bigint,
+  created_at bigint NOT NULL,
+  updated_at bigint NOT NULL,
+  PRIMARY KEY (app_id, tenant_id, id)
+);
+CREATE INDEX jobs_id ON jobs (id);
+CREATE INDEX jobs_runnable ON jobs (created_at, seq) WHERE state IN ('queued', 'running');
+CREATE INDEX jobs_tenant ON jobs (store, app_id, tenant_id, created_at);
+
+CREATE TABLE sessions (
+  app_id text NOT NULL,
+  tenant_id text NOT NULL,
+  id text NOT NULL,
+  agent_id text NOT NULL,
+  title text NOT NULL,
+  metadata text NOT NULL,
+  parent_id text,
+  message_count integer NOT NULL DEFAULT 0,
+  created_at bigint NOT NULL,
+  updated_at bigint NOT NULL,
+  PRIMARY KEY (app_id, tenant_id, id)
+);
+CREATE INDEX sessions_recent ON sessions (app_id, tenant_id, updated_at);
+
+CREATE TABLE session_messages (
+  key bigint GENERATED ALWAYS AS IDENTITY,
+  id text NOT NULL,
+  app_id text NOT NULL,
+  tenant_id text NOT NULL,
+  session_id text NOT NULL,
+  seq integer NOT NULL,
+  role text NOT NULL,
+  content text NOT NULL,
+  name text,
+  metadata text NOT NULL,
+  tsv tsvector,
+  created_at bigint NOT NULL,
+  PRIMARY KEY (app_id, tenant_id, key),
+  UNIQUE (app_id, tenant_id, id),
+  UNIQUE (app_id, tenant_id, session_id, seq)
+);
+CREATE INDEX session_messages_tsv ON session_messages USING gin (tsv);
+
+CREATE TABLE profile_entries (
+  app_id text NOT NULL,
+  tenant_id text NOT NULL,
+  key text NOT NULL,
+  value text NOT NULL,
+  source text NOT NULL,
+  memory_id text,
+  updated_at bigint NOT NULL,
+  PRIMARY KEY (app_id, tenant_id, key)
+);
+CREATE TABLE profile_history (
+  seq bigint GENERATED ALWAYS AS IDENTITY,
+  app_id text NOT NULL,
+  tenant_id text NOT NULL,
+  key text NOT NULL,
+  old_value text,
+  new_value text,
+  source text NOT NULL,
+  memory_id text,
+  created_at bigint NOT NULL,
+  PRIMARY KEY (app_id, tenant_id, seq)
+);
+CREATE INDEX profile_history_key ON profile_history (app_id, tenant_id, key, seq);
+
+CREATE TABLE reembed_runs (
+  store text PRIMARY KEY,
+  run_id text NOT NULL,
+  embedder_id text NOT NULL,
+  dimensions integer NOT NULL,
+  store_created_at bigint NOT NULL,
+  started_at bigint NOT NULL
+);
+CREATE TABLE reembed_vectors (
+  store text NOT NULL,
+  app_id text NOT NULL,
+  tenant_id text NOT NULL,
+  key bigint NOT NULL,
+  hash bytea NOT NULL,
+  embedding vector NOT NULL,
+  PRIMARY KEY (store, app_id, tenant_id, key)
+);
+
+CREATE TABLE api_keys (
+  seq bigint GENERATED ALWAYS AS IDENTITY,
+  id text PRIMARY KEY,
+  hash text NOT NULL UNIQUE,
+  prefix text NOT NULL,
+  name text NOT NULL,
+  app_id text NOT NULL,
+  tenant_id text NOT NULL,
+  admin boolean NOT NULL,
+  created_at bigint NOT NULL,
+  last_used_at bigint,
+  revoked_at bigint
+);
+CREATE INDEX api_keys_tenant ON api_keys (app_id, tenant_id, created_at);
+
+CREATE TABLE audit_log (
+  seq bigint GENERATED ALWAYS AS IDENTITY,
+  id text NOT NULL,
+  app_id text NOT NULL,
+  tenant_id text NOT NULL,
+  key_id text NOT NULL,
+  method text NOT NULL,
+  path text NOT NULL,
+  status integer NOT NULL,
+  store text,
+  created_at bigint NOT NULL,
+  PRIMARY KEY (app_id, tenant_id, id)
+);
+CREATE INDEX audit_tenant ON audit_log (app_id, tenant_id, seq);
+`;
+
+/** Schema steps in order; step i brings the recorded version from i to i + 1. */
+export const migrations: readonly string[] = [version1];
+
+/** Schema version this Mnemos writes. */
+export const schemaVersion = migrations.length;
