@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   addSync,
   cliFor,
-  type HistoryJson,
   type ListJson,
   type MemoryJson,
   makeHome,
@@ -51,9 +50,9 @@ describe('tenant isolation', () => {
     const purged = await cli(['mem', 'forget', id, '--purge', '--tenant', 'b']);
     expect(purged.code).not.toBe(0);
 
-    expect(
-      (await cli(['mem', 'history', id, '--tenant', 'b', '--json'])).json<HistoryJson>().count,
-    ).toBe(0);
+    const history = await cli(['mem', 'history', id, '--tenant', 'b', '--json']);
+    expect(history.code).toBe(2);
+    expect(history.errorJson().error).toMatchObject({ code: 'not_found' });
   });
 
   it('tenant a still has the memory, unchanged', async () => {
