@@ -54,6 +54,8 @@ export interface MnemosOptions {
   readOnly?: boolean;
   /** Process queued jobs in this process (default true). */
   processJobs?: boolean;
+  /** Also look for queued jobs every this many ms (long-running servers sharing a database). */
+  pollJobsMs?: number;
 }
 
 /** Result of a read-only health check, shaped like the Tablestore plugin's `doctor`. */
@@ -208,6 +210,7 @@ export class Mnemos {
         leaseMs: config.ingest.lease_ms,
         maxAttempts: config.ingest.max_attempts,
         retryBaseMs: config.ingest.retry_base_ms,
+        pollMs: options.readOnly || options.processJobs === false ? undefined : options.pollJobsMs,
       },
     );
     const memories = new MemoryService(storage, stores, embedder, search, runner);

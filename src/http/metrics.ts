@@ -50,6 +50,8 @@ export class ServerMetrics {
       labelNames: ['state'] as const,
       registers: [this.registry],
       async collect() {
+        // States that dropped to zero must not keep their last value.
+        this.reset();
         for (const [state, count] of Object.entries((await statistics()).jobStates))
           this.set({ state }, count);
       },
@@ -60,6 +62,7 @@ export class ServerMetrics {
       labelNames: ['store'] as const,
       registers: [this.registry],
       async collect() {
+        this.reset();
         for (const [store, count] of Object.entries((await statistics()).memoriesByStore))
           this.set({ store }, count);
       },

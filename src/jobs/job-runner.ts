@@ -15,6 +15,11 @@ export interface JobRunnerOptions {
   maxAttempts: number;
   /** First retry delay; doubles per attempt. */
   retryBaseMs: number;
+  /**
+   * Look for work every this many ms even when this process enqueued nothing, so a long-running
+   * server takes over jobs of a replica that died or of other writers; off when undefined.
+   */
+  pollMs?: number | undefined;
 }
 
 /** Processes a batch; returns the ids that failed with their errors. Successes are committed by the handler. */
@@ -45,12 +50,18 @@ export class JobRunner {
   private again = false;
   private closed = false;
   private retryTimer: NodeJS.Timeout | null = null;
+  private readonly pollTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly storage: MemoryStorage,
     private readonly handle: BatchHandler,
     private readonly options: JobRunnerOptions,
-  ) {}
+  ) {
+    if (options.pollMs) {
+      this.pollTimer = setInterval(() => this.kick(), options.pollMs);
+      this.pollTimer.unref();
+    }
+  }
 
   /** The lease to enqueue jobs with when this process will run them at once (synchronous adds). */
   get claim(): { worker: string; leaseMs: number } {
@@ -114,6 +125,7 @@ export class JobRunner {
   async close(): Promise<void> {
     this.closed = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.pollTimer) clearInterval(this.pollTimer);
     await this.idle();
   }
 

@@ -20,7 +20,8 @@ export function serveCommand(): Command {
         options: { host: string; port: number; rateLimit: number; quiet?: boolean },
         command: Command,
       ) => {
-        const mnemos = await Mnemos.open({ home: homeOf(command) });
+        // Replicas sharing a database poll, so jobs of one that died are taken over after its lease.
+        const mnemos = await Mnemos.open({ home: homeOf(command), pollJobsMs: 2_000 });
         const log = jsonLogger(process.stderr, options.quiet ?? false);
         // MCP at /mcp is stateless: each request gets a server bound to its key's tenant.
         const mcp = (request: Request, tenant: TenantContext): Promise<Response> =>
