@@ -1,4 +1,5 @@
 import type { AgentEvent } from '../../agent/loop/agent-events.js';
+import { clip } from '../output.js';
 import type { Spinner, Style } from './style.js';
 
 /** Shows agent events as they come: streamed text, visible tool calls and results, notices. */
@@ -86,9 +87,4 @@ function errorOf(result: unknown): string {
   if (result && typeof result === 'object' && 'error' in result)
     return String((result as { error: unknown }).error);
   return typeof result === 'string' ? result : JSON.stringify(result);
-}
-
-function clip(text: string, max: number): string {
-  const flat = text.replace(/\s+/g, ' ');
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }

@@ -2,6 +2,7 @@ import type { Agent } from '../../agent/agent.js';
 import { messageText } from '../../agent/context/token-estimate.js';
 import { chainedModelFor } from '../../agent/create-agent.js';
 import type { Mnemos } from '../../mnemos.js';
+import { clip } from '../output.js';
 import type { Style } from './style.js';
 
 /** What a slash command may use. */
@@ -135,9 +136,4 @@ export async function runSlash(line: string, context: SlashContext): Promise<'qu
     default:
       print(style.yellow(`unknown command ${name}; /help lists them`));
   }
-}
-
-function clip(text: string, max: number): string {
-  const flat = text.replace(/\s+/g, ' ');
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }

@@ -1,49 +1,14 @@
 import type { ApiKeyRecord, AuditEntry } from '../../keys/key-record.js';
 import type { TenantKey } from '../../memory/scope.js';
+import {
+  type AuditRow,
+  auditFromRow,
+  type KeyRow,
+  keyColumns,
+  keyFromRow,
+} from '../record-rows.js';
 import type { Page } from '../spec.js';
 import type { Database } from './database.js';
-
-interface KeyRow {
-  id: string;
-  prefix: string;
-  name: string;
-  app_id: string;
-  tenant_id: string;
-  admin: boolean;
-  created_at: number;
-  last_used_at: number | null;
-  revoked_at: number | null;
-}
-
-interface AuditRow {
-  id: string;
-  app_id: string;
-  tenant_id: string;
-  key_id: string;
-  method: string;
-  path: string;
-  status: number;
-  store: string | null;
-  created_at: number;
-}
-
-const keyColumns =
-  'id, prefix, name, app_id, tenant_id, admin, created_at, last_used_at, revoked_at';
-const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
-
-function keyFromRow(row: KeyRow): ApiKeyRecord {
-  return {
-    id: row.id,
-    prefix: row.prefix,
-    name: row.name,
-    appId: row.app_id,
-    tenantId: row.tenant_id,
-    admin: row.admin,
-    createdAt: new Date(row.created_at).toISOString(),
-    lastUsedAt: iso(row.last_used_at),
-    revokedAt: iso(row.revoked_at),
-  };
-}
 
 /**
  * API keys and the audit trail of the Postgres backend. `api_keys` is global: a request's key is
@@ -125,16 +90,6 @@ export class PostgresKeys {
        WHERE app_id = $1 AND tenant_id = $2 ORDER BY seq DESC LIMIT $3 OFFSET $4`,
       [tenant.appId, tenant.tenantId, page.limit, page.offset],
     );
-    return rows.map((row) => ({
-      id: row.id,
-      appId: row.app_id,
-      tenantId: row.tenant_id,
-      keyId: row.key_id,
-      method: row.method,
-      path: row.path,
-      status: row.status,
-      store: row.store,
-      createdAt: new Date(row.created_at).toISOString(),
-    }));
+    return rows.map(auditFromRow);
   }
 }

@@ -3,44 +3,26 @@ import type {
   ProfileChange,
   ProfileEntry,
   ProfileHistoryEntry,
-  ProfileSource,
 } from '../../profile/profile-record.js';
+import {
+  type ProfileEntryRow,
+  type ProfileHistoryRow,
+  profileEntryFromRow,
+  profileHistoryFromRow,
+} from '../record-rows.js';
 import type { Page } from '../spec.js';
 import type { Database, Sql } from './database.js';
-
-interface EntryRow {
-  key: string;
-  value: string;
-  source: string;
-  memory_id: string | null;
-  updated_at: number;
-}
-
-interface HistoryRow {
-  key: string;
-  old_value: string | null;
-  new_value: string | null;
-  source: string;
-  memory_id: string | null;
-  created_at: number;
-}
 
 /** The user profile of the Postgres backend: one row per key, and a history row per change. */
 export class PostgresProfiles {
   constructor(private readonly db: Database) {}
 
   async get(tenant: TenantKey): Promise<ProfileEntry[]> {
-    const rows = await this.db.rows<EntryRow>(
+    const rows = await this.db.rows<ProfileEntryRow>(
       'SELECT key, value, source, memory_id, updated_at FROM profile_entries WHERE app_id = $1 AND tenant_id = $2 ORDER BY key COLLATE "C"',
       [tenant.appId, tenant.tenantId],
     );
-    return rows.map((row) => ({
-      key: row.key,
-      value: row.value,
-      source: row.source as ProfileSource,
-      memoryId: row.memory_id,
-      updatedAt: new Date(row.updated_at).toISOString(),
-    }));
+    return rows.map(profileEntryFromRow);
   }
 
   /**
@@ -111,7 +93,7 @@ export class PostgresProfiles {
 
   /** Changes newest first, of one key or all. */
   async history(tenant: TenantKey, key: string | null, page: Page): Promise<ProfileHistoryEntry[]> {
-    const rows = await this.db.rows<HistoryRow>(
+    const rows = await this.db.rows<ProfileHistoryRow>(
       `SELECT key, old_value, new_value, source, memory_id, created_at FROM profile_history
        WHERE app_id = $1 AND tenant_id = $2${key === null ? '' : ' AND key = $5'}
        ORDER BY seq DESC LIMIT $3 OFFSET $4`,
@@ -119,13 +101,6 @@ export class PostgresProfiles {
         ? [tenant.appId, tenant.tenantId, page.limit, page.offset]
         : [tenant.appId, tenant.tenantId, page.limit, page.offset, key],
     );
-    return rows.map((row) => ({
-      key: row.key,
-      oldValue: row.old_value,
-      newValue: row.new_value,
-      source: row.source as ProfileSource,
-      memoryId: row.memory_id,
-      createdAt: new Date(row.created_at).toISOString(),
-    }));
+    return rows.map(profileHistoryFromRow);
   }
 }

@@ -1,49 +1,14 @@
 import type { ApiKeyRecord, AuditEntry } from '../../keys/key-record.js';
 import type { TenantKey } from '../../memory/scope.js';
+import {
+  type AuditRow,
+  auditFromRow,
+  type KeyRow,
+  keyColumns,
+  keyFromRow,
+} from '../record-rows.js';
 import type { Page } from '../spec.js';
 import type { Statements } from './statements.js';
-
-interface KeyRow {
-  id: string;
-  prefix: string;
-  name: string;
-  app_id: string;
-  tenant_id: string;
-  admin: number;
-  created_at: number;
-  last_used_at: number | null;
-  revoked_at: number | null;
-}
-
-interface AuditRow {
-  id: string;
-  app_id: string;
-  tenant_id: string;
-  key_id: string;
-  method: string;
-  path: string;
-  status: number;
-  store: string | null;
-  created_at: number;
-}
-
-const keyColumns =
-  'id, prefix, name, app_id, tenant_id, admin, created_at, last_used_at, revoked_at';
-const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
-
-function keyFromRow(row: KeyRow): ApiKeyRecord {
-  return {
-    id: row.id,
-    prefix: row.prefix,
-    name: row.name,
-    appId: row.app_id,
-    tenantId: row.tenant_id,
-    admin: row.admin === 1,
-    createdAt: new Date(row.created_at).toISOString(),
-    lastUsedAt: iso(row.last_used_at),
-    revokedAt: iso(row.revoked_at),
-  };
-}
 
 /** API keys and the audit trail of the SQLite backend. */
 export class SqliteKeys {
@@ -123,16 +88,6 @@ export class SqliteKeys {
         'SELECT id, app_id, tenant_id, key_id, method, path, status, store, created_at FROM audit_log WHERE app_id = ? AND tenant_id = ? ORDER BY seq DESC LIMIT ? OFFSET ?',
       )
       .all(tenant.appId, tenant.tenantId, page.limit, page.offset) as AuditRow[];
-    return rows.map((row) => ({
-      id: row.id,
-      appId: row.app_id,
-      tenantId: row.tenant_id,
-      keyId: row.key_id,
-      method: row.method,
-      path: row.path,
-      status: row.status,
-      store: row.store,
-      createdAt: new Date(row.created_at).toISOString(),
-    }));
+    return rows.map(auditFromRow);
   }
 }

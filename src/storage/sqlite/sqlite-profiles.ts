@@ -3,27 +3,15 @@ import type {
   ProfileChange,
   ProfileEntry,
   ProfileHistoryEntry,
-  ProfileSource,
 } from '../../profile/profile-record.js';
+import {
+  type ProfileEntryRow,
+  type ProfileHistoryRow,
+  profileEntryFromRow,
+  profileHistoryFromRow,
+} from '../record-rows.js';
 import type { Page } from '../spec.js';
 import type { Statements } from './statements.js';
-
-interface EntryRow {
-  key: string;
-  value: string;
-  source: string;
-  memory_id: string | null;
-  updated_at: number;
-}
-
-interface HistoryRow {
-  key: string;
-  old_value: string | null;
-  new_value: string | null;
-  source: string;
-  memory_id: string | null;
-  created_at: number;
-}
 
 /** The user profile of the SQLite backend: one row per key, and a history row per change. */
 export class SqliteProfiles {
@@ -34,14 +22,8 @@ export class SqliteProfiles {
       .get(
         'SELECT key, value, source, memory_id, updated_at FROM profile_entries WHERE app_id = ? AND tenant_id = ? ORDER BY key',
       )
-      .all(tenant.appId, tenant.tenantId) as EntryRow[];
-    return rows.map((row) => ({
-      key: row.key,
-      value: row.value,
-      source: row.source as ProfileSource,
-      memoryId: row.memory_id,
-      updatedAt: new Date(row.updated_at).toISOString(),
-    }));
+      .all(tenant.appId, tenant.tenantId) as ProfileEntryRow[];
+    return rows.map(profileEntryFromRow);
   }
 
   /** Applies changes in order inside the caller's transaction; a change to the same value is skipped. */
@@ -110,14 +92,7 @@ export class SqliteProfiles {
               'SELECT key, old_value, new_value, source, memory_id, created_at FROM profile_history WHERE app_id = ? AND tenant_id = ? AND key = ? ORDER BY seq DESC LIMIT ? OFFSET ?',
             )
             .all(tenant.appId, tenant.tenantId, key, page.limit, page.offset)
-    ) as HistoryRow[];
-    return rows.map((row) => ({
-      key: row.key,
-      oldValue: row.old_value,
-      newValue: row.new_value,
-      source: row.source as ProfileSource,
-      memoryId: row.memory_id,
-      createdAt: new Date(row.created_at).toISOString(),
-    }));
+    ) as ProfileHistoryRow[];
+    return rows.map(profileHistoryFromRow);
   }
 }
