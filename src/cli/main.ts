@@ -6,6 +6,7 @@ import { configCommand } from './commands/config.js';
 import { keysCommand } from './commands/keys.js';
 import { mcpCommand } from './commands/mcp.js';
 import { memCommand } from './commands/mem.js';
+import { migrateCommand } from './commands/migrate.js';
 import { profileCommand } from './commands/profile.js';
 import { serveCommand } from './commands/serve.js';
 import { sessionsCommand } from './commands/sessions.js';
@@ -40,6 +41,7 @@ export function program(json = false): Command {
     serveCommand(),
     keysCommand(),
     mcpCommand(),
+    migrateCommand(),
   ])
     root.addCommand(command);
   const exitOverride = (command: Command): void => {

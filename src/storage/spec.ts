@@ -209,7 +209,69 @@ export interface StorageStatistics {
   jobTokens: { promptTokens: number; completionTokens: number };
 }
 
-export interface MemoryStorage extends ReembedStorage, ProfileStorage, KeyStorage {
+/** Tables `mnemos migrate` copies, in the order it copies them. */
+export const transferTables = [
+  'stores',
+  'memories',
+  'memory_history',
+  'jobs',
+  'sessions',
+  'session_messages',
+  'profile_entries',
+  'profile_history',
+  'api_keys',
+  'audit_log',
+] as const;
+
+/** A table `mnemos migrate` copies. */
+export type TransferTable = (typeof transferTables)[number];
+
+/**
+ * One row in backend-neutral form: the columns both schemas share (`transferColumns`), with
+ * embeddings as Float32Array and flags as booleans. Row keys and change sequences are not
+ * carried: the target assigns its own, in the order rows arrive. Rows of `memories` and
+ * `session_messages` given to `importRows` also carry `tokens` (null: not in full-text search).
+ */
+export type TransferRow = Record<string, string | number | boolean | null | Float32Array>;
+
+/** Where a copy of one table into this database has got to; written with the rows it covers. */
+export interface TransferCheckpoint {
+  /** Which copy: one source database. */
+  migration: string;
+  table: TransferTable;
+  /** Source position after the last copied row (opaque to everyone but the source), or null before the first. */
+  cursor: string | null;
+  /** Rows copied so far. */
+  copied: number;
+  /** True once the source had no rows after `cursor`. */
+  done: boolean;
+}
+
+/** Bulk copy between backends (`mnemos migrate`): whole tables, across every tenant, as maintenance. */
+export interface TransferStorage {
+  /** Up to `limit` rows after the cursor (null: from the start) in insertion order, and the cursor after them. */
+  exportRows(
+    table: TransferTable,
+    after: string | null,
+    limit: number,
+  ): Promise<{ rows: TransferRow[]; cursor: string | null }>;
+  /** Rows of a table, deleted memories and finished jobs included. */
+  countRows(table: TransferTable): Promise<number>;
+  /**
+   * In one transaction: inserts the rows in order (the target's own keys, change sequences and
+   * full-text index, as a write would build them) and records the checkpoint, so a copy resumed
+   * after a crash neither repeats nor skips a row.
+   */
+  importRows(
+    table: TransferTable,
+    rows: TransferRow[],
+    checkpoint: TransferCheckpoint,
+  ): Promise<void>;
+  /** The recorded checkpoints of every copy into this database. */
+  transferCheckpoints(): Promise<TransferCheckpoint[]>;
+}
+
+export interface MemoryStorage extends ReembedStorage, ProfileStorage, KeyStorage, TransferStorage {
   /** Counts across every store and tenant, for `/metrics` (operators only, never tenants). */
   statistics(): Promise<StorageStatistics>;
   /** What the backend can do natively. */

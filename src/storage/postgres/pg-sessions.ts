@@ -18,7 +18,7 @@ const sessionColumns =
 const messageColumns = 'id, session_id, seq, role, content, name, metadata, created_at';
 
 /** Full-text partition of a tenant's session messages. */
-function messagePartition(tenant: TenantKey): string {
+export function messagePartition(tenant: TenantKey): string {
   return partitionLexeme(sessionsSpace, tenant.appId, tenant.tenantId);
 }
 

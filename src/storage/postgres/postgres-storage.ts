@@ -21,6 +21,9 @@ import type {
   ReembedStart,
   StorageCapabilities,
   StorageStatistics,
+  TransferCheckpoint,
+  TransferRow,
+  TransferTable,
   VectorChange,
 } from '../spec.js';
 import { TextStatistics } from './bm25.js';
@@ -35,6 +38,7 @@ import { PostgresProfiles } from './pg-profiles.js';
 import { PostgresReembed } from './pg-reembed.js';
 import { PostgresSessions } from './pg-sessions.js';
 import { PostgresStores } from './pg-stores.js';
+import { PostgresTransfer } from './pg-transfer.js';
 
 export type { PostgresOptions } from './connect.js';
 
@@ -56,6 +60,7 @@ export class PostgresStorage implements MemoryStorage {
   private readonly keys: PostgresKeys;
   private readonly reembed: PostgresReembed;
   private readonly stores: PostgresStores;
+  private readonly transfer: PostgresTransfer;
   private closed: Promise<void> | null = null;
 
   private constructor(
@@ -70,6 +75,7 @@ export class PostgresStorage implements MemoryStorage {
     this.keys = new PostgresKeys(db);
     this.reembed = new PostgresReembed(db);
     this.stores = new PostgresStores(db, this.reembed);
+    this.transfer = new PostgresTransfer(db);
   }
 
   /** Connects a pool, creating pgvector and the schema and migrating it (once, however many replicas start together). */
@@ -99,6 +105,26 @@ export class PostgresStorage implements MemoryStorage {
     });
   }
 
+  exportRows(
+    table: TransferTable,
+    after: string | null,
+    limit: number,
+  ): Promise<{ rows: TransferRow[]; cursor: string | null }> {
+    return this.transfer.exportRows(table, after, limit);
+  }
+  countRows(table: TransferTable): Promise<number> {
+    return this.transfer.countRows(table);
+  }
+  importRows(
+    table: TransferTable,
+    rows: TransferRow[],
+    checkpoint: TransferCheckpoint,
+  ): Promise<void> {
+    return this.transfer.importRows(table, rows, checkpoint);
+  }
+  transferCheckpoints(): Promise<TransferCheckpoint[]> {
+    return this.transfer.checkpoints();
+  }
   statistics(): Promise<StorageStatistics> {
     return this.stores.statistics();
   }

@@ -220,8 +220,20 @@ CREATE TABLE audit_log (
 CREATE INDEX audit_tenant ON audit_log (app_id, tenant_id, seq);
 `;
 
+/** Version 2: where each `mnemos migrate` copy into this database has got to, written with its rows. */
+const version2 = `
+CREATE TABLE transfer_progress (
+  migration text NOT NULL,
+  table_name text NOT NULL,
+  cursor text,
+  copied bigint NOT NULL,
+  done boolean NOT NULL,
+  PRIMARY KEY (migration, table_name)
+);
+`;
+
 /** Schema steps in order; step i brings the recorded version from i to i + 1. */
-export const migrations: readonly string[] = [version1];
+export const migrations: readonly string[] = [version1, version2];
 
 /** Schema version this Mnemos writes. */
 export const schemaVersion = migrations.length;

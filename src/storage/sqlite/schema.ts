@@ -188,7 +188,19 @@ CREATE TABLE audit_log (
 CREATE INDEX audit_tenant ON audit_log (app_id, tenant_id, seq);
 `;
 
-const migrations = [version1, version2, version3, version4];
+/** Version 5: where each `mnemos migrate` copy into this database has got to, written with its rows. */
+const version5 = `
+CREATE TABLE transfer_progress (
+  migration TEXT NOT NULL,
+  table_name TEXT NOT NULL,
+  cursor TEXT,
+  copied INTEGER NOT NULL,
+  done INTEGER NOT NULL,
+  PRIMARY KEY (migration, table_name)
+);
+`;
+
+const migrations = [version1, version2, version3, version4, version5];
 
 /** Current schema version, kept in `PRAGMA user_version`. */
 export const schemaVersion = migrations.length;

@@ -316,7 +316,7 @@ export class SqliteMemories {
       return this.statements
         .get(
           `SELECT rowid AS key, -bm25(memories_fts, 0.0, 1.0) AS score FROM memories_fts
-           WHERE memories_fts MATCH ? ORDER BY bm25(memories_fts, 0.0, 1.0) LIMIT ?`,
+           WHERE memories_fts MATCH ? ORDER BY bm25(memories_fts, 0.0, 1.0), rowid LIMIT ?`,
         )
         .all(match, limit) as RankedKey[];
     }
@@ -327,7 +327,7 @@ export class SqliteMemories {
         `SELECT m.key AS key, -bm25(memories_fts, 0.0, 1.0) AS score
          FROM memories_fts JOIN memories m ON m.key = memories_fts.rowid
          WHERE memories_fts MATCH ? AND ${where.sql}
-         ORDER BY bm25(memories_fts, 0.0, 1.0) LIMIT ?`,
+         ORDER BY bm25(memories_fts, 0.0, 1.0), m.key LIMIT ?`,
       )
       .all(match, ...where.params, limit) as RankedKey[];
     return rows;
@@ -402,6 +402,6 @@ export class SqliteMemories {
 }
 
 /** FTS partition of a tenant's invalidated memories, apart from live ones so default searches never see them. */
-function invalidatedPartition(store: string, tenant: TenantKey): string {
+export function invalidatedPartition(store: string, tenant: TenantKey): string {
   return partitionToken(`${store}\u0000invalidated`, tenant.appId, tenant.tenantId);
 }

@@ -17,7 +17,7 @@ const sessionColumns =
 const messageColumns = 'id, session_id, seq, role, content, name, metadata, created_at';
 
 /** Session messages share the memory partition scheme under a reserved store name. */
-function messagePartition(tenant: TenantKey): string {
+export function messagePartition(tenant: TenantKey): string {
   return partitionToken('\u0000sessions', tenant.appId, tenant.tenantId);
 }
 

@@ -22,6 +22,9 @@ import type {
   ReembedStart,
   StorageCapabilities,
   StorageStatistics,
+  TransferCheckpoint,
+  TransferRow,
+  TransferTable,
   VectorChange,
 } from '../spec.js';
 import { type StoreRow, storeFromRow } from './rows.js';
@@ -32,6 +35,7 @@ import { SqliteMemories } from './sqlite-memories.js';
 import { SqliteProfiles } from './sqlite-profiles.js';
 import { SqliteReembed } from './sqlite-reembed.js';
 import { SqliteSessions } from './sqlite-sessions.js';
+import { SqliteTransfer } from './sqlite-transfer.js';
 import { Statements } from './statements.js';
 
 /** Embedded storage on one SQLite file in WAL mode; the default backend of Mnemos. */
@@ -46,6 +50,7 @@ export class SqliteStorage implements MemoryStorage {
   private readonly profiles: SqliteProfiles;
   private readonly keys: SqliteKeys;
   private readonly reembed: SqliteReembed;
+  private readonly transfer: SqliteTransfer;
 
   /** Opens (creating if needed) the database file and migrates it; `readOnly` opens an existing file untouched. */
   constructor(
@@ -77,6 +82,7 @@ export class SqliteStorage implements MemoryStorage {
     this.profiles = new SqliteProfiles(this.statements);
     this.keys = new SqliteKeys(this.statements);
     this.reembed = new SqliteReembed(this.statements);
+    this.transfer = new SqliteTransfer(this.statements);
   }
 
   /** Runs work in an immediate transaction; driver failures become `storage_error`, never empty results. */
@@ -374,6 +380,30 @@ export class SqliteStorage implements MemoryStorage {
 
   async pendingJobCount(store: string | null): Promise<number> {
     return this.jobs.pendingCount(store);
+  }
+
+  async exportRows(
+    table: TransferTable,
+    after: string | null,
+    limit: number,
+  ): Promise<{ rows: TransferRow[]; cursor: string | null }> {
+    return this.transfer.exportRows(table, after, limit);
+  }
+
+  async countRows(table: TransferTable): Promise<number> {
+    return this.transfer.countRows(table);
+  }
+
+  async importRows(
+    table: TransferTable,
+    rows: TransferRow[],
+    checkpoint: TransferCheckpoint,
+  ): Promise<void> {
+    this.write(() => this.transfer.importInTransaction(table, rows, checkpoint));
+  }
+
+  async transferCheckpoints(): Promise<TransferCheckpoint[]> {
+    return this.transfer.checkpoints();
   }
 
   async statistics(): Promise<StorageStatistics> {

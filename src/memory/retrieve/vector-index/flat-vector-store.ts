@@ -113,7 +113,7 @@ export class FlatVectorStore {
     for (let slot = 0; slot < count; slot++) {
       if (accept !== undefined && !accept(slotKeys[slot]!)) continue;
       const score = dotProduct(query, rows, slot * dimensions);
-      if (score > floor) {
+      if (score >= floor) {
         heap.push(slotKeys[slot]!, score);
         floor = heap.floor;
       }

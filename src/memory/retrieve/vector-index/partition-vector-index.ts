@@ -226,7 +226,7 @@ export class PartitionVectorIndex {
     for (const key of this.tail) {
       if (accept !== undefined && !accept(key)) continue;
       const score = this.store.score(key, query);
-      if (score !== undefined && score > floor) {
+      if (score !== undefined && score >= floor) {
         heap.push(key, score);
         floor = heap.floor;
       }

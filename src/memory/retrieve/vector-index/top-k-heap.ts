@@ -1,6 +1,14 @@
 import type { VectorHit } from './partition-vector-index.js';
 
-/** Bounded min-heap keeping the best `capacity` hits of a scan without sorting every score. */
+/** True when hit a ranks below hit b: a lower score, or the same score and a later key (ties never depend on scan order). */
+function worse(scoreA: number, keyA: number, scoreB: number, keyB: number): boolean {
+  return scoreA < scoreB || (scoreA === scoreB && keyA > keyB);
+}
+
+/**
+ * Bounded min-heap keeping the best `capacity` hits of a scan without sorting every score. Equal
+ * scores rank by key, so two copies of the same data return the same hits in the same order.
+ */
 export class TopKHeap {
   private readonly keys: Float64Array;
   private readonly scores: Float64Array;
@@ -16,7 +24,7 @@ export class TopKHeap {
     return this.count;
   }
 
-  /** Score a new hit must beat to enter once the heap is full (-Infinity before), so scans can skip pushes. */
+  /** Score a new hit must reach to enter once the heap is full (-Infinity before), so scans can skip pushes. */
   get floor(): number {
     if (this.count < this.capacity) return Number.NEGATIVE_INFINITY;
     return this.capacity === 0 ? Number.POSITIVE_INFINITY : this.scores[0]!;
@@ -29,7 +37,7 @@ export class TopKHeap {
       let i = this.count++;
       while (i > 0) {
         const parent = (i - 1) >> 1;
-        if (scores[parent]! <= score) break;
+        if (worse(scores[parent]!, keys[parent]!, score, key)) break;
         keys[i] = keys[parent]!;
         scores[i] = scores[parent]!;
         i = parent;
@@ -38,7 +46,7 @@ export class TopKHeap {
       scores[i] = score;
       return;
     }
-    if (this.capacity === 0 || score <= scores[0]!) return;
+    if (this.capacity === 0 || !worse(scores[0]!, keys[0]!, score, key)) return;
     this.siftDown(key, score, this.count);
   }
 
@@ -59,8 +67,12 @@ export class TopKHeap {
     for (;;) {
       let child = 2 * i + 1;
       if (child >= length) break;
-      if (child + 1 < length && scores[child + 1]! < scores[child]!) child++;
-      if (scores[child]! >= score) break;
+      if (
+        child + 1 < length &&
+        worse(scores[child + 1]!, keys[child + 1]!, scores[child]!, keys[child]!)
+      )
+        child++;
+      if (!worse(scores[child]!, keys[child]!, score, key)) break;
       keys[i] = keys[child]!;
       scores[i] = scores[child]!;
       i = child;

@@ -1,0 +1,163 @@
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  alice,
+  expectSameBehaviour,
+  type Filled,
+  fillHome,
+} from '../../test/support/migration-fixture.js';
+import { tempHome } from '../../test/support/temp-home.js';
+import { MnemosError } from '../errors.js';
+import { Mnemos } from '../mnemos.js';
+import type { MemoryStorage, TransferTable } from '../storage/spec.js';
+import { SqliteStorage } from '../storage/sqlite/sqlite-storage.js';
+import { copyDatabase } from './copy-database.js';
+import { migrate } from './migrate.js';
+import { verifyCopy } from './verify-copy.js';
+
+let dir: ReturnType<typeof tempHome>;
+let filled: Filled;
+let from: string;
+
+beforeEach(async () => {
+  dir = tempHome();
+  const source = await Mnemos.open({ home: join(dir.home, 'source') });
+  filled = await fillHome(source);
+  // A job still queued in the source (enqueued without a runner): the copy must run it.
+  await source.storage.enqueueJobs(
+    source.config.memory_store_name,
+    [
+      {
+        id: randomUUID(),
+        scope: { ...alice, agentId: 'default', runId: 'default' },
+        input: { text: 'queued before the copy', metadata: {} },
+      },
+    ],
+    Date.now(),
+  );
+  await source.close();
+  from = `sqlite:${join(dir.home, 'source')}`;
+});
+
+afterEach(() => dir.remove());
+
+async function errorOf(promise: Promise<unknown>): Promise<MnemosError> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  if (!MnemosError.isInstance(error)) throw new Error(`expected a MnemosError, got ${error}`);
+  return error;
+}
+
+describe('migrate between two SQLite databases', () => {
+  it('copies every table, verifies it, and the copy behaves like the source', async () => {
+    const report = await migrate({ from, to: `sqlite:${join(dir.home, 'copy')}`, home: dir.home });
+    expect(report.verification?.ok).toBe(true);
+    const counts = Object.fromEntries(report.copy.tables.map((t) => [t.table, t.copied]));
+    expect(counts).toMatchObject({ stores: 2, sessions: 1, session_messages: 2, api_keys: 1 });
+    expect(counts.memories).toBe(10);
+    for (const check of report.verification!.tables) expect(check.source).toBe(check.target);
+    expect(report.verification!.searches.length).toBeGreaterThanOrEqual(6);
+    const copy = await Mnemos.open({ home: join(dir.home, 'copy') });
+    try {
+      await expectSameBehaviour(copy, filled);
+      await copy.drain();
+      const queued = await copy.memories.search({ scope: alice, query: 'queued before the copy' });
+      expect(queued.results[0]?.memory.text).toBe('queued before the copy');
+    } finally {
+      await copy.close();
+    }
+  });
+
+  it('resumes an interrupted copy without repeating or skipping a row', async () => {
+    const source = new SqliteStorage(join(dir.home, 'source', 'mnemos.db'), { readOnly: true });
+    const target = new SqliteStorage(join(dir.home, 'copy.db'));
+    const options = { migration: 'test-source', batchSize: 2 };
+    await expect(copyDatabase(source, failingAfter(target, 4), options)).rejects.toThrow('cut');
+    const interrupted = await target.transferCheckpoints();
+    expect(interrupted.some((checkpoint) => !checkpoint.done)).toBe(true);
+    let resumed = false;
+    const result = await copyDatabase(source, target, {
+      ...options,
+      onPlan: (plan) => {
+        resumed = plan.resumed;
+      },
+    });
+    expect(resumed).toBe(true);
+    for (const entry of result.tables) {
+      expect(entry.copied).toBe(await source.countRows(entry.table));
+      expect(await target.countRows(entry.table)).toBe(entry.copied);
+    }
+    expect(result.tables.reduce((sum, entry) => sum + entry.copiedNow, 0)).toBeLessThan(
+      result.tables.reduce((sum, entry) => sum + entry.copied, 0),
+    );
+    const noSearch = async (): Promise<never> => {
+      throw new Error('searches not compared here');
+    };
+    const verified = await verifyCopy(
+      source,
+      target,
+      { source: noSearch, target: noSearch },
+      { samples: 3, topK: 5, batchSize: 2 },
+    );
+    expect(verified.tables.every((check) => check.sameRows)).toBe(true);
+    expect(verified.skipped.length).toBeGreaterThan(0);
+    await Promise.all([source.close(), target.close()]);
+    // That copy is recorded as coming from another source: copying anything else into it is refused.
+    const other = await errorOf(
+      migrate({ from, to: `sqlite:${join(dir.home, 'copy.db')}`, home: dir.home }),
+    );
+    expect(other.message).toContain('already holds a copy of test-source');
+  });
+
+  it('reports a changed row in the copy as a difference', async () => {
+    const to = join(dir.home, 'copy.db');
+    await migrate({ from, to: `sqlite:${to}`, home: dir.home, verify: false });
+    const db = new Database(to);
+    db.prepare("UPDATE memories SET salience = 0.01 WHERE text LIKE '%Lyon%'").run();
+    db.close();
+    const report = await migrate({ from, to: `sqlite:${to}`, home: dir.home });
+    expect(report.verification?.ok).toBe(false);
+    const memories = report.verification!.tables.find((check) => check.table === 'memories');
+    expect(memories).toMatchObject({ sameRows: false, source: 10, target: 10 });
+    expect(report.verification!.tables.filter((check) => !check.sameRows)).toHaveLength(1);
+  });
+
+  it('refuses a target that holds data, the same database twice, and unknown locations', async () => {
+    const other = await Mnemos.open({ home: join(dir.home, 'other') });
+    await other.memories.add({ scope: alice, text: 'already here', sync: true });
+    await other.close();
+    const notEmpty = await errorOf(
+      migrate({ from, to: `sqlite:${join(dir.home, 'other')}`, home: dir.home }),
+    );
+    expect(notEmpty.message).toMatch(/not empty \(1 stores, 1 memories/);
+    const same = await errorOf(migrate({ from, to: from, home: dir.home }));
+    expect(same.message).toContain('the same database');
+    const bad = await errorOf(migrate({ from: 'mysql://x', to: from, home: dir.home }));
+    expect(bad.code).toBe('invalid_input');
+    const missing = await errorOf(
+      migrate({ from: `sqlite:${join(dir.home, 'nope.db')}`, to: from, home: dir.home }),
+    );
+    expect(missing.message).toContain('no Mnemos database');
+  });
+});
+
+/** The target, failing its import after `batches` committed batches (an interruption). */
+function failingAfter(target: MemoryStorage, batches: number): MemoryStorage {
+  let left = batches;
+  return new Proxy(target, {
+    get(object, property, receiver) {
+      if (property === 'importRows') {
+        return (table: TransferTable, ...rest: unknown[]) => {
+          if (left-- <= 0) throw new Error('cut');
+          return (object.importRows as (...args: unknown[]) => Promise<void>)(table, ...rest);
+        };
+      }
+      const value = Reflect.get(object, property, receiver);
+      return typeof value === 'function' ? value.bind(object) : value;
+    },
+  });
+}

@@ -1,0 +1,206 @@
+import { createHash } from 'node:crypto';
+import type { SearchMemoriesInput, SearchMemoriesOutput } from '../memory/memory-service.js';
+import type { MemoryStorage, TransferRow, TransferTable } from '../storage/spec.js';
+import { transferTables } from '../storage/spec.js';
+import { transferColumns } from '../storage/transfer-columns.js';
+import { requeue } from './copy-database.js';
+
+/** A memory search on one side of a copy. */
+export type SearchFunction = (input: SearchMemoriesInput) => Promise<SearchMemoriesOutput>;
+
+/** One table compared: row counts and a digest of every row's content. */
+export interface TableCheck {
+  table: TransferTable;
+  source: number;
+  target: number;
+  /** True when both hold the same rows (as a multiset, in any order). */
+  sameRows: boolean;
+}
+
+/** One sample search run on both sides. */
+export interface SearchCheck {
+  store: string;
+  query: string;
+  source: string[];
+  target: string[];
+  /** Same memories in the same order. */
+  same: boolean;
+  /** Same first result. */
+  sameTop: boolean;
+  /** Share of the source's results the target also returned. */
+  overlap: number;
+  /** Whether this search agrees as much as the verification requires. */
+  ok: boolean;
+}
+
+/** What {@link verifyCopy} found; `ok` when every table matches and every sample search agrees. */
+export interface VerifyReport {
+  ok: boolean;
+  tables: TableCheck[];
+  /**
+   * What a sample search must agree on: `order` (the same results in the same order) between two
+   * databases of one backend; `top` (the same first result) between SQLite and Postgres, whose
+   * full-text statistics and vector indexes differ (docs/scaling.md), so lower ranks may differ.
+   */
+  required: 'order' | 'top';
+  searches: SearchCheck[];
+  /** Stores whose searches could not run, with why (e.g. another embedder than the configured one). */
+  skipped: Array<{ store: string; reason: string }>;
+}
+
+/** Options of {@link verifyCopy}. */
+export interface VerifyOptions {
+  /** Live memories sampled, spread over the source, each searched by its own text. */
+  samples: number;
+  topK: number;
+  batchSize: number;
+  onTable?: (table: TransferTable) => void;
+}
+
+/** The most characters of a sampled memory used as its search query. */
+const maxQueryCharacters = 300;
+
+/**
+ * Compares a finished copy with its source: for every table the row count and an order-independent
+ * digest of every row's shared columns (vectors bit for bit), then sample searches run through
+ * each side's full retrieval (BM25, vectors, fusion, scoring) and compared result by result.
+ */
+export async function verifyCopy(
+  source: MemoryStorage,
+  target: MemoryStorage,
+  search: { source: SearchFunction; target: SearchFunction },
+  options: VerifyOptions,
+): Promise<VerifyReport> {
+  const tables: TableCheck[] = [];
+  let samples: TransferRow[] = [];
+  for (const table of transferTables) {
+    options.onTable?.(table);
+    const sourceCount = await source.countRows(table);
+    const picker = table === 'memories' ? new SamplePicker(sourceCount, options.samples) : null;
+    const sourceDigest = await digestTable(source, table, options.batchSize, (row) => {
+      picker?.offer(row);
+      return table === 'jobs' ? requeue(row) : row;
+    });
+    const targetDigest = await digestTable(target, table, options.batchSize, (row) => row);
+    if (picker) samples = picker.picked;
+    tables.push({
+      table,
+      source: sourceDigest.rows,
+      target: targetDigest.rows,
+      sameRows: sourceDigest.rows === targetDigest.rows && sourceDigest.sum === targetDigest.sum,
+    });
+  }
+  const searches: SearchCheck[] = [];
+  const skipped = new Map<string, string>();
+  const required = source.kind === target.kind ? 'order' : 'top';
+  for (const sample of samples) {
+    const store = String(sample.store);
+    if (skipped.has(store)) continue;
+    const input: SearchMemoriesInput = {
+      store,
+      scope: { appId: String(sample.app_id), tenantId: String(sample.tenant_id) },
+      query: String(sample.text).slice(0, maxQueryCharacters),
+      topK: options.topK,
+    };
+    let before: SearchMemoriesOutput;
+    try {
+      before = await search.source(input);
+    } catch (error) {
+      skipped.set(store, (error as Error).message);
+      continue;
+    }
+    const after = await search.target(input);
+    searches.push(compareResults(store, input.query, before, after, required));
+  }
+  return {
+    ok: tables.every((check) => check.sameRows) && searches.every((check) => check.ok),
+    tables,
+    required,
+    searches,
+    skipped: [...skipped].map(([store, reason]) => ({ store, reason })),
+  };
+}
+
+function compareResults(
+  store: string,
+  query: string,
+  before: SearchMemoriesOutput,
+  after: SearchMemoriesOutput,
+  required: VerifyReport['required'],
+): SearchCheck {
+  const source = before.results.map((result) => result.memory.id);
+  const target = after.results.map((result) => result.memory.id);
+  const found = new Set(target);
+  const same = source.join() === target.join();
+  const sameTop = source[0] === target[0];
+  return {
+    store,
+    query,
+    source,
+    target,
+    same,
+    sameTop,
+    overlap: source.length === 0 ? 1 : source.filter((id) => found.has(id)).length / source.length,
+    ok: required === 'order' ? same : sameTop,
+  };
+}
+
+/** Row count and an order-independent digest (sum of per-row SHA-256 prefixes, mod 2^64). */
+async function digestTable(
+  storage: MemoryStorage,
+  table: TransferTable,
+  batchSize: number,
+  view: (row: TransferRow) => TransferRow,
+): Promise<{ rows: number; sum: bigint }> {
+  let cursor: string | null = null;
+  let rows = 0;
+  let sum = 0n;
+  for (;;) {
+    const page = await storage.exportRows(table, cursor, batchSize);
+    for (const row of page.rows) {
+      rows += 1;
+      sum = (sum + rowDigest(table, view(row))) & 0xffff_ffff_ffff_ffffn;
+    }
+    if (page.rows.length < batchSize) return { rows, sum };
+    cursor = page.cursor;
+  }
+}
+
+/** First 8 bytes of the SHA-256 of a row's shared columns in a canonical form. */
+function rowDigest(table: TransferTable, row: TransferRow): bigint {
+  const values = transferColumns[table].map(([name]) => {
+    const value = row[name] ?? null;
+    return value instanceof Float32Array
+      ? Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64')
+      : value;
+  });
+  return createHash('sha256').update(JSON.stringify(values)).digest().readBigUInt64BE(0);
+}
+
+/** Picks live memories spread evenly over a table streamed in order. */
+class SamplePicker {
+  readonly picked: TransferRow[] = [];
+  private readonly stride: number;
+  private seen = 0;
+  private next = 0;
+
+  constructor(
+    total: number,
+    private readonly wanted: number,
+  ) {
+    this.stride = wanted > 0 ? Math.max(1, Math.floor(total / wanted)) : Number.POSITIVE_INFINITY;
+  }
+
+  offer(row: TransferRow): void {
+    const position = this.seen++;
+    if (
+      this.picked.length >= this.wanted ||
+      position < this.next ||
+      row.deleted_at !== null ||
+      row.valid_to !== null
+    )
+      return;
+    this.picked.push(row);
+    this.next = position + this.stride;
+  }
+}

@@ -1,0 +1,210 @@
+import type { TenantKey } from '../../memory/scope.js';
+import type { TransferCheckpoint, TransferRow, TransferTable } from '../spec.js';
+import { type ColumnType, rowTokens, transferColumns } from '../transfer-columns.js';
+import { sessionsSpace, TextStatistics } from './bm25.js';
+import { ChangeSequence } from './change-sequence.js';
+import type { Database, Sql } from './database.js';
+import { memoryTsv } from './pg-memory-writes.js';
+import { messagePartition } from './pg-sessions.js';
+import { tsvectorLiteral } from './text-search.js';
+import { createVectorIndexSql, parseVector, vectorLiteral } from './vectors.js';
+
+/**
+ * The columns each table is read in order of: its identity column, or its primary key where it
+ * has none. The cursor is the JSON array of those values of the last row read.
+ */
+const orderColumns: Record<TransferTable, string[]> = {
+  stores: ['name'],
+  memories: ['key'],
+  memory_history: ['seq'],
+  jobs: ['seq'],
+  sessions: ['app_id', 'tenant_id', 'id'],
+  session_messages: ['key'],
+  profile_entries: ['app_id', 'tenant_id', 'key'],
+  profile_history: ['seq'],
+  api_keys: ['seq'],
+  audit_log: ['seq'],
+};
+
+const arrayTypes: Record<ColumnType, string> = {
+  text: 'text[]',
+  integer: 'bigint[]',
+  real: 'float8[]',
+  boolean: 'boolean[]',
+  vector: 'text[]',
+};
+
+/** Bulk copy of whole tables for `mnemos migrate`, in each table's insertion order. */
+export class PostgresTransfer {
+  constructor(private readonly db: Database) {}
+
+  async exportRows(
+    table: TransferTable,
+    after: string | null,
+    limit: number,
+  ): Promise<{ rows: TransferRow[]; cursor: string | null }> {
+    const order = orderColumns[table];
+    const cursorValues = after === null ? [] : (JSON.parse(after) as unknown[]);
+    const where =
+      after === null
+        ? 'true'
+        : `(${order.join(', ')}) > (${order.map((_, index) => `$${index + 2}`).join(', ')})`;
+    const selected = transferColumns[table]
+      .map(([name, type]) => (type === 'vector' ? `${name}::text AS ${name}` : name))
+      .join(', ');
+    const raw = await this.db.rows<Record<string, unknown>>(
+      `SELECT ${order.map((name, index) => `${name} AS transfer_cursor_${index}`).join(', ')}, ${selected}
+       FROM ${table} WHERE ${where} ORDER BY ${order.join(', ')} LIMIT $1`,
+      [limit, ...cursorValues],
+    );
+    const rows = raw.map((row) => {
+      const out: TransferRow = {};
+      for (const [name, type] of transferColumns[table]) {
+        const value = row[name] as TransferRow[string];
+        out[name] = type === 'vector' && typeof value === 'string' ? parseVector(value) : value;
+      }
+      return out;
+    });
+    const last = raw.at(-1);
+    const cursor = last
+      ? JSON.stringify(order.map((_, index) => last[`transfer_cursor_${index}`]))
+      : after;
+    return { rows, cursor };
+  }
+
+  async countRows(table: TransferTable): Promise<number> {
+    const rows = await this.db.rows<{ n: number }>(`SELECT count(*) AS n FROM ${table}`);
+    return rows[0]?.n ?? 0;
+  }
+
+  /** Inserts rows with what a write would add (change sequences, tsvectors, statistics, HNSW indexes) and the checkpoint, in one transaction. */
+  importRows(
+    table: TransferTable,
+    rows: TransferRow[],
+    checkpoint: TransferCheckpoint,
+  ): Promise<void> {
+    return this.db.transaction(async (sql) => {
+      if (rows.length > 0) await this.insert(sql, table, rows);
+      await sql.run(
+        `INSERT INTO transfer_progress (migration, table_name, cursor, copied, done) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (migration, table_name) DO UPDATE SET cursor = excluded.cursor, copied = excluded.copied, done = excluded.done`,
+        [
+          checkpoint.migration,
+          checkpoint.table,
+          checkpoint.cursor,
+          checkpoint.copied,
+          checkpoint.done,
+        ],
+      );
+    });
+  }
+
+  async checkpoints(): Promise<TransferCheckpoint[]> {
+    const rows = await this.db.rows<{
+      migration: string;
+      table_name: string;
+      cursor: string | null;
+      copied: number;
+      done: boolean;
+    }>('SELECT migration, table_name, cursor, copied, done FROM transfer_progress');
+    return rows.map((row) => ({
+      migration: row.migration,
+      table: row.table_name as TransferTable,
+      cursor: row.cursor,
+      copied: row.copied,
+      done: row.done,
+    }));
+  }
+
+  private async insert(sql: Sql, table: TransferTable, rows: TransferRow[]): Promise<void> {
+    const columns: ExtraColumn[] = transferColumns[table].map(([name, type]) => ({
+      name,
+      type: arrayTypes[type],
+      cast: type === 'vector' ? '::vector' : '',
+      values: rows.map((row) =>
+        type === 'vector' && row[name] instanceof Float32Array
+          ? vectorLiteral(row[name])
+          : (row[name] ?? null),
+      ),
+    }));
+    const statistics = new TextStatistics();
+    if (table === 'memories') {
+      columns.push(...(await memoryExtras(sql, rows, statistics)));
+    } else if (table === 'session_messages') {
+      columns.push({
+        name: 'tsv',
+        type: 'text[]',
+        cast: '::tsvector',
+        values: rows.map((row) => {
+          const tokens = rowTokens(row);
+          if (tokens === null) return null;
+          const tenant = tenantOf(row);
+          const tsv = tsvectorLiteral(messagePartition(tenant), tokens);
+          statistics.add(sessionsSpace, tenant, 1, tsv.lexemes);
+          return tsv.literal;
+        }),
+      });
+    }
+    await sql.run(
+      `INSERT INTO ${table} (${columns.map((column) => column.name).join(', ')})
+       SELECT ${columns.map((column) => `u.${column.name}${column.cast}`).join(', ')}
+       FROM unnest(${columns.map((column, index) => `$${index + 1}::${column.type}`).join(', ')})
+         WITH ORDINALITY AS u(${columns.map((column) => column.name).join(', ')}, position)
+       ORDER BY u.position`,
+      columns.map((column) => column.values),
+    );
+    await statistics.flush(sql);
+    if (table === 'stores') {
+      for (const row of rows) {
+        const index = createVectorIndexSql(String(row.name), Number(row.dimensions));
+        if (index) await sql.run(index);
+      }
+    }
+  }
+}
+
+function tenantOf(row: TransferRow): TenantKey {
+  return { appId: String(row.app_id), tenantId: String(row.tenant_id) };
+}
+
+/** An extra column of copied rows, beyond the shared ones. */
+interface ExtraColumn {
+  name: string;
+  type: string;
+  cast: string;
+  values: unknown[];
+}
+
+/** The tsvector (counted into the full-text statistics) and change sequence of each copied memory. */
+async function memoryExtras(
+  sql: Sql,
+  rows: TransferRow[],
+  statistics: TextStatistics,
+): Promise<ExtraColumn[]> {
+  const sequences = new Map<string, ChangeSequence>();
+  for (const store of new Set(rows.map((row) => String(row.store)))) {
+    const sequence = new ChangeSequence(sql, store);
+    await sequence.lock(rows.filter((row) => row.store === store).map(tenantOf));
+    sequences.set(store, sequence);
+  }
+  const seqs: number[] = [];
+  const tsvs: Array<string | null> = [];
+  for (const row of rows) {
+    const store = String(row.store);
+    const tenant = tenantOf(row);
+    seqs.push(await sequences.get(store)!.next(tenant));
+    const tokens = rowTokens(row);
+    if (tokens === null) {
+      tsvs.push(null);
+      continue;
+    }
+    const tsv = memoryTsv(store, tenant, tokens);
+    statistics.add(store, tenant, 1, tsv.lexemes);
+    tsvs.push(tsv.literal);
+  }
+  for (const sequence of sequences.values()) await sequence.flush();
+  return [
+    { name: 'tsv', type: 'text[]', cast: '::tsvector', values: tsvs },
+    { name: 'seq', type: 'bigint[]', cast: '', values: seqs },
+  ];
+}

@@ -1,0 +1,121 @@
+import type { TransferCheckpoint, TransferRow, TransferTable } from '../spec.js';
+import { columnList, rowTokens, transferColumns } from '../transfer-columns.js';
+import { blobToVector, partitionToken, vectorToBlob } from './rows.js';
+import { invalidatedPartition } from './sqlite-memories.js';
+import { messagePartition } from './sqlite-sessions.js';
+import type { Statements } from './statements.js';
+
+/** Bulk copy of whole tables for `mnemos migrate`; rows are read in rowid order, the cursor is the last rowid. */
+export class SqliteTransfer {
+  constructor(private readonly statements: Statements) {}
+
+  exportRows(
+    table: TransferTable,
+    after: string | null,
+    limit: number,
+  ): { rows: TransferRow[]; cursor: string | null } {
+    const raw = this.statements
+      .get(
+        `SELECT rowid AS transfer_cursor, ${columnList(table)} FROM ${table} WHERE rowid > ? ORDER BY rowid LIMIT ?`,
+      )
+      .all(after === null ? 0 : Number(after), limit) as Array<Record<string, unknown>>;
+    const rows = raw.map((row) => fromSqlite(table, row));
+    const last = raw.at(-1);
+    return { rows, cursor: last ? String(last.transfer_cursor) : after };
+  }
+
+  countRows(table: TransferTable): number {
+    return (this.statements.get(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+  }
+
+  /** Inserts rows and records the checkpoint; call inside a write transaction. */
+  importInTransaction(
+    table: TransferTable,
+    rows: TransferRow[],
+    checkpoint: TransferCheckpoint,
+  ): void {
+    const columns = transferColumns[table];
+    const extra = table === 'memories' ? ', seq' : '';
+    const placeholders = columns.map(() => '?').join(', ') + (extra ? ', ?' : '');
+    const insert = this.statements.get(
+      `INSERT INTO ${table} (${columnList(table)}${extra}) VALUES (${placeholders})`,
+    );
+    for (const row of rows) {
+      const values = columns.map(([name, type]) => toSqlite(row[name], type));
+      if (table === 'memories') values.push(this.statements.nextSeq());
+      const key = insert.run(...values).lastInsertRowid;
+      const tokens = rowTokens(row);
+      if (tokens === null) continue;
+      if (table === 'memories') this.indexMemory(key, row, tokens);
+      if (table === 'session_messages') {
+        const tenant = { appId: String(row.app_id), tenantId: String(row.tenant_id) };
+        this.statements
+          .get('INSERT INTO session_messages_fts (rowid, partition, tokens) VALUES (?, ?, ?)')
+          .run(key, messagePartition(tenant), tokens);
+      }
+    }
+    this.statements
+      .get(
+        `INSERT INTO transfer_progress (migration, table_name, cursor, copied, done) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (migration, table_name) DO UPDATE SET cursor = excluded.cursor, copied = excluded.copied, done = excluded.done`,
+      )
+      .run(
+        checkpoint.migration,
+        checkpoint.table,
+        checkpoint.cursor,
+        checkpoint.copied,
+        checkpoint.done ? 1 : 0,
+      );
+  }
+
+  checkpoints(): TransferCheckpoint[] {
+    const rows = this.statements
+      .get('SELECT migration, table_name, cursor, copied, done FROM transfer_progress')
+      .all() as Array<{
+      migration: string;
+      table_name: string;
+      cursor: string | null;
+      copied: number;
+      done: number;
+    }>;
+    return rows.map((row) => ({
+      migration: row.migration,
+      table: row.table_name as TransferTable,
+      cursor: row.cursor,
+      copied: row.copied,
+      done: row.done === 1,
+    }));
+  }
+
+  /** Full-text entry of a copied memory: the live partition, or the invalidated one when it no longer holds. */
+  private indexMemory(key: number | bigint, row: TransferRow, tokens: string): void {
+    const store = String(row.store);
+    const tenant = { appId: String(row.app_id), tenantId: String(row.tenant_id) };
+    const partition =
+      row.valid_to === null
+        ? partitionToken(store, tenant.appId, tenant.tenantId)
+        : invalidatedPartition(store, tenant);
+    this.statements
+      .get('INSERT INTO memories_fts (rowid, partition, tokens) VALUES (?, ?, ?)')
+      .run(key, partition, tokens);
+  }
+}
+
+function fromSqlite(table: TransferTable, row: Record<string, unknown>): TransferRow {
+  const out: TransferRow = {};
+  for (const [name, type] of transferColumns[table]) {
+    const value = row[name] as TransferRow[string];
+    if (value === null || value === undefined) out[name] = null;
+    else if (type === 'vector') out[name] = blobToVector(value as unknown as Buffer);
+    else if (type === 'boolean') out[name] = value === 1;
+    else out[name] = value;
+  }
+  return out;
+}
+
+function toSqlite(value: TransferRow[string] | undefined, type: string): unknown {
+  if (value === undefined || value === null) return null;
+  if (type === 'vector') return vectorToBlob(value as Float32Array);
+  if (type === 'boolean') return value ? 1 : 0;
+  return value;
+}

@@ -1,0 +1,147 @@
+import type { TransferTable } from './spec.js';
+
+/** How a copied column is typed, so each backend can bind and cast it. */
+export type ColumnType = 'text' | 'integer' | 'real' | 'boolean' | 'vector';
+
+/** The columns of each copied table that both schemas share, with their types, in insert order. */
+export const transferColumns: Record<
+  TransferTable,
+  ReadonlyArray<readonly [string, ColumnType]>
+> = {
+  stores: [
+    ['name', 'text'],
+    ['description', 'text'],
+    ['embedder_id', 'text'],
+    ['dimensions', 'integer'],
+    ['created_at', 'integer'],
+    ['updated_at', 'integer'],
+  ],
+  memories: [
+    ['id', 'text'],
+    ['store', 'text'],
+    ['app_id', 'text'],
+    ['tenant_id', 'text'],
+    ['agent_id', 'text'],
+    ['run_id', 'text'],
+    ['text', 'text'],
+    ['kind', 'text'],
+    ['salience', 'real'],
+    ['metadata', 'text'],
+    ['source', 'text'],
+    ['hash', 'text'],
+    ['embedding', 'vector'],
+    ['created_at', 'integer'],
+    ['updated_at', 'integer'],
+    ['last_accessed_at', 'integer'],
+    ['access_count', 'integer'],
+    ['valid_to', 'integer'],
+    ['deleted_at', 'integer'],
+  ],
+  memory_history: [
+    ['id', 'text'],
+    ['store', 'text'],
+    ['app_id', 'text'],
+    ['tenant_id', 'text'],
+    ['memory_id', 'text'],
+    ['event', 'text'],
+    ['old_text', 'text'],
+    ['new_text', 'text'],
+    ['reason', 'text'],
+    ['created_at', 'integer'],
+  ],
+  jobs: [
+    ['id', 'text'],
+    ['store', 'text'],
+    ['app_id', 'text'],
+    ['tenant_id', 'text'],
+    ['agent_id', 'text'],
+    ['run_id', 'text'],
+    ['state', 'text'],
+    ['input', 'text'],
+    ['memory_ids', 'text'],
+    ['usage', 'text'],
+    ['error', 'text'],
+    ['attempts', 'integer'],
+    ['owner', 'text'],
+    ['lease_until', 'integer'],
+    ['created_at', 'integer'],
+    ['updated_at', 'integer'],
+  ],
+  sessions: [
+    ['app_id', 'text'],
+    ['tenant_id', 'text'],
+    ['id', 'text'],
+    ['agent_id', 'text'],
+    ['title', 'text'],
+    ['metadata', 'text'],
+    ['parent_id', 'text'],
+    ['message_count', 'integer'],
+    ['created_at', 'integer'],
+    ['updated_at', 'integer'],
+  ],
+  session_messages: [
+    ['id', 'text'],
+    ['app_id', 'text'],
+    ['tenant_id', 'text'],
+    ['session_id', 'text'],
+    ['seq', 'integer'],
+    ['role', 'text'],
+    ['content', 'text'],
+    ['name', 'text'],
+    ['metadata', 'text'],
+    ['created_at', 'integer'],
+  ],
+  profile_entries: [
+    ['app_id', 'text'],
+    ['tenant_id', 'text'],
+    ['key', 'text'],
+    ['value', 'text'],
+    ['source', 'text'],
+    ['memory_id', 'text'],
+    ['updated_at', 'integer'],
+  ],
+  profile_history: [
+    ['app_id', 'text'],
+    ['tenant_id', 'text'],
+    ['key', 'text'],
+    ['old_value', 'text'],
+    ['new_value', 'text'],
+    ['source', 'text'],
+    ['memory_id', 'text'],
+    ['created_at', 'integer'],
+  ],
+  api_keys: [
+    ['id', 'text'],
+    ['hash', 'text'],
+    ['prefix', 'text'],
+    ['name', 'text'],
+    ['app_id', 'text'],
+    ['tenant_id', 'text'],
+    ['admin', 'boolean'],
+    ['created_at', 'integer'],
+    ['last_used_at', 'integer'],
+    ['revoked_at', 'integer'],
+  ],
+  audit_log: [
+    ['id', 'text'],
+    ['app_id', 'text'],
+    ['tenant_id', 'text'],
+    ['key_id', 'text'],
+    ['method', 'text'],
+    ['path', 'text'],
+    ['status', 'integer'],
+    ['store', 'text'],
+    ['created_at', 'integer'],
+  ],
+};
+
+/** The column names of a copied table, comma-separated, for SELECT and INSERT lists. */
+export function columnList(table: TransferTable, alias = ''): string {
+  return transferColumns[table].map(([name]) => (alias ? `${alias}.${name}` : name)).join(', ');
+}
+
+/** The full-text tokens a copied memory or message row carries (null: kept out of full-text search). */
+export function rowTokens(row: Record<string, unknown>): string | null {
+  const tokens = row.tokens;
+  return typeof tokens === 'string' ? tokens : null;
+}

@@ -1,0 +1,129 @@
+import { expect } from 'vitest';
+import type { Mnemos } from '../../src/mnemos.js';
+import { indexTokens } from '../../src/text/tokenizer.js';
+
+/** Two tenants of one app; the copy must keep them apart. */
+export const alice = { appId: 'app', tenantId: 'alice' };
+export const bob = { appId: 'app', tenantId: 'bob' };
+
+/** What {@link fillHome} wrote, to check in the copy. */
+export interface Filled {
+  /** Alice's live memories by text. */
+  ids: Map<string, string>;
+  deleted: string;
+  invalidated: string;
+  sessionId: string;
+  /** A key's secret, to authenticate against the copy. */
+  key: string;
+}
+
+const aliceTexts = [
+  '我喜欢喝绿茶，不喜欢咖啡',
+  '用户住在杭州西湖区',
+  'Alice prefers window seats on long flights',
+  'Her sister Marie lives in Lyon',
+  'The quarterly report is due on Friday',
+  '周末常去爬山',
+];
+
+/**
+ * Writes one of everything a migration copies: memories of two tenants and several agents (one
+ * updated, one deleted, one invalidated), a second store, a session with messages, profile
+ * values with history, an API key and audit rows.
+ */
+export async function fillHome(mnemos: Mnemos): Promise<Filled> {
+  const ids = new Map<string, string>();
+  for (const [index, text] of aliceTexts.entries()) {
+    const job = await mnemos.memories.add({
+      scope: { ...alice, agentId: index % 2 ? 'planner' : 'default' },
+      text,
+      metadata: { topic: index < 2 ? 'life' : 'work' },
+      sync: true,
+    });
+    ids.set(text, job.memoryIds[0]!);
+  }
+  await mnemos.memories.add({ scope: bob, text: 'Bob also likes green tea', sync: true });
+  await mnemos.stores.create({ name: 'notes', description: 'second store' });
+  await mnemos.memories.add({ store: 'notes', scope: alice, text: '书架上有三本小说', sync: true });
+  const updated = ids.get('The quarterly report is due on Friday')!;
+  await mnemos.memories.update(
+    { scope: alice, id: updated },
+    { text: 'The quarterly report is due on Monday' },
+  );
+  ids.delete('The quarterly report is due on Friday');
+  ids.set('The quarterly report is due on Monday', updated);
+  const deleted = (await mnemos.memories.add({ scope: alice, text: 'temporary note', sync: true }))
+    .memoryIds[0]!;
+  await mnemos.memories.delete({ scope: alice, id: deleted });
+  const invalidatedText = 'Alice works at Initech';
+  const invalidated = (
+    await mnemos.memories.add({ scope: alice, text: invalidatedText, sync: true })
+  ).memoryIds[0]!;
+  const store = mnemos.config.memory_store_name;
+  await mnemos.storage.applyMutations(
+    store,
+    alice,
+    [
+      {
+        type: 'update',
+        id: invalidated,
+        reason: 'superseded',
+        patch: { validTo: Date.now(), tokens: indexTokens(invalidatedText).join(' ') },
+      },
+    ],
+    Date.now(),
+  );
+  const session = await mnemos.sessions.create(alice, { title: '旅行计划' });
+  await mnemos.sessions.append(alice, session.id, [
+    { role: 'user', content: '帮我规划去京都的行程' },
+    { role: 'assistant', content: 'Kyoto in spring: temples and cherry blossoms' },
+  ]);
+  await mnemos.profile.set(alice, 'city', '杭州');
+  await mnemos.profile.set(alice, 'city', 'Hangzhou');
+  const { key, record } = await mnemos.keys.create({ ...alice, name: 'ci' });
+  await mnemos.keys.audit({
+    appId: alice.appId,
+    tenantId: alice.tenantId,
+    keyId: record.id,
+    method: 'POST',
+    path: '/v1/memories',
+    status: 202,
+    store,
+  });
+  return { ids, deleted, invalidated, sessionId: session.id, key };
+}
+
+/** Checks through the public API that a copy behaves like its source did. */
+export async function expectSameBehaviour(copy: Mnemos, filled: Filled): Promise<void> {
+  const tea = await copy.memories.search({ scope: alice, query: '绿茶' });
+  expect(tea.results[0]?.memory.id).toBe(filled.ids.get('我喜欢喝绿茶，不喜欢咖啡'));
+  const bobs = await copy.memories.search({ scope: bob, query: 'green tea' });
+  expect(bobs.results.map((result) => result.memory.scope.tenantId)).toEqual(['bob']);
+  const planner = await copy.memories.list({ scope: { ...alice, agentId: 'planner' } });
+  expect(planner.total).toBe(3);
+  const notes = await copy.memories.search({ store: 'notes', scope: alice, query: '小说' });
+  expect(notes.results).toHaveLength(1);
+  const monday = filled.ids.get('The quarterly report is due on Monday')!;
+  expect((await copy.memories.history({ scope: alice, id: monday })).map((h) => h.event)).toEqual([
+    'ADD',
+    'UPDATE',
+  ]);
+  expect((await copy.memories.get({ scope: alice, id: filled.deleted })).deletedAt).not.toBeNull();
+  const temporary = await copy.memories.search({ scope: alice, query: 'temporary note' });
+  expect(temporary.results.map((result) => result.memory.id)).not.toContain(filled.deleted);
+  const initech = await copy.memories.search({ scope: alice, query: 'Initech' });
+  expect(initech.results.map((result) => result.memory.id)).not.toContain(filled.invalidated);
+  const withOld = await copy.memories.search({
+    scope: alice,
+    query: 'Initech',
+    includeInvalidated: true,
+  });
+  expect(withOld.results[0]?.memory.id).toBe(filled.invalidated);
+  const found = await copy.sessions.search(alice, '京都');
+  expect(found.map((hit) => hit.sessionId)).toContain(filled.sessionId);
+  expect(await copy.sessions.messages(alice, filled.sessionId)).toHaveLength(2);
+  expect((await copy.profile.get(alice)).map((entry) => entry.value)).toEqual(['Hangzhou']);
+  expect(await copy.profile.history(alice, { key: 'city' })).toHaveLength(2);
+  expect((await copy.keys.authenticate(filled.key))?.tenantId).toBe('alice');
+  expect(await copy.keys.requests(alice)).toHaveLength(1);
+}
