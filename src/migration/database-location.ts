@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { MnemosError } from '../errors.js';
 import { redactDatabaseUrl } from '../storage/choose-storage.js';
@@ -48,9 +48,15 @@ export async function openSource(location: DatabaseLocation): Promise<MemoryStor
   return new SqliteStorage(location.path, { readOnly: true });
 }
 
-/** Opens (creating and migrating if needed) the target of a copy. */
+/**
+ * Opens (creating and migrating if needed) the target of a copy. A new SQLite file drops the vector
+ * index snapshots beside it: they belong to an earlier database of that home, and a copy's change
+ * sequence could reach their watermark, so they would be taken as current.
+ */
 export async function openTarget(location: DatabaseLocation): Promise<MemoryStorage> {
   if (location.kind === 'postgres') return PostgresStorage.open(location.url);
   mkdirSync(dirname(location.path), { recursive: true });
+  if (!existsSync(location.path))
+    rmSync(join(dirname(location.path), 'indexes'), { recursive: true, force: true });
   return new SqliteStorage(location.path);
 }

@@ -61,6 +61,8 @@ describe('migrate between two SQLite databases', () => {
     expect(counts.memories).toBe(10);
     for (const check of report.verification!.tables) expect(check.source).toBe(check.target);
     expect(report.verification!.searches.length).toBeGreaterThanOrEqual(6);
+    for (const check of report.verification!.searches)
+      expect(check.foundBy).toEqual({ source: ['keyword', 'vector'], target: ['keyword', 'vector'] });
     const copy = await Mnemos.open({ home: join(dir.home, 'copy') });
     try {
       await expectSameBehaviour(copy, filled);
@@ -124,6 +126,20 @@ describe('migrate between two SQLite databases', () => {
     const memories = report.verification!.tables.find((check) => check.table === 'memories');
     expect(memories).toMatchObject({ sameRows: false, source: 10, target: 10 });
     expect(report.verification!.tables.filter((check) => !check.sameRows)).toHaveLength(1);
+  });
+
+  it('reports a copy whose full-text index is missing, though every row is the same', async () => {
+    const to = join(dir.home, 'copy.db');
+    await migrate({ from, to: `sqlite:${to}`, home: dir.home, verify: false });
+    const db = new Database(to);
+    db.prepare('DELETE FROM memories_fts').run();
+    db.close();
+    const report = await migrate({ from, to: `sqlite:${to}`, home: dir.home });
+    expect(report.verification!.tables.every((check) => check.sameRows)).toBe(true);
+    expect(report.verification?.ok).toBe(false);
+    const broken = report.verification!.searches.filter((check) => !check.ok);
+    expect(broken.length).toBeGreaterThan(0);
+    for (const check of broken) expect(check.foundBy.target).toEqual(['vector']);
   });
 
   it('refuses a target that holds data, the same database twice, and unknown locations', async () => {

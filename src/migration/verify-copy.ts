@@ -17,9 +17,11 @@ export interface TableCheck {
   sameRows: boolean;
 }
 
-/** One sample search run on both sides. */
+/** One sample search run on both sides: a live memory searched by its own text. */
 export interface SearchCheck {
   store: string;
+  /** The sampled memory. */
+  memoryId: string;
   query: string;
   source: string[];
   target: string[];
@@ -29,7 +31,9 @@ export interface SearchCheck {
   sameTop: boolean;
   /** Share of the source's results the target also returned. */
   overlap: number;
-  /** Whether this search agrees as much as the verification requires. */
+  /** How each side found the sampled memory (`keyword`, `vector`), or null when not in its results. */
+  foundBy: { source: string[] | null; target: string[] | null };
+  /** The target finds the sampled memory exactly as the source does. */
   ok: boolean;
 }
 
@@ -38,11 +42,10 @@ export interface VerifyReport {
   ok: boolean;
   tables: TableCheck[];
   /**
-   * What a sample search must agree on: `order` (the same results in the same order) between two
-   * databases of one backend; `top` (the same first result) between SQLite and Postgres, whose
-   * full-text statistics and vector indexes differ (docs/scaling.md), so lower ranks may differ.
+   * Sample searches; each must find its memory on the target through the same signals as on the
+   * source. Their order may differ where scores nearly tie: BM25 statistics depend on the full-text
+   * index's history in SQLite and are kept per tenant in Postgres (docs/scaling.md).
    */
-  required: 'order' | 'top';
   searches: SearchCheck[];
   /** Stores whose searches could not run, with why (e.g. another embedder than the configured one). */
   skipped: Array<{ store: string; reason: string }>;
@@ -92,7 +95,6 @@ export async function verifyCopy(
   }
   const searches: SearchCheck[] = [];
   const skipped = new Map<string, string>();
-  const required = source.kind === target.kind ? 'order' : 'top';
   for (const sample of samples) {
     const store = String(sample.store);
     if (skipped.has(store)) continue;
@@ -110,12 +112,11 @@ export async function verifyCopy(
       continue;
     }
     const after = await search.target(input);
-    searches.push(compareResults(store, input.query, before, after, required));
+    searches.push(compareResults(store, String(sample.id), input.query, before, after));
   }
   return {
     ok: tables.every((check) => check.sameRows) && searches.every((check) => check.ok),
     tables,
-    required,
     searches,
     skipped: [...skipped].map(([store, reason]) => ({ store, reason })),
   };
@@ -123,25 +124,30 @@ export async function verifyCopy(
 
 function compareResults(
   store: string,
+  memoryId: string,
   query: string,
   before: SearchMemoriesOutput,
   after: SearchMemoriesOutput,
-  required: VerifyReport['required'],
 ): SearchCheck {
   const source = before.results.map((result) => result.memory.id);
   const target = after.results.map((result) => result.memory.id);
   const found = new Set(target);
-  const same = source.join() === target.join();
-  const sameTop = source[0] === target[0];
+  const foundBy = (output: SearchMemoriesOutput): string[] | null => {
+    const hit = output.results.find((result) => result.memory.id === memoryId);
+    return hit ? hit.matched.filter((signal) => signal !== 'rerank').sort() : null;
+  };
+  const by = { source: foundBy(before), target: foundBy(after) };
   return {
     store,
+    memoryId,
     query,
     source,
     target,
-    same,
-    sameTop,
+    same: source.join() === target.join(),
+    sameTop: source[0] === target[0],
     overlap: source.length === 0 ? 1 : source.filter((id) => found.has(id)).length / source.length,
-    ok: required === 'order' ? same : sameTop,
+    foundBy: by,
+    ok: JSON.stringify(by.source) === JSON.stringify(by.target),
   };
 }
 
