@@ -62,7 +62,10 @@ describe('migrate between two SQLite databases', () => {
     for (const check of report.verification!.tables) expect(check.source).toBe(check.target);
     expect(report.verification!.searches.length).toBeGreaterThanOrEqual(6);
     for (const check of report.verification!.searches)
-      expect(check.foundBy).toEqual({ source: ['keyword', 'vector'], target: ['keyword', 'vector'] });
+      expect(check.foundBy).toEqual({
+        source: ['keyword', 'vector'],
+        target: ['keyword', 'vector'],
+      });
     const copy = await Mnemos.open({ home: join(dir.home, 'copy') });
     try {
       await expectSameBehaviour(copy, filled);
