@@ -302,7 +302,8 @@ export class Mnemos {
     if (options.drain) await this.drain();
     await this.runner?.close();
     if (this.runner) {
-      await this.access.flush();
+      // Recall counts are advisory: an unreachable database must not keep storage from closing.
+      await this.access.flush().catch(() => {});
       this.vectors.save();
     }
     await this.storage.close();

@@ -27,7 +27,12 @@ export function errorResponse(error: unknown): {
   body: { error: ReturnType<MnemosError['toJSON']> };
 } {
   if (MnemosError.isInstance(error)) {
-    return { status: statusOf[error.code] ?? 500, body: { error: error.toJSON() } };
+    // The database is unreachable (`details.unavailable`): 503, retry later; not a server bug.
+    const unavailable = error.code === 'storage_error' && error.details.unavailable === true;
+    return {
+      status: unavailable ? 503 : (statusOf[error.code] ?? 500),
+      body: { error: error.toJSON() },
+    };
   }
   return {
     status: 500,

@@ -50,6 +50,8 @@ export class JobRunner {
   private again = false;
   private closed = false;
   private retryTimer: NodeJS.Timeout | null = null;
+  /** Why the last drain stopped early (storage unreachable, …); null after one that finished. */
+  private failure: unknown = null;
   private readonly pollTimer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -83,18 +85,31 @@ export class JobRunner {
       this.again = true;
       return;
     }
-    this.loop = this.drain().finally(() => {
-      this.loop = null;
-      if (this.again && !this.closed) {
-        this.again = false;
-        this.kick();
-      }
-    });
+    // A rejected drain (e.g. the database is down) must not become an unhandled rejection, which
+    // ends the process: it is kept for `idle` and the drain is tried again after the retry delay.
+    this.loop = this.drain()
+      .then(
+        () => {
+          this.failure = null;
+        },
+        (error: unknown) => {
+          this.failure = error;
+          this.retryLater();
+        },
+      )
+      .finally(() => {
+        this.loop = null;
+        if (this.again && !this.closed) {
+          this.again = false;
+          this.kick();
+        }
+      });
   }
 
-  /** Resolves when the queue has nothing this process can claim right now. */
+  /** Resolves when the queue has nothing this process can claim right now; rejects when storage failed while draining. */
   async idle(): Promise<void> {
     while (this.loop) await this.loop;
+    if (this.failure) throw this.failure;
   }
 
   /** Waits until a job has finished (here or in another process), up to `timeoutMs`. */
@@ -126,7 +141,7 @@ export class JobRunner {
     this.closed = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     if (this.pollTimer) clearInterval(this.pollTimer);
-    await this.idle();
+    while (this.loop) await this.loop;
   }
 
   private async drain(): Promise<void> {
@@ -171,6 +186,12 @@ export class JobRunner {
   private async scheduleRetryCheck(): Promise<void> {
     if (this.retryTimer || this.closed) return;
     if ((await this.storage.pendingJobCount(null)) === 0) return;
+    this.retryLater();
+  }
+
+  /** Kicks again after the first retry delay. */
+  private retryLater(): void {
+    if (this.retryTimer || this.closed) return;
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
       this.kick();

@@ -127,7 +127,9 @@ export function importCommand(): Command {
           () =>
             void mnemos.memories
               .pendingJobCount(options.store)
-              .then((pending) => bar?.update(total - pending)),
+              .then((pending) => bar?.update(total - pending))
+              // Progress only: a failed count must not end the process; drain reports the failure.
+              .catch(() => {}),
           200,
         );
         try {

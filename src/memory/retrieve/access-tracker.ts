@@ -32,7 +32,9 @@ export class AccessTracker {
     }
     for (const key of keys) entry.counts.set(key, (entry.counts.get(key) ?? 0) + 1);
     if (!this.timer) {
-      this.timer = setTimeout(() => void this.flush(), this.flushMs);
+      // A failed background flush (database unreachable) drops these counts, as a crash would; it
+      // must not become an unhandled rejection, which ends the process.
+      this.timer = setTimeout(() => void this.flush().catch(() => {}), this.flushMs);
       this.timer.unref();
     }
   }

@@ -13,14 +13,43 @@ export interface Sql {
 const retryable = new Set(['40001', '40P01']);
 const attempts = 4;
 
-/** A driver failure as `storage_error`, never an empty result; Mnemos errors pass through. */
+/** SQLSTATEs of a lost or refused connection: class 08, and the server shutting down or starting. */
+const lostStates = /^(08|57P0[1-3])/;
+/** Socket errors of a server that is down or unreachable. */
+const socketErrors = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+]);
+/** node-postgres' own connection errors, which carry no code. */
+const lostMessages =
+  /^Connection terminated|timeout exceeded when trying to connect|is not queryable/;
+
+/** True when the database could not be reached or dropped the connection (restart, failover, network). */
+export function connectionLost(error: unknown): boolean {
+  const code = sqlState(error);
+  if (code) return lostStates.test(code) || socketErrors.has(code);
+  return lostMessages.test((error as Error | null)?.message ?? '');
+}
+
+/**
+ * A driver failure as `storage_error`, never an empty result; Mnemos errors pass through.
+ * `details.unavailable` marks a lost connection: the same request may succeed once the database is back.
+ */
 export function storageError(error: unknown, what = 'database operation'): MnemosError {
   if (MnemosError.isInstance(error)) return error;
-  const code = (error as { code?: unknown }).code;
+  const code = sqlState(error);
   return new MnemosError('storage_error', `${what} failed: ${(error as Error).message}`, {
     category: 'system',
     cause: error,
-    details: typeof code === 'string' ? { sqlstate: code } : {},
+    details: {
+      ...(code ? { sqlstate: code } : {}),
+      ...(connectionLost(error) ? { unavailable: true } : {}),
+    },
   });
 }
 
