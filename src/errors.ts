@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'store_not_found'
   | 'job_failed'
   | 'storage_error'
+  | 'lease_lost'
   | 'config_error'
   | 'upstream_error'
   | 'unauthorized'

@@ -11,6 +11,7 @@ const knownCodes: Record<ErrorCode, true> = {
   store_not_found: true,
   job_failed: true,
   storage_error: true,
+  lease_lost: true,
   config_error: true,
   upstream_error: true,
   unauthorized: true,

@@ -11,6 +11,7 @@ const statusOf: Record<ErrorCode, number> = {
   store_not_found: 404,
   already_exists: 409,
   embedder_mismatch: 409,
+  lease_lost: 409,
   payload_too_large: 413,
   rate_limited: 429,
   job_failed: 500,

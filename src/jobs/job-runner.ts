@@ -165,10 +165,13 @@ export class JobRunner {
   /** Runs jobs this worker holds and records failures: retry with backoff, or failed for good. */
   private async process(jobs: JobRecord[]): Promise<void> {
     let failures: Array<{ job: JobRecord; error: Error }>;
+    const renewal = this.renewWhileRunning(jobs);
     try {
       failures = await this.handle(jobs);
     } catch (error) {
       failures = jobs.map((job) => ({ job, error: error as Error }));
+    } finally {
+      clearInterval(renewal);
     }
     for (const { job, error } of failures) {
       const final =
@@ -177,9 +180,28 @@ export class JobRunner {
       const retryAt = final
         ? null
         : Date.now() + this.options.retryBaseMs * 2 ** (job.attempts - 1);
-      await this.storage.failJob(job.id, error.message, retryAt, Date.now());
+      await this.storage.failJob(job.id, job.attempts, error.message, retryAt, Date.now());
     }
     if (failures.length > 0) await this.scheduleRetryCheck();
+  }
+
+  /**
+   * Extends the batch's leases every third of a lease while this process works on it, so a batch
+   * slower than `lease_ms` (a slow model) is not taken over by another worker while its owner
+   * lives. Should the owner stall past its lease anyway, the commit's attempt check drops its result.
+   */
+  private renewWhileRunning(jobs: JobRecord[]): NodeJS.Timeout {
+    const held = jobs.map((job) => ({ id: job.id, attempt: job.attempts }));
+    const { leaseMs } = this.options;
+    const timer = setInterval(
+      () => {
+        // A failed renewal (database unreachable) is not fatal: the lease simply runs its course.
+        void this.storage.renewJobs(this.worker, held, leaseMs, Date.now()).catch(() => {});
+      },
+      Math.max(10, Math.floor(leaseMs / 3)),
+    );
+    timer.unref();
+    return timer;
   }
 
   /** Jobs waiting out a retry backoff need a later kick, since nothing else will come. */

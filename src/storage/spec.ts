@@ -72,6 +72,11 @@ export type MemoryMutation =
 export interface JobCompletion {
   /** Job id. */
   jobId: string;
+  /**
+   * The claim the result was computed under: the job's `attempts` when claimed. The commit is
+   * refused when the job was claimed again since (another worker took it over after the lease).
+   */
+  attempt: number;
   /** The job's tenant; every mutation must fall inside it. */
   tenant: TenantKey;
   /** Writes of the job. */
@@ -286,7 +291,11 @@ export interface MemoryStorage extends ReembedStorage, ProfileStorage, KeyStorag
   /** Removes a store with every memory, history row and job in it. */
   deleteStore(name: string): Promise<boolean>;
 
-  /** Applies writes and marks jobs succeeded, all in one transaction. */
+  /**
+   * Applies writes and marks jobs succeeded, all in one transaction; writes nothing and fails with
+   * `lease_lost` when any job is no longer running under its `attempt`, so a job taken over by
+   * another worker takes effect once, from the worker that holds it.
+   */
   commitJobs(store: string, completions: JobCompletion[], now: number): Promise<void>;
   /** Applies direct writes (API updates) in one transaction. */
   applyMutations(
@@ -391,8 +400,24 @@ export interface MemoryStorage extends ReembedStorage, ProfileStorage, KeyStorag
     now: number,
     isOwnerAlive: (owner: string) => boolean,
   ): Promise<JobRecord[]>;
-  /** Records a failed attempt: queued again from `retryAt`, or failed for good when `retryAt` is null. */
-  failJob(id: string, error: string, retryAt: number | null, now: number): Promise<void>;
+  /**
+   * Records a failed attempt: queued again from `retryAt`, or failed for good when `retryAt` is
+   * null. Changes nothing when the job is no longer running under `attempt`.
+   */
+  failJob(
+    id: string,
+    attempt: number,
+    error: string,
+    retryAt: number | null,
+    now: number,
+  ): Promise<void>;
+  /** Extends the lease of jobs this worker still runs under these attempts; returns how many. */
+  renewJobs(
+    worker: string,
+    jobs: Array<{ id: string; attempt: number }>,
+    leaseMs: number,
+    now: number,
+  ): Promise<number>;
   /** Puts failed jobs of a tenant back in the queue; returns how many. */
   retryJobs(
     store: string,

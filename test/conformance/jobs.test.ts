@@ -120,6 +120,7 @@ describe.each(backends)('jobs on $name', (backend) => {
         claimed.push(...jobs.map((job) => job.id));
         const completions = jobs.map((job) => ({
           jobId: job.id,
+          attempt: job.attempts,
           tenant: alice,
           mutations: [],
           memoryIds: [],
@@ -152,6 +153,67 @@ describe.each(backends)('jobs on $name', (backend) => {
     expect(rescued).toMatchObject({ id, attempts: 3 });
   });
 
+  it("refuses the result of a worker whose job was taken over, and keeps the new owner's", async () => {
+    const { storage } = context;
+    const [first, second] = await enqueue(storage, 2);
+    await storage.claimJobs('worker-a', 2, lease, t0, alive);
+    // worker-a stalls past its lease: worker-b takes both jobs over (attempt 2).
+    const taken = await storage.claimJobs('worker-b', 2, lease, t0 + lease + 1, alive);
+    expect(taken.map((job) => job.attempts)).toEqual([2, 2]);
+    const late = newMemory(scopeOf(alice), 'written by the worker that lost its lease');
+    const completion = (id: string, attempt: number, memory = late) => ({
+      jobId: id,
+      attempt,
+      tenant: alice,
+      mutations: [{ type: 'insert' as const, memory }],
+      memoryIds: [memory.id],
+    });
+    const refused = await codeOf(
+      storage.commitJobs(
+        'mnemos',
+        [completion(first!, 1), completion(second!, 2, newMemory(scopeOf(alice), 'b'))],
+        t0 + lease + 2,
+      ),
+    );
+    expect(refused).toBe('lease_lost');
+    expect(await storage.getMemories('mnemos', alice, [late.id], true)).toEqual([]);
+    await storage.failJob(first!, 1, 'late failure', t0 + lease + 5_000, t0 + lease + 3);
+    expect(await storage.getJob('mnemos', alice, first!)).toMatchObject({
+      state: 'running',
+      error: null,
+      attempts: 2,
+    });
+    const fresh = newMemory(scopeOf(alice), 'written by the owner');
+    await storage.commitJobs(
+      'mnemos',
+      [completion(first!, 2, fresh), completion(second!, 2, newMemory(scopeOf(alice), 'c'))],
+      t0 + lease + 4,
+    );
+    expect(await storage.getJob('mnemos', alice, first!)).toMatchObject({
+      state: 'succeeded',
+      memoryIds: [fresh.id],
+    });
+    // A finished job refuses any further result, even of its own attempt.
+    expect(
+      await codeOf(storage.commitJobs('mnemos', [completion(first!, 2)], t0 + lease + 5)),
+    ).toBe('lease_lost');
+  });
+
+  it('renews the leases of a running batch for its owner only', async () => {
+    const { storage } = context;
+    const [id] = await enqueue(storage, 1);
+    await storage.claimJobs('worker-a', 1, lease, t0, alive);
+    const held = [{ id: id!, attempt: 1 }];
+    expect(await storage.renewJobs('worker-b', held, lease, t0 + lease - 1)).toBe(0);
+    expect(await storage.renewJobs('worker-a', [{ id: id!, attempt: 2 }], lease, t0 + 1)).toBe(0);
+    expect(await storage.renewJobs('worker-a', held, lease, t0 + lease - 1)).toBe(1);
+    // The renewed lease runs to t0 + 2 × lease - 1: no takeover before that.
+    expect(await storage.claimJobs('worker-b', 1, lease, t0 + lease + 1, alive)).toEqual([]);
+    const [taken] = await storage.claimJobs('worker-b', 1, lease, t0 + 2 * lease, alive);
+    expect(taken).toMatchObject({ id, attempts: 2 });
+    expect(await storage.renewJobs('worker-a', held, lease, t0 + 2 * lease + 1)).toBe(0);
+  });
+
   it('honours the claim given at enqueue time', async () => {
     const { storage } = context;
     await seed(storage, []);
@@ -171,7 +233,7 @@ describe.each(backends)('jobs on $name', (backend) => {
     const { storage } = context;
     const [id] = await enqueue(storage, 1);
     await storage.claimJobs('worker-a', 1, lease, t0, alive);
-    await storage.failJob(id!, 'embedder timed out', t0 + 5_000, t0 + 10);
+    await storage.failJob(id!, 1, 'embedder timed out', t0 + 5_000, t0 + 10);
     expect(await storage.getJob('mnemos', alice, id!)).toMatchObject({
       state: 'queued',
       error: 'embedder timed out',
@@ -179,7 +241,7 @@ describe.each(backends)('jobs on $name', (backend) => {
     });
     expect(await storage.claimJobs('worker-a', 1, lease, t0 + 4_999, alive)).toEqual([]);
     expect(await storage.claimJobs('worker-a', 1, lease, t0 + 5_000, alive)).toHaveLength(1);
-    await storage.failJob(id!, 'bad input: 无法解析', null, t0 + 6_000);
+    await storage.failJob(id!, 2, 'bad input: 无法解析', null, t0 + 6_000);
     const failed = await storage.getJob('mnemos', alice, id!);
     expect(failed).toMatchObject({
       state: 'failed',
@@ -208,7 +270,7 @@ describe.each(backends)('jobs on $name', (backend) => {
     const { storage } = context;
     const ids = await enqueue(storage, 3);
     await storage.claimJobs('worker-a', 3, lease, t0 + 10, alive);
-    for (const id of ids.slice(0, 2)) await storage.failJob(id, 'boom', null, t0 + 20);
+    for (const id of ids.slice(0, 2)) await storage.failJob(id, 1, 'boom', null, t0 + 20);
     expect(await storage.retryJobs('mnemos', alice, 'all-failed', t0 + 30)).toBe(2);
     expect(
       await storage.listJobs('mnemos', alice, ['queued'], { limit: 10, offset: 0 }),
@@ -226,6 +288,7 @@ describe.each(backends)('jobs on $name', (backend) => {
       [
         {
           jobId: id!,
+          attempt: 1,
           tenant: alice,
           mutations: [
             { type: 'insert', memory: fresh },
@@ -276,6 +339,7 @@ describe.each(backends)('jobs on $name', (backend) => {
       [
         {
           jobId: good!,
+          attempt: 1,
           tenant: alice,
           mutations: [{ type: 'insert', memory: fresh }],
           memoryIds: [fresh.id],
@@ -283,6 +347,7 @@ describe.each(backends)('jobs on $name', (backend) => {
         },
         {
           jobId: bad!,
+          attempt: 1,
           tenant: alice,
           mutations: [
             { type: 'update', id: 'absent', reason: 'llm_update', patch: { salience: 1 } },

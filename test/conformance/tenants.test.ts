@@ -131,7 +131,9 @@ describe.each(backends)('tenant isolation on $name', (backend) => {
       [{ id, scope: scopeOf(alice), input: { text: 'x', metadata: {} } }],
       t0,
     );
-    await storage.failJob(id, 'boom', null, t0 + 1);
+    await storage.claimJobs('worker', 1, 60_000, t0 + 1, () => true);
+    await storage.failJob(id, 1, 'boom', null, t0 + 1);
+    expect(await storage.getJob('mnemos', alice, id)).toMatchObject({ state: 'failed' });
     for (const stranger of strangers) {
       expect(await storage.getJob('mnemos', stranger, id)).toBeNull();
       expect(await storage.listJobs('mnemos', stranger, [], { limit: 10, offset: 0 })).toEqual([]);

@@ -308,6 +308,7 @@ export class IngestPipeline {
     }
     return {
       jobId: job.id,
+      attempt: job.attempts,
       tenant: { appId: job.scope.appId, tenantId: job.scope.tenantId },
       mutations,
       memoryIds,

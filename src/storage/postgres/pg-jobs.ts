@@ -1,5 +1,6 @@
 import type { JobInput, JobRecord } from '../../jobs/job-record.js';
 import type { Scope, TenantKey } from '../../memory/scope.js';
+import { leaseLost } from '../lease-lost.js';
 import type { JobCompletion, Page } from '../spec.js';
 import { type JobRow, jobFromRow } from '../sqlite/rows.js';
 import type { Database, Sql } from './database.js';
@@ -113,11 +114,58 @@ export class PostgresJobs {
     );
   }
 
-  async fail(id: string, error: string, retryAt: number | null, now: number): Promise<void> {
+  async fail(
+    id: string,
+    attempt: number,
+    error: string,
+    retryAt: number | null,
+    now: number,
+  ): Promise<void> {
     // A queued job's lease_until is the earliest time it may be retried (backoff).
     await this.db.run(
-      'UPDATE jobs SET state = $1, error = $2, owner = NULL, lease_until = $3, updated_at = $4 WHERE id = $5',
-      [retryAt === null ? 'failed' : 'queued', error, retryAt, now, id],
+      `UPDATE jobs SET state = $1, error = $2, owner = NULL, lease_until = $3, updated_at = $4
+       WHERE id = $5 AND state = 'running' AND attempts = $6`,
+      [retryAt === null ? 'failed' : 'queued', error, retryAt, now, id, attempt],
+    );
+  }
+
+  /**
+   * Locks the jobs of a commit and fails with `lease_lost` unless each still runs under its
+   * attempt; a claim by another worker skips them while they are locked (SKIP LOCKED).
+   */
+  async checkHeld(sql: Sql, completions: JobCompletion[]): Promise<void> {
+    if (completions.length === 0) return;
+    const held = await sql.rows<{ id: string }>(
+      `SELECT j.id FROM jobs j
+       JOIN unnest($1::text[], $2::text[], $3::text[], $4::int[]) AS u(app_id, tenant_id, id, attempt)
+         ON j.app_id = u.app_id AND j.tenant_id = u.tenant_id AND j.id = u.id
+       WHERE j.state = 'running' AND j.attempts = u.attempt
+       ORDER BY j.app_id, j.tenant_id, j.id
+       FOR UPDATE OF j`,
+      [
+        completions.map((completion) => completion.tenant.appId),
+        completions.map((completion) => completion.tenant.tenantId),
+        completions.map((completion) => completion.jobId),
+        completions.map((completion) => completion.attempt),
+      ],
+    );
+    const found = new Set(held.map((row) => row.id));
+    const lost = completions.filter((completion) => !found.has(completion.jobId));
+    if (lost.length > 0) throw leaseLost(lost.map((completion) => completion.jobId));
+  }
+
+  /** Extends the leases of jobs this worker still runs under these attempts. */
+  async renew(
+    worker: string,
+    jobs: Array<{ id: string; attempt: number }>,
+    until: number,
+  ): Promise<number> {
+    if (jobs.length === 0) return 0;
+    return this.db.run(
+      `UPDATE jobs j SET lease_until = $1
+       FROM unnest($2::text[], $3::int[]) AS u(id, attempt)
+       WHERE j.id = u.id AND j.state = 'running' AND j.attempts = u.attempt AND j.owner = $4`,
+      [until, jobs.map((job) => job.id), jobs.map((job) => job.attempt), worker],
     );
   }
 

@@ -176,6 +176,7 @@ export class PostgresStorage implements MemoryStorage {
   commitJobs(store: string, completions: JobCompletion[], now: number): Promise<void> {
     const tenants = completions.map((completion) => completion.tenant);
     return this.writeMemories(store, now, tenants, async (writes, sql) => {
+      await this.jobs.checkHeld(sql, completions);
       for (const completion of completions) {
         await writes.apply(completion.tenant, completion.mutations);
         if (completion.profile?.length) {
@@ -322,8 +323,22 @@ export class PostgresStorage implements MemoryStorage {
   ): Promise<JobRecord[]> {
     return this.jobs.claim(worker, limit, leaseMs, now, isOwnerAlive);
   }
-  failJob(id: string, error: string, retryAt: number | null, now: number): Promise<void> {
-    return this.jobs.fail(id, error, retryAt, now);
+  renewJobs(
+    worker: string,
+    jobs: Array<{ id: string; attempt: number }>,
+    leaseMs: number,
+    now: number,
+  ): Promise<number> {
+    return this.jobs.renew(worker, jobs, now + leaseMs);
+  }
+  failJob(
+    id: string,
+    attempt: number,
+    error: string,
+    retryAt: number | null,
+    now: number,
+  ): Promise<void> {
+    return this.jobs.fail(id, attempt, error, retryAt, now);
   }
   retryJobs(
     store: string,

@@ -1,5 +1,6 @@
 import type { JobInput, JobRecord, JobUsage } from '../../jobs/job-record.js';
 import type { Scope, TenantKey } from '../../memory/scope.js';
+import { leaseLost } from '../lease-lost.js';
 import type { Page } from '../spec.js';
 import { type JobRow, jobFromRow } from './rows.js';
 import type { Statements } from './statements.js';
@@ -102,13 +103,33 @@ export class SqliteJobs {
       .run(JSON.stringify(memoryIds), usage ? JSON.stringify(usage) : null, now, id);
   }
 
-  fail(id: string, error: string, retryAt: number | null, now: number): void {
+  fail(id: string, attempt: number, error: string, retryAt: number | null, now: number): void {
     // A queued job's lease_until is the earliest time it may be retried (backoff).
     this.statements
       .get(
-        `UPDATE jobs SET state = ?, error = ?, owner = NULL, lease_until = ?, updated_at = ? WHERE id = ?`,
+        `UPDATE jobs SET state = ?, error = ?, owner = NULL, lease_until = ?, updated_at = ?
+         WHERE id = ? AND state = 'running' AND attempts = ?`,
       )
-      .run(retryAt === null ? 'failed' : 'queued', error, retryAt, now, id);
+      .run(retryAt === null ? 'failed' : 'queued', error, retryAt, now, id, attempt);
+  }
+
+  /** Fails with `lease_lost` unless every job still runs under its attempt; call inside the commit's transaction. */
+  checkHeld(jobs: Array<{ jobId: string; attempt: number }>): void {
+    const held = this.statements.get(
+      "SELECT 1 FROM jobs WHERE id = ? AND state = 'running' AND attempts = ?",
+    );
+    const lost = jobs.filter((job) => held.get(job.jobId, job.attempt) === undefined);
+    if (lost.length > 0) throw leaseLost(lost.map((job) => job.jobId));
+  }
+
+  /** Extends the leases of jobs this worker still runs under these attempts. */
+  renew(worker: string, jobs: Array<{ id: string; attempt: number }>, until: number): number {
+    const renew = this.statements.get(
+      "UPDATE jobs SET lease_until = ? WHERE id = ? AND state = 'running' AND attempts = ? AND owner = ?",
+    );
+    let renewed = 0;
+    for (const job of jobs) renewed += renew.run(until, job.id, job.attempt, worker).changes;
+    return renewed;
   }
 
   retry(store: string, tenant: TenantKey, ids: string[] | 'all-failed', now: number): number {

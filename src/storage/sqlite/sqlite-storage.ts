@@ -193,6 +193,7 @@ export class SqliteStorage implements MemoryStorage {
 
   async commitJobs(store: string, completions: JobCompletion[], now: number): Promise<void> {
     this.write(() => {
+      this.jobs.checkHeld(completions);
       for (const completion of completions) {
         this.memories.applyInTransaction(store, completion.tenant, completion.mutations, now);
         if (completion.profile?.length)
@@ -352,8 +353,23 @@ export class SqliteStorage implements MemoryStorage {
     return this.write(() => this.jobs.claim(worker, limit, leaseMs, now, isOwnerAlive));
   }
 
-  async failJob(id: string, error: string, retryAt: number | null, now: number): Promise<void> {
-    this.write(() => this.jobs.fail(id, error, retryAt, now));
+  async failJob(
+    id: string,
+    attempt: number,
+    error: string,
+    retryAt: number | null,
+    now: number,
+  ): Promise<void> {
+    this.write(() => this.jobs.fail(id, attempt, error, retryAt, now));
+  }
+
+  async renewJobs(
+    worker: string,
+    jobs: Array<{ id: string; attempt: number }>,
+    leaseMs: number,
+    now: number,
+  ): Promise<number> {
+    return this.write(() => this.jobs.renew(worker, jobs, now + leaseMs));
   }
 
   async retryJobs(
