@@ -9,20 +9,20 @@ export function keysCommand(): Command {
   keys
     .command('create')
     .description('create a key for one (app, tenant); prints the secret once')
-    .requiredOption('--app <id>', 'application id')
+    .option('--app <id>', 'application id (default: config app_id)')
     .requiredOption('--tenant <id>', 'tenant (user) id')
     .option('--admin', 'may manage stores and keys, and act on any tenant it names')
     .option('--name <text>', 'a label', '')
     .action(
       async (
-        options: { app: string; tenant: string; admin?: boolean; name: string },
+        options: { app?: string; tenant: string; admin?: boolean; name: string },
         command: Command,
       ) => {
         await withMnemos(
           command,
           async (mnemos) => {
             const { key, record } = await mnemos.keys.create({
-              appId: options.app,
+              appId: options.app ?? mnemos.config.app_id,
               tenantId: options.tenant,
               admin: options.admin ?? false,
               name: options.name,
