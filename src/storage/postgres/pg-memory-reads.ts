@@ -151,7 +151,15 @@ export class MemoryReads {
     limit: number,
   ): Promise<RankedKey[]> {
     const statement = vectorSearchStatement(store, scope, vector, filter, limit);
-    return this.db.rows<RankedKey>(statement.sql, statement.params);
+    const hits = await this.db.rows<RankedKey & { matching: number }>(
+      statement.sql,
+      statement.params,
+    );
+    // Exact already (fewer matching rows than the HNSW threshold), or enough: done.
+    const walked = hits.length === 0 || hits[0]!.matching >= exactScanRows;
+    if (hits.length >= limit || !walked) return hits.map(({ key, score }) => ({ key, score }));
+    const exact = exactVectorSearchStatement(store, scope, vector, filter, limit);
+    return this.db.rows<RankedKey>(exact.sql, exact.params);
   }
 
   async matchingKeys(store: string, scope: ReadScope, filter: MemoryFilter): Promise<Set<number>> {
@@ -218,6 +226,28 @@ export class MemoryReads {
 /** Up to this many matching rows a vector search ranks them all exactly instead of using HNSW. */
 export const exactScanRows = 1_000;
 
+/** The pieces of a vector search over the matching live rows: filter, casts and both orderings. */
+function vectorSearchParts(
+  store: string,
+  scope: ReadScope,
+  vector: Float32Array,
+  filter: MemoryFilter,
+  limit: number,
+) {
+  const params = new Params();
+  const matches = memoryWhere(params, store, scope, filter, false);
+  const cast = `vector(${vector.length})`;
+  const query = `${params.add(vectorLiteral(vector))}::${cast}`;
+  return {
+    params,
+    matches,
+    top: params.add(limit),
+    exact: `cosine_distance(m.embedding::${cast}, ${query})`,
+    walk: `m.embedding::${cast} <=> ${query}`,
+    where: `${vectorIndexPredicate(store, vector.length, 'm')} AND ${matches}`,
+  };
+}
+
 /**
  * The statement of a vector search, one round trip. It first counts the matching rows, stopping at
  * `exactScanRows` (the count reads no vectors: about a microsecond a row). Below that it ranks them
@@ -227,7 +257,8 @@ export const exactScanRows = 1_000;
  * operator, repeating the index predicate (the store as a literal, the dimension) so the store's
  * HNSW index applies; the planner then walks it (the iterative scan set on every connection keeps
  * filtered walks from coming back short) or, when its statistics say the rows are few, sorts them
- * (exact, bounded by the tenant). Exported so tests can EXPLAIN exactly what runs.
+ * (exact, bounded by the tenant). Each hit carries the count (`matching`). Exported so tests can
+ * EXPLAIN exactly what runs.
  */
 export function vectorSearchStatement(
   store: string,
@@ -236,17 +267,16 @@ export function vectorSearchStatement(
   filter: MemoryFilter,
   limit: number,
 ): { sql: string; params: unknown[] } {
-  const params = new Params();
-  const matches = memoryWhere(params, store, scope, filter, false);
-  const cast = `vector(${vector.length})`;
-  const query = `${params.add(vectorLiteral(vector))}::${cast}`;
-  const top = params.add(limit);
-  const exact = `cosine_distance(m.embedding::${cast}, ${query})`;
-  const walk = `m.embedding::${cast} <=> ${query}`;
-  const where = `${vectorIndexPredicate(store, vector.length, 'm')} AND ${matches}`;
+  const { params, matches, top, exact, walk, where } = vectorSearchParts(
+    store,
+    scope,
+    vector,
+    filter,
+    limit,
+  );
   return {
     sql: `WITH matching AS (SELECT count(*) AS n FROM (SELECT 1 FROM memories m WHERE ${matches} LIMIT ${exactScanRows}) rows)
-      SELECT key, score FROM (
+      SELECT key, score, (SELECT n FROM matching) AS matching FROM (
         (SELECT m.key, (1 - ${exact})::float8 AS score FROM memories m
          WHERE ${where} AND (SELECT n FROM matching) < ${exactScanRows}
          ORDER BY ${exact} LIMIT ${top})
@@ -254,6 +284,28 @@ export function vectorSearchStatement(
         (SELECT m.key, (1 - (${walk}))::float8 AS score FROM memories m
          WHERE ${where} AND (SELECT n FROM matching) >= ${exactScanRows}
          ORDER BY ${walk} LIMIT ${top})
+      ) hits ORDER BY score DESC, key`,
+    params: params.values,
+  };
+}
+
+/**
+ * Exact ranking of every matching row, for an HNSW walk that came back short: an iterative scan
+ * stops after `hnsw.max_scan_tuples` (20,000) index tuples, so a tenant that is a sliver of a very
+ * large store can have fewer of its rows among them than asked for. Costs a read of the tenant's
+ * matching vectors.
+ */
+export function exactVectorSearchStatement(
+  store: string,
+  scope: ReadScope,
+  vector: Float32Array,
+  filter: MemoryFilter,
+  limit: number,
+): { sql: string; params: unknown[] } {
+  const { params, top, exact, where } = vectorSearchParts(store, scope, vector, filter, limit);
+  return {
+    sql: `SELECT key, score FROM (
+        SELECT m.key, (1 - ${exact})::float8 AS score FROM memories m WHERE ${where} ORDER BY ${exact} LIMIT ${top}
       ) hits ORDER BY score DESC, key`,
     params: params.values,
   };

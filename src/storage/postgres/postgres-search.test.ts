@@ -162,6 +162,37 @@ describe.skipIf(!testDatabaseUrl)(`PostgresStorage: vector search (${skipReason}
     expect(plain.rows.length).toBeLessThan(20);
   });
 
+  it('ranks exactly when an HNSW walk stops short at its scan limit (a sliver of a huge store)', async () => {
+    // With hnsw.max_scan_tuples at 20, the walk toward `base` meets only agent `near` rows before
+    // it stops, as a small tenant's walk does among millions of other tenants' rows.
+    const parsed = new URL(url);
+    parsed.searchParams.set('options', '-c hnsw.max_scan_tuples=20');
+    const capped = await PostgresStorage.open(parsed.toString(), { schema });
+    try {
+      const scope = readScope({ ...big, agentId: 'far' });
+      const statement = vectorSearchStatement(store, scope, base, {}, 100);
+      const limited = new pg.Client({
+        connectionString: url,
+        options: `-c search_path=${schema},public -c hnsw.max_scan_tuples=20 -c hnsw.iterative_scan=relaxed_order`,
+      });
+      await limited.connect();
+      const walk = await limited.query(statement.sql, statement.params);
+      await limited.end();
+      expect(walk.rows.length).toBeLessThan(100);
+      const hits = await capped.searchVectors(store, scope, base, {}, 100);
+      expect(hits).toHaveLength(100);
+      const far = [...keyOf].filter(([index]) => agentOf(index) === 'far');
+      const exact = far
+        .map(([index, key]) => ({ key, score: cosine(bigVectors[index]!, base) }))
+        .sort((a, b) => b.score - a.score)
+        .slice(0, 100)
+        .map((hit) => hit.key);
+      expect(hits.map((hit) => hit.key)).toEqual(exact);
+    } finally {
+      await capped.close();
+    }
+  });
+
   it("searches a small tenant exactly from its own rows, never another tenant's", async () => {
     const query = randomVectors(1, 777)[0]!;
     expect(await method(readScope(small), query, 10)).toBe('exact');
