@@ -48,6 +48,14 @@ describe.skipIf(!testDatabaseUrl)(`mnemos migrate with Postgres (${skipReason})`
     const there = await migrate({ from: `sqlite:${join(home, 'original')}`, to: postgres, home });
     expect(there.verification?.ok).toBe(true);
     expect(there.verification!.tables.every((check) => check.sameRows)).toBe(true);
+    // Each store's HNSW index is built once the memories are in.
+    const indexes = await withClient(url, (client) =>
+      client.query(
+        "SELECT count(*)::int AS n FROM pg_indexes WHERE schemaname = $1 AND indexname LIKE 'memories_hnsw_%'",
+        [schemas[0]],
+      ),
+    );
+    expect(indexes.rows[0].n).toBe(2);
     // Postgres finds each sampled memory through both its full-text and its vector index.
     for (const check of there.verification!.searches)
       expect(check.foundBy.target).toEqual(['keyword', 'vector']);
