@@ -159,8 +159,8 @@ export class PostgresTransfer {
 }
 
 /**
- * The HNSW index of every store, built once the copy's last memories are in: a bulk build took
- * 1.9 s for 10,161 memories where keeping the index up to date row by row made the copy 14 s slower.
+ * The HNSW index of every store, built once the copy's last memories are in: with a bulk build a
+ * 10,161-memory copy took 8.1 s, keeping the index up to date row by row 20.0 s (docs/scaling.md).
  * It commits with the last batch of memories, so a resumed copy never finds stores without one.
  */
 async function buildVectorIndexes(sql: Sql): Promise<void> {
