@@ -114,6 +114,16 @@ describe('mnemos migrate', () => {
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toContain('0 this run');
     expect(again.stdout).toContain('sample searches: 20 of 20 memories found by their own text');
+
+    // A row changed behind the copy's back: exit 1, the table named, what to do next.
+    const tamper = new Database(target);
+    tamper.prepare("UPDATE memory_history SET reason = 'edited' WHERE rowid = 7").run();
+    tamper.close();
+    const failed = await cliFor(home)(args);
+    expect(failed.code).toBe(1);
+    expect(failed.stdout).toMatch(/memory_history\s*│\s*\d+\s*│\s*\d+\s*│\s*DIFFERENT/);
+    expect(failed.stdout).toContain('verification FAILED');
+    expect(failed.stdout).toContain('empty the target');
   }, 120_000);
 
   it('explains what is missing or wrong, exiting 2 before touching anything', async () => {

@@ -176,6 +176,6 @@ function printReport(report: MigrateReport, seconds: number): void {
   out.write(
     verification.ok
       ? 'verified: the target holds the same rows and finds every sampled memory as the source does\n'
-      : 'verification FAILED: see the differences above; the source is unchanged\n',
+      : 'verification FAILED: see the differences above. The source is unchanged. If it was written to during the copy, stop its writers, empty the target (drop the schema or delete the file) and run the same command again\n',
   );
 }
