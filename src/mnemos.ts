@@ -156,7 +156,7 @@ export class Mnemos {
       hnswThreshold: config.retrieval.hnsw_threshold,
       indexDirectory: options.readOnly ? null : join(home, 'indexes'),
     });
-    const access = new AccessTracker(storage, 2_000);
+    const access = new AccessTracker(storage, 2_000, !options.readOnly);
     const retrieval = config.retrieval;
     const search = new HybridSearch(storage, embedder, vectors, reranker, access, {
       rrfK: retrieval.rrf_k,

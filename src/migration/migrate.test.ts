@@ -145,6 +145,28 @@ describe('migrate between two SQLite databases', () => {
     for (const check of broken) expect(check.foundBy.target).toEqual(['vector']);
   });
 
+  it('verification searches leave use counts alone, however long they take', async () => {
+    const path = join(dir.home, 'source', 'mnemos.db');
+    const uses = async (): Promise<number> => {
+      const storage = new SqliteStorage(path, { readOnly: true });
+      const { rows } = await storage.exportRows('memories', null, 100);
+      await storage.close();
+      return rows.reduce((sum, row) => sum + Number(row.access_count), 0);
+    };
+    const before = await uses();
+    // The engine the verification runs its searches on: read-only, over a writable storage.
+    const engine = await Mnemos.open({
+      home: dir.home,
+      storage: new SqliteStorage(path),
+      readOnly: true,
+    });
+    const found = await engine.memories.search({ scope: alice, query: '绿茶' });
+    expect(found.results.length).toBeGreaterThan(0);
+    await new Promise((resolve) => setTimeout(resolve, 2_300)); // past the 2 s flush of use counts
+    await engine.close();
+    expect(await uses()).toBe(before);
+  });
+
   it('refuses a target that holds data, the same database twice, and unknown locations', async () => {
     const other = await Mnemos.open({ home: join(dir.home, 'other') });
     await other.memories.add({ scope: alice, text: 'already here', sync: true });

@@ -15,11 +15,13 @@ export class AccessTracker {
   constructor(
     private readonly storage: MemoryStorage,
     private readonly flushMs: number,
+    /** False for a read-only engine (`doctor`, `migrate`'s verification): searches change nothing. */
+    private readonly enabled = true,
   ) {}
 
   /** Notes that these rows were returned by a search. */
   record(store: string, tenant: TenantKey, keys: number[]): void {
-    if (keys.length === 0) return;
+    if (!this.enabled || keys.length === 0) return;
     const id = `${store}\u0000${tenant.appId}\u0000${tenant.tenantId}`;
     let entry = this.pending.get(id);
     if (!entry) {
