@@ -10,20 +10,21 @@ import { tsvectorLiteral } from './text-search.js';
 import { createVectorIndexSql, parseVector, vectorLiteral } from './vectors.js';
 
 /**
- * The columns each table is read in order of: its identity column, or its primary key where it
- * has none. The cursor is the JSON array of those values of the last row read.
+ * The columns each table is read in order of, each an index's leading columns so every batch is
+ * an index range scan: tenant by tenant, and within a tenant in insertion order (row key or
+ * sequence), which is the order reads rely on. The cursor is the JSON array of the last row's values.
  */
 const orderColumns: Record<TransferTable, string[]> = {
   stores: ['name'],
-  memories: ['key'],
-  memory_history: ['seq'],
-  jobs: ['seq'],
+  memories: ['app_id', 'tenant_id', 'key'],
+  memory_history: ['app_id', 'tenant_id', 'seq'],
+  jobs: ['app_id', 'tenant_id', 'seq'],
   sessions: ['app_id', 'tenant_id', 'id'],
-  session_messages: ['key'],
+  session_messages: ['app_id', 'tenant_id', 'key'],
   profile_entries: ['app_id', 'tenant_id', 'key'],
-  profile_history: ['seq'],
-  api_keys: ['seq'],
-  audit_log: ['seq'],
+  profile_history: ['app_id', 'tenant_id', 'seq'],
+  api_keys: ['id'],
+  audit_log: ['app_id', 'tenant_id', 'seq'],
 };
 
 const arrayTypes: Record<ColumnType, string> = {
@@ -172,6 +173,8 @@ async function buildVectorIndexes(sql: Sql): Promise<void> {
     const index = createVectorIndexSql(store.name, store.dimensions);
     if (index) await sql.run(index);
   }
+  // Fresh statistics, so the planner's choice between walking HNSW and sorting is right at once.
+  await sql.run('ANALYZE memories');
 }
 
 function tenantOf(row: TransferRow): TenantKey {

@@ -232,8 +232,17 @@ CREATE TABLE transfer_progress (
 );
 `;
 
+/**
+ * Version 3: per-tenant sequence indexes on history and jobs, so `mnemos migrate` reads them in
+ * order within each tenant by index, batch after batch, instead of sorting the table every time.
+ */
+const version3 = `
+CREATE INDEX memory_history_tenant_seq ON memory_history (app_id, tenant_id, seq);
+CREATE INDEX jobs_tenant_seq ON jobs (app_id, tenant_id, seq);
+`;
+
 /** Schema steps in order; step i brings the recorded version from i to i + 1. */
-export const migrations: readonly string[] = [version1, version2];
+export const migrations: readonly string[] = [version1, version2, version3];
 
 /** Schema version this Mnemos writes. */
 export const schemaVersion = migrations.length;
