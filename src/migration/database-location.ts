@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { MnemosError } from '../errors.js';
 import { redactDatabaseUrl } from '../storage/choose-storage.js';
 import { PostgresStorage } from '../storage/postgres/postgres-storage.js';
@@ -45,18 +45,26 @@ export async function openSource(location: DatabaseLocation): Promise<MemoryStor
       details: { path: location.path },
     });
   }
-  return new SqliteStorage(location.path, { readOnly: true });
+  const storage = new SqliteStorage(location.path, { readOnly: true });
+  if (storage.schemaVersion === 0) {
+    await storage.close();
+    throw new MnemosError('invalid_input', `${location.path} is not a Mnemos database`, {
+      details: { path: location.path },
+    });
+  }
+  return storage;
 }
 
 /**
- * Opens (creating and migrating if needed) the target of a copy. A new SQLite file drops the vector
- * index snapshots beside it: they belong to an earlier database of that home, and a copy's change
- * sequence could reach their watermark, so they would be taken as current.
+ * Opens (creating and migrating if needed) the target of a copy. A new `<home>/mnemos.db` drops the
+ * vector index snapshots beside it: they belong to an earlier database of that home, and a copy's
+ * change sequence could reach their watermark, so they would be taken as current.
  */
 export async function openTarget(location: DatabaseLocation): Promise<MemoryStorage> {
   if (location.kind === 'postgres') return PostgresStorage.open(location.url);
   mkdirSync(dirname(location.path), { recursive: true });
-  if (!existsSync(location.path))
+  // Only a home's own database file has snapshots beside it (`<home>/indexes/`).
+  if (!existsSync(location.path) && basename(location.path) === 'mnemos.db')
     rmSync(join(dirname(location.path), 'indexes'), { recursive: true, force: true });
   return new SqliteStorage(location.path);
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -165,6 +166,45 @@ describe('migrate between two SQLite databases', () => {
     await new Promise((resolve) => setTimeout(resolve, 2_300)); // past the 2 s flush of use counts
     await engine.close();
     expect(await uses()).toBe(before);
+  });
+
+  it('copies from an older schema (missing tables read as empty), refuses a file Mnemos never wrote', async () => {
+    const older = join(dir.home, 'older.db');
+    copyFileSync(join(dir.home, 'source', 'mnemos.db'), older);
+    const db = new Database(older);
+    db.exec('DROP TABLE api_keys; DROP TABLE audit_log; DROP TABLE transfer_progress');
+    db.pragma('user_version = 3');
+    db.close();
+    const report = await migrate({
+      from: `sqlite:${older}`,
+      to: `sqlite:${join(dir.home, 'from-older.db')}`,
+      home: dir.home,
+    });
+    expect(report.verification?.ok).toBe(true);
+    const copied = Object.fromEntries(report.copy.tables.map((t) => [t.table, t.copied]));
+    expect(copied).toMatchObject({ memories: 10, api_keys: 0, audit_log: 0 });
+
+    const foreign = join(dir.home, 'foreign.db');
+    const other = new Database(foreign);
+    other.exec('CREATE TABLE notes (text TEXT)');
+    other.close();
+    const refused = await errorOf(
+      migrate({
+        from: `sqlite:${foreign}`,
+        to: `sqlite:${join(dir.home, 'x.db')}`,
+        home: dir.home,
+      }),
+    );
+    expect(refused.message).toBe(`${foreign} is not a Mnemos database`);
+    expect(existsSync(join(dir.home, 'x.db'))).toBe(false);
+  });
+
+  it("keeps the source home's index snapshots when the target file sits beside them", async () => {
+    const snapshots = join(dir.home, 'source', 'indexes');
+    mkdirSync(snapshots, { recursive: true });
+    writeFileSync(join(snapshots, 'marker'), 'x');
+    await migrate({ from, to: `sqlite:${join(dir.home, 'source', 'copy.db')}`, home: dir.home });
+    expect(existsSync(join(snapshots, 'marker'))).toBe(true);
   });
 
   it('refuses a target that holds data, the same database twice, and unknown locations', async () => {

@@ -34,6 +34,46 @@ describe.skipIf(!testDatabaseUrl)(`PostgresStorage: open and migrations (${skipR
     for (const schema of schemas) await dropSchema(url, schema);
   });
 
+  it('stores vectors bit for bit, negative zero included', async () => {
+    const storage = await PostgresStorage.open(url, { schema: freshSchema() });
+    try {
+      const now = Date.now();
+      await storage.createStore({
+        name: 'bits',
+        description: '',
+        embedderId: 'test',
+        dimensions: 4,
+        createdAt: new Date(now).toISOString(),
+        updatedAt: new Date(now).toISOString(),
+      });
+      const embedding = Float32Array.from([-0, 0.1, -1e-30, 1 / 3]);
+      const tenant = { appId: 'app', tenantId: 't' };
+      await storage.applyMutations(
+        'bits',
+        tenant,
+        [
+          {
+            type: 'insert',
+            memory: {
+              ...{ id: 'm1', text: 'x', kind: 'fact', salience: 0.5, metadata: {}, source: {} },
+              scope: { ...tenant, agentId: 'a', runId: 'r' },
+              hash: 'h',
+              tokens: 'x',
+              embedding,
+            },
+          },
+        ],
+        now,
+      );
+      const { rows } = await storage.exportRows('memories', null, 10);
+      const stored = rows[0]!.embedding as Float32Array;
+      expect(Object.is(stored[0], -0)).toBe(true);
+      expect(Buffer.from(stored.buffer).equals(Buffer.from(embedding.buffer))).toBe(true);
+    } finally {
+      await storage.close();
+    }
+  });
+
   it('migrates once when several processes open a fresh schema at the same moment', async () => {
     const schema = freshSchema();
     const storages = await Promise.all(

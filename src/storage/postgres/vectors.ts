@@ -3,10 +3,16 @@ import pg from 'pg';
 
 /**
  * pgvector text form of a vector. Each float32 prints as the shortest double that names it, and
- * pgvector reads it back with strtof, so the stored vector is bit-for-bit the given one.
+ * pgvector reads it back with strtof, so the stored vector is bit-for-bit the given one (negative
+ * zero included, which JavaScript would print as `0`).
  */
 export function vectorLiteral(vector: Float32Array): string {
-  return `[${Array.prototype.join.call(vector, ',')}]`;
+  const parts = new Array<string | number>(vector.length);
+  for (let i = 0; i < vector.length; i++) {
+    const value = vector[i]!;
+    parts[i] = value === 0 && 1 / value < 0 ? '-0' : value;
+  }
+  return `[${parts.join(',')}]`;
 }
 
 /** A vector read back in pgvector's text form. */

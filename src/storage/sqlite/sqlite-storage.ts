@@ -28,7 +28,7 @@ import type {
   VectorChange,
 } from '../spec.js';
 import { type StoreRow, storeFromRow } from './rows.js';
-import { checkVersion, migrate } from './schema.js';
+import { checkVersion, migrate, schemaVersion } from './schema.js';
 import { SqliteJobs } from './sqlite-jobs.js';
 import { SqliteKeys } from './sqlite-keys.js';
 import { SqliteMemories } from './sqlite-memories.js';
@@ -51,6 +51,8 @@ export class SqliteStorage implements MemoryStorage {
   private readonly keys: SqliteKeys;
   private readonly reembed: SqliteReembed;
   private readonly transfer: SqliteTransfer;
+  /** Schema version of the file: current unless opened read-only (0 for a file Mnemos never wrote). */
+  readonly schemaVersion: number = schemaVersion;
 
   /** Opens (creating if needed) the database file and migrates it; `readOnly` opens an existing file untouched. */
   constructor(
@@ -62,7 +64,7 @@ export class SqliteStorage implements MemoryStorage {
         readonly: options.readOnly ?? false,
         fileMustExist: options.readOnly ?? false,
       });
-      if (options.readOnly) checkVersion(this.db);
+      if (options.readOnly) this.schemaVersion = checkVersion(this.db);
       else migrate(this.db);
     } catch (error) {
       throw new MnemosError(

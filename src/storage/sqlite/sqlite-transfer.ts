@@ -9,11 +9,21 @@ import type { Statements } from './statements.js';
 export class SqliteTransfer {
   constructor(private readonly statements: Statements) {}
 
+  /** False for a table a file of an older schema version does not have yet: it reads as empty. */
+  private exists(table: TransferTable): boolean {
+    return (
+      this.statements
+        .get("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?")
+        .get(table) !== undefined
+    );
+  }
+
   exportRows(
     table: TransferTable,
     after: string | null,
     limit: number,
   ): { rows: TransferRow[]; cursor: string | null } {
+    if (!this.exists(table)) return { rows: [], cursor: after };
     const raw = this.statements
       .get(
         `SELECT rowid AS transfer_cursor, ${columnList(table)} FROM ${table} WHERE rowid > ? ORDER BY rowid LIMIT ?`,
@@ -25,6 +35,7 @@ export class SqliteTransfer {
   }
 
   countRows(table: TransferTable): number {
+    if (!this.exists(table)) return 0;
     return (this.statements.get(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
   }
 
