@@ -1,4 +1,7 @@
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tempHome } from '../../test/support/temp-home.js';
 import { Mnemos } from '../mnemos.js';
@@ -61,6 +64,43 @@ describe('JobRunner leases', () => {
       expect((await owner.memories.list({ scope })).total).toBe(1);
     } finally {
       await other.close();
+      await owner.close();
+    }
+  });
+
+  it('commits the rest of a batch when another worker has taken one of its jobs over', async () => {
+    const config = { ingest: { lease_ms: 60_000, batch_size: 2, max_attempts: 1 } };
+    const slow = new SlowExtractor(300);
+    const setup = await Mnemos.open({ home: dir.home, config, processJobs: false });
+    const store = setup.config.memory_store_name;
+    const [taken, kept] = await setup.storage.enqueueJobs(
+      store,
+      ['taken over', 'still mine'].map((text) => ({
+        id: randomUUID(),
+        scope: { ...scope, agentId: 'a', runId: 'r' },
+        input: { messages: [{ role: 'user' as const, content: text }], metadata: {} },
+      })),
+      Date.now(),
+    );
+    await setup.close();
+    // Opening starts the runner, which claims both jobs as one batch.
+    const owner = await Mnemos.open({ home: dir.home, config, extractor: slow });
+    try {
+      while (slow.calls === 0) await sleep(5);
+      // Another worker takes the first job over while the batch is being extracted.
+      const db = new Database(join(dir.home, 'mnemos.db'));
+      db.prepare("UPDATE jobs SET owner = 'elsewhere', attempts = attempts + 1 WHERE id = ?").run(
+        taken!.id,
+      );
+      db.close();
+      await owner.drain();
+      const jobs = await owner.memories.jobs({ scope });
+      const byId = new Map(jobs.map((job) => [job.id, job]));
+      expect(byId.get(kept!.id)).toMatchObject({ state: 'succeeded', attempts: 1, error: null });
+      expect(byId.get(taken!.id)).toMatchObject({ state: 'running', attempts: 2, error: null });
+      const texts = (await owner.memories.list({ scope })).memories.map((memory) => memory.text);
+      expect(texts).toEqual(['still mine']);
+    } finally {
       await owner.close();
     }
   });

@@ -174,6 +174,8 @@ export class JobRunner {
       clearInterval(renewal);
     }
     for (const { job, error } of failures) {
+      // Another worker holds the job now; its outcome is that worker's to record.
+      if (MnemosError.isInstance(error) && error.code === 'lease_lost') continue;
       const final =
         job.attempts >= this.options.maxAttempts ||
         (MnemosError.isInstance(error) && error.category === 'user');

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { MnemosError } from '../../errors.js';
 import type { JobRecord, JobUsage } from '../../jobs/job-record.js';
 import type { Embedder } from '../../models/embedder.js';
 import type {
@@ -174,13 +175,21 @@ export class IngestPipeline {
       const usage = planned.find((plan) => plan.job.id === completion.jobId)?.usage;
       if (usage) completion.usage = usage;
     }
-    if (completions.length > 0) await this.storage.commitJobs(store.name, completions, now);
-    for (const completion of completions) {
-      outcomes.push({
-        job: planned.find((plan) => plan.job.id === completion.jobId)!.job,
-        completion,
-      });
+    const jobOf = (completion: JobCompletion): JobRecord =>
+      planned.find((plan) => plan.job.id === completion.jobId)!.job;
+    let committed = completions;
+    try {
+      if (completions.length > 0) await this.storage.commitJobs(store.name, completions, now);
+    } catch (error) {
+      // Jobs another worker took over belong to it now; the rest of the batch is still ours.
+      if (!(MnemosError.isInstance(error) && error.code === 'lease_lost')) throw error;
+      const lost = new Set(error.details.ids as string[]);
+      committed = completions.filter((completion) => !lost.has(completion.jobId));
+      for (const completion of completions)
+        if (lost.has(completion.jobId)) outcomes.push({ job: jobOf(completion), error });
+      if (committed.length > 0) await this.storage.commitJobs(store.name, committed, now);
     }
+    for (const completion of committed) outcomes.push({ job: jobOf(completion), completion });
     return outcomes;
   }
 
