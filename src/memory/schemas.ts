@@ -80,6 +80,7 @@ export function parseInput<T extends z.ZodType>(
   input: unknown,
   what: string,
 ): z.infer<T> {
+  rejectNul(input, what);
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   const issues = result.error.issues.map((issue) => ({
@@ -90,6 +91,33 @@ export function parseInput<T extends z.ZodType>(
     .map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message))
     .join('; ');
   throw new MnemosError('invalid_input', `invalid ${what}: ${summary}`, { details: { issues } });
+}
+
+/** Where the first string (or object key) holding U+0000 is, as a dotted path ('' at the top), or null. */
+function nulPath(value: unknown, path: string): string | null {
+  if (typeof value === 'string') return value.includes('\u0000') ? path : null;
+  if (value === null || typeof value !== 'object') return null;
+  for (const [key, item] of Object.entries(value)) {
+    const at = path ? `${path}.${key}` : key;
+    if (key.includes('\u0000')) return at;
+    const found = nulPath(item, at);
+    if (found !== null) return found;
+  }
+  return null;
+}
+
+/**
+ * Refuses input holding a NUL character (U+0000) anywhere, as bad input: PostgreSQL text cannot
+ * store it, so both backends refuse it alike instead of one failing at write time.
+ */
+export function rejectNul(input: unknown, what: string): void {
+  const at = nulPath(input, '');
+  if (at === null) return;
+  throw new MnemosError(
+    'invalid_input',
+    `invalid ${what}: ${at || 'the value'} contains a NUL character (U+0000), which cannot be stored`,
+    { details: { issues: [{ path: at, message: 'contains U+0000' }] } },
+  );
 }
 
 /** Filters of `memories.list`. */

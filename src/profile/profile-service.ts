@@ -1,5 +1,6 @@
 import { MnemosError } from '../errors.js';
 import { checkPage } from '../memory/limits.js';
+import { rejectNul } from '../memory/schemas.js';
 import { type TenantKey, writeScope } from '../memory/scope.js';
 import type { MemoryStorage } from '../storage/spec.js';
 import {
@@ -57,6 +58,7 @@ export class ProfileService {
   async set(owner: ProfileOwner, key: string, value: string): Promise<ProfileEntry> {
     const tenant = tenantKey(owner);
     const name = checkedKey(key);
+    rejectNul(value, `profile value of ${name}`);
     if (typeof value !== 'string' || value.trim() === '') {
       throw new MnemosError('invalid_input', `profile value of ${name} is empty`, {
         details: { key: name },

@@ -1,5 +1,6 @@
 import { MnemosError } from '../errors.js';
 import { limits } from '../memory/limits.js';
+import { rejectNul } from '../memory/schemas.js';
 import type { Embedder } from '../models/embedder.js';
 import type { MemoryStorage } from '../storage/spec.js';
 import { type ReembedOptions, type ReembedResult, ReembedService } from './reembed-service.js';
@@ -20,6 +21,7 @@ export function checkStoreName(name: unknown): string {
 }
 
 function checkDescription(description: unknown): string {
+  rejectNul(description, 'store description');
   if (typeof description !== 'string' || description.length > limits.maxStoreDescriptionLength) {
     throw new MnemosError(
       'invalid_input',

@@ -233,6 +233,39 @@ const cases: Case[] = [
     code: 'invalid_input',
   },
 
+  // U+0000 anywhere: PostgreSQL text cannot hold it, so both backends refuse it up front.
+  ...(
+    [
+      ['POST', '/v1/memories', { text: 'before\u0000after', sync: true }, 'text'],
+      [
+        'POST',
+        '/v1/memories',
+        { messages: [{ role: 'user', content: 'a\u0000' }] },
+        'messages.0.content',
+      ],
+      ['POST', '/v1/memories', { text: 'x', metadata: { k: 'v\u0000' } }, 'metadata.k'],
+      ['POST', '/v1/memories/search', { query: 'tea\u0000' }, 'query'],
+      ['PATCH', '/v1/memories/{memory}', { text: '\u0000' }, 'text'],
+      ['POST', '/v1/sessions', { title: 'trip\u0000' }, 'title'],
+      [
+        'POST',
+        '/v1/sessions/{session}/history',
+        { messages: [{ role: 'user', content: 'hi\u0000' }] },
+        'messages.0.content',
+      ],
+      ['PUT', '/v1/profile/name', { value: 'Ada\u0000' }, ''],
+    ] as const
+  ).map(
+    ([method, path, body, at]): Case => ({
+      name: `NUL character: ${method} ${path}${at ? ` (${at})` : ''}`,
+      method,
+      path,
+      body: body as Body,
+      status: 400,
+      code: 'invalid_input',
+      check: (error) => expect(error.message).toContain('NUL character (U+0000)'),
+    }),
+  ),
   // More than 32,000 characters: String length (UTF-16 code units), summed over messages.
   {
     name: 'text of 32,001 characters',

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate } from '../../src/migration/migrate.js';
 import { verifyCopy } from '../../src/migration/verify-copy.js';
@@ -167,4 +168,27 @@ describe.skipIf(!testDatabaseUrl)(`mnemos migrate with Postgres (${skipReason})`
     );
     expect(distinct.rows[0]).toEqual({ n: memories, d: memories });
   }, 120_000);
+
+  it('names a row Postgres cannot store (a NUL character from an older SQLite file)', async () => {
+    const source = join(home, 'nul');
+    const mnemos = await Mnemos.open({ home: source });
+    const job = await mnemos.memories.add({
+      scope: { appId: 'a', tenantId: 't' },
+      text: 'clean text',
+      sync: true,
+    });
+    await mnemos.close();
+    const db = new Database(join(source, 'mnemos.db'));
+    db.prepare("UPDATE memories SET text = 'bad' || char(0) || 'text'").run();
+    db.close();
+    const schema = uniqueSchema('mnemos_migrate_nul');
+    schemas.push(schema);
+    const failed = await migrate({ from: `sqlite:${source}`, to: inSchema(schema), home }).then(
+      () => null,
+      (error: Error) => error,
+    );
+    expect(failed?.message).toBe(
+      `memories row ${job.memoryIds[0]} holds a NUL character (U+0000) in text, which PostgreSQL cannot store; remove it in the source and run the same command again`,
+    );
+  });
 });

@@ -1,3 +1,4 @@
+import { MnemosError } from '../../errors.js';
 import type { TenantKey } from '../../memory/scope.js';
 import type { TransferCheckpoint, TransferRow, TransferTable } from '../spec.js';
 import { type ColumnType, rowTokens, transferColumns } from '../transfer-columns.js';
@@ -119,6 +120,7 @@ export class PostgresTransfer {
   }
 
   private async insert(sql: Sql, table: TransferTable, rows: TransferRow[]): Promise<void> {
+    refuseNul(table, rows);
     const columns: ExtraColumn[] = transferColumns[table].map(([name, type]) => ({
       name,
       type: arrayTypes[type],
@@ -175,6 +177,24 @@ async function buildVectorIndexes(sql: Sql): Promise<void> {
   }
   // Fresh statistics, so the planner's choice between walking HNSW and sorting is right at once.
   await sql.run('ANALYZE memories');
+}
+
+/**
+ * Fails on a row holding U+0000, which PostgreSQL text cannot store (SQLite files written before
+ * Mnemos refused it may have one), naming the row instead of the driver's encoding error.
+ */
+function refuseNul(table: TransferTable, rows: TransferRow[]): void {
+  for (const row of rows) {
+    for (const [column, value] of Object.entries(row)) {
+      if (typeof value !== 'string' || !value.includes('\u0000')) continue;
+      const id = row.id ?? row.key ?? row.name ?? '?';
+      throw new MnemosError(
+        'invalid_input',
+        `${table} row ${String(id)} holds a NUL character (U+0000) in ${column}, which PostgreSQL cannot store; remove it in the source and run the same command again`,
+        { details: { table, id, column } },
+      );
+    }
+  }
 }
 
 function tenantOf(row: TransferRow): TenantKey {
