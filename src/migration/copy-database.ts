@@ -48,7 +48,7 @@ export async function copyDatabase(
   if (other) {
     throw new MnemosError(
       'already_exists',
-      `the target already holds a copy of ${other.migration}; copy into an empty database`,
+      `the target already holds a copy of ${other.migration}: to resume it, run again with --from naming that database; to copy another, use an empty database`,
       { details: { migration: other.migration } },
     );
   }

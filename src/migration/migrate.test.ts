@@ -119,6 +119,26 @@ describe('migrate between two SQLite databases', () => {
     expect(other.message).toContain('already holds a copy of test-source');
   });
 
+  it('lets only one of two copies running into the same target write', async () => {
+    const source = new SqliteStorage(join(dir.home, 'source', 'mnemos.db'), { readOnly: true });
+    const path = join(dir.home, 'copy.db');
+    const targets = [new SqliteStorage(path), new SqliteStorage(path)];
+    const options = { migration: 'same-source', batchSize: 2 };
+    const outcomes = await Promise.allSettled(
+      targets.map((target) => copyDatabase(source, target, options)),
+    );
+    const refused = outcomes.filter((outcome) => outcome.status === 'rejected');
+    expect(refused).toHaveLength(1);
+    expect(String((refused[0] as PromiseRejectedResult).reason)).toContain(
+      'another `mnemos migrate` is copying into this database',
+    );
+    // The survivor finishes (a rerun completes whatever the refused one left), nothing twice.
+    await copyDatabase(source, targets[0]!, options);
+    for (const table of ['memories', 'profile_history', 'memory_history'] as const)
+      expect(await targets[0]!.countRows(table)).toBe(await source.countRows(table));
+    await Promise.all([source.close(), ...targets.map((target) => target.close())]);
+  });
+
   it('reports a changed row in the copy as a difference', async () => {
     const to = join(dir.home, 'copy.db');
     await migrate({ from, to: `sqlite:${to}`, home: dir.home, verify: false });

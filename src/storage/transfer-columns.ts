@@ -1,3 +1,4 @@
+import { MnemosError } from '../errors.js';
 import type { TransferTable } from './spec.js';
 
 /** How a copied column is typed, so each backend can bind and cast it. */
@@ -144,4 +145,12 @@ export function columnList(table: TransferTable, alias = ''): string {
 export function rowTokens(row: Record<string, unknown>): string | null {
   const tokens = row.tokens;
   return typeof tokens === 'string' ? tokens : null;
+}
+
+/** The error of a batch whose checkpoint another copy into the same database has moved meanwhile. */
+export function concurrentCopy(): MnemosError {
+  return new MnemosError(
+    'already_exists',
+    'another `mnemos migrate` is copying into this database at the same time; let it finish (or stop it) and run the command again',
+  );
 }

@@ -112,7 +112,8 @@ describe('mnemos migrate', () => {
     // Run again on the finished copy: nothing to copy, verified again.
     const again = await cliFor(home)(args);
     expect(again.code, again.stderr).toBe(0);
-    expect(again.stdout).toContain('0 this run');
+    expect(again.stdout).toContain('(all copied by an earlier run)');
+    expect(again.stderr).toContain('this copy is complete already; verifying it again');
     expect(again.stdout).toContain('sample searches: 20 of 20 memories found by their own text');
 
     // A row changed behind the copy's back: exit 1, the table named, what to do next.

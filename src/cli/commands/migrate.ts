@@ -97,7 +97,9 @@ class ProgressView {
     this.total = plan.tables.reduce((sum, entry) => sum + Math.max(entry.rows, entry.copied), 0);
     this.before = plan.tables.reduce((sum, entry) => sum + entry.copied, 0);
     if (this.quiet) return;
-    if (plan.resumed)
+    if (plan.resumed && this.before >= this.total)
+      process.stderr.write('this copy is complete already; verifying it again\n');
+    else if (plan.resumed)
       process.stderr.write(
         `resuming an interrupted copy: ${this.before} of ${this.total} rows already copied\n`,
       );
@@ -140,7 +142,7 @@ function printReport(report: MigrateReport, seconds: number): void {
   const out = process.stdout;
   out.write(`copied ${report.from} -> ${report.to}\n`);
   out.write(
-    `${copied} rows in ${seconds}s${now === copied ? '' : ` (${now} this run, the rest before an interruption)`}\n`,
+    `${copied} rows in ${seconds}s${now === copied ? '' : now === 0 ? ' (all copied by an earlier run)' : ` (${now} this run, the rest by an interrupted one)`}\n`,
   );
   const verification = report.verification;
   if (!verification) {
@@ -175,7 +177,9 @@ function printReport(report: MigrateReport, seconds: number): void {
     out.write(`  searches of store ${skip.store} not compared: ${skip.reason}\n`);
   out.write(
     verification.ok
-      ? 'verified: the target holds the same rows and finds every sampled memory as the source does\n'
+      ? searches.length > 0
+        ? 'verified: the target holds the same rows and finds every sampled memory as the source does\n'
+        : 'verified: the target holds the same rows (no sample search ran)\n'
       : 'verification FAILED: see the differences above. The source is unchanged. If it was written to during the copy, stop its writers, empty the target (drop the schema or delete the file) and run the same command again\n',
   );
 }

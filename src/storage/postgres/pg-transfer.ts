@@ -1,7 +1,12 @@
 import { MnemosError } from '../../errors.js';
 import type { TenantKey } from '../../memory/scope.js';
 import type { TransferCheckpoint, TransferRow, TransferTable } from '../spec.js';
-import { type ColumnType, rowTokens, transferColumns } from '../transfer-columns.js';
+import {
+  type ColumnType,
+  concurrentCopy,
+  rowTokens,
+  transferColumns,
+} from '../transfer-columns.js';
 import { sessionsSpace, TextStatistics } from './bm25.js';
 import { ChangeSequence } from './change-sequence.js';
 import type { Database, Sql } from './database.js';
@@ -86,19 +91,24 @@ export class PostgresTransfer {
     checkpoint: TransferCheckpoint,
   ): Promise<void> {
     return this.db.transaction(async (sql) => {
-      if (rows.length > 0) await this.insert(sql, table, rows);
-      if (table === 'memories' && checkpoint.done) await buildVectorIndexes(sql);
-      await sql.run(
+      // The checkpoint first: its row lock makes a second copy into this database wait, then
+      // find the checkpoint moved and give up, before it writes a row.
+      const advanced = await sql.run(
         `INSERT INTO transfer_progress (migration, table_name, cursor, copied, done) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (migration, table_name) DO UPDATE SET cursor = excluded.cursor, copied = excluded.copied, done = excluded.done`,
+         ON CONFLICT (migration, table_name) DO UPDATE SET cursor = excluded.cursor, copied = excluded.copied, done = excluded.done
+         WHERE transfer_progress.copied = $6 AND NOT transfer_progress.done`,
         [
           checkpoint.migration,
           checkpoint.table,
           checkpoint.cursor,
           checkpoint.copied,
           checkpoint.done,
+          checkpoint.copied - rows.length,
         ],
       );
+      if (advanced === 0) throw concurrentCopy();
+      if (rows.length > 0) await this.insert(sql, table, rows);
+      if (table === 'memories' && checkpoint.done) await buildVectorIndexes(sql);
     });
   }
 

@@ -1,5 +1,5 @@
 import type { TransferCheckpoint, TransferRow, TransferTable } from '../spec.js';
-import { columnList, rowTokens, transferColumns } from '../transfer-columns.js';
+import { columnList, concurrentCopy, rowTokens, transferColumns } from '../transfer-columns.js';
 import { blobToVector, partitionToken, vectorToBlob } from './rows.js';
 import { invalidatedPartition } from './sqlite-memories.js';
 import { messagePartition } from './sqlite-sessions.js';
@@ -45,6 +45,21 @@ export class SqliteTransfer {
     rows: TransferRow[],
     checkpoint: TransferCheckpoint,
   ): void {
+    const advanced = this.statements
+      .get(
+        `INSERT INTO transfer_progress (migration, table_name, cursor, copied, done) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (migration, table_name) DO UPDATE SET cursor = excluded.cursor, copied = excluded.copied, done = excluded.done
+         WHERE transfer_progress.copied = ? AND NOT transfer_progress.done`,
+      )
+      .run(
+        checkpoint.migration,
+        checkpoint.table,
+        checkpoint.cursor,
+        checkpoint.copied,
+        checkpoint.done ? 1 : 0,
+        checkpoint.copied - rows.length,
+      );
+    if (advanced.changes === 0) throw concurrentCopy();
     const columns = transferColumns[table];
     const extra = table === 'memories' ? ', seq' : '';
     const placeholders = columns.map(() => '?').join(', ') + (extra ? ', ?' : '');
@@ -65,18 +80,6 @@ export class SqliteTransfer {
           .run(key, messagePartition(tenant), tokens);
       }
     }
-    this.statements
-      .get(
-        `INSERT INTO transfer_progress (migration, table_name, cursor, copied, done) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (migration, table_name) DO UPDATE SET cursor = excluded.cursor, copied = excluded.copied, done = excluded.done`,
-      )
-      .run(
-        checkpoint.migration,
-        checkpoint.table,
-        checkpoint.cursor,
-        checkpoint.copied,
-        checkpoint.done ? 1 : 0,
-      );
   }
 
   checkpoints(): TransferCheckpoint[] {
