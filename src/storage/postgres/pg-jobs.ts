@@ -161,10 +161,17 @@ export class PostgresJobs {
     until: number,
   ): Promise<number> {
     if (jobs.length === 0) return 0;
+    // SKIP LOCKED: rows the worker's own commit holds are being finished; waiting on them, in
+    // another lock order than the commit's, could deadlock the two.
     return this.db.run(
       `UPDATE jobs j SET lease_until = $1
-       FROM unnest($2::text[], $3::int[]) AS u(id, attempt)
-       WHERE j.id = u.id AND j.state = 'running' AND j.attempts = u.attempt AND j.owner = $4`,
+       FROM (
+         SELECT k.app_id, k.tenant_id, k.id FROM jobs k
+         JOIN unnest($2::text[], $3::int[]) AS u(id, attempt) ON k.id = u.id AND k.attempts = u.attempt
+         WHERE k.state = 'running' AND k.owner = $4
+         FOR UPDATE OF k SKIP LOCKED
+       ) held
+       WHERE j.app_id = held.app_id AND j.tenant_id = held.tenant_id AND j.id = held.id`,
       [until, jobs.map((job) => job.id), jobs.map((job) => job.attempt), worker],
     );
   }
