@@ -192,12 +192,12 @@ export class Mnemos {
     );
     const runner = new JobRunner(
       storage,
-      async (jobs) => {
+      async (jobs, worker) => {
         const failures = [];
         for (const [storeName, group] of groupBy(jobs, (job) => job.store)) {
           try {
             const store = await stores.resolve(storeName);
-            for (const outcome of await pipeline.run(store, group))
+            for (const outcome of await pipeline.run(store, group, worker))
               if ('error' in outcome) failures.push(outcome);
           } catch (error) {
             for (const job of group) failures.push({ job, error: error as Error });

@@ -23,7 +23,11 @@ export interface JobRunnerOptions {
 }
 
 /** Processes a batch; returns the ids that failed with their errors. Successes are committed by the handler. */
-export type BatchHandler = (jobs: JobRecord[]) => Promise<Array<{ job: JobRecord; error: Error }>>;
+export type BatchHandler = (
+  jobs: JobRecord[],
+  /** The worker holding the jobs' claims, for the commit to check. */
+  worker: string,
+) => Promise<Array<{ job: JobRecord; error: Error }>>;
 
 const thisHost = hostname();
 
@@ -167,7 +171,7 @@ export class JobRunner {
     let failures: Array<{ job: JobRecord; error: Error }>;
     const renewal = this.renewWhileRunning(jobs);
     try {
-      failures = await this.handle(jobs);
+      failures = await this.handle(jobs, this.worker);
     } catch (error) {
       failures = jobs.map((job) => ({ job, error: error as Error }));
     } finally {
@@ -182,7 +186,8 @@ export class JobRunner {
       const retryAt = final
         ? null
         : Date.now() + this.options.retryBaseMs * 2 ** (job.attempts - 1);
-      await this.storage.failJob(job.id, job.attempts, error.message, retryAt, Date.now());
+      const claim = { attempt: job.attempts, owner: this.worker };
+      await this.storage.failJob(job.id, claim, error.message, retryAt, Date.now());
     }
     if (failures.length > 0) await this.scheduleRetryCheck();
   }

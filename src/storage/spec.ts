@@ -68,6 +68,12 @@ export type MemoryMutation =
   | { type: 'insert'; memory: NewMemory }
   | { type: 'update'; id: string; patch: MemoryPatch; reason: string };
 
+/** One claim of a job: its attempt number and the worker holding it. */
+export interface JobClaim {
+  attempt: number;
+  owner: string;
+}
+
 /** A job's result to commit in the same transaction as its memory writes. */
 export interface JobCompletion {
   /** Job id. */
@@ -77,6 +83,8 @@ export interface JobCompletion {
    * refused when the job was claimed again since (another worker took it over after the lease).
    */
   attempt: number;
+  /** The worker that claimed it; with `attempt`, the claim the commit must still find. */
+  owner: string;
   /** The job's tenant; every mutation must fall inside it. */
   tenant: TenantKey;
   /** Writes of the job. */
@@ -293,8 +301,8 @@ export interface MemoryStorage extends ReembedStorage, ProfileStorage, KeyStorag
 
   /**
    * Applies writes and marks jobs succeeded, all in one transaction; writes nothing and fails with
-   * `lease_lost` when any job is no longer running under its `attempt`, so a job taken over by
-   * another worker takes effect once, from the worker that holds it.
+   * `lease_lost` when any job is no longer running under its claim (`attempt` and `owner`), so a
+   * job taken over by another worker takes effect once, from the worker that holds it.
    */
   commitJobs(store: string, completions: JobCompletion[], now: number): Promise<void>;
   /** Applies direct writes (API updates) in one transaction. */
@@ -402,11 +410,11 @@ export interface MemoryStorage extends ReembedStorage, ProfileStorage, KeyStorag
   ): Promise<JobRecord[]>;
   /**
    * Records a failed attempt: queued again from `retryAt`, or failed for good when `retryAt` is
-   * null. Changes nothing when the job is no longer running under `attempt`.
+   * null. Changes nothing when the job is no longer running under this claim.
    */
   failJob(
     id: string,
-    attempt: number,
+    claim: JobClaim,
     error: string,
     retryAt: number | null,
     now: number,

@@ -121,6 +121,7 @@ describe.each(backends)('jobs on $name', (backend) => {
         const completions = jobs.map((job) => ({
           jobId: job.id,
           attempt: job.attempts,
+          owner: name,
           tenant: alice,
           mutations: [],
           memoryIds: [],
@@ -164,6 +165,7 @@ describe.each(backends)('jobs on $name', (backend) => {
     const completion = (id: string, attempt: number, memory = late) => ({
       jobId: id,
       attempt,
+      owner: attempt === 1 ? 'worker-a' : 'worker-b',
       tenant: alice,
       mutations: [{ type: 'insert' as const, memory }],
       memoryIds: [memory.id],
@@ -177,7 +179,8 @@ describe.each(backends)('jobs on $name', (backend) => {
     );
     expect(refused).toBe('lease_lost');
     expect(await storage.getMemories('mnemos', alice, [late.id], true)).toEqual([]);
-    await storage.failJob(first!, 1, 'late failure', t0 + lease + 5_000, t0 + lease + 3);
+    const stale = { attempt: 1, owner: 'worker-a' };
+    await storage.failJob(first!, stale, 'late failure', t0 + lease + 5_000, t0 + lease + 3);
     expect(await storage.getJob('mnemos', alice, first!)).toMatchObject({
       state: 'running',
       error: null,
@@ -197,6 +200,40 @@ describe.each(backends)('jobs on $name', (backend) => {
     expect(
       await codeOf(storage.commitJobs('mnemos', [completion(first!, 2)], t0 + lease + 5)),
     ).toBe('lease_lost');
+  });
+
+  it('refuses a stale result even after a retry has reset the attempt count', async () => {
+    const { storage } = context;
+    const [id] = await enqueue(storage, 1);
+    await storage.claimJobs('worker-a', 1, lease, t0, alive);
+    // worker-a stalls; worker-b takes over and fails the job for good; an operator retries it.
+    await storage.claimJobs('worker-b', 1, lease, t0 + lease + 1, alive);
+    await storage.failJob(id!, { attempt: 2, owner: 'worker-b' }, 'boom', null, t0 + lease + 2);
+    expect(await storage.retryJobs('mnemos', alice, [id!], t0 + lease + 3)).toBe(1);
+    const [again] = await storage.claimJobs('worker-c', 1, lease, t0 + lease + 4, alive);
+    expect(again).toMatchObject({ id, attempts: 1 });
+    // worker-a wakes with attempt 1, the same number worker-c now holds.
+    const stale = newMemory(scopeOf(alice), 'stale result');
+    const result = (owner: string, memory = stale) => ({
+      jobId: id!,
+      attempt: 1,
+      owner,
+      tenant: alice,
+      mutations: [{ type: 'insert' as const, memory }],
+      memoryIds: [memory.id],
+    });
+    expect(await codeOf(storage.commitJobs('mnemos', [result('worker-a')], t0 + lease + 5))).toBe(
+      'lease_lost',
+    );
+    await storage.failJob(id!, { attempt: 1, owner: 'worker-a' }, 'late', null, t0 + lease + 6);
+    expect(await storage.getJob('mnemos', alice, id!)).toMatchObject({ state: 'running' });
+    const fresh = newMemory(scopeOf(alice), 'fresh result');
+    await storage.commitJobs('mnemos', [result('worker-c', fresh)], t0 + lease + 7);
+    expect(await storage.getJob('mnemos', alice, id!)).toMatchObject({
+      state: 'succeeded',
+      memoryIds: [fresh.id],
+    });
+    expect(await storage.getMemories('mnemos', alice, [stale.id], true)).toEqual([]);
   });
 
   it('renews the leases of a running batch for its owner only', async () => {
@@ -233,7 +270,8 @@ describe.each(backends)('jobs on $name', (backend) => {
     const { storage } = context;
     const [id] = await enqueue(storage, 1);
     await storage.claimJobs('worker-a', 1, lease, t0, alive);
-    await storage.failJob(id!, 1, 'embedder timed out', t0 + 5_000, t0 + 10);
+    const claim = { attempt: 1, owner: 'worker-a' };
+    await storage.failJob(id!, claim, 'embedder timed out', t0 + 5_000, t0 + 10);
     expect(await storage.getJob('mnemos', alice, id!)).toMatchObject({
       state: 'queued',
       error: 'embedder timed out',
@@ -241,7 +279,8 @@ describe.each(backends)('jobs on $name', (backend) => {
     });
     expect(await storage.claimJobs('worker-a', 1, lease, t0 + 4_999, alive)).toEqual([]);
     expect(await storage.claimJobs('worker-a', 1, lease, t0 + 5_000, alive)).toHaveLength(1);
-    await storage.failJob(id!, 2, 'bad input: 无法解析', null, t0 + 6_000);
+    const second = { attempt: 2, owner: 'worker-a' };
+    await storage.failJob(id!, second, 'bad input: 无法解析', null, t0 + 6_000);
     const failed = await storage.getJob('mnemos', alice, id!);
     expect(failed).toMatchObject({
       state: 'failed',
@@ -270,7 +309,8 @@ describe.each(backends)('jobs on $name', (backend) => {
     const { storage } = context;
     const ids = await enqueue(storage, 3);
     await storage.claimJobs('worker-a', 3, lease, t0 + 10, alive);
-    for (const id of ids.slice(0, 2)) await storage.failJob(id, 1, 'boom', null, t0 + 20);
+    const claim = { attempt: 1, owner: 'worker-a' };
+    for (const id of ids.slice(0, 2)) await storage.failJob(id, claim, 'boom', null, t0 + 20);
     expect(await storage.retryJobs('mnemos', alice, 'all-failed', t0 + 30)).toBe(2);
     expect(
       await storage.listJobs('mnemos', alice, ['queued'], { limit: 10, offset: 0 }),
@@ -289,6 +329,7 @@ describe.each(backends)('jobs on $name', (backend) => {
         {
           jobId: id!,
           attempt: 1,
+          owner: 'worker-a',
           tenant: alice,
           mutations: [
             { type: 'insert', memory: fresh },
@@ -340,6 +381,7 @@ describe.each(backends)('jobs on $name', (backend) => {
         {
           jobId: good!,
           attempt: 1,
+          owner: 'worker-a',
           tenant: alice,
           mutations: [{ type: 'insert', memory: fresh }],
           memoryIds: [fresh.id],
@@ -348,6 +390,7 @@ describe.each(backends)('jobs on $name', (backend) => {
         {
           jobId: bad!,
           attempt: 1,
+          owner: 'worker-a',
           tenant: alice,
           mutations: [
             { type: 'update', id: 'absent', reason: 'llm_update', patch: { salience: 1 } },

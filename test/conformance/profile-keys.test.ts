@@ -247,6 +247,7 @@ describe.each(backends)('statistics on $name', (backend) => {
         {
           jobId: jobs[0]!,
           attempt: 1,
+          owner: 'worker',
           tenant: alice,
           mutations: [],
           memoryIds: [live!.id],
@@ -255,6 +256,7 @@ describe.each(backends)('statistics on $name', (backend) => {
         {
           jobId: jobs[1]!,
           attempt: 1,
+          owner: 'worker',
           tenant: alice,
           mutations: [],
           memoryIds: [],
@@ -263,7 +265,7 @@ describe.each(backends)('statistics on $name', (backend) => {
       ],
       t0 + 2,
     );
-    await storage.failJob(jobs[2]!, 1, 'boom', null, t0 + 3);
+    await storage.failJob(jobs[2]!, { attempt: 1, owner: 'worker' }, 'boom', null, t0 + 3);
     expect(await storage.statistics()).toEqual({
       jobStates: { succeeded: 2, failed: 1, queued: 1 },
       memoriesByStore: { mnemos: 1, other: 1 },

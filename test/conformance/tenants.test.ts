@@ -132,7 +132,7 @@ describe.each(backends)('tenant isolation on $name', (backend) => {
       t0,
     );
     await storage.claimJobs('worker', 1, 60_000, t0 + 1, () => true);
-    await storage.failJob(id, 1, 'boom', null, t0 + 1);
+    await storage.failJob(id, { attempt: 1, owner: 'worker' }, 'boom', null, t0 + 1);
     expect(await storage.getJob('mnemos', alice, id)).toMatchObject({ state: 'failed' });
     for (const stranger of strangers) {
       expect(await storage.getJob('mnemos', stranger, id)).toBeNull();

@@ -91,7 +91,8 @@ export class IngestPipeline {
   ) {}
 
   /** Processes jobs of one store and commits the successful ones; returns every outcome. */
-  async run(store: StoreRecord, jobs: JobRecord[]): Promise<JobOutcome[]> {
+  /** Runs a batch of jobs `worker` has claimed, committing what succeeded in one transaction. */
+  async run(store: StoreRecord, jobs: JobRecord[], worker: string): Promise<JobOutcome[]> {
     const outcomes: JobOutcome[] = [];
     const planned: Planned[] = [];
     for (const job of jobs) {
@@ -157,16 +158,15 @@ export class IngestPipeline {
       const range = [offset, offset + plan.units.length] as const;
       offset = range[1];
       try {
-        completions.push(
-          await this.reconcile(
-            plan,
-            vectors.slice(...range),
-            stored.slice(...range),
-            accepted,
-            decisions.slice(...range),
-            now,
-          ),
+        const completion = await this.reconcile(
+          plan,
+          vectors.slice(...range),
+          stored.slice(...range),
+          accepted,
+          decisions.slice(...range),
+          now,
         );
+        completions.push({ ...completion, owner: worker });
       } catch (error) {
         outcomes.push({ job: plan.job, error: error as Error });
       }
@@ -229,7 +229,7 @@ export class IngestPipeline {
     accepted: Accepted,
     decisions: Array<Decided | undefined>,
     now: number,
-  ): Promise<JobCompletion> {
+  ): Promise<Omit<JobCompletion, 'owner'>> {
     const { job, existing } = plan;
     const mutations: MemoryMutation[] = [];
     const memoryIds: string[] = [];

@@ -1,7 +1,7 @@
 import type { JobInput, JobRecord } from '../../jobs/job-record.js';
 import type { Scope, TenantKey } from '../../memory/scope.js';
 import { leaseLost } from '../lease-lost.js';
-import type { JobCompletion, Page } from '../spec.js';
+import type { JobClaim, JobCompletion, Page } from '../spec.js';
 import { type JobRow, jobFromRow } from '../sqlite/rows.js';
 import type { Database, Sql } from './database.js';
 import { Params } from './filter-sql.js';
@@ -116,7 +116,7 @@ export class PostgresJobs {
 
   async fail(
     id: string,
-    attempt: number,
+    claim: JobClaim,
     error: string,
     retryAt: number | null,
     now: number,
@@ -124,8 +124,8 @@ export class PostgresJobs {
     // A queued job's lease_until is the earliest time it may be retried (backoff).
     await this.db.run(
       `UPDATE jobs SET state = $1, error = $2, owner = NULL, lease_until = $3, updated_at = $4
-       WHERE id = $5 AND state = 'running' AND attempts = $6`,
-      [retryAt === null ? 'failed' : 'queued', error, retryAt, now, id, attempt],
+       WHERE id = $5 AND state = 'running' AND attempts = $6 AND owner = $7`,
+      [retryAt === null ? 'failed' : 'queued', error, retryAt, now, id, claim.attempt, claim.owner],
     );
   }
 
@@ -137,9 +137,9 @@ export class PostgresJobs {
     if (completions.length === 0) return;
     const held = await sql.rows<{ id: string }>(
       `SELECT j.id FROM jobs j
-       JOIN unnest($1::text[], $2::text[], $3::text[], $4::int[]) AS u(app_id, tenant_id, id, attempt)
+       JOIN unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[]) AS u(app_id, tenant_id, id, attempt, owner)
          ON j.app_id = u.app_id AND j.tenant_id = u.tenant_id AND j.id = u.id
-       WHERE j.state = 'running' AND j.attempts = u.attempt
+       WHERE j.state = 'running' AND j.attempts = u.attempt AND j.owner = u.owner
        ORDER BY j.app_id, j.tenant_id, j.id
        FOR UPDATE OF j`,
       [
@@ -147,6 +147,7 @@ export class PostgresJobs {
         completions.map((completion) => completion.tenant.tenantId),
         completions.map((completion) => completion.jobId),
         completions.map((completion) => completion.attempt),
+        completions.map((completion) => completion.owner),
       ],
     );
     const found = new Set(held.map((row) => row.id));

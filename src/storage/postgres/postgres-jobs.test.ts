@@ -107,11 +107,12 @@ describe.skipIf(!testDatabaseUrl)(
       const now = Date.now();
       const [id] = await enqueue(1, now);
       await first.claimJobs('host-a:1:x', 1, 60_000, now, alive);
-      await first.failJob(id!, 1, 'boom', now + 5_000, now);
+      await first.failJob(id!, { attempt: 1, owner: 'host-a:1:x' }, 'boom', now + 5_000, now);
       expect(await second.claimJobs('host-b:1:y', 1, 60_000, now + 4_999, alive)).toEqual([]);
       const retried = await second.claimJobs('host-b:1:y', 1, 60_000, now + 5_000, alive);
       expect(retried).toEqual([expect.objectContaining({ id, attempts: 2, error: 'boom' })]);
-      await second.failJob(id!, 2, 'boom again', null, now + 5_001);
+      const claim = { attempt: 2, owner: 'host-b:1:y' };
+      await second.failJob(id!, claim, 'boom again', null, now + 5_001);
       const tenant = { appId: 'app', tenantId: 't0' };
       expect(await first.getJob(store, tenant, id!)).toMatchObject({
         state: 'failed',

@@ -11,6 +11,7 @@ import type { SessionMessage, SessionRecord } from '../../sessions/session-recor
 import type { StoreRecord } from '../../stores/store-record.js';
 import { redactDatabaseUrl } from '../choose-storage.js';
 import type {
+  JobClaim,
   JobCompletion,
   KeyedMemory,
   MemoryFilter,
@@ -333,12 +334,12 @@ export class PostgresStorage implements MemoryStorage {
   }
   failJob(
     id: string,
-    attempt: number,
+    claim: JobClaim,
     error: string,
     retryAt: number | null,
     now: number,
   ): Promise<void> {
-    return this.jobs.fail(id, attempt, error, retryAt, now);
+    return this.jobs.fail(id, claim, error, retryAt, now);
   }
   retryJobs(
     store: string,

@@ -1,7 +1,7 @@
 import type { JobInput, JobRecord, JobUsage } from '../../jobs/job-record.js';
 import type { Scope, TenantKey } from '../../memory/scope.js';
 import { leaseLost } from '../lease-lost.js';
-import type { Page } from '../spec.js';
+import type { JobClaim, Page } from '../spec.js';
 import { type JobRow, jobFromRow } from './rows.js';
 import type { Statements } from './statements.js';
 
@@ -103,22 +103,30 @@ export class SqliteJobs {
       .run(JSON.stringify(memoryIds), usage ? JSON.stringify(usage) : null, now, id);
   }
 
-  fail(id: string, attempt: number, error: string, retryAt: number | null, now: number): void {
+  fail(id: string, claim: JobClaim, error: string, retryAt: number | null, now: number): void {
     // A queued job's lease_until is the earliest time it may be retried (backoff).
     this.statements
       .get(
         `UPDATE jobs SET state = ?, error = ?, owner = NULL, lease_until = ?, updated_at = ?
-         WHERE id = ? AND state = 'running' AND attempts = ?`,
+         WHERE id = ? AND state = 'running' AND attempts = ? AND owner = ?`,
       )
-      .run(retryAt === null ? 'failed' : 'queued', error, retryAt, now, id, attempt);
+      .run(
+        retryAt === null ? 'failed' : 'queued',
+        error,
+        retryAt,
+        now,
+        id,
+        claim.attempt,
+        claim.owner,
+      );
   }
 
   /** Fails with `lease_lost` unless every job still runs under its attempt; call inside the commit's transaction. */
-  checkHeld(jobs: Array<{ jobId: string; attempt: number }>): void {
+  checkHeld(jobs: Array<{ jobId: string; attempt: number; owner: string }>): void {
     const held = this.statements.get(
-      "SELECT 1 FROM jobs WHERE id = ? AND state = 'running' AND attempts = ?",
+      "SELECT 1 FROM jobs WHERE id = ? AND state = 'running' AND attempts = ? AND owner = ?",
     );
-    const lost = jobs.filter((job) => held.get(job.jobId, job.attempt) === undefined);
+    const lost = jobs.filter((job) => held.get(job.jobId, job.attempt, job.owner) === undefined);
     if (lost.length > 0) throw leaseLost(lost.map((job) => job.jobId));
   }
 

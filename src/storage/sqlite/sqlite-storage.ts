@@ -12,6 +12,7 @@ import type {
 import type { SessionMessage, SessionRecord } from '../../sessions/session-record.js';
 import type { StoreRecord } from '../../stores/store-record.js';
 import type {
+  JobClaim,
   JobCompletion,
   KeyedMemory,
   MemoryFilter,
@@ -357,12 +358,12 @@ export class SqliteStorage implements MemoryStorage {
 
   async failJob(
     id: string,
-    attempt: number,
+    claim: JobClaim,
     error: string,
     retryAt: number | null,
     now: number,
   ): Promise<void> {
-    this.write(() => this.jobs.fail(id, attempt, error, retryAt, now));
+    this.write(() => this.jobs.fail(id, claim, error, retryAt, now));
   }
 
   async renewJobs(
