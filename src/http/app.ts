@@ -4,6 +4,7 @@ import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { MnemosError } from '../errors.js';
+import { describeIssues } from '../memory/schemas.js';
 import type { Mnemos } from '../mnemos.js';
 import { AgentHost } from './agent-host.js';
 import { errorResponse } from './http-errors.js';
@@ -48,13 +49,7 @@ export function createApp(options: AppOptions): {
   const app = new OpenAPIHono<AppEnv>({
     defaultHook: (result, c) => {
       if (result.success) return;
-      const issues = result.error.issues.map((issue) => ({
-        path: issue.path.join('.'),
-        message: issue.message,
-      }));
-      const summary = issues
-        .map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message))
-        .join('; ');
+      const { issues, summary } = describeIssues(result.error.issues);
       return c.json(
         {
           error: {

@@ -83,20 +83,34 @@ export function parseInput<T extends z.ZodType>(
   rejectNul(input, what);
   const result = schema.safeParse(input);
   if (result.success) return result.data;
-  const issues = result.error.issues.map((issue) => ({
-    path: issue.path.join('.'),
+  const { issues, summary } = describeIssues(result.error.issues);
+  throw new MnemosError('invalid_input', `invalid ${what}: ${summary}`, { details: { issues } });
+}
+
+/** Zod issues as `{path, message}` pairs and one readable line, the same for services and HTTP. */
+export function describeIssues(
+  zodIssues: ReadonlyArray<{ path: PropertyKey[]; message: string }>,
+): {
+  issues: Array<{ path: string; message: string }>;
+  summary: string;
+} {
+  const issues = zodIssues.map((issue) => ({
+    path: issue.path.map(String).join('.'),
     message: issue.message,
   }));
   const summary = issues
     .map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message))
     .join('; ');
-  throw new MnemosError('invalid_input', `invalid ${what}: ${summary}`, { details: { issues } });
+  return { issues, summary };
 }
 
-/** Where the first string (or object key) holding U+0000 is, as a dotted path ('' at the top), or null. */
-function nulPath(value: unknown, path: string): string | null {
+/**
+ * Where the first string (or object key) holding U+0000 is, as a dotted path ('' at the top), or
+ * null. Typed arrays (vectors) hold no text and are not walked.
+ */
+export function nulPath(value: unknown, path = ''): string | null {
   if (typeof value === 'string') return value.includes('\u0000') ? path : null;
-  if (value === null || typeof value !== 'object') return null;
+  if (value === null || typeof value !== 'object' || ArrayBuffer.isView(value)) return null;
   for (const [key, item] of Object.entries(value)) {
     const at = path ? `${path}.${key}` : key;
     if (key.includes('\u0000')) return at;

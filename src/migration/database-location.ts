@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { MnemosError } from '../errors.js';
-import { redactDatabaseUrl } from '../storage/choose-storage.js';
+import { isPostgresUrl, redactDatabaseUrl } from '../storage/choose-storage.js';
 import { PostgresStorage } from '../storage/postgres/postgres-storage.js';
 import type { MemoryStorage } from '../storage/spec.js';
 import { SqliteStorage } from '../storage/sqlite/sqlite-storage.js';
@@ -20,7 +20,7 @@ const databaseFile = /\.(db|sqlite3?)$/i;
  */
 export function parseLocation(text: string, what: string): DatabaseLocation {
   const value = text.trim();
-  if (/^postgres(ql)?:\/\//.test(value)) {
+  if (isPostgresUrl(value)) {
     return { kind: 'postgres', url: value, name: redactDatabaseUrl(value) };
   }
   if (value.startsWith('sqlite:') && value.length > 'sqlite:'.length) {

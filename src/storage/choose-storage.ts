@@ -10,6 +10,11 @@ export type StorageChoice =
   | { kind: 'sqlite'; path: string; location: string }
   | { kind: 'postgres'; url: string; location: string; chosenBy: string };
 
+/** True for a postgres:// or postgresql:// URL. */
+export function isPostgresUrl(value: string): boolean {
+  return /^postgres(ql)?:\/\//.test(value);
+}
+
 /** A database URL without its password, for `doctor`, `status`, logs and errors. */
 export function redactDatabaseUrl(url: string): string {
   try {
@@ -42,7 +47,7 @@ export function chooseStorage(
     const path = join(home, 'mnemos.db');
     return { kind: 'sqlite', path, location: path };
   }
-  if (!/^postgres(ql)?:\/\//.test(url)) {
+  if (!isPostgresUrl(url)) {
     throw new MnemosError(
       'config_error',
       `${databaseUrlVariable} must be a postgres:// or postgresql:// URL`,

@@ -1,4 +1,5 @@
 import { MnemosError } from '../../errors.js';
+import { nulPath } from '../../memory/schemas.js';
 import type { TenantKey } from '../../memory/scope.js';
 import type { TransferCheckpoint, TransferRow, TransferTable } from '../spec.js';
 import {
@@ -195,15 +196,14 @@ async function buildVectorIndexes(sql: Sql): Promise<void> {
  */
 function refuseNul(table: TransferTable, rows: TransferRow[]): void {
   for (const row of rows) {
-    for (const [column, value] of Object.entries(row)) {
-      if (typeof value !== 'string' || !value.includes('\u0000')) continue;
-      const id = row.id ?? row.key ?? row.name ?? '?';
-      throw new MnemosError(
-        'invalid_input',
-        `${table} row ${String(id)} holds a NUL character (U+0000) in ${column}, which PostgreSQL cannot store; remove it in the source and run the same command again`,
-        { details: { table, id, column } },
-      );
-    }
+    const column = nulPath(row);
+    if (column === null) continue;
+    const id = row.id ?? row.key ?? row.name ?? '?';
+    throw new MnemosError(
+      'invalid_input',
+      `${table} row ${String(id)} holds a NUL character (U+0000) in ${column}, which PostgreSQL cannot store; remove it in the source and run the same command again`,
+      { details: { table, id, column } },
+    );
   }
 }
 
