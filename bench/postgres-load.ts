@@ -16,11 +16,12 @@ import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { runCli } from '../test/support/cli.js';
+import { type ServeChild, startServe } from '../test/support/serve.js';
 import { writeGeneratedBlocks } from './docs-writer.js';
 import { int, ms, pct, table, times } from './format.js';
 import { describeMachine, machineLine } from './machine.js';
 import { Prng } from './prng.js';
-import { runCli, type ServeChild, startServe } from './serve-child.js';
 import { type Latency, log, nowMs, summarise } from './stats.js';
 import { removeTempHomes, tempHome } from './temp-home.js';
 import { en } from './words.js';
@@ -123,12 +124,13 @@ async function post(url: string, key: string, path: string, body: unknown): Prom
 async function createKeys(home: string, env: Record<string, string>): Promise<string[]> {
   const keys: string[] = [];
   for (let tenant = 0; tenant < tenants; tenant++) {
-    const out = await runCli(
+    const result = await runCli(
       ['keys', 'create', '--app', 'bench', '--tenant', `t${tenant}`, '--json'],
-      home,
-      env,
+      { home, env },
     );
-    keys.push((JSON.parse(out) as { key: string }).key);
+    if (result.code !== 0)
+      throw new Error(`mnemos keys create exited with ${result.code}: ${result.stderr}`);
+    keys.push(result.json<{ key: string }>().key);
   }
   return keys;
 }
@@ -382,7 +384,7 @@ async function stopAll(): Promise<void> {
 }
 
 async function serve(home: string, env: Record<string, string>): Promise<ServeChild> {
-  const server = await startServe(home, env);
+  const server = await startServe(home, { env, flags: ['--quiet', '--rate-limit', '0'] });
   running.add(server);
   return server;
 }

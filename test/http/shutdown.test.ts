@@ -1,17 +1,18 @@
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Mnemos } from '../../src/mnemos.js';
-import { cliPath, makeHome, removeHomes, runCli } from '../support/cli.js';
+import { makeHome, removeHomes, runCli } from '../support/cli.js';
 import {
   type ChatRequest,
   type ModelServer,
   type ScriptedReply,
   startModelServer,
 } from '../support/model-server.js';
+import { type ServeChild, startServe } from '../support/serve.js';
 import { parseSse } from './helpers.js';
 
 /**
@@ -28,7 +29,7 @@ beforeAll(async () => {
 });
 
 /** Children still running when a test fails are killed, so a failure never hangs the run. */
-const children = new Set<ChildProcessWithoutNullStreams>();
+const children = new Set<ChildProcess>();
 
 afterAll(async () => {
   for (const child of children)
@@ -37,50 +38,11 @@ afterAll(async () => {
   removeHomes();
 });
 
-/** The environment of the child: none of the developer's MNEMOS_* or provider variables. */
-function childEnv(home: string): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) {
-    if (name.startsWith('MNEMOS_') || /_API_KEY$|^OLLAMA_HOST$|^HF_HOME$/.test(name)) continue;
-    env[name] = value;
-  }
-  return { ...env, NO_COLOR: '1', MNEMOS_HOME: home };
-}
-
-/** Starts `mnemos serve --port 0` and resolves with the URL it prints first. */
-async function serve(home: string): Promise<{
-  child: ChildProcessWithoutNullStreams;
-  url: string;
-  stderr: () => string;
-}> {
-  const child = spawn(process.execPath, [cliPath, 'serve', '--port', '0'], {
-    env: childEnv(home),
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  children.add(child);
-  let stderr = '';
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (chunk: string) => {
-    stderr += chunk;
-  });
-  child.stdout.setEncoding('utf8');
-  let stdout = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no URL within 20 s: ${stderr}`)), 20_000);
-    child.stdout.on('data', (chunk: string) => {
-      stdout += chunk;
-      const newline = stdout.indexOf('\n');
-      if (newline >= 0) {
-        clearTimeout(timer);
-        resolve(stdout.slice(0, newline));
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`serve exited with ${code} before listening: ${stderr}`));
-    });
-  });
-  return { child, url, stderr: () => stderr };
+/** Starts `mnemos serve --port 0` (request logs on) and keeps it for the cleanup. */
+async function serve(home: string): Promise<ServeChild> {
+  const server = await startServe(home, { timeoutMs: 20_000 });
+  children.add(server.child);
+  return server;
 }
 
 /** Resolves true when a new TCP connection to the port is refused. */

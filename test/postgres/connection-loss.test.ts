@@ -1,10 +1,9 @@
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cliPath, makeHome, removeHomes, runCli } from '../support/cli.js';
+import { makeHome, removeHomes, runCli } from '../support/cli.js';
 import { type ModelServer, startModelServer } from '../support/model-server.js';
 import { skipReason, testDatabaseUrl, withClient } from '../support/postgres.js';
 import {
@@ -12,6 +11,7 @@ import {
   type PrivatePostgres,
   startPrivatePostgres,
 } from '../support/private-postgres.js';
+import { type ServeChild, startServe } from '../support/serve.js';
 
 /**
  * Connection loss: one `mnemos serve` (the built CLI, `npm run build` first) on a private,
@@ -28,8 +28,7 @@ const leaseMs = 3_000;
 const holdMs = 4_000;
 let postgres: PrivatePostgres | undefined;
 let model: ModelServer | undefined;
-let child: ChildProcessWithoutNullStreams | undefined;
-let stderr = '';
+let server: ServeChild | undefined;
 
 beforeAll(async () => {
   if (!testDatabaseUrl) return;
@@ -43,32 +42,12 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  const child = server?.child;
   if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   await model?.close();
   await postgres?.remove();
   removeHomes();
 });
-
-/** Starts `mnemos serve --port 0` on the private server and resolves with the URL it prints. */
-async function serve(home: string, databaseUrl: string): Promise<string> {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env))
-    if (!/^MNEMOS_|_API_KEY$|^OLLAMA_HOST$|^HF_HOME$/.test(name)) env[name] = value;
-  child = spawn(process.execPath, [cliPath, 'serve', '--port', '0', '--quiet'], {
-    env: { ...env, NO_COLOR: '1', MNEMOS_HOME: home, MNEMOS_DATABASE_URL: databaseUrl },
-  });
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr += chunk;
-  });
-  const exited = once(child, 'exit').then(() => {
-    throw new Error(`mnemos serve exited before listening: ${stderr}`);
-  });
-  exited.catch(() => {});
-  const [line] = (await Promise.race([once(child.stdout.setEncoding('utf8'), 'data'), exited])) as [
-    string,
-  ];
-  return line.trim();
-}
 
 /** Resolves with the first non-null value of `probe`, polled every 100 ms for up to `timeoutMs`. */
 async function until<T>(probe: () => Promise<T | null>, what: string, timeoutMs = 30_000) {
@@ -112,16 +91,18 @@ embedder: { provider: openai-compatible, base_url: '${model!.url}', model: scrip
     });
     expect(created.code, created.stderr).toBe(0);
     const { key } = created.json<{ key: string }>();
-    const server = await serve(home, db.url);
+    server = await startServe(home, { env: { MNEMOS_DATABASE_URL: db.url }, flags: ['--quiet'] });
+    const { child, url } = server;
+    const stderr = server.stderr;
     const call = async (path: string, body?: unknown): Promise<Answer> => {
-      const response = await fetch(`${server}${path}`, {
+      const response = await fetch(`${url}${path}`, {
         method: body === undefined ? 'GET' : 'POST',
         headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         signal: AbortSignal.timeout(20_000), // a hang fails the test
       }).catch((error: Error) => {
-        const state = `exit code ${child?.exitCode}, signal ${child?.signalCode}`;
-        throw new Error(`${path}: ${error.message}; mnemos serve: ${state}, stderr: ${stderr}`);
+        const state = `exit code ${child.exitCode}, signal ${child.signalCode}`;
+        throw new Error(`${path}: ${error.message}; mnemos serve: ${state}, stderr: ${stderr()}`);
       });
       return { status: response.status, body: await response.json() };
     };
@@ -192,7 +173,7 @@ embedder: { provider: openai-compatible, base_url: '${model!.url}', model: scrip
       expect((await call('/health')).status).toBe(200);
       await sleep(100);
     }
-    expect(child!.exitCode, stderr).toBeNull();
+    expect(child.exitCode, stderr()).toBeNull();
 
     // Postgres comes back: the same process answers again at once.
     await db.start();
@@ -242,9 +223,9 @@ embedder: { provider: openai-compatible, base_url: '${model!.url}', model: scrip
     expect(counts).toEqual(Object.fromEntries(Object.keys(counts!).map((name) => [name, n])));
     expect((await call('/v1/memories?limit=1000')).body.total).toBe(n);
 
-    const exited = once(child!, 'exit') as Promise<[number | null]>;
-    child!.kill('SIGTERM');
-    expect((await exited)[0], stderr).toBe(0);
+    const exited = once(child, 'exit') as Promise<[number | null]>;
+    child.kill('SIGTERM');
+    expect((await exited)[0], stderr()).toBe(0);
     console.log(
       `connection loss: ${load.length} requests under load (${load.filter((a) => a.status >= 300).length} refused), ${acknowledged.size} adds acknowledged, ${refused.length} refused, ${memories.length} memories`,
     );

@@ -1,9 +1,9 @@
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cliPath, makeHome, removeHomes, runCli } from '../support/cli.js';
+import { makeHome, removeHomes, runCli } from '../support/cli.js';
 import { type ModelServer, startModelServer } from '../support/model-server.js';
 import {
   dropSchema,
@@ -12,6 +12,7 @@ import {
   uniqueSchema,
   withClient,
 } from '../support/postgres.js';
+import { type ServeChild, startServe } from '../support/serve.js';
 
 /**
  * Replica failover on PostgreSQL: two `mnemos serve` replicas (the built CLI, `npm run build`
@@ -28,49 +29,17 @@ const adds = 40;
 
 let model: ModelServer;
 const schema = uniqueSchema('mnemos_failover');
-const children = new Set<ChildProcessWithoutNullStreams>();
+const children = new Set<ChildProcess>();
 
-/** The environment of a replica: none of the developer's MNEMOS_* or provider variables. */
-function childEnv(home: string, databaseUrl: string): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) {
-    if (name.startsWith('MNEMOS_') || /_API_KEY$|^OLLAMA_HOST$|^HF_HOME$/.test(name)) continue;
-    env[name] = value;
-  }
-  return { ...env, NO_COLOR: '1', MNEMOS_HOME: home, MNEMOS_DATABASE_URL: databaseUrl };
-}
-
-/** Starts `mnemos serve --port 0` and resolves with the child and the URL it prints first. */
-async function serve(
-  home: string,
-  databaseUrl: string,
-): Promise<{ child: ChildProcessWithoutNullStreams; url: string; stderr: () => string }> {
-  const child = spawn(process.execPath, [cliPath, 'serve', '--port', '0', '--quiet'], {
-    env: childEnv(home, databaseUrl),
-    stdio: ['pipe', 'pipe', 'pipe'],
+/** Starts a replica (`mnemos serve --port 0 --quiet`) on the database and keeps it for the cleanup. */
+async function serve(home: string, databaseUrl: string): Promise<ServeChild> {
+  const server = await startServe(home, {
+    env: { MNEMOS_DATABASE_URL: databaseUrl },
+    flags: ['--quiet'],
+    timeoutMs: 20_000,
   });
-  children.add(child);
-  let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr += chunk;
-  });
-  let stdout = '';
-  const served = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no URL within 20 s: ${stderr}`)), 20_000);
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-      const newline = stdout.indexOf('\n');
-      if (newline >= 0) {
-        clearTimeout(timer);
-        resolve(stdout.slice(0, newline));
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`serve exited with ${code} before listening: ${stderr}`));
-    });
-  });
-  return { child, url: served, stderr: () => stderr };
+  children.add(server.child);
+  return server;
 }
 
 async function until<T>(

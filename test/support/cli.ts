@@ -47,21 +47,14 @@ export function json<T = unknown>(text: string): T {
   }
 }
 
-/** Variables that pick a model provider; removed so a developer's keys never reach a test child. */
-const providerVariables = new Set([
-  'DASHSCOPE_API_KEY',
-  'OPENAI_API_KEY',
-  'OPENROUTER_API_KEY',
-  'ANTHROPIC_API_KEY',
-  'OLLAMA_HOST',
-  'HF_HOME',
-]);
+/** Variables that pick a model provider or a model cache; a developer's never reach a test child. */
+const providerVariable = /_API_KEY$|^OLLAMA_HOST$|^HF_HOME$/;
 
 /** Environment of a child: the parent's without MNEMOS_* and provider variables, then MNEMOS_HOME and extras. */
-function childEnv(home: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+export function childEnv(home: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (!key.startsWith('MNEMOS_') && !providerVariables.has(key)) env[key] = value;
+    if (!key.startsWith('MNEMOS_') && !providerVariable.test(key)) env[key] = value;
   }
   return { ...env, NO_COLOR: '1', MNEMOS_HOME: home, ...extra };
 }
