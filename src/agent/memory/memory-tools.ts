@@ -53,6 +53,71 @@ export const memoryProfileSchema = z.object({
   limit: z.number().int().min(1).max(100).default(10),
 });
 
+/** Descriptions the model sees, the same for the engine's tools and the remote provider's. */
+export const memoryToolDescriptions = {
+  memory_search:
+    "Search the user's long-term memory (facts, preferences, decisions from past conversations, across sessions and agents). Use it when the answer may depend on something the user said before.",
+  memory_remember:
+    'Store something worth remembering about the user in long-term memory. With sync=true it waits until the memory is searchable.',
+  memory_list:
+    "List the user's long-term memories, newest first, a page at a time (limit, offset), optionally only some kinds.",
+  memory_forget: 'Forget one long-term memory by its id (from memory_search or memory_profile).',
+  memory_profile:
+    'List what long-term memory holds about the user: the profile (name, language, style, …) and the most recent memories.',
+} as const;
+
+/** The fields of a memory the tools return, engine or service alike. */
+interface ToolMemory {
+  id: string;
+  text: string;
+  kind: string;
+  salience: number;
+  createdAt: string;
+}
+
+/** Refuses a write when the scopes say writing is not allowed here, with their reason. */
+export function requireWrite(allowed: true | string): void {
+  if (allowed !== true)
+    throw new MnemosError('invalid_scope', allowed, { details: { writable: false } });
+}
+
+/** What `memory_search` returns for a list of search results. */
+export function searchToolResult(results: ReadonlyArray<{ memory: ToolMemory; score: number }>) {
+  return {
+    results: results.map((result) => ({
+      id: result.memory.id,
+      text: result.memory.text,
+      kind: result.memory.kind,
+      score: Number(result.score.toFixed(4)),
+      created_at: result.memory.createdAt,
+    })),
+    count: results.length,
+  };
+}
+
+/** What `memory_remember` returns for the add's job. */
+export function rememberToolResult(job: { id: string; status: string; memoryIds: string[] }) {
+  return { job_id: job.id, status: job.status, memory_ids: job.memoryIds };
+}
+
+/** What `memory_profile` returns: the profile as a record and the newest memories. */
+export function profileToolResult(
+  profile: Record<string, string>,
+  listed: { memories: ReadonlyArray<ToolMemory>; total: number },
+) {
+  return {
+    profile,
+    memories: listed.memories.map((memory) => ({
+      id: memory.id,
+      text: memory.text,
+      kind: memory.kind,
+      salience: memory.salience,
+      created_at: memory.createdAt,
+    })),
+    count: listed.total,
+  };
+}
+
 /**
  * The long-term memory tools over the Mnemos engine, in this order: `memory_search`,
  * `memory_remember`, `memory_list`, `memory_forget`, `memory_profile`.
@@ -60,19 +125,13 @@ export const memoryProfileSchema = z.object({
 export function memoryTools(mnemos: Mnemos, scopes: MemoryToolScopes): AnyTool[] {
   const store = (): { store?: string } => (scopes.store ? { store: scopes.store } : {});
   const read = (): ReadScope => scopes.read?.() ?? { ...scopes.tenant(), agentId: '*', runId: '*' };
-  const requireWrite = (): void => {
-    const allowed = scopes.canWrite();
-    if (allowed !== true)
-      throw new MnemosError('invalid_scope', allowed, { details: { writable: false } });
-  };
   const kinds = (value: MemoryKind[] | undefined): { kinds?: MemoryKind[] } =>
     value ? { kinds: value } : {};
 
   const search: AgentTool<z.output<typeof memorySearchSchema>> = {
     name: 'memory_search',
     toolset: 'memory',
-    description:
-      "Search the user's long-term memory (facts, preferences, decisions from past conversations, across sessions and agents). Use it when the answer may depend on something the user said before.",
+    description: memoryToolDescriptions.memory_search,
     schema: memorySearchSchema,
     execute: async (args) => {
       const { results } = await mnemos.memories.search({
@@ -82,27 +141,17 @@ export function memoryTools(mnemos: Mnemos, scopes: MemoryToolScopes): AnyTool[]
         topK: args.top_k,
         ...kinds(args.kinds),
       });
-      return {
-        results: results.map((result) => ({
-          id: result.memory.id,
-          text: result.memory.text,
-          kind: result.memory.kind,
-          score: Number(result.score.toFixed(4)),
-          created_at: result.memory.createdAt,
-        })),
-        count: results.length,
-      };
+      return searchToolResult(results);
     },
   };
 
   const remember: AgentTool<z.output<typeof memoryRememberSchema>> = {
     name: 'memory_remember',
     toolset: 'memory',
-    description:
-      'Store something worth remembering about the user in long-term memory. With sync=true it waits until the memory is searchable.',
+    description: memoryToolDescriptions.memory_remember,
     schema: memoryRememberSchema,
     execute: async (args, context) => {
-      requireWrite();
+      requireWrite(scopes.canWrite());
       const job = await mnemos.memories.add({
         ...store(),
         scope: scopes.write(context),
@@ -111,15 +160,14 @@ export function memoryTools(mnemos: Mnemos, scopes: MemoryToolScopes): AnyTool[]
         ...(args.kind ? { kind: args.kind } : {}),
         metadata: { source: 'memory_remember' },
       });
-      return { job_id: job.id, status: job.status, memory_ids: job.memoryIds };
+      return rememberToolResult(job);
     },
   };
 
   const list: AgentTool<z.output<typeof memoryListSchema>> = {
     name: 'memory_list',
     toolset: 'memory',
-    description:
-      "List the user's long-term memories, newest first, a page at a time (limit, offset), optionally only some kinds.",
+    description: memoryToolDescriptions.memory_list,
     schema: memoryListSchema,
     execute: async (args) => {
       const listed = await mnemos.memories.list({
@@ -148,10 +196,10 @@ export function memoryTools(mnemos: Mnemos, scopes: MemoryToolScopes): AnyTool[]
   const forget: AgentTool<z.output<typeof memoryForgetSchema>> = {
     name: 'memory_forget',
     toolset: 'memory',
-    description: 'Forget one long-term memory by its id (from memory_search or memory_profile).',
+    description: memoryToolDescriptions.memory_forget,
     schema: memoryForgetSchema,
     execute: async (args) => {
-      requireWrite();
+      requireWrite(scopes.canWrite());
       await mnemos.memories.delete({ ...store(), scope: scopes.tenant(), id: args.memory_id });
       return { forgotten: args.memory_id };
     },
@@ -160,25 +208,14 @@ export function memoryTools(mnemos: Mnemos, scopes: MemoryToolScopes): AnyTool[]
   const profile: AgentTool<z.output<typeof memoryProfileSchema>> = {
     name: 'memory_profile',
     toolset: 'memory',
-    description:
-      'List what long-term memory holds about the user: the profile (name, language, style, …) and the most recent memories.',
+    description: memoryToolDescriptions.memory_profile,
     schema: memoryProfileSchema,
     execute: async (args) => {
       const [entries, listed] = await Promise.all([
         mnemos.profile.asRecord(scopes.tenant()),
         mnemos.memories.list({ ...store(), scope: read(), limit: args.limit }),
       ]);
-      return {
-        profile: entries,
-        memories: listed.memories.map((memory) => ({
-          id: memory.id,
-          text: memory.text,
-          kind: memory.kind,
-          salience: memory.salience,
-          created_at: memory.createdAt,
-        })),
-        count: listed.total,
-      };
+      return profileToolResult(entries, listed);
     },
   };
 

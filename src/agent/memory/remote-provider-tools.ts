@@ -1,12 +1,16 @@
 import type { z } from 'zod';
 import type { MnemosClient } from '../../client/mnemos-client.js';
-import { MnemosError } from '../../errors.js';
 import type { AgentTool, AnyTool } from '../tools/tool.js';
 import {
   memoryForgetSchema,
   memoryProfileSchema,
   memoryRememberSchema,
   memorySearchSchema,
+  memoryToolDescriptions,
+  profileToolResult,
+  rememberToolResult,
+  requireWrite,
+  searchToolResult,
 } from './memory-tools.js';
 
 /** How the remote tools write, and how their calls are watched. */
@@ -26,17 +30,11 @@ export interface RemoteToolScopes {
  */
 export function remoteMemoryTools(client: MnemosClient, scopes: RemoteToolScopes): AnyTool[] {
   const store = (): { store?: string } => (scopes.store ? { store: scopes.store } : {});
-  const requireWrite = (): void => {
-    const allowed = scopes.canWrite();
-    if (allowed !== true)
-      throw new MnemosError('invalid_scope', allowed, { details: { writable: false } });
-  };
 
   const search: AgentTool<z.output<typeof memorySearchSchema>> = {
     name: 'memory_search',
     toolset: 'memory',
-    description:
-      "Search the user's long-term memory (facts, preferences, decisions from past conversations, across sessions and agents). Use it when the answer may depend on something the user said before.",
+    description: memoryToolDescriptions.memory_search,
     schema: memorySearchSchema,
     execute: async (args, context) => {
       const { results } = await scopes.run(() =>
@@ -50,27 +48,17 @@ export function remoteMemoryTools(client: MnemosClient, scopes: RemoteToolScopes
           { signal: context.signal },
         ),
       );
-      return {
-        results: results.map((result) => ({
-          id: result.memory.id,
-          text: result.memory.text,
-          kind: result.memory.kind,
-          score: Number(result.score.toFixed(4)),
-          created_at: result.memory.createdAt,
-        })),
-        count: results.length,
-      };
+      return searchToolResult(results);
     },
   };
 
   const remember: AgentTool<z.output<typeof memoryRememberSchema>> = {
     name: 'memory_remember',
     toolset: 'memory',
-    description:
-      'Store something worth remembering about the user in long-term memory. With sync=true it waits until the memory is searchable.',
+    description: memoryToolDescriptions.memory_remember,
     schema: memoryRememberSchema,
     execute: async (args, context) => {
-      requireWrite();
+      requireWrite(scopes.canWrite());
       const job = await scopes.run(() =>
         client.memories.add(
           {
@@ -84,17 +72,17 @@ export function remoteMemoryTools(client: MnemosClient, scopes: RemoteToolScopes
           { signal: context.signal },
         ),
       );
-      return { job_id: job.id, status: job.status, memory_ids: job.memoryIds };
+      return rememberToolResult(job);
     },
   };
 
   const forget: AgentTool<z.output<typeof memoryForgetSchema>> = {
     name: 'memory_forget',
     toolset: 'memory',
-    description: 'Forget one long-term memory by its id (from memory_search or memory_profile).',
+    description: memoryToolDescriptions.memory_forget,
     schema: memoryForgetSchema,
     execute: async (args, context) => {
-      requireWrite();
+      requireWrite(scopes.canWrite());
       await scopes.run(() =>
         client.memories.delete(args.memory_id, { ...store(), signal: context.signal }),
       );
@@ -105,8 +93,7 @@ export function remoteMemoryTools(client: MnemosClient, scopes: RemoteToolScopes
   const profile: AgentTool<z.output<typeof memoryProfileSchema>> = {
     name: 'memory_profile',
     toolset: 'memory',
-    description:
-      'List what long-term memory holds about the user: the profile (name, language, style, …) and the most recent memories.',
+    description: memoryToolDescriptions.memory_profile,
     schema: memoryProfileSchema,
     execute: async (args, context) => {
       const [entries, listed] = await scopes.run(() =>
@@ -115,17 +102,10 @@ export function remoteMemoryTools(client: MnemosClient, scopes: RemoteToolScopes
           client.memories.list({ ...store(), limit: args.limit }, { signal: context.signal }),
         ]),
       );
-      return {
-        profile: Object.fromEntries(entries.map((entry) => [entry.key, entry.value])),
-        memories: listed.memories.map((memory) => ({
-          id: memory.id,
-          text: memory.text,
-          kind: memory.kind,
-          salience: memory.salience,
-          created_at: memory.createdAt,
-        })),
-        count: listed.total,
-      };
+      return profileToolResult(
+        Object.fromEntries(entries.map((entry) => [entry.key, entry.value])),
+        listed,
+      );
     },
   };
 
