@@ -117,35 +117,40 @@ async function attemptOnce(
     // The timeout covers reading the body too.
     const text = await response.text();
     if (response.ok) return { ok: true, text };
-    const status = response.status;
-    const failure: Failure = {
-      reason: statusReason(status),
-      retryable: isRetryableStatus(status),
-      status,
-      statusText: response.statusText,
-    };
-    const providerMessage = errorMessageOf(text);
-    if (providerMessage !== undefined) failure.providerMessage = providerMessage;
-    const wait = retryAfterMs(response.headers);
-    if (wait !== undefined) failure.retryAfterMs = wait;
-    return { ok: false, failure };
+    return { ok: false, failure: statusFailure(response, text) };
   } catch (error) {
-    if (timedOut)
-      return { ok: false, failure: { reason: 'timeout', retryable: true, cause: error } };
-    const code = networkCode(error);
-    return {
-      ok: false,
-      failure: {
-        reason: 'network',
-        // A host name that does not resolve will not resolve on a retry either.
-        retryable: code !== 'ENOTFOUND',
-        ...(code !== undefined ? { code } : {}),
-        cause: error,
-      },
-    };
+    return { ok: false, failure: transportFailure(error, timedOut) };
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** The failure of an answer with a non-2xx status, its body already read. */
+export function statusFailure(response: Response, body: string): Failure {
+  const failure: Failure = {
+    reason: statusReason(response.status),
+    retryable: isRetryableStatus(response.status),
+    status: response.status,
+    statusText: response.statusText,
+  };
+  const providerMessage = errorMessageOf(body);
+  if (providerMessage !== undefined) failure.providerMessage = providerMessage;
+  const wait = retryAfterMs(response.headers);
+  if (wait !== undefined) failure.retryAfterMs = wait;
+  return failure;
+}
+
+/** The failure of a request that got no answer: timed out, or a network error. */
+export function transportFailure(error: unknown, timedOut: boolean): Failure {
+  if (timedOut) return { reason: 'timeout', retryable: true, cause: error };
+  const code = networkCode(error);
+  return {
+    reason: 'network',
+    // A host name that does not resolve will not resolve on a retry either.
+    retryable: code !== 'ENOTFOUND',
+    ...(code !== undefined ? { code } : {}),
+    cause: error,
+  };
 }
 
 /** The upstream reason of an HTTP error status. */

@@ -1,18 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   describeFailure,
-  errorMessageOf,
   type Failure,
-  networkCode,
   type PostJsonOptions,
-  statusReason,
+  statusFailure,
+  transportFailure,
 } from './post-json.js';
-import {
-  backoffDelayMs,
-  isRetryableStatus,
-  type RetryPolicy,
-  retryAfterMs,
-} from './retry-policy.js';
+import { backoffDelayMs, type RetryPolicy } from './retry-policy.js';
 
 /** How a {@link resilientFetch} retries and names its failures. */
 export interface ResilientFetchOptions
@@ -68,32 +62,12 @@ async function attemptOnce(
     // The caller's abort must still reach a streaming body, so its listener stays on success.
     if (response.ok) return { response };
     outer?.removeEventListener('abort', onAbort);
-    const text = await response.text();
-    const failure: Failure = {
-      reason: statusReason(response.status),
-      retryable: isRetryableStatus(response.status),
-      status: response.status,
-      statusText: response.statusText,
-    };
-    const providerMessage = errorMessageOf(text);
-    if (providerMessage !== undefined) failure.providerMessage = providerMessage;
-    const wait = retryAfterMs(response.headers);
-    if (wait !== undefined) failure.retryAfterMs = wait;
-    return { failure };
+    return { failure: statusFailure(response, await response.text()) };
   } catch (error) {
     outer?.removeEventListener('abort', onAbort);
     // The caller's own abort (Ctrl-C, its deadline) is not a failure to retry or explain.
     if (outer?.aborted) throw error;
-    if (timedOut) return { failure: { reason: 'timeout', retryable: true, cause: error } };
-    const code = networkCode(error);
-    return {
-      failure: {
-        reason: 'network',
-        retryable: code !== 'ENOTFOUND',
-        ...(code !== undefined ? { code } : {}),
-        cause: error,
-      },
-    };
+    return { failure: transportFailure(error, timedOut) };
   } finally {
     clearTimeout(timer);
   }
