@@ -1,6 +1,7 @@
 import type { Scope } from '../../memory/scope.js';
 import type { Mnemos } from '../../mnemos.js';
 import type { AnyTool } from '../tools/tool.js';
+import { recallLines } from './memory-context.js';
 import type {
   CompletedTurn,
   MemoryProvider,
@@ -52,12 +53,7 @@ export class EngineMemoryProvider implements MemoryProvider {
       topK: this.options.topK ?? 5,
     });
     if (results.length === 0) return null;
-    return results
-      .map(
-        (result) =>
-          `- ${result.memory.text}${describeDate(result.memory.metadata.date ?? result.memory.createdAt)}`,
-      )
-      .join('\n');
+    return recallLines(results);
   }
 
   async syncTurn(turn: CompletedTurn): Promise<void> {
@@ -113,8 +109,4 @@ export class EngineMemoryProvider implements MemoryProvider {
   private storeOption(): { store?: string } {
     return this.options.store ? { store: this.options.store } : {};
   }
-}
-
-function describeDate(iso: string | undefined): string {
-  return iso && /^\d{4}-\d{2}-\d{2}/.test(iso) ? ` (${iso.slice(0, 10)})` : '';
 }

@@ -1,6 +1,24 @@
 const open = '<memory-context>';
 const close = '</memory-context>';
 
+/** Recalled memories as the lines of a recall block, each with its date when it has one. */
+export function recallLines(
+  results: ReadonlyArray<{
+    memory: { text: string; createdAt: string; metadata: Record<string, string> };
+  }>,
+): string {
+  return results
+    .map(
+      (result) =>
+        `- ${result.memory.text}${dateSuffix(result.memory.metadata.date ?? result.memory.createdAt)}`,
+    )
+    .join('\n');
+}
+
+function dateSuffix(iso: string | undefined): string {
+  return iso && /^\d{4}-\d{2}-\d{2}/.test(iso) ? ` (${iso.slice(0, 10)})` : '';
+}
+
 /**
  * Recall as the fenced block appended to the current user message: marked as recalled context, not
  * the user's words, so the model neither obeys nor quotes it as if the user had said it.

@@ -3,6 +3,7 @@ import { MnemosClient } from '../../client/mnemos-client.js';
 import type { ClientOptions } from '../../client/types.js';
 import { MnemosError } from '../../errors.js';
 import type { AnyTool } from '../tools/tool.js';
+import { recallLines } from './memory-context.js';
 import type {
   CompletedTurn,
   MemoryProvider,
@@ -77,12 +78,7 @@ export class RemoteMemoryProvider implements MemoryProvider {
       signal,
     );
     if (!output || output.results.length === 0) return null;
-    return output.results
-      .map(
-        (result) =>
-          `- ${result.memory.text}${describeDate(result.memory.metadata.date ?? result.memory.createdAt)}`,
-      )
-      .join('\n');
+    return recallLines(output.results);
   }
 
   /** Hands the turn to the service's ingestion (asynchronous); dropped and counted while it is down. */
@@ -188,8 +184,4 @@ export class RemoteMemoryProvider implements MemoryProvider {
   private storeOption(): { store?: string } {
     return this.options.store ? { store: this.options.store } : {};
   }
-}
-
-function describeDate(iso: string | undefined): string {
-  return iso && /^\d{4}-\d{2}-\d{2}/.test(iso) ? ` (${iso.slice(0, 10)})` : '';
 }
