@@ -1,4 +1,5 @@
 import type { ModelMessage } from 'ai';
+import { MnemosError } from '../errors.js';
 import type { Mnemos } from '../mnemos.js';
 import type { SessionRecord } from '../sessions/session-record.js';
 import {
@@ -19,7 +20,7 @@ import {
 import { runTurnLoop } from './loop/turn-loop.js';
 import type { MemoryManager } from './memory/memory-manager.js';
 import type { AgentContext, HookMessage } from './memory/memory-provider.js';
-import { fromStored, toStored } from './session/stored-messages.js';
+import { fromStored, type StoredMessage, toStored } from './session/stored-messages.js';
 import type { AnyTool } from './tools/tool.js';
 
 /** Everything an agent runs on; built by `createAgent` from the configuration. */
@@ -167,8 +168,9 @@ export class Agent {
       content: recall.block ? `${text}\n\n${recall.block}` : text,
     };
     let done: TurnDone;
+    let result: Awaited<ReturnType<typeof runTurnLoop>>;
     try {
-      const result = await runTurnLoop({
+      result = await runTurnLoop({
         models: this.options.models,
         system: this.system,
         messages: [...this.history, userForModel],
@@ -183,33 +185,6 @@ export class Agent {
         },
         emit,
       });
-      turnUsage = addUsage(turnUsage, result.usage);
-      const userMessage: ModelMessage = { role: 'user', content: text };
-      this.history.push(userMessage, ...result.added);
-      await this.options.mnemos.sessions.append(
-        this.owner(),
-        current.id,
-        [userMessage, ...result.added].map((message) => toStored(message, at)),
-      );
-      if (result.reason !== 'cancelled' && result.text.trim() !== '') {
-        this.options.memory.syncTurn({
-          sessionId: current.id,
-          user: text,
-          assistant: result.text,
-          at,
-        });
-        this.options.memory.queuePrefetch(text, current.id);
-      }
-      this.sessionUsage = addUsage(this.sessionUsage, turnUsage);
-      done = {
-        type: 'done',
-        sessionId: current.id,
-        text: result.text,
-        usage: turnUsage,
-        sessionUsage: this.sessionUsage,
-        steps: result.steps,
-        reason: result.reason,
-      };
     } catch (error) {
       this.sessionUsage = addUsage(this.sessionUsage, turnUsage);
       done = {
@@ -222,8 +197,34 @@ export class Agent {
         reason: 'failed',
         error: error instanceof Error ? error.message : String(error),
       };
+      await this.saveUsage(emit);
+      emit(done);
+      return done;
     }
-    await this.saveUsage();
+    turnUsage = addUsage(turnUsage, result.usage);
+    const userMessage: ModelMessage = { role: 'user', content: text };
+    this.history.push(userMessage, ...result.added);
+    await this.persistTurn(current.id, [userMessage, ...result.added], result.text, at, emit);
+    if (result.reason !== 'cancelled' && result.text.trim() !== '') {
+      this.options.memory.syncTurn({
+        sessionId: current.id,
+        user: text,
+        assistant: result.text,
+        at,
+      });
+      this.options.memory.queuePrefetch(text, current.id);
+    }
+    this.sessionUsage = addUsage(this.sessionUsage, turnUsage);
+    done = {
+      type: 'done',
+      sessionId: current.id,
+      text: result.text,
+      usage: turnUsage,
+      sessionUsage: this.sessionUsage,
+      steps: result.steps,
+      reason: result.reason,
+    };
+    await this.saveUsage(emit);
     emit(done);
     return done;
   }
@@ -328,15 +329,68 @@ export class Agent {
     }
   }
 
-  private async saveUsage(): Promise<void> {
-    if (!this.session) return;
-    await this.options.mnemos.sessions.update(this.owner(), this.session.id, {
-      metadata: {
-        ...this.session.metadata,
-        tokens_in: String(this.sessionUsage.inputTokens),
-        tokens_out: String(this.sessionUsage.outputTokens),
-      },
+  /**
+   * Stores a finished turn. When the whole turn cannot be stored, the user's message and the
+   * answer still are (without the tool calls, saying why in `persist_error`), so an answered turn
+   * never leaves nothing behind; a failure of both is reported, and the answer is still returned.
+   */
+  private async persistTurn(
+    sessionId: string,
+    messages: ModelMessage[],
+    answer: string,
+    at: string,
+    emit: (event: AgentEvent) => void,
+  ): Promise<void> {
+    const stored = messages.map((message) => toStored(message, at));
+    let reason: string;
+    try {
+      await this.options.mnemos.sessions.append(this.owner(), sessionId, stored);
+      return;
+    } catch (error) {
+      reason = describeFailure(error);
+    }
+    emit({
+      type: 'notice',
+      level: 'warn',
+      message: `the tool calls of this turn could not be saved (${reason}); your message and the answer are kept`,
     });
+    const user = stored[0] as StoredMessage;
+    try {
+      await this.options.mnemos.sessions.append(this.owner(), sessionId, [
+        user,
+        {
+          role: 'assistant',
+          content: answer,
+          createdAt: at,
+          metadata: { persist_error: reason.slice(0, 1_000) },
+        },
+      ]);
+    } catch (error) {
+      emit({
+        type: 'notice',
+        level: 'warn',
+        message: `this turn could not be saved to the session: ${describeFailure(error)}`,
+      });
+    }
+  }
+
+  private async saveUsage(emit: (event: AgentEvent) => void): Promise<void> {
+    if (!this.session) return;
+    try {
+      await this.options.mnemos.sessions.update(this.owner(), this.session.id, {
+        metadata: {
+          ...this.session.metadata,
+          tokens_in: String(this.sessionUsage.inputTokens),
+          tokens_out: String(this.sessionUsage.outputTokens),
+        },
+      });
+    } catch (error) {
+      emit({
+        type: 'notice',
+        level: 'warn',
+        message: `the session's token counts could not be saved: ${describeFailure(error)}`,
+      });
+    }
   }
 
   private hookMessages(): HookMessage[] {
@@ -350,6 +404,11 @@ export class Agent {
       agentId: this.options.agentName,
     };
   }
+}
+
+function describeFailure(error: unknown): string {
+  if (MnemosError.isInstance(error)) return `${error.code}: ${error.message}`;
+  return error instanceof Error ? error.message : String(error);
 }
 
 function toHook(message: ModelMessage): HookMessage {

@@ -188,11 +188,13 @@ describe('migrate between two SQLite databases', () => {
     expect(await uses()).toBe(before);
   });
 
-  it('copies from an older schema (missing tables read as empty), refuses a file Mnemos never wrote', async () => {
+  it('copies from an older schema (missing tables read as empty, missing columns as their default), refuses a file Mnemos never wrote', async () => {
     const older = join(dir.home, 'older.db');
     copyFileSync(join(dir.home, 'source', 'mnemos.db'), older);
     const db = new Database(older);
-    db.exec('DROP TABLE api_keys; DROP TABLE audit_log; DROP TABLE transfer_progress');
+    db.exec(
+      'DROP TABLE api_keys; DROP TABLE audit_log; DROP TABLE transfer_progress; ALTER TABLE session_messages DROP COLUMN parts',
+    );
     db.pragma('user_version = 3');
     db.close();
     const report = await migrate({
@@ -203,6 +205,13 @@ describe('migrate between two SQLite databases', () => {
     expect(report.verification?.ok).toBe(true);
     const copied = Object.fromEntries(report.copy.tables.map((t) => [t.table, t.copied]));
     expect(copied).toMatchObject({ memories: 10, api_keys: 0, audit_log: 0 });
+    const copy = new SqliteStorage(join(dir.home, 'from-older.db'));
+    const messages = await copy.listMessages(alice, filled.sessionId, { limit: 10, offset: 0 });
+    await copy.close();
+    expect(messages.map((message) => [message.content, message.parts])).toEqual([
+      ['帮我规划去京都的行程', []],
+      ['Kyoto in spring: temples and cherry blossoms', []],
+    ]);
 
     const foreign = join(dir.home, 'foreign.db');
     const other = new Database(foreign);

@@ -38,6 +38,36 @@ export interface SessionMessage {
   name: string | null;
   /** String metadata. */
   metadata: Record<string, string>;
+  /** Tool calls (assistant) and tool results (tool) of the message, in order; empty for plain text. */
+  parts: SessionMessagePart[];
   /** ISO time it was said. */
   createdAt: string;
 }
+
+/** A tool call the assistant made. */
+export interface ToolCallPart {
+  type: 'tool-call';
+  /** Id pairing the call with its result. */
+  toolCallId: string;
+  toolName: string;
+  /** The arguments as the model sent them (a truncation notice when they were over the cap). */
+  input: unknown;
+  /** Set when the arguments were over the cap: how many characters their JSON had. */
+  truncatedFrom?: number;
+}
+
+/** The result of a tool call, as it went back to the model. */
+export interface ToolResultPart {
+  type: 'tool-result';
+  toolCallId: string;
+  toolName: string;
+  /** A string, or a JSON value; a result over the cap is a string ending in a truncation marker. */
+  output: unknown;
+  /** True when the tool failed (the output says why). */
+  isError: boolean;
+  /** Set when the output was over the cap: how many characters it had. */
+  truncatedFrom?: number;
+}
+
+/** A structured part of a session message. */
+export type SessionMessagePart = ToolCallPart | ToolResultPart;

@@ -2,11 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { MnemosError } from '../errors.js';
 import { checkPage, limits } from '../memory/limits.js';
-import { messageSchema, metadataSchema, parseInput } from '../memory/schemas.js';
+import { describeIssues, messageSchema, metadataSchema, parseInput } from '../memory/schemas.js';
 import { type Scope, type TenantKey, writeScope } from '../memory/scope.js';
 import type { MemoryStorage } from '../storage/spec.js';
 import { indexTokens, queryTokens } from '../text/tokenizer.js';
-import type { SessionMessage, SessionRecord } from './session-record.js';
+import { capPart, maxPartsPerMessage, messagePartSchema } from './message-parts.js';
+import type { SessionMessage, SessionMessagePart, SessionRecord } from './session-record.js';
 
 const sessionIdPattern = /^[A-Za-z0-9_.:-]{1,128}$/;
 
@@ -26,6 +27,12 @@ const appendSchema = z
   .array(messageSchema.extend({ metadata: metadataSchema.optional() }).strict())
   .min(1)
   .max(limits.maxMessages * 10);
+
+/**
+ * Parts are checked apart from the rest of a message: a tool's output is whatever the tool
+ * returned (a binary file may hold U+0000), and it is stored as JSON, where that is escaped.
+ */
+const partsSchema = z.array(messagePartSchema).max(maxPartsPerMessage);
 
 type SessionOwner = Pick<Scope, 'appId' | 'tenantId'> & { agentId?: string };
 
@@ -115,7 +122,10 @@ export class SessionService {
     if (!(await this.storage.deleteSession(tenantKey(owner), id))) throw notFound(id);
   }
 
-  /** Appends messages in order and returns them with their positions. */
+  /**
+   * Appends messages in order and returns them with their positions. Tool calls and results go in
+   * `parts`; each over {@link maxToolPartCharacters} characters is stored cut, with a marker.
+   */
   async append(
     owner: SessionOwner,
     sessionId: string,
@@ -125,19 +135,28 @@ export class SessionService {
       name?: string;
       createdAt?: string;
       metadata?: Record<string, string>;
+      parts?: SessionMessagePart[];
     }>,
   ): Promise<SessionMessage[]> {
-    const parsed = parseInput(appendSchema, messages, 'messages');
+    const parts = Array.isArray(messages)
+      ? messages.map((message, index) => checkParts(message?.parts, index))
+      : [];
+    const parsed = parseInput(
+      appendSchema,
+      Array.isArray(messages) ? messages.map(withoutParts) : messages,
+      'messages',
+    );
     const now = Date.now();
     return this.storage.appendMessages(
       tenantKey(owner),
       sessionId,
-      parsed.map((message) => ({
+      parsed.map((message, index) => ({
         id: randomUUID(),
         role: message.role,
         content: message.content,
         name: message.name ?? null,
         metadata: message.metadata ?? {},
+        parts: parts[index] ?? [],
         createdAt: message.createdAt ?? new Date(now).toISOString(),
         tokens: indexTokens(message.content).join(' '),
       })),
@@ -175,6 +194,27 @@ export class SessionService {
       limit,
     );
   }
+}
+
+function withoutParts(message: unknown): unknown {
+  if (message === null || typeof message !== 'object') return message;
+  const { parts: _parts, ...rest } = message as Record<string, unknown>;
+  return rest;
+}
+
+/** One message's parts, checked and within the cap; `invalid_input` naming the message otherwise. */
+function checkParts(parts: unknown, index: number): SessionMessagePart[] {
+  if (parts === undefined) return [];
+  const result = partsSchema.safeParse(parts);
+  if (!result.success) {
+    const { issues, summary } = describeIssues(
+      result.error.issues.map((issue) => ({ ...issue, path: [index, 'parts', ...issue.path] })),
+    );
+    throw new MnemosError('invalid_input', `invalid messages: ${summary}`, {
+      details: { issues },
+    });
+  }
+  return (result.data as SessionMessagePart[]).map(capPart);
 }
 
 function notFound(id: string): MnemosError {

@@ -90,6 +90,7 @@ export const transferColumns: Record<
     ['content', 'text'],
     ['name', 'text'],
     ['metadata', 'text'],
+    ['parts', 'text'],
     ['created_at', 'integer'],
   ],
   profile_entries: [
@@ -135,6 +136,33 @@ export const transferColumns: Record<
     ['created_at', 'integer'],
   ],
 };
+
+/**
+ * Copied columns a later schema step added, with the value they read as from a source of an older
+ * schema that lacks them (a read-only source is never migrated).
+ */
+export const addedColumns: Partial<Record<TransferTable, Readonly<Record<string, string>>>> = {
+  session_messages: { parts: '[]' },
+};
+
+/**
+ * The SELECT list of a copied table for a source whose table has the `present` columns: an added
+ * column it lacks reads as its default (a constant of this file, as an SQL string literal).
+ */
+export function exportSelectList(
+  table: TransferTable,
+  present: ReadonlySet<string>,
+  select: (name: string, type: ColumnType) => string = (name) => name,
+): string {
+  return transferColumns[table]
+    .map(([name, type]) => {
+      const fallback = addedColumns[table]?.[name];
+      return fallback !== undefined && !present.has(name)
+        ? `'${fallback.replaceAll("'", "''")}' AS ${name}`
+        : select(name, type);
+    })
+    .join(', ');
+}
 
 /** The column names of a copied table, comma-separated, for SELECT and INSERT lists. */
 export function columnList(table: TransferTable, alias = ''): string {

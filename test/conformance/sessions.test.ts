@@ -1,4 +1,6 @@
 import { describe, expect } from 'vitest';
+import { maxToolPartCharacters } from '../../src/sessions/message-parts.js';
+import type { ToolResultPart } from '../../src/sessions/session-record.js';
 import { backends } from './backends.js';
 import { conformance } from './conformance.js';
 import { alice, codeOf } from './fixtures.js';
@@ -149,5 +151,98 @@ describe.each(backends)('sessions on $name', (backend) => {
       'two',
     ]);
     expect(await codeOf(mnemos.sessions.messages(alice, one.id))).toBe('not_found');
+  });
+
+  it('keeps tool calls and results of any size in their own parts, cutting one over 64 Ki with a marker', async () => {
+    const mnemos = await context.engine();
+    const session = await mnemos.sessions.create(alice);
+    const profile = Object.fromEntries(
+      Array.from({ length: 40 }, (_, index) => [
+        `fact_${index}`,
+        `用户的第${index}条记忆 ${'x'.repeat(40)}`,
+      ]),
+    );
+    const huge = 'line of a big file\n'.repeat(5_000);
+    const stored = await mnemos.sessions.append(alice, session.id, [
+      { role: 'user', content: 'What do you know about me?' },
+      {
+        role: 'assistant',
+        content: '',
+        parts: [
+          { type: 'tool-call', toolCallId: 'c1', toolName: 'memory_profile', input: {} },
+          {
+            type: 'tool-call',
+            toolCallId: 'c2',
+            toolName: 'read_file',
+            input: { path: 'big.txt' },
+          },
+        ],
+      },
+      {
+        role: 'tool',
+        content: 'memory_profile, read_file',
+        parts: [
+          {
+            type: 'tool-result',
+            toolCallId: 'c1',
+            toolName: 'memory_profile',
+            output: profile,
+            isError: false,
+          },
+          {
+            type: 'tool-result',
+            toolCallId: 'c2',
+            toolName: 'read_file',
+            output: huge,
+            isError: false,
+          },
+          {
+            type: 'tool-result',
+            toolCallId: 'c3',
+            toolName: 'read_file',
+            output: 'a\u0000b',
+            isError: true,
+          },
+        ],
+      },
+      { role: 'assistant', content: 'You have 40 facts.' },
+    ]);
+    expect(JSON.stringify(profile).length).toBeGreaterThan(1_024);
+    expect(huge.length).toBeGreaterThan(maxToolPartCharacters);
+    const read = await mnemos.sessions.messages(alice, session.id);
+    expect(read).toEqual(stored);
+    expect(read.map((message) => message.parts.length)).toEqual([0, 2, 3, 0]);
+    expect(read[1]!.parts[1]).toEqual({
+      type: 'tool-call',
+      toolCallId: 'c2',
+      toolName: 'read_file',
+      input: { path: 'big.txt' },
+    });
+    const [full, cut, binary] = read[2]!.parts as ToolResultPart[];
+    expect(full).toEqual({
+      type: 'tool-result',
+      toolCallId: 'c1',
+      toolName: 'memory_profile',
+      output: profile,
+      isError: false,
+    });
+    expect(cut!.truncatedFrom).toBe(huge.length);
+    const text = cut!.output as string;
+    expect(text.length).toBeLessThanOrEqual(maxToolPartCharacters);
+    expect(huge.startsWith(text.slice(0, text.lastIndexOf('\n[truncated')))).toBe(true);
+    expect(text).toMatch(
+      new RegExp(`\\n\\[truncated by Mnemos: ${huge.length} characters, the first \\d+ kept\\]$`),
+    );
+    expect(binary).toMatchObject({ output: 'a\u0000b', isError: true });
+    expect(read[3]!.parts).toEqual([]);
+
+    expect(
+      await codeOf(
+        mnemos.sessions.append(alice, session.id, [
+          { role: 'tool', content: 'x', parts: [{ type: 'tool-result' } as never] },
+        ]),
+      ),
+    ).toBe('invalid_input');
+    expect((await mnemos.sessions.get(alice, session.id)).messageCount).toBe(4);
   });
 });

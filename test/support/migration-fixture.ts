@@ -26,6 +26,9 @@ const aliceTexts = [
   '周末常去爬山',
 ];
 
+/** Arguments of the session's tool call: longer than a metadata value may be. */
+const toolInput = { url: 'https://kyoto.travel/spring', note: '京都'.repeat(1_000) };
+
 /**
  * Writes one of everything a migration copies: memories of two tenants and several agents (one
  * updated, one deleted, one invalidated), a second store, a session with messages, profile
@@ -76,7 +79,11 @@ export async function fillHome(mnemos: Mnemos): Promise<Filled> {
   const session = await mnemos.sessions.create(alice, { title: '旅行计划' });
   await mnemos.sessions.append(alice, session.id, [
     { role: 'user', content: '帮我规划去京都的行程' },
-    { role: 'assistant', content: 'Kyoto in spring: temples and cherry blossoms' },
+    {
+      role: 'assistant',
+      content: 'Kyoto in spring: temples and cherry blossoms',
+      parts: [{ type: 'tool-call', toolCallId: 'c1', toolName: 'web_fetch', input: toolInput }],
+    },
   ]);
   await mnemos.profile.set(alice, 'city', '杭州');
   await mnemos.profile.set(alice, 'city', 'Hangzhou');
@@ -121,7 +128,11 @@ export async function expectSameBehaviour(copy: Mnemos, filled: Filled): Promise
   expect(withOld.results[0]?.memory.id).toBe(filled.invalidated);
   const found = await copy.sessions.search(alice, '京都');
   expect(found.map((hit) => hit.sessionId)).toContain(filled.sessionId);
-  expect(await copy.sessions.messages(alice, filled.sessionId)).toHaveLength(2);
+  const messages = await copy.sessions.messages(alice, filled.sessionId);
+  expect(messages).toHaveLength(2);
+  expect(messages[1]?.parts).toEqual([
+    { type: 'tool-call', toolCallId: 'c1', toolName: 'web_fetch', input: toolInput },
+  ]);
   expect((await copy.profile.get(alice)).map((entry) => entry.value)).toEqual(['Hangzhou']);
   expect(await copy.profile.history(alice, { key: 'city' })).toHaveLength(2);
   expect((await copy.keys.authenticate(filled.key))?.tenantId).toBe('alice');

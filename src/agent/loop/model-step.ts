@@ -1,5 +1,5 @@
 import { type ModelMessage, streamText, type ToolSet, tool } from 'ai';
-import { RecallScrubber } from '../memory/memory-context.js';
+import { RecallScrubber, stripRecall } from '../memory/memory-context.js';
 import type { AnyTool } from '../tools/tool.js';
 import type { ChainedModel, TokenUsage } from './agent-events.js';
 import { parseReact, reactInstructions } from './react-protocol.js';
@@ -86,6 +86,9 @@ export async function modelStep(input: StepInput): Promise<StepResult> {
   }
   if (input.signal.aborted) cancelled = true;
   if (failure !== undefined && !cancelled) throw failure;
+  // Every assistant text of the agent comes from here: the turn's history, the stored transcript,
+  // the answer and the memory sync all get it without a recall block the model echoed.
+  if (raw.includes('<memory-context>')) raw = stripRecall(raw);
   if (!react) {
     const rest = scrubber.end();
     if (rest) input.onToken(rest);

@@ -1,3 +1,4 @@
+import { capToolValue } from '../../sessions/message-parts.js';
 import type { AnyTool, ToolContext } from '../tools/tool.js';
 
 /** A tool call the model asked for. */
@@ -16,9 +17,6 @@ export interface ToolCallOutcome {
   result: unknown;
   isError: boolean;
 }
-
-/** Longest tool result sent back to the model, in characters. */
-const maxResultCharacters = 50_000;
 
 /**
  * Runs the calls of one model step in parallel (they were asked for together, so none waits for
@@ -56,15 +54,10 @@ async function runOne(
   }
   try {
     const result = await tool.execute(parsed.data, context);
-    return { id: call.id, name: call.name, result: capped(result), isError: false };
+    // The model and the transcript get the same result: cut at the session cap, with its marker.
+    return { id: call.id, name: call.name, result: capToolValue(result).value, isError: false };
   } catch (error) {
     if (context.signal.aborted) return fail('cancelled by the user');
     return fail(error instanceof Error ? error.message : String(error));
   }
-}
-
-function capped(result: unknown): unknown {
-  const text = typeof result === 'string' ? result : JSON.stringify(result ?? null);
-  if (text.length <= maxResultCharacters) return result;
-  return `${text.slice(0, maxResultCharacters)}\n[… ${text.length - maxResultCharacters} more characters cut]`;
 }

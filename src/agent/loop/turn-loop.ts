@@ -126,8 +126,11 @@ function nativeMessages(
         type: 'tool-result' as const,
         toolCallId: outcome.id,
         toolName: outcome.name,
-        output:
-          typeof outcome.result === 'string'
+        output: outcome.isError
+          ? typeof outcome.result === 'string'
+            ? { type: 'error-text' as const, value: outcome.result }
+            : { type: 'error-json' as const, value: (outcome.result ?? null) as never }
+          : typeof outcome.result === 'string'
             ? { type: 'text' as const, value: outcome.result }
             : { type: 'json' as const, value: (outcome.result ?? null) as never },
       })),

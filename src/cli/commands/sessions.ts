@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import type { SessionMessagePart } from '../../sessions/session-record.js';
 import { integer } from '../arguments.js';
 import {
   globals,
@@ -8,6 +9,17 @@ import {
   withMnemos,
 } from '../context.js';
 import { clip, printJson, printTable } from '../output.js';
+
+/** One tool part as a line: a call with its arguments, a result with what it returned. */
+function partLine(part: SessionMessagePart): string {
+  const cut =
+    part.truncatedFrom === undefined ? '' : ` (truncated from ${part.truncatedFrom} characters)`;
+  if (part.type === 'tool-call')
+    return `→ ${part.toolName} ${clip(JSON.stringify(part.input ?? null), 300)}${cut}`;
+  const output =
+    typeof part.output === 'string' ? part.output : JSON.stringify(part.output ?? null);
+  return `${part.isError ? '✗' : '←'} ${part.toolName}: ${clip(output, 300)}${cut}`;
+}
 
 /** `mnemos sessions …`: conversation history. */
 export function sessionsCommand(): Command {
@@ -49,8 +61,12 @@ export function sessionsCommand(): Command {
             limit: options.limit,
           });
           if (globals(command).json) return printJson({ messages, count: messages.length });
-          for (const message of messages)
-            process.stdout.write(`[${message.seq}] ${message.role}: ${message.content}\n`);
+          for (const message of messages) {
+            const content =
+              message.parts.length > 0 && message.role === 'tool' ? '' : message.content;
+            process.stdout.write(`[${message.seq}] ${message.role}: ${content}\n`);
+            for (const part of message.parts) process.stdout.write(`    ${partLine(part)}\n`);
+          }
         },
         { processJobs: false },
       );

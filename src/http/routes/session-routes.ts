@@ -24,6 +24,24 @@ const SessionSchema = z
   })
   .openapi('Session');
 
+const MessagePartSchema = z
+  .object({
+    type: z.enum(['tool-call', 'tool-result']),
+    toolCallId: z.string(),
+    toolName: z.string(),
+    input: z.unknown().optional().openapi({ description: 'tool-call: the arguments' }),
+    output: z
+      .unknown()
+      .optional()
+      .openapi({ description: 'tool-result: what the tool returned (a string or JSON)' }),
+    isError: z.boolean().optional().openapi({ description: 'tool-result: the tool failed' }),
+    truncatedFrom: z.number().optional().openapi({
+      description:
+        'Set when the value was over 65,536 characters: its full length; the value is its start, ending in a `[truncated by Mnemos: …]` marker',
+    }),
+  })
+  .openapi('SessionMessagePart');
+
 const MessageSchema = z
   .object({
     id: z.string(),
@@ -33,6 +51,10 @@ const MessageSchema = z
     content: z.string(),
     name: z.string().nullable(),
     metadata: z.record(z.string(), z.string()),
+    parts: z.array(MessagePartSchema).openapi({
+      description:
+        'Tool calls (assistant) and tool results (tool) of the message, in order; empty for plain text',
+    }),
     createdAt: z.string(),
   })
   .openapi('SessionMessage');

@@ -15,7 +15,7 @@ import { partitionLexeme, tsvectorLiteral } from './text-search.js';
 
 const sessionColumns =
   'app_id, tenant_id, id, agent_id, title, metadata, parent_id, message_count, created_at, updated_at';
-const messageColumns = 'id, session_id, seq, role, content, name, metadata, created_at';
+const messageColumns = 'id, session_id, seq, role, content, name, metadata, parts, created_at';
 
 /** Full-text partition of a tenant's session messages. */
 export function messagePartition(tenant: TenantKey): string {
@@ -146,10 +146,10 @@ export class PostgresSessions {
       messages.length === 0
         ? []
         : await sql.rows<MessageRow>(
-            `INSERT INTO session_messages (id, app_id, tenant_id, session_id, seq, role, content, name, metadata, tsv, created_at)
-             SELECT u.id, $1, $2, $3, $4 + u.position, u.role, u.content, u.name, u.metadata, u.tsv::tsvector, u.created_at
-             FROM unnest($5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::bigint[])
-               WITH ORDINALITY AS u(id, role, content, name, metadata, tsv, created_at, position)
+            `INSERT INTO session_messages (id, app_id, tenant_id, session_id, seq, role, content, name, metadata, parts, tsv, created_at)
+             SELECT u.id, $1, $2, $3, $4 + u.position, u.role, u.content, u.name, u.metadata, u.parts, u.tsv::tsvector, u.created_at
+             FROM unnest($5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::bigint[])
+               WITH ORDINALITY AS u(id, role, content, name, metadata, parts, tsv, created_at, position)
              ORDER BY u.position
              RETURNING ${messageColumns}`,
             [
@@ -162,6 +162,7 @@ export class PostgresSessions {
               messages.map((message) => message.content),
               messages.map((message) => message.name),
               messages.map((message) => JSON.stringify(message.metadata)),
+              messages.map((message) => JSON.stringify(message.parts)),
               tsvs,
               messages.map((message) => Date.parse(message.createdAt)),
             ],

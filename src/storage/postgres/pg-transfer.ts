@@ -3,8 +3,10 @@ import { nulPath } from '../../memory/schemas.js';
 import type { TenantKey } from '../../memory/scope.js';
 import type { TransferCheckpoint, TransferRow, TransferTable } from '../spec.js';
 import {
+  addedColumns,
   type ColumnType,
   concurrentCopy,
+  exportSelectList,
   rowTokens,
   transferColumns,
 } from '../transfer-columns.js';
@@ -57,9 +59,9 @@ export class PostgresTransfer {
       after === null
         ? 'true'
         : `(${order.join(', ')}) > (${order.map((_, index) => `$${index + 2}`).join(', ')})`;
-    const selected = transferColumns[table]
-      .map(([name, type]) => (type === 'vector' ? `${name}::text AS ${name}` : name))
-      .join(', ');
+    const selected = exportSelectList(table, await this.columns(table), (name, type) =>
+      type === 'vector' ? `${name}::text AS ${name}` : name,
+    );
     const raw = await this.db.rows<Record<string, unknown>>(
       `SELECT ${order.map((name, index) => `${name} AS transfer_cursor_${index}`).join(', ')}, ${selected}
        FROM ${table} WHERE ${where} ORDER BY ${order.join(', ')} LIMIT $1`,
@@ -78,6 +80,16 @@ export class PostgresTransfer {
       ? JSON.stringify(order.map((_, index) => last[`transfer_cursor_${index}`]))
       : after;
     return { rows, cursor };
+  }
+
+  /** Columns of a table as this schema has them (one of an older version may lack added ones). */
+  private async columns(table: TransferTable): Promise<Set<string>> {
+    if (addedColumns[table] === undefined) return new Set();
+    const rows = await this.db.rows<{ name: string }>(
+      'SELECT column_name AS name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1',
+      [table],
+    );
+    return new Set(rows.map((row) => row.name));
   }
 
   async countRows(table: TransferTable): Promise<number> {

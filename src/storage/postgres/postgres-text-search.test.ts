@@ -194,6 +194,7 @@ describe.skipIf(!testDatabaseUrl)(`PostgresStorage: full-text search (${skipReas
       content,
       name: null,
       metadata: {},
+      parts: [],
       createdAt: new Date(now).toISOString(),
       tokens: content,
     });

@@ -241,8 +241,16 @@ CREATE INDEX memory_history_tenant_seq ON memory_history (app_id, tenant_id, seq
 CREATE INDEX jobs_tenant_seq ON jobs (app_id, tenant_id, seq);
 `;
 
+/**
+ * Version 4: the tool calls and results of each session message as a JSON array of their own,
+ * instead of inside the message's string metadata (whose values are capped at 1 KiB).
+ */
+const version4 = `
+ALTER TABLE session_messages ADD COLUMN parts text NOT NULL DEFAULT '[]';
+`;
+
 /** Schema steps in order; step i brings the recorded version from i to i + 1. */
-export const migrations: readonly string[] = [version1, version2, version3];
+export const migrations: readonly string[] = [version1, version2, version3, version4];
 
 /** Schema version this Mnemos writes. */
 export const schemaVersion = migrations.length;

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { JobRecord, JobState, JobUsage } from '../../jobs/job-record.js';
 import type { HistoryEntry, HistoryEvent, MemoryKind } from '../../memory/record.js';
+import { partsFromJson } from '../../sessions/message-parts.js';
 import type { SessionMessage, SessionRecord } from '../../sessions/session-record.js';
 import type { StoreRecord } from '../../stores/store-record.js';
 import type { KeyedMemory } from '../spec.js';
@@ -210,6 +211,8 @@ export interface MessageRow {
   content: string;
   name: string | null;
   metadata: string;
+  /** JSON array of tool parts. */
+  parts: string;
   created_at: number;
 }
 
@@ -223,6 +226,7 @@ export function messageFromRow(row: MessageRow): SessionMessage {
     content: row.content,
     name: row.name,
     metadata: JSON.parse(row.metadata) as Record<string, string>,
+    parts: partsFromJson(row.parts),
     createdAt: isoRequired(row.created_at),
   };
 }

@@ -200,7 +200,15 @@ CREATE TABLE transfer_progress (
 );
 `;
 
-const migrations = [version1, version2, version3, version4, version5];
+/**
+ * Version 6: the tool calls and results of each session message as a JSON array of their own,
+ * instead of inside the message's string metadata (whose values are capped at 1 KiB).
+ */
+const version6 = `
+ALTER TABLE session_messages ADD COLUMN parts TEXT NOT NULL DEFAULT '[]';
+`;
+
+const migrations = [version1, version2, version3, version4, version5, version6];
 
 /** Current schema version, kept in `PRAGMA user_version`. */
 export const schemaVersion = migrations.length;

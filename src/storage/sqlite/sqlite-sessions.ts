@@ -14,7 +14,7 @@ import type { Statements } from './statements.js';
 
 const sessionColumns =
   'app_id, tenant_id, id, agent_id, title, metadata, parent_id, message_count, created_at, updated_at';
-const messageColumns = 'id, session_id, seq, role, content, name, metadata, created_at';
+const messageColumns = 'id, session_id, seq, role, content, name, metadata, parts, created_at';
 
 /** Session messages share the memory partition scheme under a reserved store name. */
 export function messagePartition(tenant: TenantKey): string {
@@ -124,8 +124,8 @@ export class SqliteSessions {
         details: { sessionId },
       });
     const insert = this.statements.get(
-      `INSERT INTO session_messages (id, app_id, tenant_id, session_id, seq, role, content, name, metadata, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO session_messages (id, app_id, tenant_id, session_id, seq, role, content, name, metadata, parts, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const index = this.statements.get(
       'INSERT INTO session_messages_fts (rowid, partition, tokens) VALUES (?, ?, ?)',
@@ -144,6 +144,7 @@ export class SqliteSessions {
         message.content,
         message.name,
         JSON.stringify(message.metadata),
+        JSON.stringify(message.parts),
         Date.parse(message.createdAt),
       );
       index.run(result.lastInsertRowid, partition, message.tokens);
@@ -183,7 +184,7 @@ export class SqliteSessions {
     if (sessionId !== null) params.push(sessionId);
     const rows = this.statements
       .get(
-        `SELECT m.id, m.session_id, m.seq, m.role, m.content, m.name, m.metadata, m.created_at, -bm25(session_messages_fts, 0.0, 1.0) AS score
+        `SELECT m.id, m.session_id, m.seq, m.role, m.content, m.name, m.metadata, m.parts, m.created_at, -bm25(session_messages_fts, 0.0, 1.0) AS score
          FROM session_messages_fts JOIN session_messages m ON m.key = session_messages_fts.rowid
          WHERE session_messages_fts MATCH ? AND m.app_id = ? AND m.tenant_id = ?${sessionFilter}
          ORDER BY bm25(session_messages_fts, 0.0, 1.0) LIMIT ?`,

@@ -1,5 +1,12 @@
 import type { TransferCheckpoint, TransferRow, TransferTable } from '../spec.js';
-import { columnList, concurrentCopy, rowTokens, transferColumns } from '../transfer-columns.js';
+import {
+  addedColumns,
+  columnList,
+  concurrentCopy,
+  exportSelectList,
+  rowTokens,
+  transferColumns,
+} from '../transfer-columns.js';
 import { blobToVector, partitionToken, vectorToBlob } from './rows.js';
 import { invalidatedPartition } from './sqlite-memories.js';
 import { messagePartition } from './sqlite-sessions.js';
@@ -18,6 +25,15 @@ export class SqliteTransfer {
     );
   }
 
+  /** Columns of a table as this file has them (one of an older schema may lack added ones). */
+  private columns(table: TransferTable): Set<string> {
+    if (addedColumns[table] === undefined) return new Set();
+    const rows = this.statements.get(`PRAGMA table_info(${table})`).all() as Array<{
+      name: string;
+    }>;
+    return new Set(rows.map((row) => row.name));
+  }
+
   exportRows(
     table: TransferTable,
     after: string | null,
@@ -26,7 +42,7 @@ export class SqliteTransfer {
     if (!this.exists(table)) return { rows: [], cursor: after };
     const raw = this.statements
       .get(
-        `SELECT rowid AS transfer_cursor, ${columnList(table)} FROM ${table} WHERE rowid > ? ORDER BY rowid LIMIT ?`,
+        `SELECT rowid AS transfer_cursor, ${exportSelectList(table, this.columns(table))} FROM ${table} WHERE rowid > ? ORDER BY rowid LIMIT ?`,
       )
       .all(after === null ? 0 : Number(after), limit) as Array<Record<string, unknown>>;
     const rows = raw.map((row) => fromSqlite(table, row));
