@@ -2,6 +2,7 @@ import type { ModelMessage } from 'ai';
 import { MnemosError } from '../errors.js';
 import type { Mnemos } from '../mnemos.js';
 import type { SessionRecord } from '../sessions/session-record.js';
+import { maxAppendMessages } from '../sessions/session-service.js';
 import {
   type CompressionPolicy,
   needsCompression,
@@ -342,9 +343,15 @@ export class Agent {
     emit: (event: AgentEvent) => void,
   ): Promise<void> {
     const stored = messages.map((message) => toStored(message, at));
+    let written = 0;
     let reason: string;
     try {
-      await this.options.mnemos.sessions.append(this.owner(), sessionId, stored);
+      // A long turn may hold more messages than one append takes.
+      for (let start = 0; start < stored.length; start += maxAppendMessages) {
+        const batch = stored.slice(start, start + maxAppendMessages);
+        await this.options.mnemos.sessions.append(this.owner(), sessionId, batch);
+        written += batch.length;
+      }
       return;
     } catch (error) {
       reason = describeFailure(error);
@@ -354,17 +361,18 @@ export class Agent {
       level: 'warn',
       message: `the tool calls of this turn could not be saved (${reason}); your message and the answer are kept`,
     });
-    const user = stored[0] as StoredMessage;
+    const kept: StoredMessage = {
+      role: 'assistant',
+      content: answer,
+      createdAt: at,
+      metadata: { persist_error: reason.slice(0, 1_000) },
+    };
     try {
-      await this.options.mnemos.sessions.append(this.owner(), sessionId, [
-        user,
-        {
-          role: 'assistant',
-          content: answer,
-          createdAt: at,
-          metadata: { persist_error: reason.slice(0, 1_000) },
-        },
-      ]);
+      await this.options.mnemos.sessions.append(
+        this.owner(),
+        sessionId,
+        written === 0 ? [stored[0] as StoredMessage, kept] : [kept],
+      );
     } catch (error) {
       emit({
         type: 'notice',

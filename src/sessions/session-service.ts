@@ -23,10 +23,13 @@ const createSessionSchema = z
   })
   .strict();
 
+/** Most messages one `append` takes. */
+export const maxAppendMessages = limits.maxMessages * 10;
+
 const appendSchema = z
   .array(messageSchema.extend({ metadata: metadataSchema.optional() }).strict())
   .min(1)
-  .max(limits.maxMessages * 10);
+  .max(maxAppendMessages);
 
 /**
  * Parts are checked apart from the rest of a message: a tool's output is whatever the tool

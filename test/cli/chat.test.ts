@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { SessionMessage, ToolResultPart } from '../../src/sessions/session-record.js';
 import { cliFor, cliPath, makeHome, removeHomes } from '../support/cli.js';
 import {
   type ChatRequest,
@@ -229,6 +230,84 @@ describe('mnemos chat', () => {
     const missing = await cli(['chat', '--resume', 'no-such-session', '-q', 'x'], { env: env() });
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('no-such-session');
+  });
+
+  it('keeps a turn whose tool results pass 1 KiB and the 64 Ki cap: the transcript holds call, result (cut with a marker) and answer, and --resume rebuilds them', async () => {
+    const home = makeHome();
+    const cli = cliFor(home);
+    const workspace = join(home, 'workspace');
+    mkdirSync(workspace);
+    const notes = Array.from(
+      { length: 60 },
+      (_, index) => `笔记 ${index}: the user likes tea`,
+    ).join('\n');
+    const huge = 'a line of a very large log file\n'.repeat(3_000);
+    writeFileSync(join(workspace, 'notes.txt'), notes);
+    writeFileSync(join(workspace, 'huge.log'), huge);
+    writeFileSync(join(home, 'config.yaml'), `agent:\n  workspace: ${JSON.stringify(workspace)}\n`);
+    const seen: string[] = [];
+    replies.push(
+      {
+        toolCalls: [
+          { id: 'r1', name: 'read_file', arguments: { path: 'notes.txt' } },
+          { id: 'r2', name: 'read_file', arguments: { path: 'huge.log' } },
+        ],
+      },
+      (request) => {
+        for (const message of request.messages ?? [])
+          if (message.role === 'tool') seen.push(String(message.content));
+        return { text: '两个文件都读完了。' };
+      },
+    );
+    const turn = await cli(['chat', '-q', '读一下这两个文件', '--json'], { env: env() });
+    expect(turn.code, turn.stderr).toBe(0);
+    const answer = turn.json<{ text: string; session: string }>();
+    expect(answer.text).toBe('两个文件都读完了。');
+
+    const shown = await cli(['sessions', 'show', answer.session, '--json']);
+    expect(shown.code, shown.stderr).toBe(0);
+    const messages = shown.json<{ messages: SessionMessage[] }>().messages;
+    expect(messages.map((message) => message.role)).toEqual([
+      'user',
+      'assistant',
+      'tool',
+      'assistant',
+    ]);
+    expect(messages[0]!.content).toBe('读一下这两个文件');
+    expect(messages[1]!.parts).toEqual([
+      { type: 'tool-call', toolCallId: 'r1', toolName: 'read_file', input: { path: 'notes.txt' } },
+      { type: 'tool-call', toolCallId: 'r2', toolName: 'read_file', input: { path: 'huge.log' } },
+    ]);
+    const [small, big] = messages[2]!.parts as ToolResultPart[];
+    expect(small).toMatchObject({ toolCallId: 'r1', isError: false });
+    expect(JSON.stringify(small!.output).length).toBeGreaterThan(1_024);
+    expect(JSON.stringify(small!.output)).toContain('笔记 59: the user likes tea');
+    expect(small!.truncatedFrom).toBeUndefined();
+    expect(big).toMatchObject({ toolCallId: 'r2', isError: false });
+    expect(big!.truncatedFrom).toBeGreaterThan(65_536);
+    expect(big!.output).toMatch(/\n\[truncated by Mnemos: \d+ characters, the first \d+ kept\]$/);
+    expect((big!.output as string).length).toBeLessThanOrEqual(65_536);
+    expect(messages[3]!.content).toBe('两个文件都读完了。');
+    // The model saw what the transcript keeps.
+    expect(seen).toEqual([small!.output, big!.output]);
+
+    const plain = await cli(['sessions', 'show', answer.session]);
+    expect(plain.stdout).toMatch(/→ read_file \{"path":"huge.log"\}/);
+    expect(plain.stdout).toMatch(/← read_file: .*\(truncated from \d+ characters\)/);
+
+    replies.push((request) => {
+      const history = request.messages ?? [];
+      const calls = history.find((message) => message.role === 'assistant' && message.tool_calls);
+      const results = history.filter((message) => message.role === 'tool');
+      return {
+        text: `calls=${JSON.stringify(calls?.tool_calls).includes('huge.log')} results=${results.map((message) => message.tool_call_id).join(',')} same=${results[0]?.content === seen[0] && results[1]?.content === seen[1]}`,
+      };
+    });
+    const resumed = await cli(['chat', '--resume', answer.session, '-q', '还记得吗？', '--json'], {
+      env: env(),
+    });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.json<{ text: string }>().text).toBe('calls=true results=r1,r2 same=true');
   });
 
   it('says how to configure a model when none is set', async () => {
