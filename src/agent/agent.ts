@@ -301,7 +301,7 @@ export class Agent {
       metadata: { compressed_from: from.id },
     });
     const at = new Date().toISOString();
-    await this.options.mnemos.sessions.append(this.owner(), child.id, [
+    await this.appendAll(child.id, [
       { role: 'system', content: summary, createdAt: at, metadata: { kind: 'summary' } },
       ...kept.map((message) => toStored(message, at)),
     ]);
@@ -343,15 +343,10 @@ export class Agent {
     emit: (event: AgentEvent) => void,
   ): Promise<void> {
     const stored = messages.map((message) => toStored(message, at));
-    let written = 0;
+    const progress = { written: 0 };
     let reason: string;
     try {
-      // A long turn may hold more messages than one append takes.
-      for (let start = 0; start < stored.length; start += maxAppendMessages) {
-        const batch = stored.slice(start, start + maxAppendMessages);
-        await this.options.mnemos.sessions.append(this.owner(), sessionId, batch);
-        written += batch.length;
-      }
+      await this.appendAll(sessionId, stored, progress);
       return;
     } catch (error) {
       reason = describeFailure(error);
@@ -371,7 +366,7 @@ export class Agent {
       await this.options.mnemos.sessions.append(
         this.owner(),
         sessionId,
-        written === 0 ? [stored[0] as StoredMessage, kept] : [kept],
+        progress.written === 0 ? [stored[0] as StoredMessage, kept] : [kept],
       );
     } catch (error) {
       emit({
@@ -379,6 +374,19 @@ export class Agent {
         level: 'warn',
         message: `this turn could not be saved to the session: ${describeFailure(error)}`,
       });
+    }
+  }
+
+  /** Appends in order, in batches of what one append takes; `progress` counts what was written. */
+  private async appendAll(
+    sessionId: string,
+    messages: StoredMessage[],
+    progress = { written: 0 },
+  ): Promise<void> {
+    for (let start = 0; start < messages.length; start += maxAppendMessages) {
+      const batch = messages.slice(start, start + maxAppendMessages);
+      await this.options.mnemos.sessions.append(this.owner(), sessionId, batch);
+      progress.written += batch.length;
     }
   }
 

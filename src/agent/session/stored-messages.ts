@@ -17,7 +17,7 @@ export interface StoredMessage {
   parts?: SessionMessagePart[];
 }
 
-/** Characters of each tool result shown in a tool message's text (the full result is in its parts). */
+/** Characters of each tool result shown in a tool message's text, twice that in all (the full results are in its parts). */
 const previewCharacters = 2_000;
 
 /**
@@ -59,9 +59,10 @@ export function toStored(message: ModelMessage, at: string): StoredMessage {
     );
     return {
       role: 'tool',
-      content: results
-        .map((part) => `${part.toolName}: ${preview(toolValueText(part.output))}`)
-        .join('\n'),
+      content: clip(
+        results.map((part) => `${part.toolName}: ${clip(toolValueText(part.output))}`).join('\n'),
+        previewCharacters * 2,
+      ),
       name: results
         .map((part) => part.toolName)
         .join(',')
@@ -155,14 +156,12 @@ function partsOf<T extends SessionMessagePart['type']>(
   );
 }
 
-function preview(text: string): string {
+function clip(text: string, limit = previewCharacters): string {
   // U+0000 cannot be stored as text in every backend; the full output keeps it, JSON-escaped.
   const clean = text.replaceAll('\u0000', '\uFFFD');
-  if (clean.length <= previewCharacters) return clean;
+  if (clean.length <= limit) return clean;
   // Never end on half a surrogate pair.
-  const end = /[\uD800-\uDBFF]/.test(clean.charAt(previewCharacters - 1))
-    ? previewCharacters - 1
-    : previewCharacters;
+  const end = /[\uD800-\uDBFF]/.test(clean.charAt(limit - 1)) ? limit - 1 : limit;
   return `${clean.slice(0, end)}…`;
 }
 
