@@ -48,7 +48,13 @@ export { OnnxCrossEncoderReranker, OnnxEmbedder } from './models/onnx/index.js';
 export { LlmReranker } from './models/rerank/llm-reranker.js';
 export type { RerankCandidate, Reranker } from './models/reranker.js';
 export type { ProfileEntry, ProfileHistoryEntry } from './profile/profile-record.js';
-export type { SessionMessage, SessionRecord } from './sessions/session-record.js';
+export type {
+  SessionMessage,
+  SessionMessagePart,
+  SessionRecord,
+  ToolCallPart,
+  ToolResultPart,
+} from './sessions/session-record.js';
 export type { MemoryStorage, StorageCapabilities } from './storage/spec.js';
 export type {
   ReembedOptions,
