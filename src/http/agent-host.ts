@@ -53,9 +53,11 @@ export class AgentHost {
       .catch(() => undefined)
       .then(() => this.run(tenant, sessionId, content, turnId, log, options));
     this.queues.set(queueKey, done);
-    void done.finally(() => {
+    // The caller owns `done` and its failure; this bookkeeping branch must not reject on its own.
+    const forget = (): void => {
       if (this.queues.get(queueKey) === done) this.queues.delete(queueKey);
-    });
+    };
+    done.then(forget, forget);
     return { turnId, done };
   }
 
