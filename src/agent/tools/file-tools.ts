@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream, type Stats } from 'node:fs';
-import { chmod, mkdir, open, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, open, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
@@ -17,6 +17,11 @@ export interface FileToolsOptions {
   maxWriteBytes?: number;
   /** Most matches `search_files` returns (default 200). */
   maxSearchResults?: number;
+  /**
+   * Owner given to files and folders `write_file` creates (a sandbox user, when the server runs as
+   * root), so sandboxed commands can change them; default the server's own user.
+   */
+  owner?: { uid: number; gid: number };
 }
 
 const defaultReadBytes = 100 * 1024;
@@ -153,7 +158,14 @@ export function writeFileTool(
         throw new Error(`${target.display} is a directory`);
       }
       const folder = path.dirname(target.real);
-      await mkdir(folder, { recursive: true });
+      const firstCreated = await mkdir(folder, { recursive: true });
+      if (options.owner && firstCreated) {
+        const { uid, gid } = options.owner;
+        for (let created = folder; ; created = path.dirname(created)) {
+          await chown(created, uid, gid);
+          if (created === firstCreated || created === path.dirname(created)) break;
+        }
+      }
       const temp = path.join(
         folder,
         `.${path.basename(target.real)}.${randomBytes(6).toString('hex')}.tmp`,
@@ -161,6 +173,7 @@ export function writeFileTool(
       try {
         await writeFile(temp, args.content, { flag: 'wx' });
         if (existing) await chmod(temp, existing.mode & 0o7777);
+        if (options.owner) await chown(temp, options.owner.uid, options.owner.gid);
         await rename(temp, target.real);
       } catch (error) {
         await unlink(temp).catch(() => undefined);
