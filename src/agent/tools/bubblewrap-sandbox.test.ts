@@ -128,7 +128,9 @@ describe.skipIf(!bwrapPresent)('the bubblewrap sandbox', () => {
     );
     expect(result.output).toMatch(/touch: cannot touch '\/usr\/x': Read-only file system/u);
     expect(result.output).toContain('t\n');
-    expect(result.output).toMatch(/touch: cannot touch 'x': (Read-only file system|Permission denied)/u);
+    expect(result.output).toMatch(
+      /touch: cannot touch 'x': (Read-only file system|Permission denied)/u,
+    );
     expect(result.output.endsWith('end\n')).toBe(true);
   });
 
