@@ -16,7 +16,7 @@ import { MemoryManager } from './memory/memory-manager.js';
 import type { AgentContext, MemoryProvider } from './memory/memory-provider.js';
 import { RemoteMemoryProvider } from './memory/remote-provider.js';
 import { sessionSearchTool } from './session/session-search-tool.js';
-import { bubblewrapSandbox } from './tools/bubblewrap-sandbox.js';
+import { bubblewrapSandbox, sandboxWorkspace } from './tools/bubblewrap-sandbox.js';
 import { builtinTools, selectToolsets } from './tools/builtin-tools.js';
 import { type AgentSurface, confinedToolsets, surfaceToolsets } from './tools/surface-toolsets.js';
 import { createTenantWorkspace, tenantWorkspacePath } from './tools/tenant-workspace.js';
@@ -93,7 +93,7 @@ export function createAgent(options: CreateAgentOptions): Agent {
       ...(confined ? { sandbox: bubblewrapSandbox(agent.sandbox) } : {}),
     },
     todo: todos,
-    file: owner ? { owner } : {},
+    file: confined ? { mountPoint: sandboxWorkspace, ...(owner ? { owner } : {}) } : {},
     web: { allowHosts: agent.web.allow_hosts },
   });
   if (wanted.has('session_search')) {

@@ -135,6 +135,7 @@ describe('HTTP agent turns with file and terminal enabled', () => {
       { name: 'read_file', arguments: { path: '/etc/passwd' } },
       { name: 'read_file', arguments: { path: join(server.home, '.env') } },
       { name: 'terminal', arguments: { command: 'cat ../../.env; env' } },
+      { name: 'read_file', arguments: { path: '/workspace/note.txt' } },
     ]);
     expect(offered).toEqual(expect.arrayContaining(['read_file', 'write_file', 'terminal']));
     expect(results[0]).toMatchObject({ isError: false, result: 'created note.txt (4 bytes)' });
@@ -146,6 +147,8 @@ describe('HTTP agent turns with file and terminal enabled', () => {
     expect(errorOf(results[5])).toMatch(
       /^command refused: the sandbox \(bubblewrap\) cannot run here: \/nonexistent\/bwrap was not found; .*apt-get install bubblewrap/u,
     );
+    // The workspace as sandboxed commands see it names the same files.
+    expect(results[6]).toMatchObject({ isError: false, result: 'mine' });
     expect(JSON.stringify(events)).not.toContain(secret);
     // The file landed in this tenant's own workspace under the home, not in the server's cwd.
     const workspaces = join(server.home, 'workspaces');

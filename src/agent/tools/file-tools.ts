@@ -7,7 +7,12 @@ import { z } from 'zod';
 import { searchFilesTool } from './search-files.js';
 import { formatBytes, looksBinary, sniffBytes } from './text-file.js';
 import type { AgentTool, AnyTool } from './tool.js';
-import { assertOpenedInside, openInWorkspace, resolveInWorkspace } from './workspace-path.js';
+import {
+  assertOpenedInside,
+  openInWorkspace,
+  resolveInWorkspace,
+  withoutMountPoint,
+} from './workspace-path.js';
 
 /** Limits of the file toolset. */
 export interface FileToolsOptions {
@@ -22,6 +27,8 @@ export interface FileToolsOptions {
    * root), so sandboxed commands can change them; default the server's own user.
    */
   owner?: { uid: number; gid: number };
+  /** Where the workspace appears to sandboxed commands (`/workspace`); such paths mean its files. */
+  mountPoint?: string;
 }
 
 const defaultReadBytes = 100 * 1024;
@@ -72,7 +79,10 @@ export function readFileTool(
     toolset: 'file',
     schema: readSchema,
     async execute(args, context) {
-      const target = await resolveInWorkspace(context.workspace, args.path);
+      const target = await resolveInWorkspace(
+        context.workspace,
+        withoutMountPoint(args.path, options.mountPoint),
+      );
       const info = await statOrUndefined(target.real);
       if (!info) throw new Error(`file ${target.display} does not exist`);
       if (info.isDirectory()) {
@@ -152,7 +162,10 @@ export function writeFileTool(
           `content is ${formatBytes(bytes)}; write_file accepts at most ${formatBytes(maxBytes)}`,
         );
       }
-      const target = await resolveInWorkspace(context.workspace, args.path);
+      const target = await resolveInWorkspace(
+        context.workspace,
+        withoutMountPoint(args.path, options.mountPoint),
+      );
       const existing = await statOrUndefined(target.real);
       if (target.display === '.' || existing?.isDirectory()) {
         throw new Error(`${target.display} is a directory`);

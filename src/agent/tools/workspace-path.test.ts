@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openInWorkspace, resolveInWorkspace } from './workspace-path.js';
+import { openInWorkspace, resolveInWorkspace, withoutMountPoint } from './workspace-path.js';
 
 let base: string;
 let workspace: string;
@@ -58,5 +58,21 @@ describe('openInWorkspace', () => {
     await expect(openInWorkspace(target, 'dir/file.txt')).rejects.toThrow(
       /dir\/file\.txt is outside the workspace/u,
     );
+  });
+});
+
+describe('withoutMountPoint', () => {
+  it('reads the sandbox path of the workspace as the workspace, and nothing else', async () => {
+    expect(withoutMountPoint('/workspace/dir/file.txt', '/workspace')).toBe('./dir/file.txt');
+    expect(withoutMountPoint('/workspace', '/workspace')).toBe('.');
+    expect(withoutMountPoint('/workspaces/x', '/workspace')).toBe('/workspaces/x');
+    expect(withoutMountPoint('/workspace/file.txt', undefined)).toBe('/workspace/file.txt');
+    const climbing = withoutMountPoint('/workspace/../outside/file.txt', '/workspace');
+    await expect(resolveInWorkspace(workspace, climbing)).rejects.toThrow(/outside the workspace/u);
+    const inside = await resolveInWorkspace(
+      workspace,
+      withoutMountPoint('/workspace/dir/file.txt', '/workspace'),
+    );
+    expect(inside.display).toBe('dir/file.txt');
   });
 });

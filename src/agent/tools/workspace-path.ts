@@ -18,6 +18,18 @@ export function isInside(parent: string, child: string): boolean {
   return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
 }
 
+/**
+ * `requested` with the sandbox's mount point of the workspace (`/workspace`, what sandboxed commands
+ * see) made relative, so `/workspace/a.txt` names the workspace's `a.txt`; anything else unchanged.
+ */
+export function withoutMountPoint(requested: string, mountPoint: string | undefined): string {
+  if (!mountPoint) return requested;
+  if (requested === mountPoint) return '.';
+  return requested.startsWith(`${mountPoint}/`)
+    ? `.${requested.slice(mountPoint.length)}`
+    : requested;
+}
+
 /** Display form of a real path under `root`. */
 export function displayPath(root: string, real: string): string {
   const relative = path.relative(root, real);
