@@ -16,7 +16,10 @@ import { MemoryManager } from './memory/memory-manager.js';
 import type { AgentContext, MemoryProvider } from './memory/memory-provider.js';
 import { RemoteMemoryProvider } from './memory/remote-provider.js';
 import { sessionSearchTool } from './session/session-search-tool.js';
+import { bubblewrapSandbox, sandboxWorkspace } from './tools/bubblewrap-sandbox.js';
 import { builtinTools, selectToolsets } from './tools/builtin-tools.js';
+import { type AgentSurface, confinedToolsets, surfaceToolsets } from './tools/surface-toolsets.js';
+import { createTenantWorkspace, tenantWorkspacePath } from './tools/tenant-workspace.js';
 import { TodoStore } from './tools/todo-tool.js';
 import type { AnyTool } from './tools/tool.js';
 
@@ -33,6 +36,12 @@ export interface CreateAgentOptions {
   agentName?: string;
   /** `cli`, `http`, … */
   platform?: string;
+  /**
+   * Where the turn comes from (default `local`, trusted). On an untrusted surface the toolsets come
+   * from `agent.surfaces.<surface>`, file and terminal tools work in the (app, tenant)'s own
+   * workspace under the home, and commands run in the bubblewrap sandbox.
+   */
+  surface?: AgentSurface;
   agentContext?: AgentContext;
   /** Providers beyond the built-in curated notes and the Mnemos engine (remote services, …). */
   extraProviders?: MemoryProvider[];
@@ -56,7 +65,24 @@ export function createAgent(options: CreateAgentOptions): Agent {
   const agent = config.agent;
   const models = options.models ?? chainedModels(mnemos);
   const todos = options.todos ?? new TodoStore();
-  const wanted = new Set(agent.toolsets);
+  const surface = options.surface ?? 'local';
+  const agentName = options.agentName ?? config.agent_id;
+  const toolsets = surfaceToolsets(agent, surface, agentName);
+  const wanted = new Set(toolsets);
+  const userId = options.userId ?? config.tenant_id;
+  const appId = options.appId ?? config.app_id;
+  const confined = surface !== 'local';
+  // Server as root: sandboxed commands run as an unprivileged user, who must own the workspace.
+  const owner =
+    confined && process.getuid?.() === 0
+      ? { uid: agent.sandbox.uid, gid: agent.sandbox.gid }
+      : undefined;
+  const workspace = confined
+    ? tenantWorkspacePath(mnemos.home, appId, userId)
+    : resolve(agent.workspace ?? process.cwd());
+  if (confined && toolsets.some((name) => confinedToolsets.includes(name))) {
+    createTenantWorkspace(workspace, owner);
+  }
   const core: AnyTool[] = [];
   const builtin = builtinTools({
     terminal: {
@@ -64,18 +90,17 @@ export function createAgent(options: CreateAgentOptions): Agent {
       deny: agent.terminal.deny,
       confirmDangerous: agent.terminal.confirm_dangerous,
       timeoutMs: agent.terminal.timeout_ms,
+      ...(confined ? { sandbox: bubblewrapSandbox(agent.sandbox) } : {}),
     },
     todo: todos,
+    file: confined ? { mountPoint: sandboxWorkspace, ...(owner ? { owner } : {}) } : {},
+    web: { allowHosts: agent.web.allow_hosts },
   });
-  const userId = options.userId ?? config.tenant_id;
-  const appId = options.appId ?? config.app_id;
   if (wanted.has('session_search')) {
     core.push(sessionSearchTool(mnemos, () => ({ appId, tenantId: userId })));
   }
-  const builtinNames = agent.toolsets.filter((name) =>
-    builtin.some((tool) => tool.toolset === name),
-  );
-  const unknown = agent.toolsets.filter(
+  const builtinNames = toolsets.filter((name) => builtin.some((tool) => tool.toolset === name));
+  const unknown = toolsets.filter(
     (name) => name !== 'memory' && name !== 'session_search' && !builtinNames.includes(name),
   );
   if (unknown.length > 0) selectToolsets(builtin, unknown);
@@ -105,10 +130,10 @@ export function createAgent(options: CreateAgentOptions): Agent {
     memory: manager,
     appId,
     userId,
-    agentName: options.agentName ?? config.agent_id,
+    agentName,
     platform: options.platform ?? 'cli',
     home: mnemos.home,
-    workspace: resolve(agent.workspace ?? process.cwd()),
+    workspace,
     maxIterations: agent.max_iterations,
     compression: {
       contextWindow: agent.context_window,

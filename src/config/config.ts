@@ -123,6 +123,31 @@ const llmSchema = z
   })
   .strict();
 
+/** Toolsets of agent turns on one untrusted surface, for every agent and per agent id. */
+const surfaceSchema = z
+  .object({
+    /** Toolsets of every agent on this surface; default `agent.toolsets` without `file` and `terminal`. */
+    toolsets: z.array(z.string().min(1)).optional(),
+    /** Per agent id (the `agentId` of a message): toolsets replacing the surface's own. */
+    agents: z
+      .record(z.string().min(1), z.object({ toolsets: z.array(z.string().min(1)) }).strict())
+      .default({}),
+  })
+  .strict();
+
+/** The bubblewrap sandbox terminal commands of untrusted surfaces run in. */
+const sandboxSchema = z
+  .object({
+    /** The `bwrap` executable: a path, or a name looked up on PATH. */
+    bwrap: z.string().min(1).default('bwrap'),
+    /** Commands may use the network (the host's, loopback included); off by default. */
+    network: z.boolean().default(false),
+    /** User and group commands run as when Mnemos runs as root (default nobody, 65534). */
+    uid: z.number().int().min(1).max(4_294_967_294).default(65_534),
+    gid: z.number().int().min(1).max(4_294_967_294).default(65_534),
+  })
+  .strict();
+
 /** The agent runtime (`mnemos chat`, agent sessions). */
 const agentSchema = z
   .object({
@@ -142,11 +167,25 @@ const agentSchema = z
     compress_at: z.number().min(0.05).max(0.95).default(0.5),
     /** Most recent messages never compressed. */
     protect_last: z.number().int().min(2).max(200).default(20),
-    /** Tool groups offered to the model. */
+    /** Tool groups offered to the model on the local, trusted surface (`mnemos chat`). */
     toolsets: z
       .array(z.string().min(1))
       .default(['file', 'terminal', 'web', 'todo', 'memory', 'session_search']),
-    /** Folder file and terminal tools work in; default the current directory. */
+    /**
+     * Untrusted surfaces (HTTP agent turns): no `file` or `terminal` unless listed here; where they
+     * are, each (app, tenant) gets its own workspace and commands run in the sandbox.
+     */
+    surfaces: z
+      .object({ http: surfaceSchema.prefault({}) })
+      .strict()
+      .prefault({}),
+    sandbox: sandboxSchema.prefault({}),
+    /** `web_fetch`: hosts, IP literals or CIDR ranges it may reach although not public. */
+    web: z
+      .object({ allow_hosts: z.array(z.string().min(1)).default([]) })
+      .strict()
+      .prefault({}),
+    /** Folder file and terminal tools of `mnemos chat` work in; default the current directory. */
     workspace: z.string().min(1).optional(),
     terminal: z
       .object({

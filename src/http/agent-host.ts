@@ -24,8 +24,9 @@ interface TurnLog {
 const keepMs = 10 * 60_000;
 
 /**
- * Runs agent turns for HTTP requests: one turn at a time per session (later requests wait), each
- * tenant with its own curated notes, and every event kept for ten minutes so a client that lost the
+ * Runs agent turns for HTTP requests, an untrusted surface (toolsets of `agent.surfaces.http`, no
+ * file or terminal tools unless configured, then sandboxed in the tenant's own workspace): one turn
+ * at a time per session (later requests wait), each tenant with its own curated notes, and every event kept for ten minutes so a client that lost the
  * stream can resume from its `Last-Event-ID`.
  */
 export class AgentHost {
@@ -53,9 +54,11 @@ export class AgentHost {
       .catch(() => undefined)
       .then(() => this.run(tenant, sessionId, content, turnId, log, options));
     this.queues.set(queueKey, done);
-    void done.finally(() => {
+    // The caller owns `done` and its failure; this bookkeeping branch must not reject on its own.
+    const forget = (): void => {
       if (this.queues.get(queueKey) === done) this.queues.delete(queueKey);
-    });
+    };
+    done.then(forget, forget);
     return { turnId, done };
   }
 
@@ -113,6 +116,7 @@ export class AgentHost {
         userId: tenant.tenantId,
         agentName: options.agentName ?? this.mnemos.config.agent_id,
         platform: 'http',
+        surface: 'http',
         notesDir: join(
           this.mnemos.home,
           'notes',

@@ -1,13 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import { createReadStream, type Stats } from 'node:fs';
-import { chmod, mkdir, open, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { chmod, chown, type FileHandle, mkdir, open, rename, stat, unlink } from 'node:fs/promises';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
 import { searchFilesTool } from './search-files.js';
 import { formatBytes, looksBinary, sniffBytes } from './text-file.js';
 import type { AgentTool, AnyTool } from './tool.js';
-import { resolveInWorkspace } from './workspace-path.js';
+import {
+  assertOpenedInside,
+  openInWorkspace,
+  resolveInWorkspace,
+  withoutMountPoint,
+} from './workspace-path.js';
 
 /** Limits of the file toolset. */
 export interface FileToolsOptions {
@@ -17,6 +22,13 @@ export interface FileToolsOptions {
   maxWriteBytes?: number;
   /** Most matches `search_files` returns (default 200). */
   maxSearchResults?: number;
+  /**
+   * Owner given to files and folders `write_file` creates (a sandbox user, when the server runs as
+   * root), so sandboxed commands can change them; default the server's own user.
+   */
+  owner?: { uid: number; gid: number };
+  /** Where the workspace appears to sandboxed commands (`/workspace`); such paths mean its files. */
+  mountPoint?: string;
 }
 
 const defaultReadBytes = 100 * 1024;
@@ -32,15 +44,10 @@ async function statOrUndefined(file: string): Promise<Stats | undefined> {
   }
 }
 
-async function sniff(file: string): Promise<Uint8Array> {
-  const handle = await open(file, 'r');
-  try {
-    const buffer = Buffer.alloc(sniffBytes);
-    const { bytesRead } = await handle.read(buffer, 0, sniffBytes, 0);
-    return buffer.subarray(0, bytesRead);
-  } finally {
-    await handle.close();
-  }
+async function sniff(handle: FileHandle): Promise<Uint8Array> {
+  const buffer = Buffer.alloc(sniffBytes);
+  const { bytesRead } = await handle.read(buffer, 0, sniffBytes, 0);
+  return buffer.subarray(0, bytesRead);
 }
 
 function cutToBytes(text: string, maxBytes: number): string {
@@ -72,7 +79,10 @@ export function readFileTool(
     toolset: 'file',
     schema: readSchema,
     async execute(args, context) {
-      const target = await resolveInWorkspace(context.workspace, args.path);
+      const target = await resolveInWorkspace(
+        context.workspace,
+        withoutMountPoint(args.path, options.mountPoint),
+      );
       const info = await statOrUndefined(target.real);
       if (!info) throw new Error(`file ${target.display} does not exist`);
       if (info.isDirectory()) {
@@ -80,47 +90,52 @@ export function readFileTool(
       }
       if (!info.isFile()) throw new Error(`${target.display} is not a regular file`);
       if (info.size === 0) return '[empty file]';
-      if (looksBinary(await sniff(target.real))) {
-        throw new Error(
-          `${target.display} is a binary file (${formatBytes(info.size)}); read_file only shows text`,
-        );
-      }
-      const start = args.offset ?? 1;
-      const stream = createReadStream(target.real, { encoding: 'utf8' });
-      const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
-      const out: string[] = [];
-      let lineNumber = 0;
-      let bytes = 0;
-      let note = '';
+      const handle = await openInWorkspace(target, args.path);
       try {
-        for await (const line of lines) {
-          if (context.signal.aborted) throw new Error('read cancelled');
-          lineNumber += 1;
-          if (lineNumber < start) continue;
-          const next = lineNumber;
-          if (args.limit !== undefined && out.length === args.limit) {
-            note = `[more lines follow; continue with offset=${next}]`;
-            break;
-          }
-          const size = Buffer.byteLength(line) + 1;
-          if (bytes + size > maxBytes) {
-            if (out.length === 0) {
-              out.push(cutToBytes(line, maxBytes));
-              note = `[line ${next} is longer than the ${formatBytes(maxBytes)} cap and was cut; continue with offset=${next + 1}]`;
-            } else {
-              note = `[output capped at ${formatBytes(maxBytes)}: showed lines ${start}-${next - 1}; continue with offset=${next}]`;
-            }
-            break;
-          }
-          out.push(line);
-          bytes += size;
+        if (looksBinary(await sniff(handle))) {
+          throw new Error(
+            `${target.display} is a binary file (${formatBytes(info.size)}); read_file only shows text`,
+          );
         }
+        const start = args.offset ?? 1;
+        const stream = handle.createReadStream({ encoding: 'utf8', start: 0, autoClose: false });
+        const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
+        const out: string[] = [];
+        let lineNumber = 0;
+        let bytes = 0;
+        let note = '';
+        try {
+          for await (const line of lines) {
+            if (context.signal.aborted) throw new Error('read cancelled');
+            lineNumber += 1;
+            if (lineNumber < start) continue;
+            const next = lineNumber;
+            if (args.limit !== undefined && out.length === args.limit) {
+              note = `[more lines follow; continue with offset=${next}]`;
+              break;
+            }
+            const size = Buffer.byteLength(line) + 1;
+            if (bytes + size > maxBytes) {
+              if (out.length === 0) {
+                out.push(cutToBytes(line, maxBytes));
+                note = `[line ${next} is longer than the ${formatBytes(maxBytes)} cap and was cut; continue with offset=${next + 1}]`;
+              } else {
+                note = `[output capped at ${formatBytes(maxBytes)}: showed lines ${start}-${next - 1}; continue with offset=${next}]`;
+              }
+              break;
+            }
+            out.push(line);
+            bytes += size;
+          }
+        } finally {
+          lines.close();
+          stream.destroy();
+        }
+        if (out.length === 0) return `[${target.display} has only ${lineNumber} lines]`;
+        return note ? `${out.join('\n')}\n${note}` : out.join('\n');
       } finally {
-        lines.close();
-        stream.destroy();
+        await handle.close();
       }
-      if (out.length === 0) return `[${target.display} has only ${lineNumber} lines]`;
-      return note ? `${out.join('\n')}\n${note}` : out.join('\n');
     },
   };
 }
@@ -147,20 +162,38 @@ export function writeFileTool(
           `content is ${formatBytes(bytes)}; write_file accepts at most ${formatBytes(maxBytes)}`,
         );
       }
-      const target = await resolveInWorkspace(context.workspace, args.path);
+      const target = await resolveInWorkspace(
+        context.workspace,
+        withoutMountPoint(args.path, options.mountPoint),
+      );
       const existing = await statOrUndefined(target.real);
       if (target.display === '.' || existing?.isDirectory()) {
         throw new Error(`${target.display} is a directory`);
       }
       const folder = path.dirname(target.real);
-      await mkdir(folder, { recursive: true });
+      const firstCreated = await mkdir(folder, { recursive: true });
+      if (options.owner && firstCreated) {
+        const { uid, gid } = options.owner;
+        for (let created = folder; ; created = path.dirname(created)) {
+          await chown(created, uid, gid);
+          if (created === firstCreated || created === path.dirname(created)) break;
+        }
+      }
       const temp = path.join(
         folder,
         `.${path.basename(target.real)}.${randomBytes(6).toString('hex')}.tmp`,
       );
       try {
-        await writeFile(temp, args.content, { flag: 'wx' });
+        const handle = await open(temp, 'wx');
+        try {
+          // The folder may have been swapped for a symlink since it was checked.
+          await assertOpenedInside(handle, target.root, args.path);
+          await handle.writeFile(args.content);
+        } finally {
+          await handle.close();
+        }
         if (existing) await chmod(temp, existing.mode & 0o7777);
+        if (options.owner) await chown(temp, options.owner.uid, options.owner.gid);
         await rename(temp, target.real);
       } catch (error) {
         await unlink(temp).catch(() => undefined);

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
+import type { CommandLaunch } from './command-sandbox.js';
 
 /** How to run one shell command. */
 export interface RunCommandOptions {
@@ -10,6 +11,8 @@ export interface RunCommandOptions {
   signal: AbortSignal;
   /** Wait between SIGTERM and SIGKILL of the process group (default 1 s). */
   killGraceMs?: number;
+  /** Start the shell through this (a sandbox) with its environment only; default directly, in `cwd`. */
+  launch?: CommandLaunch;
 }
 
 /** What a finished (or killed) command produced. */
@@ -87,12 +90,21 @@ function exitCodeOf(code: number | null, signal: NodeJS.Signals | null): number 
 export function runCommand(command: string, options: RunCommandOptions): Promise<RunCommandResult> {
   const grace = options.killGraceMs ?? 1000;
   return new Promise((resolve, reject) => {
-    const child = spawn('/bin/sh', ['-c', `exec 2>&1; ${command}`], {
-      cwd: options.cwd,
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, PAGER: 'cat', GIT_PAGER: 'cat' },
-    });
+    const shell = ['/bin/sh', '-c', `exec 2>&1; ${command}`];
+    const { launch } = options;
+    const child = launch
+      ? spawn(launch.file, [...launch.args, ...shell], {
+          cwd: launch.cwd,
+          detached: true,
+          stdio: ['ignore', 'pipe', 'pipe'],
+          env: launch.env,
+        })
+      : spawn(shell[0]!, shell.slice(1), {
+          cwd: options.cwd,
+          detached: true,
+          stdio: ['ignore', 'pipe', 'pipe'],
+          env: { ...process.env, PAGER: 'cat', GIT_PAGER: 'cat' },
+        });
     const output = new CappedOutput(options.maxOutputBytes);
     let timedOut = false;
     let aborted = false;

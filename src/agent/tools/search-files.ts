@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { FileToolsOptions } from './file-tools.js';
 import { formatBytes, looksBinary, sniffBytes } from './text-file.js';
 import type { AgentTool } from './tool.js';
-import { displayPath, resolveInWorkspace } from './workspace-path.js';
+import { displayPath, resolveInWorkspace, withoutMountPoint } from './workspace-path.js';
 
 /** Folders never searched: dependencies and version-control internals. */
 export const skippedFolders: ReadonlySet<string> = new Set(['node_modules', '.git', '.hg', '.svn']);
@@ -87,7 +87,10 @@ export function searchFilesTool(
       if (args.query === undefined && args.glob === undefined) {
         throw new Error('give a query, a glob, or both');
       }
-      const base = await resolveInWorkspace(context.workspace, args.path ?? '.');
+      const base = await resolveInWorkspace(
+        context.workspace,
+        withoutMountPoint(args.path ?? '.', options.mountPoint),
+      );
       const info = await fs.stat(base.real).catch(() => undefined);
       if (!info) throw new Error(`${base.display} does not exist`);
       const filter = args.glob === undefined ? undefined : globToRegExp(args.glob);

@@ -1,5 +1,6 @@
 import { realpath } from 'node:fs/promises';
 import { z } from 'zod';
+import type { CommandSandbox } from './command-sandbox.js';
 import { runCommand } from './run-command.js';
 import { compileTerminalPolicy, type TerminalPolicy } from './terminal-policy.js';
 import { formatBytes } from './text-file.js';
@@ -13,6 +14,8 @@ export interface TerminalToolConfig extends TerminalPolicy {
   maxTimeoutMs?: number;
   /** Cap of stdout and stderr together (default 16 KB); head and tail are kept. */
   maxOutputBytes?: number;
+  /** Every command runs in this sandbox, or is refused when it cannot run; default unconfined. */
+  sandbox?: CommandSandbox;
 }
 
 /** What the model gets back from a command. */
@@ -52,7 +55,7 @@ export function terminalTool(config: TerminalToolConfig): AgentTool<TerminalArgs
   const defaultSeconds = timeoutMs / 1000;
   return {
     name: 'terminal',
-    description: `Run a shell command (/bin/sh -c) in the workspace and get its exit code and combined stdout+stderr (at most ${formatBytes(maxOutputBytes)}; the middle of longer output is cut). No stdin; use non-interactive flags. Killed after ${defaultSeconds} s unless timeout says otherwise. Background processes are stopped when the command ends. Dangerous commands need the user's confirmation or are refused.`,
+    description: `Run a shell command (/bin/sh -c) in the workspace and get its exit code and combined stdout+stderr (at most ${formatBytes(maxOutputBytes)}; the middle of longer output is cut). No stdin; use non-interactive flags. Killed after ${defaultSeconds} s unless timeout says otherwise. Background processes are stopped when the command ends. Dangerous commands need the user's confirmation or are refused.${config.sandbox ? ` ${config.sandbox.description}` : ''}`,
     toolset: 'terminal',
     schema: schemaFor(defaultSeconds, maxTimeoutMs / 1000),
     async execute(args, context): Promise<TerminalResult> {
@@ -69,9 +72,11 @@ export function terminalTool(config: TerminalToolConfig): AgentTool<TerminalArgs
       }
       if (context.signal.aborted) throw new Error('command cancelled before it started');
       const cwd = await realpath(context.workspace);
+      const launch = config.sandbox ? await config.sandbox.launch(cwd) : undefined;
       const seconds = args.timeout ?? defaultSeconds;
       const result = await runCommand(args.command, {
         cwd,
+        ...(launch ? { launch } : {}),
         timeoutMs: Math.min(seconds * 1000, maxTimeoutMs),
         maxOutputBytes,
         signal: context.signal,

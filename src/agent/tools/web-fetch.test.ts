@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeEntities, htmlToText } from './html-to-text.js';
 import type { ToolContext } from './tool.js';
-import { type WebFetchResult, webFetchTool } from './web-fetch.js';
+import { guardedLookup, RefusedAddressError, webAddressPolicy } from './web-address-policy.js';
+import { type WebFetchOptions, type WebFetchResult, webFetchTool } from './web-fetch.js';
 
 const context: ToolContext = {
   signal: new AbortController().signal,
@@ -43,6 +44,12 @@ beforeAll(async () => {
     } else if (url === '/redirect') {
       response.writeHead(302, { location: '/json' });
       response.end();
+    } else if (url.startsWith('/redirect-to?')) {
+      response.writeHead(302, { location: new URLSearchParams(url.slice(13)).get('url') ?? '/' });
+      response.end();
+    } else if (url === '/loop') {
+      response.writeHead(307, { location: '/loop' });
+      response.end();
     } else if (url === '/latin1') {
       response.writeHead(200, { 'content-type': 'text/plain; charset=iso-8859-1' });
       response.end(Buffer.from([0x63, 0x61, 0x66, 0xe9]));
@@ -63,8 +70,10 @@ afterAll(async () => {
   await new Promise((resolve) => server.close(resolve));
 });
 
-async function fetchUrl(url: string, options = {}): Promise<WebFetchResult> {
-  return (await webFetchTool(options).execute({ url }, context)) as WebFetchResult;
+/** The test server is on loopback, so these tests open it explicitly. */
+async function fetchUrl(url: string, options: WebFetchOptions = {}): Promise<WebFetchResult> {
+  const tool = webFetchTool({ allowHosts: ['127.0.0.1'], ...options });
+  return (await tool.execute({ url }, context)) as WebFetchResult;
 }
 
 describe('web_fetch', () => {
@@ -162,8 +171,146 @@ describe('web_fetch', () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 100);
     await expect(
-      webFetchTool().execute({ url: `${origin}/slow` }, { ...context, signal: controller.signal }),
+      webFetchTool({ allowHosts: ['127.0.0.1'] }).execute(
+        { url: `${origin}/slow` },
+        { ...context, signal: controller.signal },
+      ),
     ).rejects.toThrow('fetch cancelled');
+  });
+
+  it('gives up after too many redirects', async () => {
+    await expect(fetchUrl(`${origin}/loop`, { maxRedirects: 3 })).rejects.toThrow(
+      /too many redirects \(more than 3\)/u,
+    );
+  });
+});
+
+describe('web_fetch address guard', () => {
+  const port = (): string => new URL(origin).port;
+  const refused = /^refused to fetch .+: .+ is an? .+ address/u;
+
+  it.each([
+    ['loopback', () => `http://127.0.0.1:${port()}/json`, /loopback/u],
+    [
+      'loopback by name, after DNS',
+      () => `http://localhost:${port()}/json`,
+      /resolves to .*loopback/u,
+    ],
+    ['IPv6 loopback', () => `http://[::1]:${port()}/json`, /loopback/u],
+    [
+      'IPv4-mapped IPv6 loopback',
+      () => `http://[::ffff:127.0.0.1]:${port()}/`,
+      /127\.0\.0\.1 is a loopback/u,
+    ],
+    ['decimal IPv4 loopback', () => 'http://2130706433/', /127\.0\.0\.1 is a loopback/u],
+    ['cloud metadata', () => 'http://169.254.169.254/latest/meta-data/', /link-local/u],
+    ['AWS IPv6 metadata', () => 'http://[fd00:ec2::254]/', /unique local/u],
+    ['IPv6 link-local', () => 'http://[fe80::1]/', /link-local/u],
+    ['RFC 1918', () => 'http://10.1.2.3/', /private/u],
+    ['RFC 1918 (192.168)', () => 'https://192.168.0.1/', /private/u],
+    ['CGNAT', () => 'http://100.64.0.1/', /carrier-grade NAT/u],
+    ['unspecified', () => 'http://0.0.0.0/', /unspecified/u],
+    ['multicast', () => 'http://224.0.0.1/', /multicast/u],
+  ])('refuses %s', async (_name, url, why) => {
+    const error = await webFetchTool()
+      .execute({ url: url() }, context)
+      .then(
+        () => null,
+        (caught: Error) => caught,
+      );
+    expect(error?.message).toMatch(refused);
+    expect(error?.message).toMatch(why);
+    expect(error?.message).toMatch(/agent\.web\.allow_hosts/u);
+  });
+
+  it('checks every redirect hop, not only the first URL', async () => {
+    // Only the name localhost is opened; the hops lead to addresses nobody opened.
+    const start = `http://localhost:${port()}/redirect-to?url=`;
+    const open = { allowHosts: ['localhost'] };
+    for (const [hop, why] of [
+      [`http://127.0.0.1:${port()}/json`, /127\.0\.0\.1 is a loopback/u],
+      ['http://169.254.169.254/latest/meta-data/', /link-local/u],
+      [`http://[::1]:${port()}/json`, /loopback/u],
+    ] as const) {
+      const error = await webFetchTool(open)
+        .execute({ url: `${start}${encodeURIComponent(hop)}` }, context)
+        .then(
+          () => null,
+          (caught: Error) => caught,
+        );
+      expect(error?.message, hop).toMatch(why);
+    }
+    const followed = (await webFetchTool(open).execute(
+      { url: `${start}${encodeURIComponent('/json')}` },
+      context,
+    )) as WebFetchResult;
+    expect(followed.text).toBe('{"ok":true}');
+  });
+
+  it('opens hosts, IP literals and CIDR ranges named in allow_hosts', async () => {
+    for (const allowHosts of [['localhost'], ['*.localhost', 'localhost'], ['127.0.0.0/8']]) {
+      const result = (await webFetchTool({ allowHosts }).execute(
+        { url: `http://localhost:${port()}/json` },
+        context,
+      )) as WebFetchResult;
+      expect(result.text).toBe('{"ok":true}');
+    }
+    await expect(
+      webFetchTool({ allowHosts: ['10.0.0.0/8'] }).execute(
+        { url: `http://127.0.0.1:${port()}/json` },
+        context,
+      ),
+    ).rejects.toThrow(/loopback/u);
+  });
+
+  it('classifies addresses: only public unicast passes', () => {
+    const policy = webAddressPolicy();
+    for (const address of ['93.184.216.34', '8.8.8.8', '2606:4700:4700::1111']) {
+      expect(policy.refusal(address), address).toBeNull();
+    }
+    for (const address of [
+      '127.0.0.1',
+      '127.255.0.9',
+      '10.0.0.1',
+      '172.16.0.1',
+      '172.31.255.255',
+      '192.168.1.1',
+      '100.64.0.1',
+      '100.127.255.254',
+      '169.254.169.254',
+      '0.0.0.0',
+      '255.255.255.255',
+      '224.0.0.251',
+      '::',
+      '::1',
+      'fe80::1',
+      'fc00::1',
+      'fd00:ec2::254',
+      'ff02::1',
+      '::ffff:10.0.0.1',
+      '::ffff:169.254.169.254',
+      '64:ff9b::a00:1',
+      '2002:a00:1::',
+    ]) {
+      expect(policy.refusal(address), address).not.toBeNull();
+    }
+  });
+
+  it('connects only to addresses it checked: the lookup itself refuses', async () => {
+    const lookup = guardedLookup(webAddressPolicy());
+    const error = await new Promise<unknown>((resolve) =>
+      lookup('localhost', { all: true }, (caught) => resolve(caught)),
+    );
+    expect(error).toBeInstanceOf(RefusedAddressError);
+    const allowed = guardedLookup(webAddressPolicy(['localhost']));
+    const addresses = await new Promise<unknown>((resolve, reject) =>
+      allowed('localhost', { all: true }, (caught, found) =>
+        caught ? reject(caught) : resolve(found),
+      ),
+    );
+    expect(addresses).toEqual(
+      expect.arrayContaining([expect.objectContaining({ address: expect.any(String) })]),
+    );
   });
 });
 

@@ -1,7 +1,15 @@
+import { isIP } from 'node:net';
+import { Agent, fetch, type Response } from 'undici';
 import { z } from 'zod';
 import { htmlToText } from './html-to-text.js';
 import { formatBytes, looksBinary, sniffBytes } from './text-file.js';
 import type { AgentTool } from './tool.js';
+import {
+  guardedLookup,
+  RefusedAddressError,
+  type WebAddressPolicy,
+  webAddressPolicy,
+} from './web-address-policy.js';
 
 /** Limits of `web_fetch`. */
 export interface WebFetchOptions {
@@ -9,6 +17,13 @@ export interface WebFetchOptions {
   timeoutMs?: number;
   /** Most body bytes read (default 200 KB); the rest is dropped with a note. */
   maxBytes?: number;
+  /**
+   * Hosts (`name`, `*.domain`), IP literals or CIDR ranges that may be fetched although they are
+   * not public (loopback, private, link-local, …); config `agent.web.allow_hosts`.
+   */
+  allowHosts?: readonly string[];
+  /** Redirects followed before giving up (default 5); every hop is checked like the first URL. */
+  maxRedirects?: number;
 }
 
 /** What the model gets back from a fetch. */
@@ -26,6 +41,15 @@ const schema = z.object({
 
 const textualType = /^(?:text\/|application\/(?:[\w.+-]*\+)?(?:json|xml|javascript|x-yaml|yaml)$)/u;
 
+function refusedIn(error: unknown): RefusedAddressError | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 6 && current instanceof Error; depth += 1) {
+    if (current instanceof RefusedAddressError) return current;
+    current = current.cause;
+  }
+  return undefined;
+}
+
 function errorCode(error: unknown): string | undefined {
   let current: unknown = error;
   for (let depth = 0; depth < 4 && current instanceof Error; depth += 1) {
@@ -38,6 +62,8 @@ function errorCode(error: unknown): string | undefined {
 
 /** The message the model sees when a request does not get through. */
 function unreachable(error: unknown, host: string, timedOut: boolean, seconds: number): Error {
+  const refused = refusedIn(error);
+  if (refused) return new Error(refused.message, { cause: error });
   const code = errorCode(error);
   let detail: string;
   if (timedOut) detail = `no complete answer within ${seconds} s`;
@@ -49,6 +75,32 @@ function unreachable(error: unknown, host: string, timedOut: boolean, seconds: n
     cause: error,
   });
 }
+
+/** Parses and checks one URL of the chain (the first or a redirect target) before any request. */
+function checkedUrl(raw: string, base: URL | undefined, policy: WebAddressPolicy): URL {
+  let url: URL;
+  try {
+    url = new URL(raw.trim(), base);
+  } catch {
+    throw new Error(`invalid URL ${JSON.stringify(raw)}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new Error(`only http and https URLs can be fetched, not ${url.protocol}`);
+  }
+  const host = url.hostname.replace(/^\[|\]$/gu, '');
+  // An IP literal never goes through DNS, so the socket's lookup guard would not see it.
+  if (isIP(host) && !policy.allowsHost(host)) {
+    const reason = policy.refusal(host);
+    if (reason) {
+      throw new Error(
+        `refused to fetch ${url.host}: ${reason}; only public addresses can be fetched unless agent.web.allow_hosts lists the host`,
+      );
+    }
+  }
+  return url;
+}
+
+const redirectStatuses = new Set([301, 302, 303, 307, 308]);
 
 async function readCapped(
   body: ReadableStream<Uint8Array>,
@@ -86,52 +138,71 @@ function decode(bytes: Buffer, contentType: string): string {
 export function webFetchTool(options: WebFetchOptions = {}): AgentTool<z.infer<typeof schema>> {
   const timeoutMs = options.timeoutMs ?? 15_000;
   const maxBytes = options.maxBytes ?? 200 * 1024;
+  const maxRedirects = options.maxRedirects ?? 5;
+  const policy = webAddressPolicy(options.allowHosts);
   return {
     name: 'web_fetch',
-    description: `Fetch an http(s) URL and return its status, content type and text (HTML converted to readable text; at most ${formatBytes(maxBytes)} read). Fails with a message when the host cannot be reached.`,
+    description: `Fetch a public http(s) URL and return its status, content type and text (HTML converted to readable text; at most ${formatBytes(maxBytes)} read). Loopback, private, link-local and metadata addresses are refused. Fails with a message when the host cannot be reached.`,
     toolset: 'web',
     schema,
     async execute(args, context): Promise<WebFetchResult> {
-      let url: URL;
-      try {
-        url = new URL(args.url.trim());
-      } catch {
-        throw new Error(`invalid URL ${JSON.stringify(args.url)}`);
-      }
-      if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-        throw new Error(`only http and https URLs can be fetched, not ${url.protocol}`);
-      }
+      let url = checkedUrl(args.url, undefined, policy);
       const timeout = AbortSignal.timeout(timeoutMs);
       const signal = AbortSignal.any([context.signal, timeout]);
       const fail = (error: unknown): never => {
         if (context.signal.aborted) throw new Error('fetch cancelled');
         throw unreachable(error, url.host, timeout.aborted, timeoutMs / 1000);
       };
-      const response = await fetch(url, {
-        signal,
-        redirect: 'follow',
-        headers: {
-          'user-agent': 'Mnemos-agent/0.1 (web_fetch)',
-          accept:
-            'text/html,application/xhtml+xml,text/plain;q=0.9,application/json;q=0.9,*/*;q=0.5',
-        },
-      }).catch(fail);
-      const { bytes, truncated } = response.body
-        ? await readCapped(response.body, maxBytes).catch(fail)
-        : { bytes: Buffer.alloc(0), truncated: false };
-      const contentType = response.headers.get('content-type') ?? '';
-      const mime = contentType.split(';')[0]!.trim().toLowerCase();
-      const finalUrl = response.url || url.href;
-      let text: string;
-      if (!textualType.test(mime) && looksBinary(bytes.subarray(0, sniffBytes))) {
-        text = `[binary content (${mime || 'unknown type'}, ${formatBytes(bytes.length)}${truncated ? ' or more' : ''}) not shown]`;
-      } else {
-        text = decode(bytes, contentType);
-        const html = mime.includes('html') || (!mime && /^\s*<(?:!doctype html|html)/iu.test(text));
-        if (html) text = htmlToText(text, finalUrl);
-        if (truncated) text += `\n[truncated: only the first ${formatBytes(maxBytes)} were read]`;
+      // Each call has its own connection pool whose DNS lookups go through the address guard.
+      const dispatcher = new Agent({ connect: { lookup: guardedLookup(policy) } });
+      try {
+        let response: Response;
+        for (let hop = 0; ; hop += 1) {
+          response = await fetch(url, {
+            signal,
+            redirect: 'manual',
+            dispatcher,
+            headers: {
+              'user-agent': 'Mnemos-agent/0.1 (web_fetch)',
+              accept:
+                'text/html,application/xhtml+xml,text/plain;q=0.9,application/json;q=0.9,*/*;q=0.5',
+            },
+          }).catch(fail);
+          const location = response.headers.get('location');
+          if (!redirectStatuses.has(response.status) || location === null) break;
+          await response.body?.cancel().catch(() => undefined);
+          if (hop >= maxRedirects) {
+            throw new Error(`too many redirects (more than ${maxRedirects}) from ${args.url}`);
+          }
+          url = checkedUrl(location, url, policy);
+        }
+        return await readResponse(response, url, maxBytes, fail);
+      } finally {
+        void dispatcher.destroy().catch(() => undefined);
       }
-      return { url: finalUrl, status: response.status, contentType, text };
     },
   };
+}
+
+async function readResponse(
+  response: Response,
+  url: URL,
+  maxBytes: number,
+  fail: (error: unknown) => never,
+): Promise<WebFetchResult> {
+  const { bytes, truncated } = response.body
+    ? await readCapped(response.body as ReadableStream<Uint8Array>, maxBytes).catch(fail)
+    : { bytes: Buffer.alloc(0), truncated: false };
+  const contentType = response.headers.get('content-type') ?? '';
+  const mime = contentType.split(';')[0]!.trim().toLowerCase();
+  let text: string;
+  if (!textualType.test(mime) && looksBinary(bytes.subarray(0, sniffBytes))) {
+    text = `[binary content (${mime || 'unknown type'}, ${formatBytes(bytes.length)}${truncated ? ' or more' : ''}) not shown]`;
+  } else {
+    text = decode(bytes, contentType);
+    const html = mime.includes('html') || (!mime && /^\s*<(?:!doctype html|html)/iu.test(text));
+    if (html) text = htmlToText(text, url.href);
+    if (truncated) text += `\n[truncated: only the first ${formatBytes(maxBytes)} were read]`;
+  }
+  return { url: url.href, status: response.status, contentType, text };
 }

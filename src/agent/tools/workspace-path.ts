@@ -1,4 +1,5 @@
-import { lstat, realpath } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { type FileHandle, lstat, open, readlink, realpath } from 'node:fs/promises';
 import * as path from 'node:path';
 
 /** A path inside the workspace: the real location and the form shown to the model. */
@@ -15,6 +16,18 @@ export interface WorkspacePath {
 export function isInside(parent: string, child: string): boolean {
   const relative = path.relative(parent, child);
   return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
+}
+
+/**
+ * `requested` with the sandbox's mount point of the workspace (`/workspace`, what sandboxed commands
+ * see) made relative, so `/workspace/a.txt` names the workspace's `a.txt`; anything else unchanged.
+ */
+export function withoutMountPoint(requested: string, mountPoint: string | undefined): string {
+  if (!mountPoint) return requested;
+  if (requested === mountPoint) return '.';
+  return requested.startsWith(`${mountPoint}/`)
+    ? `.${requested.slice(mountPoint.length)}`
+    : requested;
 }
 
 /** Display form of a real path under `root`. */
@@ -68,4 +81,54 @@ export async function resolveInWorkspace(
   const real = path.join(resolved, ...rest);
   if (!isInside(root, real)) throw outside;
   return { real, display: displayPath(root, real), root };
+}
+
+/** Where an open file really is, from the kernel (Linux); undefined where /proc is missing. */
+async function openedPath(handle: FileHandle): Promise<string | undefined> {
+  try {
+    return await readlink(`/proc/self/fd/${handle.fd}`);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Throws an Error meant for the model when the kernel says the open file is not under `root`. */
+export async function assertOpenedInside(
+  handle: FileHandle,
+  root: string,
+  requested: string,
+): Promise<void> {
+  const actual = await openedPath(handle);
+  if (actual !== undefined && !isInside(root, actual)) {
+    throw new Error(
+      `path ${requested} is outside the workspace; only files under the workspace can be used`,
+    );
+  }
+}
+
+/**
+ * Opens a resolved workspace path for reading and proves the opened file is a regular file inside
+ * the workspace, so a symlink swapped in after {@link resolveInWorkspace} checked the path (by a
+ * command running at the same time) cannot lead outside. Throws an Error meant for the model.
+ */
+export async function openInWorkspace(
+  target: WorkspacePath,
+  requested: string,
+): Promise<FileHandle> {
+  const handle = await open(
+    target.real,
+    constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK,
+  ).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ELOOP')
+      throw new Error(`path ${requested} changed into a symlink; try again`);
+    throw error;
+  });
+  try {
+    await assertOpenedInside(handle, target.root, requested);
+    if (!(await handle.stat()).isFile()) throw new Error(`${target.display} is not a regular file`);
+    return handle;
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
 }

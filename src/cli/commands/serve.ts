@@ -23,6 +23,12 @@ export function serveCommand(): Command {
         // Replicas sharing a database poll, so jobs of one that died are taken over after its lease.
         const mnemos = await Mnemos.open({ home: homeOf(command), pollJobsMs: 2_000 });
         const log = jsonLogger(process.stderr, options.quiet ?? false);
+        // One failed request must not end the server; the rejection is logged as an error (even
+        // with --quiet), so it stays visible to operators and to tests reading the log.
+        const errors = options.quiet ? jsonLogger(process.stderr) : log;
+        process.on('unhandledRejection', (reason) => {
+          errors.error('unhandled rejection', rejectionFields(reason));
+        });
         // MCP at /mcp is stateless: each request gets a server bound to its key's tenant.
         const mcp = (request: Request, tenant: TenantContext): Promise<Response> =>
           mcpHttpHandler(mnemos, async () => tenant)(request);
@@ -51,4 +57,15 @@ export function serveCommand(): Command {
         });
       },
     );
+}
+
+/** Log fields of an unexpected rejection: its message, code and stack, never request bodies. */
+function rejectionFields(reason: unknown): Record<string, unknown> {
+  if (!(reason instanceof Error)) return { error: String(reason) };
+  const code = (reason as { code?: unknown }).code;
+  return {
+    error: reason.message,
+    ...(typeof code === 'string' ? { code } : {}),
+    ...(reason.stack ? { stack: reason.stack } : {}),
+  };
 }

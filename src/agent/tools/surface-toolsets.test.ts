@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { validateConfig } from '../../config/config.js';
+import { surfaceToolsets } from './surface-toolsets.js';
+
+const agentOf = (raw: unknown) => validateConfig(raw, 'test').agent;
+
+describe('surfaceToolsets', () => {
+  it('keeps agent.toolsets locally and drops file and terminal on HTTP by default', () => {
+    const agent = agentOf({});
+    expect(surfaceToolsets(agent, 'local', 'default')).toEqual([
+      'file',
+      'terminal',
+      'web',
+      'todo',
+      'memory',
+      'session_search',
+    ]);
+    expect(surfaceToolsets(agent, 'http', 'default')).toEqual([
+      'web',
+      'todo',
+      'memory',
+      'session_search',
+    ]);
+    expect(
+      surfaceToolsets(agentOf({ agent: { toolsets: ['terminal', 'memory'] } }), 'http', 'x'),
+    ).toEqual(['memory']);
+  });
+
+  it('takes the surface list, then an agent entry, when configured', () => {
+    const agent = agentOf({
+      agent: {
+        surfaces: {
+          http: { toolsets: ['file', 'memory'], agents: { ops: { toolsets: ['terminal'] } } },
+        },
+      },
+    });
+    expect(surfaceToolsets(agent, 'http', 'default')).toEqual(['file', 'memory']);
+    expect(surfaceToolsets(agent, 'http', 'ops')).toEqual(['terminal']);
+    expect(surfaceToolsets(agent, 'local', 'ops')).toEqual(agentOf({}).toolsets);
+  });
+
+  it('rejects unknown settings of a surface', () => {
+    expect(() => agentOf({ agent: { surfaces: { http: { tools: ['terminal'] } } } })).toThrow(
+      /agent\.surfaces\.http/u,
+    );
+    expect(() => agentOf({ agent: { surfaces: { gateway: {} } } })).toThrow(/agent\.surfaces/u);
+  });
+});

@@ -1,0 +1,26 @@
+import type { MnemosConfig } from '../../config/config.js';
+
+/** Where an agent turn comes from: `local` (`mnemos chat`, trusted) or an untrusted surface. */
+export type AgentSurface = 'local' | 'http';
+
+/** Toolsets that reach the machine (files, shell): off on untrusted surfaces unless configured. */
+export const confinedToolsets: readonly string[] = ['file', 'terminal'];
+
+/**
+ * The toolsets of an agent on a surface. Locally, `agent.toolsets`. On an untrusted surface, the
+ * agent's own entry in `agent.surfaces.<surface>.agents`, else `agent.surfaces.<surface>.toolsets`,
+ * else `agent.toolsets` without the confined toolsets (`file`, `terminal`).
+ */
+export function surfaceToolsets(
+  agent: MnemosConfig['agent'],
+  surface: AgentSurface,
+  agentName: string,
+): string[] {
+  if (surface === 'local') return agent.toolsets;
+  const settings = agent.surfaces[surface];
+  return (
+    settings.agents[agentName]?.toolsets ??
+    settings.toolsets ??
+    agent.toolsets.filter((name) => !confinedToolsets.includes(name))
+  );
+}
