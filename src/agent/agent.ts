@@ -45,6 +45,8 @@ export interface AgentOptions {
   agentContext?: AgentContext;
   /** Asks the person to allow a dangerous tool action; absent when nobody can answer. */
   confirm?: ((question: string) => Promise<boolean>) | undefined;
+  /** Tools not offered on this surface, with why (see `ToolContext.withheld`). */
+  withheld?: ReadonlyMap<string, string>;
 }
 
 /** The final event of a turn. */
@@ -183,6 +185,7 @@ export class Agent {
           sessionId: current.id,
           workspace: this.options.workspace,
           confirm: this.options.confirm,
+          withheld: this.options.withheld,
         },
         emit,
       });

@@ -105,6 +105,17 @@ export function createAgent(options: CreateAgentOptions): Agent {
   );
   if (unknown.length > 0) selectToolsets(builtin, unknown);
   core.unshift(...selectToolsets(builtin, builtinNames));
+  const withheld = new Map<string, string>();
+  if (confined) {
+    for (const tool of builtin) {
+      if (confinedToolsets.includes(tool.toolset) && !wanted.has(tool.toolset)) {
+        withheld.set(
+          tool.name,
+          `${tool.name} is not available on ${surface} turns: the server's configuration does not enable the ${tool.toolset} toolset for agent ${agentName} (agent.surfaces.${surface})`,
+        );
+      }
+    }
+  }
   let manager: MemoryManager | null = null;
   const curated: CuratedNotesProvider = new CuratedNotesProvider({
     ...(options.notesDir ? { dir: options.notesDir } : {}),
@@ -142,6 +153,7 @@ export function createAgent(options: CreateAgentOptions): Agent {
     },
     ...(options.agentContext ? { agentContext: options.agentContext } : {}),
     ...(options.confirm ? { confirm: options.confirm } : {}),
+    ...(withheld.size > 0 ? { withheld } : {}),
   });
 }
 

@@ -99,9 +99,13 @@ describe('HTTP agent turns with the default configuration', () => {
     }
     expect(results).toHaveLength(4);
     for (const result of results) expect(result.isError).toBe(true);
-    expect(errorOf(results[0])).toMatch(/^unknown tool terminal; available: /u);
-    expect(errorOf(results[1])).toMatch(/^unknown tool read_file; /u);
-    expect(errorOf(results[2])).toMatch(/^unknown tool read_file; /u);
+    expect(errorOf(results[0])).toMatch(
+      /^terminal is not available on http turns: the server's configuration does not enable the terminal toolset for agent default \(agent\.surfaces\.http\); available: /u,
+    );
+    expect(errorOf(results[1])).toMatch(
+      /^read_file is not available on http turns: .* file toolset/u,
+    );
+    expect(errorOf(results[2])).toMatch(/^read_file is not available on http turns: /u);
     expect(errorOf(results[3])).toMatch(
       /^refused to fetch 127\.0\.0\.1:\d+: 127\.0\.0\.1 is a loopback address/u,
     );
@@ -194,7 +198,7 @@ describe.skipIf(!bwrapPresent)('HTTP agent turns with terminal enabled for one a
     };
 
     // The default agent of the same server still has no terminal.
-    expect(await run(key, 'id', 'default')).toMatch(/unknown tool terminal/u);
+    expect(await run(key, 'id', 'default')).toMatch(/terminal is not available on http turns/u);
 
     const dotenv = await run(key, `cat ${join(server.home, '.env')} ~/.mnemos/.env; echo "[$?]"`);
     expect(dotenv).toMatch(/No such file or directory/u);

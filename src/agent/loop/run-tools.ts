@@ -43,7 +43,15 @@ async function runOne(
     isError: true,
   });
   const tool = tools.get(call.name);
-  if (!tool) return fail(`unknown tool ${call.name}; available: ${[...tools.keys()].join(', ')}`);
+  if (!tool) {
+    const available = [...tools.keys()].join(', ');
+    const withheld = context.withheld?.get(call.name);
+    return fail(
+      withheld
+        ? `${withheld}; available: ${available}`
+        : `unknown tool ${call.name}; available: ${available}`,
+    );
+  }
   if (call.invalid) return fail(`invalid arguments for ${call.name}: ${call.invalid}`);
   const parsed = tool.schema.safeParse(call.args);
   if (!parsed.success) {

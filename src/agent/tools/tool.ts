@@ -13,6 +13,11 @@ export interface ToolContext {
    * can answer (one-shot, HTTP), in which case the tool must refuse.
    */
   confirm?: ((question: string) => Promise<boolean>) | undefined;
+  /**
+   * Tools that exist but are not offered on this surface, with why (so a call to one tells the
+   * model, and through it the user, what the server's configuration decided).
+   */
+  withheld?: ReadonlyMap<string, string> | undefined;
 }
 
 /**
