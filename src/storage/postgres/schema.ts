@@ -241,8 +241,17 @@ CREATE INDEX memory_history_tenant_seq ON memory_history (app_id, tenant_id, seq
 CREATE INDEX jobs_tenant_seq ON jobs (app_id, tenant_id, seq);
 `;
 
+/**
+ * Version 4: exact duplicates are found across the runs of an agent (one fact per user, not per
+ * session), so the hash index leads with the agent and leaves the run out.
+ */
+const version4 = `
+CREATE INDEX memories_agent_hash ON memories (store, app_id, tenant_id, agent_id, hash);
+DROP INDEX memories_hash;
+`;
+
 /** Schema steps in order; step i brings the recorded version from i to i + 1. */
-export const migrations: readonly string[] = [version1, version2, version3];
+export const migrations: readonly string[] = [version1, version2, version3, version4];
 
 /** Schema version this Mnemos writes. */
 export const schemaVersion = migrations.length;
