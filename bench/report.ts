@@ -53,7 +53,7 @@ export function ingestSection(f: IngestFigures): string {
       ],
     ),
     '',
-    `Stored after the batch: ${int(f.storedMemories)} of ${int(f.batchRequests)} requests (the rest merged into existing memories as exact or near-duplicates in the same scope).`,
+    `Stored after the batch: ${int(f.storedMemories)} of ${int(f.batchRequests)} requests (the rest merged into existing memories of the same agent as the same statement, from any run: the corpus repeats template sentences).`,
   ].join('\n');
 }
 

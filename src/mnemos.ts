@@ -184,7 +184,9 @@ export class Mnemos {
         new PassthroughExtractor({ maxCharacters: config.ingest.max_unit_characters }),
       vectors,
       {
-        nearDuplicateThreshold: config.ingest.near_duplicate_threshold,
+        ...(config.ingest.near_duplicate_threshold !== undefined
+          ? { nearDuplicateThreshold: config.ingest.near_duplicate_threshold }
+          : {}),
         maxUnitCharacters: config.ingest.max_unit_characters,
         extractNotes: llm !== null,
       },

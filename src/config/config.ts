@@ -28,7 +28,8 @@ const retrievalSchema = z
 
 const ingestSchema = z
   .object({
-    near_duplicate_threshold: z.number().min(0).max(1.01).default(0.92),
+    /** Overrides the embedder's own near-duplicate threshold; above 1 turns duplicate candidates off. */
+    near_duplicate_threshold: z.number().min(0).max(1.01).optional(),
     max_unit_characters: z.number().int().min(50).max(32_000).default(1_000),
     batch_size: z.number().int().min(1).max(256).default(64),
     max_attempts: z.number().int().min(1).max(20).default(3),

@@ -221,18 +221,16 @@ describe('deduplication', () => {
     expect((await mnemos.memories.list({ scope: alice })).total).toBe(1);
   });
 
-  it('updates a near-duplicate instead of adding one, keeping history', async () => {
+  it('merges the same statement in other punctuation, keeping the first text and both sources', async () => {
     const first = await remember('The user lives in Berlin, Germany');
     const second = await remember('The user lives in Berlin Germany!');
     expect(second).toBe(first);
     const memory = await mnemos.memories.get({ scope: alice, id: first });
-    expect(memory.text).toBe('The user lives in Berlin Germany!');
+    expect(memory.text).toBe('The user lives in Berlin, Germany');
+    expect(memory.sources).toHaveLength(2);
+    expect(memory.sources[1]).toMatchObject({ text: 'The user lives in Berlin Germany!' });
     const history = await mnemos.memories.history({ scope: alice, id: first });
-    expect(history.map((entry) => entry.event)).toEqual(['ADD', 'UPDATE']);
-    expect(history[1]).toMatchObject({
-      oldText: 'The user lives in Berlin, Germany',
-      reason: 'near_duplicate',
-    });
+    expect(history.map((entry) => entry.event)).toEqual(['ADD']);
   });
 
   it('does not merge duplicates across scopes', async () => {

@@ -16,7 +16,14 @@ import {
   searchMemoriesSchema,
   updateMemorySchema,
 } from './schemas.js';
-import { type ReadScope, readScope, type Scope, tenantOf, writeScope } from './scope.js';
+import {
+  type ReadScope,
+  readScope,
+  type Scope,
+  type TenantKey,
+  tenantOf,
+  writeScope,
+} from './scope.js';
 import { textHash } from './text-hash.js';
 
 type ScopeInput = Partial<Scope>;
@@ -63,6 +70,17 @@ export interface SearchMemoriesOutput {
   results: SearchResult[];
   /** Non-fatal problems, such as a failed rerank. */
   warnings: string[];
+}
+
+/** What one finished job did with its memories. */
+export interface JobOutcomeSummary {
+  /** Job id. */
+  id: string;
+  status: Job['status'];
+  /** Memories the job wrote first. */
+  added: string[];
+  /** Memories stored before (or by an earlier job) that the job was merged into, with their text. */
+  merged: Array<{ id: string; text: string }>;
 }
 
 /** Options of `memories.list`. */
@@ -317,6 +335,57 @@ export class MemoryService {
         details: { id: input.id },
       });
     return publicJob(found);
+  }
+
+  /**
+   * What finished jobs did: for each, the memories it added and those it was merged into (a memory
+   * whose first source is another job), so an import can say what it merged and into what.
+   */
+  async jobOutcomes(input: {
+    store?: string;
+    jobs: Array<{ id: string; scope: ScopeInput }>;
+  }): Promise<JobOutcomeSummary[]> {
+    const store = await this.stores.resolve(input.store);
+    const records: Array<{ tenant: TenantKey; job: JobRecord | null; id: string }> = [];
+    for (const { id, scope } of input.jobs) {
+      const tenant = tenantOf(tenantScope(scope));
+      records.push({ tenant, id, job: await this.storage.getJob(store.name, tenant, id) });
+    }
+    const memories = new Map<string, MemoryRecord>();
+    const byTenant = new Map<string, { tenant: TenantKey; ids: string[] }>();
+    for (const { tenant, job } of records) {
+      const key = `${tenant.appId}\u0000${tenant.tenantId}`;
+      const group = byTenant.get(key) ?? { tenant, ids: [] };
+      byTenant.set(key, group);
+      group.ids.push(...(job?.memoryIds ?? []));
+    }
+    for (const { tenant, ids } of byTenant.values()) {
+      const unique = [...new Set(ids)];
+      for (let start = 0; start < unique.length; start += 500) {
+        const rows = await this.storage.getMemories(
+          store.name,
+          tenant,
+          unique.slice(start, start + 500),
+          true,
+        );
+        for (const { key: _key, ...memory } of rows) memories.set(memory.id, memory);
+      }
+    }
+    return records.map(({ id, job }) => {
+      const outcome: JobOutcomeSummary = {
+        id,
+        status: job ? publicJob(job).status : 'failed',
+        added: [],
+        merged: [],
+      };
+      for (const memoryId of job?.memoryIds ?? []) {
+        const memory = memories.get(memoryId);
+        if (memory && memory.sources[0]?.jobId !== id)
+          outcome.merged.push({ id: memoryId, text: memory.text });
+        else outcome.added.push(memoryId);
+      }
+      return outcome;
+    });
   }
 
   /** Ingestion jobs of the tenant, newest first, with their raw input (the short-term memory). */

@@ -6,7 +6,7 @@ export const memoryKinds = ['fact', 'preference', 'profile', 'decision', 'event'
 /** Category of a memory. */
 export type MemoryKind = (typeof memoryKinds)[number];
 
-/** Where a memory came from. */
+/** Where a memory came from: one job that wrote it or said it again. */
 export interface MemorySource {
   /** Ingestion job that wrote it, if any. */
   jobId?: string;
@@ -14,7 +14,18 @@ export interface MemorySource {
   messages?: number[];
   /** Role of the first source message. */
   role?: string;
+  /** Run (session) of the job. */
+  runId?: string;
+  /** Metadata the job gave the memory (session, turn, …), so a hit credits the right turn. */
+  metadata?: Record<string, string>;
+  /** The wording this source used, when it differs from the memory's text. */
+  text?: string;
+  /** ISO time the source was recorded. */
+  at?: string;
 }
+
+/** Most sources kept on one memory: the first, and the latest after it. */
+export const maxSources = 32;
 
 /** A long-term memory as returned to callers. */
 export interface MemoryRecord {
@@ -32,8 +43,13 @@ export interface MemoryRecord {
   scope: Scope;
   /** String metadata, at most 16 keys. */
   metadata: Record<string, string>;
-  /** Provenance. */
+  /** Provenance: the source that first wrote it. */
   source: MemorySource;
+  /**
+   * Every source, oldest first (`sources[0]` is `source`): each job that wrote, repeated or
+   * merged into it, at most {@link maxSources} (the first and the latest).
+   */
+  sources: MemorySource[];
   /** SHA-256 of the normalised text; exact duplicates in one scope share it. */
   hash: string;
   /** ISO time of creation. */
@@ -67,6 +83,9 @@ export interface HistoryEntry {
   newText: string | null;
   /** ISO time of the change. */
   createdAt: string;
-  /** Why it happened: `api`, `ingest`, `dedupe`, `purge`, `delete_by_scope`, `llm_update`, `contradicted`. */
+  /**
+   * Why it happened: `api`, `ingest`, `duplicate` (said again), `same_statement` (said again in other
+   * punctuation or case), `llm_update`, `llm_known`, `contradicted`, `purge`, `delete_by_scope`.
+   */
   reason: string;
 }

@@ -4,6 +4,12 @@ export interface Embedder {
   readonly id: string;
   /** Length of every vector this embedder returns. */
   readonly dimensions: number;
+  /**
+   * Cosine at or above which two of its vectors may hold the same statement: the stored neighbours
+   * ingestion checks as duplicates (each still verified; cosine alone never merges). A property of
+   * the model, so each embedder sets its own; `ingest.near_duplicate_threshold` overrides it.
+   */
+  readonly nearDuplicateThreshold: number;
   /** Embeds a batch of texts, one vector per text, in order. Called by the engine, not by users. */
   doEmbed(texts: readonly string[]): Promise<Float32Array[]>;
 }

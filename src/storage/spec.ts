@@ -40,6 +40,8 @@ export interface NewMemory {
   scope: Scope;
   metadata: Record<string, string>;
   source: MemorySource;
+  /** Sources merged into it before it was stored (later jobs of the same batch that said it again). */
+  mergedSources?: MemorySource[];
   hash: string;
   /** Full-text tokens from the shared tokenizer, joined by spaces. */
   tokens: string;
@@ -55,6 +57,8 @@ export interface MemoryPatch {
   kind?: MemoryKind;
   salience?: number;
   metadata?: Record<string, string>;
+  /** A source to add to the memory's `sources` (a job that said it again or was merged into it). */
+  addSource?: MemorySource;
   /**
    * Epoch ms after which the memory no longer holds. Setting it invalidates the memory: it leaves
    * default search (vector dropped; full-text moved to the tenant's invalidated set when `tokens` of
@@ -332,7 +336,10 @@ export interface MemoryStorage extends ReembedStorage, ProfileStorage, KeyStorag
     filter: MemoryFilter,
     includeDeleted: boolean,
   ): Promise<number>;
-  /** Live memories of one exact scope with any of these hashes, keyed by hash. */
+  /**
+   * Live memories of the scope's (app, tenant, agent), in any run, with any of these hashes, keyed
+   * by hash; one of the scope's own run wins when several share a hash.
+   */
   findByHash(store: string, scope: Scope, hashes: string[]): Promise<Map<string, string>>;
   /** Soft-deletes one memory, recording history; false when absent or already deleted. */
   deleteMemory(

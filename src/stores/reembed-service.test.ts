@@ -14,6 +14,7 @@ const bob = { appId: 'app', tenantId: 'bob' };
 /** Builtin vectors reversed: same dimension, other vectors, other identity; counts what it embeds. */
 class ReversedEmbedder implements Embedder {
   readonly id: string;
+  readonly nearDuplicateThreshold = 0.99;
   readonly inner: BuiltinEmbedder;
   embedded = 0;
   calls = 0;

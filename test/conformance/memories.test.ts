@@ -1,8 +1,10 @@
 import { describe, expect } from 'vitest';
+import { maxSources } from '../../src/memory/record.js';
 import { backends } from './backends.js';
 import { conformance } from './conformance.js';
 import {
   alice,
+  bob,
   codeOf,
   embedder,
   everything,
@@ -118,6 +120,34 @@ describe.each(backends)('memories through the engine on $name', (backend) => {
     });
     expect(elsewhere.memoryIds[0]).not.toBe(first.memoryIds[0]);
     expect((await mnemos.memories.list({ scope: alice })).total).toBe(2);
+  });
+
+  it('keeps a fact said in three runs as one memory with three sources, per agent and tenant', async () => {
+    const mnemos = await context.engine();
+    const ids: string[] = [];
+    for (const [runId, text] of [
+      ['s1', 'Allergic to peanuts'],
+      ['s2', 'allergic to  peanuts'],
+      ['s3', 'Allergic to peanuts!'],
+    ]) {
+      const job = await mnemos.memories.add({ scope: { ...alice, runId }, text, sync: true });
+      ids.push(job.memoryIds[0]!);
+    }
+    expect(new Set(ids).size).toBe(1);
+    const memory = await mnemos.memories.get({ scope: alice, id: ids[0]! });
+    expect(memory.sources.map((source) => source.runId)).toEqual(['s1', 's2', 's3']);
+    const { results } = await mnemos.memories.search({ scope: alice, query: 'peanuts' });
+    expect(results.map((result) => result.memory.id)).toEqual([ids[0]]);
+    const planner = await mnemos.memories.add({
+      scope: { ...alice, agentId: 'planner', runId: 's1' },
+      text: 'Allergic to peanuts',
+      sync: true,
+    });
+    const bobs = await mnemos.memories.add({ scope: bob, text: 'Allergic to peanuts', sync: true });
+    expect(new Set([ids[0], planner.memoryIds[0], bobs.memoryIds[0]]).size).toBe(3);
+    expect(
+      (await mnemos.memories.get({ scope: bob, id: bobs.memoryIds[0]! })).sources,
+    ).toHaveLength(1);
   });
 
   it('filters and pages lists by kind and metadata', async () => {
@@ -340,6 +370,74 @@ describe.each(backends)('memories through the spec on $name', (backend) => {
     ]);
     expect([...found.entries()]).toEqual([[same!.hash, same!.id]]);
     expect(await storage.findByHash('mnemos', scope, [])).toEqual(new Map());
+  });
+
+  it('finds duplicates by hash across the runs of one agent, its own run first', async () => {
+    const { storage } = context;
+    const [older, own] = await seed(storage, [
+      newMemory(scopeOf(alice, 'a', 'r1'), 'Said in two runs'),
+      newMemory(scopeOf(alice, 'a', 'r2'), 'Said in two runs'),
+      newMemory(scopeOf(alice, 'a', 'r1'), 'Said in run one'),
+      newMemory(scopeOf(alice, 'b', 'r1'), 'Said by another agent'),
+    ]);
+    const hashes = ['Said in two runs', 'Said in run one', 'Said by another agent'].map(
+      (text) => newMemory(scopeOf(alice), text).hash,
+    );
+    const inRun2 = await storage.findByHash('mnemos', scopeOf(alice, 'a', 'r2'), hashes);
+    expect(inRun2.get(hashes[0]!)).toBe(own!.id);
+    expect(inRun2.has(hashes[1]!)).toBe(true);
+    expect(inRun2.has(hashes[2]!)).toBe(false);
+    const inRun3 = await storage.findByHash('mnemos', scopeOf(alice, 'a', 'r3'), hashes);
+    expect(inRun3.get(hashes[0]!)).toBe(older!.id);
+    expect(await storage.findByHash('mnemos', scopeOf(bob, 'a', 'r1'), hashes)).toEqual(new Map());
+  });
+
+  it('adds sources to a memory without history, keeping the first and the latest', async () => {
+    const { storage } = context;
+    const merged = [{ jobId: 'batch-twin', runId: 'r0', text: 'said twice' }];
+    const [memory] = await seed(storage, [
+      { ...newMemory(scopeOf(alice), 'Has many sources'), mergedSources: merged },
+    ]);
+    const [inserted] = await storage.getMemories('mnemos', alice, [memory!.id], false);
+    expect(inserted!.sources).toEqual([{ jobId: 'direct' }, ...merged]);
+    for (let index = 1; index <= maxSources + 3; index++) {
+      await storage.applyMutations(
+        'mnemos',
+        alice,
+        [
+          {
+            type: 'update',
+            id: memory!.id,
+            reason: 'duplicate',
+            patch: { addSource: { jobId: `job-${index}`, metadata: { turn: String(index) } } },
+          },
+        ],
+        t0 + index,
+      );
+    }
+    const [found] = await storage.getMemories('mnemos', alice, [memory!.id], false);
+    expect(found!.source).toEqual({ jobId: 'direct' });
+    expect(found!.sources).toHaveLength(maxSources);
+    expect(found!.sources[0]).toEqual({ jobId: 'direct' });
+    expect(found!.sources.at(-1)).toEqual({
+      jobId: `job-${maxSources + 3}`,
+      metadata: { turn: String(maxSources + 3) },
+    });
+    // 36 later sources, 31 kept: the batch twin and jobs 1 to 4 gave way.
+    expect(found!.sources[1]).toEqual({ jobId: 'job-5', metadata: { turn: '5' } });
+    expect(found!.text).toBe('Has many sources');
+    expect(found!.updatedAt).toBe(new Date(t0 + maxSources + 3).toISOString());
+    expect(
+      (await storage.history('mnemos', alice, memory!.id)).map((entry) => entry.event),
+    ).toEqual(['ADD']);
+    const [bobs] = await seed(storage, [newMemory(scopeOf(bob), 'Has many sources')]);
+    const refused = storage.applyMutations(
+      'mnemos',
+      alice,
+      [{ type: 'update', id: bobs!.id, reason: 'duplicate', patch: { addSource: { jobId: 'x' } } }],
+      t0,
+    );
+    expect(await codeOf(refused)).toBe('not_found');
   });
 
   it('reports vector changes in sequence, dropping deleted and invalidated vectors', async () => {

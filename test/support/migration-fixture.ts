@@ -31,7 +31,7 @@ const toolInput = { url: 'https://kyoto.travel/spring', note: '京都'.repeat(1_
 
 /**
  * Writes one of everything a migration copies: memories of two tenants and several agents (one
- * updated, one deleted, one invalidated), a second store, a session with messages, profile
+ * updated, one deleted, one invalidated, one said in two sessions), a second store, a session with messages, profile
  * values with history, an API key and audit rows.
  */
 export async function fillHome(mnemos: Mnemos): Promise<Filled> {
@@ -45,6 +45,13 @@ export async function fillHome(mnemos: Mnemos): Promise<Filled> {
     });
     ids.set(text, job.memoryIds[0]!);
   }
+  // Said again in another session: one memory with two sources.
+  await mnemos.memories.add({
+    scope: { ...alice, runId: 'second-session' },
+    text: aliceTexts[0]!,
+    metadata: { topic: 'again' },
+    sync: true,
+  });
   await mnemos.memories.add({ scope: bob, text: 'Bob also likes green tea', sync: true });
   await mnemos.stores.create({ name: 'notes', description: 'second store' });
   await mnemos.memories.add({ store: 'notes', scope: alice, text: '书架上有三本小说', sync: true });
@@ -104,6 +111,11 @@ export async function fillHome(mnemos: Mnemos): Promise<Filled> {
 export async function expectSameBehaviour(copy: Mnemos, filled: Filled): Promise<void> {
   const tea = await copy.memories.search({ scope: alice, query: '绿茶' });
   expect(tea.results[0]?.memory.id).toBe(filled.ids.get('我喜欢喝绿茶，不喜欢咖啡'));
+  expect(tea.results[0]?.memory.sources.map((source) => source.runId)).toEqual([
+    'default',
+    'second-session',
+  ]);
+  expect(tea.results[0]?.memory.sources[1]?.metadata).toEqual({ topic: 'again' });
   const bobs = await copy.memories.search({ scope: bob, query: 'green tea' });
   expect(bobs.results.map((result) => result.memory.scope.tenantId)).toEqual(['bob']);
   const planner = await copy.memories.list({ scope: { ...alice, agentId: 'planner' } });

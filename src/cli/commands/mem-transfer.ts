@@ -17,6 +17,9 @@ import {
 } from '../context.js';
 import { printJson } from '../output.js';
 
+/** Merges listed one by one in the text summary of an import; `--json` lists every one. */
+const shownMerges = 10;
+
 interface ImportLine {
   messages?: AddMemoriesInput['messages'];
   text?: string;
@@ -139,27 +142,42 @@ export function importCommand(): Command {
           bar?.update(total);
           bar?.stop();
         }
-        let failed = 0;
-        for (const job of enqueued) {
-          const state = await mnemos.memories.job({
-            ...(options.store ? { store: options.store } : {}),
-            scope: job.scope,
-            id: job.id,
-          });
-          if (state.status === 'failed') failed += 1;
-        }
+        const outcomes = await mnemos.memories.jobOutcomes({
+          ...(options.store ? { store: options.store } : {}),
+          jobs: enqueued,
+        });
+        const failed = outcomes.filter((outcome) => outcome.status === 'failed').length;
+        const added = new Set(outcomes.flatMap((outcome) => outcome.added));
+        const merged = outcomes.flatMap((outcome, index) =>
+          outcome.merged.map((into) => ({
+            line: requests[index]!.number,
+            into: into.id,
+            text: into.text,
+          })),
+        );
+        const mergedLines = new Set(merged.map((item) => item.line)).size;
         const skipped = all.length - lines.length;
         const summary = {
           lines: lines.length,
           jobs: total,
           failedJobs: failed,
           skippedDeleted: skipped,
+          memoriesAdded: added.size,
+          mergedLines,
+          merged,
         };
         if (globals(command).json) printJson(summary);
-        else
+        else {
           process.stdout.write(
-            `imported ${lines.length} lines as ${total} jobs${skipped ? ` (skipped ${skipped} deleted)` : ''}${failed ? `, ${failed} failed (see mnemos mem jobs list --status failed)` : ''}\n`,
+            `imported ${lines.length} lines as ${total} jobs: ${added.size} new memories, ${mergedLines} lines merged into existing ones${skipped ? ` (skipped ${skipped} deleted)` : ''}${failed ? `, ${failed} failed (see mnemos mem jobs list --status failed)` : ''}\n`,
           );
+          for (const item of merged.slice(0, shownMerges))
+            process.stdout.write(`  line ${item.line} merged into ${item.into}: ${item.text}\n`);
+          if (merged.length > shownMerges)
+            process.stdout.write(
+              `  … and ${merged.length - shownMerges} more (--json lists all)\n`,
+            );
+        }
         if (failed > 0) process.exitCode = 1;
       });
     });

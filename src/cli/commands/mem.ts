@@ -224,8 +224,9 @@ export function memCommand(): Command {
           history.map((entry) => [
             entry.createdAt,
             entry.event,
-            clip(entry.oldText ?? '', 40),
-            clip(entry.newText ?? '', 40),
+            // Full texts: the table wraps them, and a merge is judged on every word.
+            entry.oldText ?? '',
+            entry.newText ?? '',
             entry.reason,
           ]),
           'no history for that id in this tenant',

@@ -23,6 +23,20 @@ export const ScopeSchema = z.object({
   runId: z.string(),
 });
 
+export const SourceSchema = z
+  .object({
+    jobId: z.string().optional(),
+    messages: z.array(z.number()).optional(),
+    role: z.string().optional(),
+    runId: z.string().optional(),
+    metadata: z.record(z.string(), z.string()).optional(),
+    text: z.string().optional().openapi({
+      description: "this source's wording, when it differs from the memory's text",
+    }),
+    at: z.string().optional(),
+  })
+  .openapi('MemorySource');
+
 export const MemorySchema = z
   .object({
     id: z.string(),
@@ -32,10 +46,10 @@ export const MemorySchema = z
     salience: z.number(),
     scope: ScopeSchema,
     metadata: z.record(z.string(), z.string()),
-    source: z.object({
-      jobId: z.string().optional(),
-      messages: z.array(z.number()).optional(),
-      role: z.string().optional(),
+    source: SourceSchema,
+    sources: z.array(SourceSchema).openapi({
+      description:
+        'every job that wrote, repeated or was merged into the memory, oldest first (at most 32: the first and the latest)',
     }),
     hash: z.string(),
     createdAt: z.string(),

@@ -1,50 +1,58 @@
+import type { NewMemory } from '../../storage/spec.js';
 import { NearDuplicateIndex } from '../retrieve/near-duplicate-index.js';
 import type { Scope } from '../scope.js';
+import { sameStatement } from './same-statement.js';
 
-/** Memories accepted earlier in the same batch, so duplicates inside a batch are caught before commit. */
+/**
+ * Memories accepted earlier in the same batch, so a fact said twice in one batch is caught before
+ * commit. Like stored memories, they are matched within the (app, tenant, agent), across runs.
+ */
 export class Accepted {
-  private readonly items: Array<{ scope: Scope; vector: Float32Array; id: string }> = [];
-  private readonly hashes = new Map<string, string>();
+  private readonly items: Array<{ vector: Float32Array; memory: NewMemory }> = [];
+  private readonly hashes = new Map<string, NewMemory>();
   private near_: NearDuplicateIndex | null = null;
-  /** Memories invalidated earlier in the batch: a later near-duplicate must not revive them. */
+  /** Memories invalidated earlier in the batch: a later duplicate must not revive them. */
   readonly invalidated = new Set<string>();
 
   constructor(private readonly dimensions: number) {}
 
-  add(scope: Scope, vector: Float32Array, id: string, hash: string): void {
-    this.hashes.set(`${scopeKey(scope)}\u0000${hash}`, id);
+  /** Records a memory the batch inserts. */
+  add(memory: NewMemory): void {
+    this.hashes.set(`${agentKey(memory.scope)}\u0000${memory.hash}`, memory);
     this.near_ ??= new NearDuplicateIndex(this.dimensions);
-    this.near_.set(this.items.length, vector);
-    this.items.push({ scope, vector, id });
+    this.near_.set(this.items.length, memory.embedding);
+    this.items.push({ vector: memory.embedding, memory });
   }
 
-  byHash(scope: Scope, hash: string): string | undefined {
-    return this.hashes.get(`${scopeKey(scope)}\u0000${hash}`);
+  /** The accepted memory of the scope's agent with this content hash. */
+  byHash(scope: Scope, hash: string): NewMemory | undefined {
+    return this.hashes.get(`${agentKey(scope)}\u0000${hash}`);
   }
 
-  near(scope: Scope, vector: Float32Array, threshold: number): string | undefined {
+  /** An accepted memory of the scope's agent at or above `threshold` cosine that states the same as `text`. */
+  near(scope: Scope, vector: Float32Array, text: string, threshold: number): NewMemory | undefined {
     if (threshold > 1 || !this.near_) return undefined;
     for (const position of this.near_.candidates(vector)) {
-      const item = this.items[position]!;
-      if (sameScope(item.scope, scope) && dot(item.vector, vector) >= threshold) return item.id;
+      const { memory, vector: other } = this.items[position]!;
+      if (
+        sameAgent(memory.scope, scope) &&
+        dot(other, vector) >= threshold &&
+        sameStatement(memory.text, text)
+      )
+        return memory;
     }
     return undefined;
   }
 }
 
-/** One string naming an exact scope. */
-function scopeKey(scope: Scope): string {
-  return `${scope.appId}\u0000${scope.tenantId}\u0000${scope.agentId}\u0000${scope.runId}`;
+/** One string naming the (app, tenant, agent) of a scope. */
+function agentKey(scope: Scope): string {
+  return `${scope.appId}\u0000${scope.tenantId}\u0000${scope.agentId}`;
 }
 
-/** True when two exact scopes are the same. */
-export function sameScope(a: Scope, b: Scope): boolean {
-  return (
-    a.appId === b.appId &&
-    a.tenantId === b.tenantId &&
-    a.agentId === b.agentId &&
-    a.runId === b.runId
-  );
+/** True when two scopes belong to the same (app, tenant, agent), whatever their runs. */
+export function sameAgent(a: Scope, b: Scope): boolean {
+  return a.appId === b.appId && a.tenantId === b.tenantId && a.agentId === b.agentId;
 }
 
 /** Dot product of two vectors of the same length. */

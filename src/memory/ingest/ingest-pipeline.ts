@@ -8,22 +8,33 @@ import type {
   ReconcileResult,
 } from '../../models/extract/reconciler.js';
 import type { ExtractedMemory, Extractor } from '../../models/extractor.js';
-import type { JobCompletion, MemoryMutation, MemoryStorage } from '../../storage/spec.js';
+import type {
+  JobCompletion,
+  MemoryMutation,
+  MemoryStorage,
+  NewMemory,
+} from '../../storage/spec.js';
 import type { StoreRecord } from '../../stores/store-record.js';
 import { indexTokens } from '../../text/tokenizer.js';
 import { limits } from '../limits.js';
+import type { MemorySource } from '../record.js';
 import type { VectorSearch } from '../retrieve/vector-search.js';
 import type { Scope } from '../scope.js';
 import { textHash } from '../text-hash.js';
-import { Accepted, sameScope } from './accepted-in-batch.js';
+import { Accepted, sameAgent } from './accepted-in-batch.js';
 import { ProfileChanges } from './profile-changes.js';
+import { sameStatement } from './same-statement.js';
 import { shareUsage } from './share-usage.js';
 import { splitText } from './text-splitter.js';
 
 /** Tunables of ingestion. */
 export interface IngestOptions {
-  /** Cosine similarity at or above which a new memory updates an existing one in the same scope. */
-  nearDuplicateThreshold: number;
+  /**
+   * Cosine at or above which stored memories of the same agent are checked as duplicates of a new
+   * one (config `ingest.near_duplicate_threshold`); the embedder's own threshold when omitted.
+   * Above 1 checks none. A candidate merges only when it states the same thing ({@link sameStatement}).
+   */
+  nearDuplicateThreshold?: number | undefined;
   /** Longest memory unit before splitting. */
   maxUnitCharacters: number;
   /**
@@ -38,7 +49,7 @@ export interface Reconciler {
   reconcile(facts: readonly NewFact[]): Promise<ReconcileResult>;
 }
 
-/** Stored memories at or above this cosine in the same exact scope are shown to the reconciler. */
+/** Stored memories of the same agent at or above this cosine are shown to the reconciler. */
 export const reconcileMinSimilarity = 0.5;
 /** Most similar stored memories shown to the reconciler per new fact. */
 export const reconcileTopK = 5;
@@ -51,7 +62,7 @@ interface Unit extends ExtractedMemory {
 interface Planned {
   job: JobRecord;
   units: Unit[];
-  /** Live memories of the job's exact scope with a unit's hash, by hash; looked up once per job. */
+  /** Live memories of the job's agent (any run) with a unit's hash, by hash; looked up once per job. */
   existing: Map<string, string>;
   /** Chat tokens spent on the job so far (extraction, then its share of reconciliation). */
   usage?: JobUsage | undefined;
@@ -75,8 +86,10 @@ export type JobOutcome =
   | { job: JobRecord; completion: JobCompletion };
 
 /**
- * Ingestion: extract → dedupe by hash → embed in one batch → reconcile near-duplicates → (with a
+ * Ingestion: extract → dedupe by hash → embed in one batch → merge repeated statements → (with a
  * reconciler) one LLM reconciliation call for facts with similar stored memories → commit.
+ * Duplicates are looked for within the job's (app, tenant, agent), across runs, and a memory that
+ * absorbs one gains its source, so one fact said in three sessions is one memory with three sources.
  * A batch's memory writes and job completions commit in one transaction, so a crash leaves
  * each job either fully applied or still queued.
  */
@@ -90,7 +103,11 @@ export class IngestPipeline {
     private readonly reconciler: Reconciler | null = null,
   ) {}
 
-  /** Processes jobs of one store and commits the successful ones; returns every outcome. */
+  /** Cosine at or above which stored memories are checked as duplicates. */
+  private get threshold(): number {
+    return this.options.nearDuplicateThreshold ?? this.embedder.nearDuplicateThreshold;
+  }
+
   /** Runs a batch of jobs `worker` has claimed, committing what succeeded in one transaction. */
   async run(store: StoreRecord, jobs: JobRecord[], worker: string): Promise<JobOutcome[]> {
     const outcomes: JobOutcome[] = [];
@@ -240,32 +257,43 @@ export class IngestPipeline {
         if (id !== null) memoryIds.push(id);
         profile.note(unit, id);
       };
+      /** Adds the unit's source to a stored memory; history records why. */
+      const merge = (id: string, reason: string, text?: string): void => {
+        mutations.push({ type: 'update', id, reason, patch: { addSource: source(text) } });
+        settle(id);
+      };
+      const source = (text?: string): MemorySource => sourceOf(job, unit, now, text);
+      const live = (id: string | undefined): string | undefined =>
+        id !== undefined && !accepted.invalidated.has(id) ? id : undefined;
       const vector = vectors[index]!;
-      const exact = existing.get(unit.hash) ?? accepted.byHash(job.scope, unit.hash);
-      if (exact) {
-        settle(exact);
+      const storedExact = live(existing.get(unit.hash));
+      if (storedExact) {
+        merge(storedExact, 'duplicate');
         continue;
       }
-      const storedNear = stored[index];
-      const near =
-        (storedNear !== undefined && !accepted.invalidated.has(storedNear)
-          ? storedNear
-          : undefined) ?? accepted.near(job.scope, vector, this.options.nearDuplicateThreshold);
+      const batchMatch =
+        accepted.byHash(job.scope, unit.hash) ??
+        accepted.near(job.scope, vector, unit.text, this.threshold);
+      if (batchMatch) {
+        batchMatch.mergedSources = [
+          ...(batchMatch.mergedSources ?? []),
+          source(batchMatch.text === unit.text ? undefined : unit.text),
+        ];
+        settle(batchMatch.id);
+        continue;
+      }
+      const storedSame = live(stored[index]);
+      if (storedSame) {
+        merge(storedSame, 'same_statement', unit.text);
+        continue;
+      }
       const tokens = indexTokens(unit.text).join(' ');
-      if (near) {
-        mutations.push({
-          type: 'update',
-          id: near,
-          reason: 'near_duplicate',
-          patch: { text: unit.text, tokens, hash: unit.hash, embedding: vector },
-        });
-        settle(near);
-        continue;
-      }
       const decided = decisions[index];
       const decision = decided?.decision;
       if (decision?.event === 'NONE') {
-        settle(decision.targetId ?? null);
+        const known = live(decision.targetId);
+        if (known) merge(known, 'llm_known', unit.text);
+        else settle(decision.targetId ?? null);
         continue;
       }
       if (decision?.event === 'UPDATE' && !accepted.invalidated.has(decision.targetId)) {
@@ -278,6 +306,7 @@ export class IngestPipeline {
             tokens: indexTokens(decision.text).join(' '),
             hash: textHash(decision.text),
             embedding: decided?.vector ?? vector,
+            addSource: source(unit.text),
           },
         });
         settle(decision.targetId);
@@ -292,28 +321,21 @@ export class IngestPipeline {
           patch: { validTo: now, tokens: indexTokens(decision.previousText).join(' ') },
         });
       }
-      const id = randomUUID();
-      mutations.push({
-        type: 'insert',
-        memory: {
-          id,
-          text: unit.text,
-          kind: unit.kind,
-          salience: unit.salience,
-          scope: job.scope,
-          metadata: unit.metadata,
-          source: {
-            jobId: job.id,
-            messages: unit.sourceMessages,
-            ...(unit.metadata.role ? { role: unit.metadata.role } : {}),
-          },
-          hash: unit.hash,
-          tokens,
-          embedding: vector,
-        },
-      });
-      settle(id);
-      accepted.add(job.scope, vector, id, unit.hash);
+      const memory: NewMemory = {
+        id: randomUUID(),
+        text: unit.text,
+        kind: unit.kind,
+        salience: unit.salience,
+        scope: job.scope,
+        metadata: unit.metadata,
+        source: source(),
+        hash: unit.hash,
+        tokens,
+        embedding: vector,
+      };
+      mutations.push({ type: 'insert', memory });
+      settle(memory.id);
+      accepted.add(memory);
     }
     return {
       jobId: job.id,
@@ -326,8 +348,8 @@ export class IngestPipeline {
   }
 
   /**
-   * Reconciliation: for each unit not settled by an exact hash or a stored near-duplicate, the
-   * stored live memories of its exact scope at or above {@link reconcileMinSimilarity} (top
+   * Reconciliation: for each unit not settled by an exact hash or a stored same statement, the
+   * stored live memories of its agent (any run) at or above {@link reconcileMinSimilarity} (top
    * {@link reconcileTopK}); then ONE reconciler call for the batch, and one embedding call for
    * merged UPDATE texts. Any error fails the whole batch (the runner retries its jobs).
    */
@@ -349,7 +371,14 @@ export class IngestPipeline {
         const at = offset + index;
         if (existing.has(unit.hash) || stored[at] !== undefined) continue;
         const hits = (
-          await this.vectors.search(store, job.scope, {}, vectors[at]!, reconcileTopK, true)
+          await this.vectors.search(
+            store,
+            { ...job.scope, runId: '*' },
+            {},
+            vectors[at]!,
+            reconcileTopK,
+            true,
+          )
         ).filter((hit) => hit.score >= reconcileMinSimilarity);
         const rows =
           hits.length === 0
@@ -365,7 +394,7 @@ export class IngestPipeline {
               row !== undefined &&
               row.deletedAt === null &&
               row.validTo === null &&
-              sameScope(row.scope, job.scope),
+              sameAgent(row.scope, job.scope),
           )
           .map((row) => ({ id: row.id, text: row.text }));
         facts.push({ text: unit.text, similar });
@@ -394,15 +423,16 @@ export class IngestPipeline {
   }
 
   /**
-   * For each unit of the batch, the id of a stored memory in the unit's exact scope at or above the
-   * threshold, if any: one index lookup and one row fetch per tenant of the batch.
+   * For each unit of the batch, the id of a live stored memory of the unit's agent (any run) at or
+   * above the threshold that states the same thing, if any: one index lookup and one row fetch per
+   * tenant of the batch. Cosine only proposes; {@link sameStatement} decides.
    */
   private async storedNearDuplicates(
     store: StoreRecord,
     planned: Planned[],
     vectors: Float32Array[],
   ): Promise<Array<string | undefined>> {
-    const threshold = this.options.nearDuplicateThreshold;
+    const threshold = this.threshold;
     const found: Array<string | undefined> = new Array(vectors.length).fill(undefined);
     if (threshold > 1) return found;
     const byTenant = new Map<string, { scope: Scope; positions: number[] }>();
@@ -414,16 +444,13 @@ export class IngestPipeline {
       for (const _unit of plan.units) group.positions.push(position++);
     }
     const scopes = planned.flatMap((plan) => plan.units.map(() => plan.job.scope));
+    const texts = planned.flatMap((plan) => plan.units.map((unit) => unit.text));
     for (const { scope, positions } of byTenant.values()) {
       const tenant = { appId: scope.appId, tenantId: scope.tenantId, agentId: '*', runId: '*' };
       const hits = await this.vectors.nearDuplicates(
         store,
         tenant,
-        positions.map((at) => ({
-          vector: vectors[at]!,
-          agentId: scopes[at]!.agentId,
-          runId: scopes[at]!.runId,
-        })),
+        positions.map((at) => ({ vector: vectors[at]!, agentId: scopes[at]!.agentId })),
         threshold,
       );
       const keys = [...new Set(hits.flatMap((list) => list.map((hit) => hit.key)))];
@@ -438,7 +465,14 @@ export class IngestPipeline {
         const at = positions[index]!;
         const match = list
           .map((hit) => rows.get(hit.key))
-          .find((row) => row && sameScope(row.scope, scopes[at]!));
+          .find(
+            (row) =>
+              row !== undefined &&
+              row.deletedAt === null &&
+              row.validTo === null &&
+              sameAgent(row.scope, scopes[at]!) &&
+              sameStatement(row.text, texts[at]!),
+          );
         found[at] = match?.id;
       });
     }
@@ -450,4 +484,17 @@ export class IngestPipeline {
 interface Decided {
   decision: ReconcileDecision;
   vector?: Float32Array | undefined;
+}
+
+/** The source a unit gives the memory it ends in; `text` when its wording differs from the memory's. */
+function sourceOf(job: JobRecord, unit: Unit, now: number, text?: string): MemorySource {
+  return {
+    jobId: job.id,
+    messages: unit.sourceMessages,
+    ...(unit.metadata.role ? { role: unit.metadata.role } : {}),
+    runId: job.scope.runId,
+    ...(Object.keys(unit.metadata).length > 0 ? { metadata: unit.metadata } : {}),
+    ...(text !== undefined ? { text } : {}),
+    at: new Date(now).toISOString(),
+  };
 }

@@ -208,6 +208,56 @@ describe('ingestion with an LLM extractor and reconciler', () => {
     expect(results[0]?.memory.id).toBe(target);
   });
 
+  it('lets the reconciler decide on a near fact, and settles the same statement without a call', async () => {
+    extractions.push(facts(['Ravi Mori is allergic to pollen', 'fact']));
+    const ravi = (await mnemos.memories.add({ scope, text: 'Ravi has hay fever', sync: true }))
+      .memoryIds[0]!;
+    server.reset();
+    extractions.push(facts(['Theo Mori is allergic to pollen', 'fact']));
+    reconciliations.push((request) => {
+      // The near neighbour is shown, not merged on cosine: the model says it is another person.
+      handleOf(request, 'Ravi Mori is allergic to pollen');
+      return { json: { decisions: [{ fact: 0, event: 'ADD' }] } };
+    });
+    const theo = await mnemos.memories.add({ scope, text: 'Theo has hay fever', sync: true });
+    expect(theo.memoryIds[0]).not.toBe(ravi);
+    expect(server.requestsTo('/v1/chat/completions')).toHaveLength(2);
+    server.reset();
+    extractions.push(facts(['ravi mori is allergic to pollen.', 'fact']));
+    const again = await mnemos.memories.add({
+      scope: { ...scope, runId: 'later-session' },
+      text: 'Ravi still has hay fever',
+      sync: true,
+    });
+    expect(again.memoryIds).toEqual([ravi]);
+    // Extraction only: the same statement needs no reconciliation call.
+    expect(server.requestsTo('/v1/chat/completions')).toHaveLength(1);
+    const memory = await mnemos.memories.get({ scope, id: ravi });
+    expect(memory.sources.map((source) => source.jobId)).toEqual([memory.source.jobId, again.id]);
+    expect((await mnemos.memories.list({ scope })).total).toBe(2);
+  });
+
+  it('adds the source of a fact the reconciler calls known (NONE)', async () => {
+    const ids = await chineseProfile();
+    const name = ids.get('用户名叫李雷')!;
+    extractions.push(facts(['用户的名字是李雷', 'profile']));
+    reconciliations.push((request) => ({
+      json: { decisions: [{ fact: 0, event: 'NONE', target: handleOf(request, '用户名叫李雷') }] },
+    }));
+    const job = await mnemos.memories.add({
+      scope: { ...scope, runId: 'second-session' },
+      text: '我的名字是李雷',
+      sync: true,
+    });
+    expect(job.memoryIds).toEqual([name]);
+    const memory = await mnemos.memories.get({ scope, id: name });
+    expect(memory.sources.at(-1)).toMatchObject({
+      jobId: job.id,
+      runId: 'second-session',
+      text: '用户的名字是李雷',
+    });
+  });
+
   it('retries a job whose model answer is not JSON, then fails it with the reason and keeps its input', async () => {
     extractions.push({ text: 'sorry, no JSON today' }, { text: 'sorry, no JSON today' });
     const job = await mnemos.memories.add({ scope, text: '我叫李雷', sync: true });

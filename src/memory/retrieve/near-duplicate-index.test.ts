@@ -70,21 +70,25 @@ describe('NearDuplicateIndex', () => {
     expect(index.candidates(b!)).toContain(1);
   });
 
-  it('keeps candidates inside one exact scope and follows the change feed', () => {
+  it('keeps candidates inside one agent, across its runs, and follows the change feed', () => {
     const index = new NearDuplicateIndex(dimensions);
-    const change = (key: number, seq: number, vector: Float32Array | null, runId: string) => ({
+    const change = (key: number, seq: number, vector: Float32Array | null, agentId: string) => ({
       key,
       seq,
       vector,
-      agentId: 'agent',
-      runId,
+      agentId,
+      runId: `run-${key}`,
     });
-    index.apply([change(1, 1, vectors[0]!, 'r1'), change(2, 2, vectors[0]!, 'r2')]);
-    expect(index.candidatesInScope(vectors[0]!, 'agent', 'r1')).toEqual([1]);
-    expect(index.candidatesInScope(vectors[0]!, 'agent', 'r2')).toEqual([2]);
-    expect(index.candidatesInScope(vectors[0]!, 'other', 'r1')).toEqual([]);
-    index.apply([change(1, 2, null, 'r1'), change(1, 3, null, 'r1')]);
-    expect(index.watermark).toBe(3);
-    expect(index.candidatesInScope(vectors[0]!, 'agent', 'r1')).toEqual([]);
+    index.apply([
+      change(1, 1, vectors[0]!, 'agent'),
+      change(2, 2, vectors[0]!, 'agent'),
+      change(3, 3, vectors[0]!, 'other'),
+    ]);
+    expect(index.candidatesOfAgent(vectors[0]!, 'agent').sort()).toEqual([1, 2]);
+    expect(index.candidatesOfAgent(vectors[0]!, 'other')).toEqual([3]);
+    expect(index.candidatesOfAgent(vectors[0]!, 'nobody')).toEqual([]);
+    index.apply([change(1, 3, null, 'agent'), change(1, 4, null, 'agent')]);
+    expect(index.watermark).toBe(4);
+    expect(index.candidatesOfAgent(vectors[0]!, 'agent')).toEqual([2]);
   });
 });

@@ -50,28 +50,26 @@ export class NearDuplicateIndex {
       seq: number;
       vector: Float32Array | null;
       agentId: string;
-      runId: string;
     }>,
   ): void {
     for (const change of changes) {
       if (change.seq <= this.appliedSeq) continue;
-      this.set(change.key, change.vector, this.group(change.agentId, change.runId));
+      this.set(change.key, change.vector, this.group(change.agentId));
       this.appliedSeq = change.seq;
     }
   }
 
-  /** Keys of one exact scope (agent, run) sharing at least one band with the vector: a superset of its close neighbours there. */
-  candidatesInScope(vector: Float32Array, agentId: string, runId: string): number[] {
-    const group = this.groups.get(`${agentId}\u0000${runId}`);
+  /** Keys of one agent (every run) sharing at least one band with the vector: a superset of its close neighbours there. */
+  candidatesOfAgent(vector: Float32Array, agentId: string): number[] {
+    const group = this.groups.get(agentId);
     return group === undefined ? [] : this.candidates(vector, group);
   }
 
-  private group(agentId: string, runId: string): number {
-    const id = `${agentId}\u0000${runId}`;
-    let group = this.groups.get(id);
+  private group(agentId: string): number {
+    let group = this.groups.get(agentId);
     if (group === undefined) {
       group = this.groups.size;
-      this.groups.set(id, group);
+      this.groups.set(agentId, group);
     }
     return group;
   }

@@ -87,14 +87,15 @@ export class VectorSearch {
   }
 
   /**
-   * For each item, the keys of its exact scope at or above `threshold` cosine, best first. Candidates
-   * come from SimHash buckets kept per (agent, run) and are verified exactly, so a lookup costs about
-   * the same however large the tenant grows. Backends with native vector search use their own index.
+   * For each item, the keys of its agent's memories (every run) at or above `threshold` cosine,
+   * best first. Candidates come from SimHash buckets kept per agent and are verified exactly, so a
+   * lookup costs about the same however large the tenant grows. Backends with native vector search
+   * use their own index.
    */
   async nearDuplicates(
     store: { name: string; dimensions: number; createdAt: string },
     tenant: TenantKey,
-    items: Array<{ vector: Float32Array; agentId: string; runId: string }>,
+    items: Array<{ vector: Float32Array; agentId: string }>,
     threshold: number,
   ): Promise<RankedKey[][]> {
     if (this.storage.capabilities.nativeVectorSearch) {
@@ -103,7 +104,7 @@ export class VectorSearch {
           (
             await this.storage.searchVectors(
               store.name,
-              { ...tenant, agentId: item.agentId, runId: item.runId },
+              { ...tenant, agentId: item.agentId, runId: '*' },
               item.vector,
               {},
               8,
@@ -130,7 +131,7 @@ export class VectorSearch {
     }
     const lsh = near;
     return items.map((item) => {
-      const candidates = lsh.candidatesInScope(item.vector, item.agentId, item.runId);
+      const candidates = lsh.candidatesOfAgent(item.vector, item.agentId);
       const scores = index.similarities(item.vector, candidates);
       const hits: RankedKey[] = [];
       candidates.forEach((key, position) => {

@@ -10,6 +10,11 @@ import type { Embedder } from '../embedder.js';
 export class BuiltinEmbedder implements Embedder {
   readonly id: string;
   readonly dimensions: number;
+  /**
+   * Hashed words of one statement give one vector whatever its case or punctuation, while texts
+   * that differ in a single name still reach 0.92; only near-identical vectors are candidates.
+   */
+  readonly nearDuplicateThreshold = 0.99;
 
   constructor(options: { dimensions?: number } = {}) {
     this.dimensions = options.dimensions ?? 256;

@@ -77,6 +77,8 @@ export class OpenAICompatibleEmbedder implements Embedder {
   readonly model: string;
   readonly batchSize: number;
   private readonly options: OpenAICompatibleEmbedderOptions;
+  /** Sentence models put rewordings of one statement above 0.9; candidates are still verified. */
+  readonly nearDuplicateThreshold = 0.9;
   private readonly configuredDimensions: number | undefined;
   private detectedDimensions: number | undefined;
   private probing: Promise<void> | undefined;

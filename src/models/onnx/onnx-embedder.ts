@@ -48,6 +48,8 @@ export interface OnnxEmbedderOptions {
 export class OnnxEmbedder implements Embedder {
   readonly id: string;
   readonly dimensions: number;
+  /** Sentence models put rewordings of one statement above 0.9; candidates are still verified. */
+  readonly nearDuplicateThreshold = 0.9;
   readonly files: ModelFiles;
   readonly pooling: Pooling;
   readonly batchSize: number;

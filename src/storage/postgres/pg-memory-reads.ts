@@ -98,11 +98,12 @@ export class MemoryReads {
     if (hashes.length === 0) return found;
     const rows = await this.db.rows<{ hash: string; id: string }>(
       `SELECT hash, id FROM memories
-       WHERE store = $1 AND app_id = $2 AND tenant_id = $3 AND agent_id = $4 AND run_id = $5
-         AND hash = ANY($6::text[]) AND deleted_at IS NULL AND valid_to IS NULL`,
+       WHERE store = $1 AND app_id = $2 AND tenant_id = $3 AND agent_id = $4
+         AND hash = ANY($6::text[]) AND deleted_at IS NULL AND valid_to IS NULL
+       ORDER BY run_id = $5 DESC, key`,
       [store, scope.appId, scope.tenantId, scope.agentId, scope.runId, hashes],
     );
-    for (const row of rows) found.set(row.hash, row.id);
+    for (const row of rows) if (!found.has(row.hash)) found.set(row.hash, row.id);
     return found;
   }
 

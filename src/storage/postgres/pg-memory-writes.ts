@@ -1,5 +1,6 @@
 import { MnemosError } from '../../errors.js';
 import type { ReadScope, TenantKey } from '../../memory/scope.js';
+import { appendSource, encodeSources, sourceOnly } from '../memory-sources.js';
 import type { MemoryMutation, MemoryPatch, NewMemory } from '../spec.js';
 import type { TextStatistics } from './bm25.js';
 import type { ChangeSequence } from './change-sequence.js';
@@ -174,7 +175,7 @@ export class MemoryWrites {
         column((memory) => memory.kind),
         column((memory) => memory.salience),
         column((memory) => JSON.stringify(memory.metadata)),
-        column((memory) => JSON.stringify(memory.source)),
+        column((memory) => encodeSources(memory.source, memory.mergedSources)),
         column((memory) => memory.hash),
         column((memory) => vectorLiteral(memory.embedding)),
         tsvs,
@@ -196,9 +197,14 @@ export class MemoryWrites {
   private async liveRow(
     tenant: TenantKey,
     id: string,
-  ): Promise<{ key: number; text: string; size: number | null } | undefined> {
-    const rows = await this.sql.rows<{ key: number; text: string; size: number | null }>(
-      `SELECT key, text, ${tsvSize} AS size FROM memories WHERE app_id = $1 AND tenant_id = $2 AND id = $3 AND store = $4 AND deleted_at IS NULL`,
+  ): Promise<{ key: number; text: string; source: string; size: number | null } | undefined> {
+    const rows = await this.sql.rows<{
+      key: number;
+      text: string;
+      source: string;
+      size: number | null;
+    }>(
+      `SELECT key, text, source, ${tsvSize} AS size FROM memories WHERE app_id = $1 AND tenant_id = $2 AND id = $3 AND store = $4 AND deleted_at IS NULL`,
       [tenant.appId, tenant.tenantId, id, this.store],
     );
     return rows[0];
@@ -225,6 +231,7 @@ export class MemoryWrites {
       ['metadata', patch.metadata && JSON.stringify(patch.metadata), ''],
       ['embedding', patch.embedding && vectorLiteral(patch.embedding), '::vector'],
       ['valid_to', patch.validTo, ''],
+      ['source', patch.addSource && appendSource(row.source, patch.addSource), ''],
     ];
     for (const [name, value, cast] of columns) {
       if (value !== undefined) sets.push(`${name} = ${params.add(value)}${cast}`);
@@ -245,6 +252,8 @@ export class MemoryWrites {
       `UPDATE memories SET ${sets.join(', ')} WHERE app_id = ${params.add(tenant.appId)} AND tenant_id = ${params.add(tenant.tenantId)} AND key = ${params.add(row.key)}`,
       params.values,
     );
+    // A source said again changes no text: its record is the memory's `sources`, not history.
+    if (sourceOnly(patch)) return;
     this.history.push(
       invalidating
         ? {

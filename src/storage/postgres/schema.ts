@@ -249,8 +249,17 @@ const version4 = `
 ALTER TABLE session_messages ADD COLUMN parts text NOT NULL DEFAULT '[]';
 `;
 
+/**
+ * Version 5: exact duplicates are found across the runs of an agent (one fact per user, not per
+ * session), so the hash index leads with the agent and leaves the run out.
+ */
+const version5 = `
+CREATE INDEX memories_agent_hash ON memories (store, app_id, tenant_id, agent_id, hash);
+DROP INDEX memories_hash;
+`;
+
 /** Schema steps in order; step i brings the recorded version from i to i + 1. */
-export const migrations: readonly string[] = [version1, version2, version3, version4];
+export const migrations: readonly string[] = [version1, version2, version3, version4, version5];
 
 /** Schema version this Mnemos writes. */
 export const schemaVersion = migrations.length;

@@ -4,6 +4,7 @@ import type { HistoryEntry, HistoryEvent, MemoryKind } from '../../memory/record
 import { partsFromJson } from '../../sessions/message-parts.js';
 import type { SessionMessage, SessionRecord } from '../../sessions/session-record.js';
 import type { StoreRecord } from '../../stores/store-record.js';
+import { decodeSources } from '../memory-sources.js';
 import type { KeyedMemory } from '../spec.js';
 
 /** ISO string of an epoch millisecond, or null. */
@@ -80,7 +81,7 @@ export function memoryFromRow(row: MemoryRow): KeyedMemory {
     salience: row.salience,
     scope: { appId: row.app_id, tenantId: row.tenant_id, agentId: row.agent_id, runId: row.run_id },
     metadata: JSON.parse(row.metadata) as Record<string, string>,
-    source: JSON.parse(row.source) as KeyedMemory['source'],
+    ...decodeSources(row.source),
     hash: row.hash,
     createdAt: isoRequired(row.created_at),
     updatedAt: isoRequired(row.updated_at),

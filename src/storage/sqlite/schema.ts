@@ -208,7 +208,16 @@ const version6 = `
 ALTER TABLE session_messages ADD COLUMN parts TEXT NOT NULL DEFAULT '[]';
 `;
 
-const migrations = [version1, version2, version3, version4, version5, version6];
+/**
+ * Version 7: exact duplicates are found across the runs of an agent (one fact per user, not per
+ * session), so the hash index leads with the agent and leaves the run out.
+ */
+const version7 = `
+CREATE INDEX memories_agent_hash ON memories (store, app_id, tenant_id, agent_id, hash);
+DROP INDEX memories_hash;
+`;
+
+const migrations = [version1, version2, version3, version4, version5, version6, version7];
 
 /** Current schema version, kept in `PRAGMA user_version`. */
 export const schemaVersion = migrations.length;

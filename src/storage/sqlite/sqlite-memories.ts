@@ -3,6 +3,7 @@ import { MnemosError } from '../../errors.js';
 import type { HistoryEntry } from '../../memory/record.js';
 import type { ReadScope, Scope, TenantKey } from '../../memory/scope.js';
 import { coversTenant } from '../covers-tenant.js';
+import { appendSource, encodeSources, sourceOnly } from '../memory-sources.js';
 import type {
   KeyedMemory,
   MemoryFilter,
@@ -71,7 +72,7 @@ export class SqliteMemories {
         memory.kind,
         memory.salience,
         JSON.stringify(memory.metadata),
-        JSON.stringify(memory.source),
+        encodeSources(memory.source, memory.mergedSources),
         memory.hash,
         vectorToBlob(memory.embedding),
         now,
@@ -98,9 +99,11 @@ export class SqliteMemories {
   ): void {
     const row = this.statements
       .get(
-        'SELECT key, text FROM memories WHERE id = ? AND store = ? AND app_id = ? AND tenant_id = ? AND deleted_at IS NULL',
+        'SELECT key, text, source FROM memories WHERE id = ? AND store = ? AND app_id = ? AND tenant_id = ? AND deleted_at IS NULL',
       )
-      .get(id, store, tenant.appId, tenant.tenantId) as { key: number; text: string } | undefined;
+      .get(id, store, tenant.appId, tenant.tenantId) as
+      | { key: number; text: string; source: string }
+      | undefined;
     if (!row) throw new MnemosError('not_found', `memory ${id} not found`, { details: { id } });
     const sets = ['updated_at = ?', 'seq = ?'];
     const params: unknown[] = [now, this.statements.nextSeq()];
@@ -112,6 +115,7 @@ export class SqliteMemories {
       ['metadata', patch.metadata && JSON.stringify(patch.metadata)],
       ['embedding', patch.embedding && vectorToBlob(patch.embedding)],
       ['valid_to', patch.validTo],
+      ['source', patch.addSource && appendSource(row.source, patch.addSource)],
     ];
     for (const [column, value] of columns) {
       if (value === undefined) continue;
@@ -139,7 +143,9 @@ export class SqliteMemories {
         .get('INSERT INTO memories_fts (rowid, partition, tokens) VALUES (?, ?, ?)')
         .run(row.key, partitionToken(store, tenant.appId, tenant.tenantId), patch.tokens);
     }
-    this.addHistory(store, tenant, id, 'UPDATE', row.text, patch.text ?? row.text, reason, now);
+    // A source said again changes no text: its record is the memory's `sources`, not history.
+    if (!sourceOnly(patch))
+      this.addHistory(store, tenant, id, 'UPDATE', row.text, patch.text ?? row.text, reason, now);
   }
 
   private addHistory(
@@ -229,21 +235,22 @@ export class SqliteMemories {
     if (hashes.length === 0) return found;
     const rows = this.statements
       .get(
-        `SELECT hash, id FROM memories WHERE store = ? AND app_id = ? AND tenant_id = ? AND agent_id = ? AND run_id = ?
-         AND deleted_at IS NULL AND valid_to IS NULL AND hash IN (SELECT value FROM json_each(?))`,
+        `SELECT hash, id FROM memories WHERE store = ? AND app_id = ? AND tenant_id = ? AND agent_id = ?
+         AND deleted_at IS NULL AND valid_to IS NULL AND hash IN (SELECT value FROM json_each(?))
+         ORDER BY run_id = ? DESC, key`,
       )
       .all(
         store,
         scope.appId,
         scope.tenantId,
         scope.agentId,
-        scope.runId,
         JSON.stringify(hashes),
+        scope.runId,
       ) as Array<{
       hash: string;
       id: string;
     }>;
-    for (const row of rows) found.set(row.hash, row.id);
+    for (const row of rows) if (!found.has(row.hash)) found.set(row.hash, row.id);
     return found;
   }
 
