@@ -244,6 +244,11 @@ export class Mnemos {
     return mnemos;
   }
 
+  /** Calls `listener` with the number of jobs after each ingestion batch this process finishes (progress bars). */
+  onIngestBatch(listener: (jobs: number) => void): () => void {
+    return this.runner?.onBatch(listener) ?? (() => {});
+  }
+
   /** Waits until no queued job can be processed here (tests, imports, CLI exit). */
   async drain(): Promise<void> {
     await this.runner?.idle();
