@@ -66,9 +66,18 @@ export interface DoctorReport {
   database: string;
   store: string;
   embedder: string;
+  /** Set when the check passes with something still to happen, e.g. a store created on first write. */
+  note?: string;
   checks: {
     initialize: { ok: boolean; error?: string };
-    describe_memory_store: { ok: boolean; error?: string; embedder?: string; dimensions?: number };
+    describe_memory_store: {
+      ok: boolean;
+      error?: string;
+      embedder?: string;
+      dimensions?: number;
+      /** false: it does not exist yet and is created on the first write. */
+      created?: boolean;
+    };
     list_memories: { ok: boolean; error?: string; count?: number; pendingJobs?: number };
   };
 }
@@ -237,6 +246,11 @@ export class Mnemos {
     return mnemos;
   }
 
+  /** Calls `listener` with the number of jobs after each ingestion batch this process finishes (progress bars). */
+  onIngestBatch(listener: (jobs: number) => void): () => void {
+    return this.runner?.onBatch(listener) ?? (() => {});
+  }
+
   /** Waits until no queued job can be processed here (tests, imports, CLI exit). */
   async drain(): Promise<void> {
     await this.runner?.idle();
@@ -268,9 +282,17 @@ export class Mnemos {
     };
     try {
       const store = await this.storage.getStore(storeName);
+      if (!store && this.config.auto_create_store) {
+        // Healthy: the store is created on the first write (auto_create_store); nothing to list.
+        report.checks.describe_memory_store = { ok: true, created: false };
+        report.checks.list_memories = { ok: true, count: 0, pendingJobs: 0 };
+        report.note = `the memory store ${storeName} is created on the first write (auto_create_store)`;
+        report.ok = true;
+        return report;
+      }
       if (!store)
         throw new Error(
-          `memory store ${storeName} does not exist; it is created on the first \`mnemos mem add\``,
+          `memory store ${storeName} does not exist and auto_create_store is off: create it with \`mnemos stores create ${storeName}\``,
         );
       if (store.embedderId !== this.embedder.id) {
         throw new Error(

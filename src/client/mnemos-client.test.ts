@@ -125,8 +125,8 @@ describe('MnemosClient round trips', () => {
     expect((await failure(alice.sessions.get(session.id))).code).toBe('not_found');
   });
 
-  it('profile: set (key normalised), get, unset', async () => {
-    const entry = await alice.profile.set('Preferred Language', '中文');
+  it('profile: set, get, unset', async () => {
+    const entry = await alice.profile.set('preferred_language', '中文');
     expect(entry).toMatchObject({ key: 'preferred_language', value: '中文', source: 'user' });
     expect(await alice.profile.get()).toEqual([entry]);
     expect(await bob.profile.get()).toEqual([]);
@@ -154,7 +154,7 @@ describe('MnemosClient round trips', () => {
     expect(audit).toContainEqual(
       expect.objectContaining({
         method: 'PUT',
-        path: '/v1/profile/Preferred Language',
+        path: '/v1/profile/preferred_language',
         status: 200,
       }),
     );

@@ -238,6 +238,8 @@ export const configSchema = z
     retrieval: retrievalSchema.prefault({}),
     ingest: ingestSchema.prefault({}),
     agent: agentSchema.prefault({}),
+    /** `mnemos serve`: `metrics_key_env` names the variable holding the key `/metrics` then needs. */
+    server: z.object({ metrics_key_env: envName.optional() }).strict().prefault({}),
   })
   .strict();
 

@@ -1,13 +1,14 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { MnemosError } from '../errors.js';
-import { describeIssues } from '../memory/schemas.js';
+import { inputError } from '../memory/schemas.js';
 import type { Mnemos } from '../mnemos.js';
 import { AgentHost } from './agent-host.js';
 import { errorResponse } from './http-errors.js';
+import { checkJsonBody } from './json-body.js';
 import { type Logger, requestLog } from './logger.js';
 import { ServerMetrics } from './metrics.js';
 import { RateLimiter } from './rate-limiter.js';
@@ -30,6 +31,8 @@ export interface AppOptions {
   rateLimitPerMinute?: number;
   /** Largest request body, bytes. Default 1 MiB. */
   maxBodyBytes?: number;
+  /** When set, `/metrics` needs `Authorization: Bearer <this>`; the value comes from the environment. */
+  metricsKey?: string | undefined;
   /** Serves MCP at `/mcp` (streamable HTTP) when given. */
   mcp?: (request: Request, tenant: TenantContext) => Promise<Response>;
 }
@@ -49,17 +52,12 @@ export function createApp(options: AppOptions): {
   const app = new OpenAPIHono<AppEnv>({
     defaultHook: (result, c) => {
       if (result.success) return;
-      const { issues, summary } = describeIssues(result.error.issues);
-      return c.json(
-        {
-          error: {
-            code: 'invalid_input',
-            message: `invalid request: ${summary}`,
-            details: { issues },
-          },
-        },
-        400,
+      const error = inputError(
+        result.error.issues,
+        (result as { data?: unknown }).data,
+        'invalid request',
       );
+      return c.json({ error: error.toJSON() }, 400);
     },
   });
 
@@ -116,17 +114,22 @@ export function createApp(options: AppOptions): {
   );
 
   app.use('*', async (c, next) => {
-    if (open.has(c.req.path)) return next();
-    const tenant = await authenticate(c, mnemos);
-    const wait = limiter.take(tenant.keyId);
-    if (wait > 0) {
-      c.header('retry-after', String(wait));
-      throw new MnemosError(
-        'rate_limited',
-        `rate limit of this API key reached; retry in ${wait} s`,
-        { details: { retryAfterSeconds: wait } },
-      );
+    // Requests without a valid API key (open routes, refused keys) share a budget per client
+    // address, so neither guessing keys nor scraping open routes is free.
+    if (open.has(c.req.path)) {
+      throttle(c, limiter, `address:${clientAddress(c)}`, 'this client address');
+      if (c.req.path === '/metrics' && options.metricsKey !== undefined)
+        checkMetricsKey(c, options.metricsKey);
+      return next();
     }
+    let tenant: TenantContext;
+    try {
+      tenant = await authenticate(c, mnemos);
+    } catch (error) {
+      throttle(c, limiter, `address:${clientAddress(c)}`, 'this client address');
+      throw error;
+    }
+    throttle(c, limiter, tenant.keyId, 'this API key');
     c.set('tenant', tenant);
     await next();
     if (mutating(c)) {
@@ -142,6 +145,13 @@ export function createApp(options: AppOptions): {
     }
   });
 
+  // After authentication, before any route reads the body.
+  for (const path of ['/v1/*', '/mcp'])
+    app.use(path, async (c, next) => {
+      await checkJsonBody(c);
+      await next();
+    });
+
   app.get('/health', (c) => c.json({ ok: true, storage: mnemos.storage.kind }));
   app.get('/metrics', async (c) =>
     c.text(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType }),
@@ -152,7 +162,18 @@ export function createApp(options: AppOptions): {
   adminRoutes(app, mnemos);
   if (options.mcp) {
     const mcp = options.mcp;
-    app.all('/mcp', (c) => mcp(c.req.raw, c.get('tenant')));
+    app.all('/mcp', async (c) => {
+      const raw = c.req.raw;
+      // The body check read the body; the MCP transport gets it again from Hono's cache.
+      const request = raw.bodyUsed
+        ? new Request(raw.url, {
+            method: raw.method,
+            headers: raw.headers,
+            body: await c.req.arrayBuffer(),
+          })
+        : raw;
+      return mcp(request, c.get('tenant'));
+    });
   }
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
@@ -195,6 +216,38 @@ async function authenticate(c: Context<AppEnv>, mnemos: Mnemos): Promise<TenantC
     context.tenantId = c.req.header('x-mnemos-tenant') ?? context.tenantId;
   }
   return context;
+}
+
+/** Takes one request from a bucket; a 429 with `retry-after` when it is empty. */
+function throttle(c: Context<AppEnv>, limiter: RateLimiter, bucket: string, whose: string): void {
+  const wait = limiter.take(bucket);
+  if (wait <= 0) return;
+  c.header('retry-after', String(wait));
+  throw new MnemosError('rate_limited', `rate limit of ${whose} reached; retry in ${wait} s`, {
+    details: { retryAfterSeconds: wait },
+  });
+}
+
+/** The peer's address as the socket saw it (proxy headers can be forged, so they are not read). */
+function clientAddress(c: Context<AppEnv>): string {
+  const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)
+    ?.incoming;
+  return incoming?.socket?.remoteAddress ?? 'unknown';
+}
+
+/** Refuses a `/metrics` request whose bearer token is not the metrics key (compared in constant time). */
+function checkMetricsKey(c: Context<AppEnv>, expected: string): void {
+  const header = c.req.header('authorization') ?? '';
+  const presented = header.toLowerCase().startsWith('bearer ') ? header.slice(7).trim() : '';
+  const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
+  if (presented !== '' && timingSafeEqual(digest(presented), digest(expected))) return;
+  c.header('www-authenticate', 'Bearer');
+  throw new MnemosError(
+    'unauthorized',
+    presented === ''
+      ? '/metrics needs the metrics key: send `Authorization: Bearer <metrics key>`'
+      : 'wrong metrics key',
+  );
 }
 
 function mutating(c: Context<AppEnv>): boolean {

@@ -57,6 +57,7 @@ export class JobRunner {
   /** Why the last drain stopped early (storage unreachable, …); null after one that finished. */
   private failure: unknown = null;
   private readonly pollTimer: NodeJS.Timeout | null = null;
+  private readonly batchListeners = new Set<(jobs: number) => void>();
 
   constructor(
     private readonly storage: MemoryStorage,
@@ -80,6 +81,12 @@ export class JobRunner {
    */
   async runClaimed(jobs: JobRecord[]): Promise<void> {
     await this.process(jobs);
+  }
+
+  /** Calls `listener` with the batch's size after each batch this process finished; returns the unsubscribe. */
+  onBatch(listener: (jobs: number) => void): () => void {
+    this.batchListeners.add(listener);
+    return () => this.batchListeners.delete(listener);
   }
 
   /** Starts draining if not already; cheap to call after every enqueue. */
@@ -190,6 +197,7 @@ export class JobRunner {
       await this.storage.failJob(job.id, claim, error.message, retryAt, Date.now());
     }
     if (failures.length > 0) await this.scheduleRetryCheck();
+    for (const listener of this.batchListeners) listener(jobs.length);
   }
 
   /**

@@ -384,7 +384,7 @@ describe('input limits', () => {
         text: 'x',
         metadata: Object.fromEntries(Array.from({ length: 17 }, (_, index) => [`k${index}`, 'v'])),
       },
-      'invalid_input',
+      'limit_exceeded',
     ],
     ['a non-string metadata value', { text: 'x', metadata: { count: 3 } }, 'invalid_input'],
     ['both text and messages', { text: 'x', messages: messages(1) }, 'invalid_input'],

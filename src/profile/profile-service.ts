@@ -1,6 +1,6 @@
 import { MnemosError } from '../errors.js';
 import { checkPage } from '../memory/limits.js';
-import { rejectNul } from '../memory/schemas.js';
+import { rejectUnstorable } from '../memory/schemas.js';
 import { type TenantKey, writeScope } from '../memory/scope.js';
 import type { MemoryStorage } from '../storage/spec.js';
 import {
@@ -20,11 +20,14 @@ function tenantKey(owner: ProfileOwner): TenantKey {
 
 function checkedKey(key: string): string {
   const normalized = typeof key === 'string' ? normalizeProfileKey(key) : null;
-  if (normalized === null) {
+  // Only the canonical form is taken: renaming `Bad-Key` to `bad_key` (or `Name` to `name`)
+  // would silently overwrite another key.
+  if (normalized === null || normalized !== key) {
+    const hint = normalized === null ? 'e.g. tech_stack' : `did you mean ${normalized}?`;
     throw new MnemosError(
       'invalid_input',
-      `profile key ${JSON.stringify(key)} is not valid: use lowercase letters, digits and _ (at most ${profileLimits.maxKeyLength}), starting with a letter, e.g. tech_stack`,
-      { details: { key } },
+      `profile key ${JSON.stringify(key)} is not valid: use lowercase letters, digits and _ (at most ${profileLimits.maxKeyLength}), starting with a letter; ${hint}`,
+      { details: { key, ...(normalized === null ? {} : { suggestion: normalized }) } },
     );
   }
   return normalized;
@@ -52,13 +55,13 @@ export class ProfileService {
   }
 
   /**
-   * Sets one key (source `user`); returns the entry. Keys are normalised (`Tech Stack` → `tech_stack`).
+   * Sets one key (source `user`); returns the entry. Keys are canonical snake_case (`tech_stack`).
    * @example await mnemos.profile.set({ appId: 'app', tenantId: 'u1' }, 'language', '中文')
    */
   async set(owner: ProfileOwner, key: string, value: string): Promise<ProfileEntry> {
     const tenant = tenantKey(owner);
     const name = checkedKey(key);
-    rejectNul(value, `profile value of ${name}`);
+    rejectUnstorable(value, `profile value of ${name}`);
     if (typeof value !== 'string' || value.trim() === '') {
       throw new MnemosError('invalid_input', `profile value of ${name} is empty`, {
         details: { key: name },

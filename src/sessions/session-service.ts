@@ -26,8 +26,13 @@ const createSessionSchema = z
 /** Most messages one `append` takes. */
 export const maxAppendMessages = limits.maxMessages * 10;
 
+// No per-message cap here: the agent's own transcript (long answers, tool results) goes through
+// `append`; requests from outside (POST /v1/sessions/{id}/history) are capped at 32,000 characters
+// a message by the route's schema.
 const appendSchema = z
-  .array(messageSchema.extend({ metadata: metadataSchema.optional() }).strict())
+  .array(
+    messageSchema.extend({ content: z.string(), metadata: metadataSchema.optional() }).strict(),
+  )
   .min(1)
   .max(maxAppendMessages);
 

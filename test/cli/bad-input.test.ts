@@ -15,6 +15,7 @@ describe('bad input exits 2 with a clear message and writes nothing', () => {
 
   beforeAll(async () => {
     await addSync(home, 'The only memory of this home');
+    expect((await cli(['profile', 'set', 'name', 'Ada'])).code).toBe(0);
   });
 
   const cases: Array<{ name: string; args: string[]; input?: string; message: RegExp }> = [
@@ -69,6 +70,31 @@ describe('bad input exits 2 with a clear message and writes nothing', () => {
     },
     { name: 'forget --all without --yes', args: ['mem', 'forget', '--all'], message: /--yes/ },
     { name: 'list --limit 0', args: ['mem', 'list', '--limit', '0'], message: /limit/ },
+    {
+      name: 'metadata key __proto__',
+      args: ['mem', 'add', '--sync', '--metadata', '__proto__=x', 'x'],
+      message: /metadata\.__proto__: `__proto__` is reserved/,
+    },
+    {
+      name: 'metadata key prototype',
+      args: ['mem', 'add', '--sync', '--metadata', 'prototype=x', 'x'],
+      message: /`prototype` is reserved/,
+    },
+    {
+      name: 'profile key Bad-Key (was stored as bad_key)',
+      args: ['profile', 'set', 'Bad-Key', 'x'],
+      message: /profile key "Bad-Key" is not valid.*did you mean bad_key\?/,
+    },
+    {
+      name: 'profile key Name (was overwriting name)',
+      args: ['profile', 'set', 'Name', 'Eve'],
+      message: /did you mean name\?/,
+    },
+    {
+      name: 'profile unset Name (was removing name)',
+      args: ['profile', 'unset', 'Name'],
+      message: /did you mean name\?/,
+    },
   ];
 
   it.each(cases)('$name', async ({ args, input, message }) => {
@@ -91,6 +117,9 @@ describe('bad input exits 2 with a clear message and writes nothing', () => {
     ]);
     const jobs = (await cli(['mem', 'jobs', 'list', '--json'])).json<{ count: number }>();
     expect(jobs.count).toBe(2);
+    const profile = (await cli(['profile', 'show', '--json'])).json<unknown>();
+    expect(JSON.stringify(profile)).toMatch(/"key":"name","value":"Ada"/);
+    expect(JSON.stringify(profile)).not.toMatch(/bad_key|Eve/);
   });
 });
 
@@ -107,8 +136,8 @@ describe('--json errors', () => {
     }> = [
       {
         args: ['mem', 'add', '--json', ...seventeenKeys, 'x'],
-        code: 'invalid_input',
-        details: { issues: expect.any(Array) },
+        code: 'limit_exceeded',
+        details: { limit: 16, actual: 17 },
       },
       {
         args: ['mem', 'add', '--json', '-'],

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { addSync, cliFor, makeHome, removeHomes, runCli } from '../support/cli.js';
@@ -28,29 +28,55 @@ function files(home: string): string[] {
 }
 
 describe('mem doctor', () => {
-  it('on a fresh home exits 1 with ok:false and creates nothing', async () => {
+  it('on a fresh home exits 0 with ok:true (the store comes on the first write) and creates nothing', async () => {
     const home = makeHome();
     const result = await runCli(['mem', 'doctor'], { home });
-    expect(result.code).toBe(1);
-    const report = result.json<DoctorJson>();
+    expect(result.code, result.stdout).toBe(0);
+    const report = result.json<DoctorJson & { note: string }>();
     expect(report).toMatchObject({
-      ok: false,
+      ok: true,
       provider: 'mnemos',
+      store: 'mnemos',
       checks: {
-        initialize: { ok: false, error: expect.stringContaining('mnemos.db') },
-        describe_memory_store: { ok: false },
-        list_memories: { ok: false },
+        initialize: { ok: true },
+        describe_memory_store: { ok: true, created: false },
+        list_memories: { ok: true, count: 0 },
       },
     });
+    expect(report.note).toMatch(/created on the first write/);
     expect(readdirSync(home)).toEqual([]);
   });
 
-  it('does not create a home that does not exist', async () => {
+  it('does not create a home that does not exist (healthy too: it comes on the first write)', async () => {
     const home = join(makeHome(), 'not', 'there');
+    const result = await runCli(['mem', 'doctor'], { home });
+    expect(result.code).toBe(0);
+    expect(result.json<DoctorJson>().ok).toBe(true);
+    expect(existsSync(join(home, '..'))).toBe(false);
+  });
+
+  it('with a database but no store yet is healthy and leaves the database as it was', async () => {
+    const home = makeHome();
+    // A profile write creates the database, not the memory store.
+    expect((await runCli(['profile', 'set', 'name', 'Ada'], { home })).code).toBe(0);
+    const database = join(home, 'mnemos.db');
+    const before = { hash: sha1(database), files: files(home) };
+    const result = await runCli(['mem', 'doctor'], { home });
+    expect(result.code, result.stdout).toBe(0);
+    expect(result.json<DoctorJson>().checks.describe_memory_store).toEqual({
+      ok: true,
+      created: false,
+    });
+    expect({ hash: sha1(database), files: files(home) }).toEqual(before);
+  });
+
+  it('without auto_create_store a fresh home is not ok, and says how to create the store', async () => {
+    const home = makeHome();
+    writeFileSync(join(home, 'config.yaml'), 'auto_create_store: false\n');
     const result = await runCli(['mem', 'doctor'], { home });
     expect(result.code).toBe(1);
     expect(result.json<DoctorJson>().ok).toBe(false);
-    expect(existsSync(join(home, '..'))).toBe(false);
+    expect(readdirSync(home)).toEqual(['config.yaml']);
   });
 
   describe('after memories were added', () => {

@@ -10,7 +10,11 @@ describe.each(backends)('profile on $name', (backend) => {
 
   it('sets, replaces and unsets keys, recording every change', async () => {
     const mnemos = await context.engine();
-    const set = await mnemos.profile.set(alice, 'Tech Stack', 'TypeScript, Postgres');
+    // Only canonical keys are taken: a renamed key could overwrite another one.
+    for (const key of ['Tech Stack', 'Tech_Stack', 'tech-stack'])
+      expect(await codeOf(mnemos.profile.set(alice, key, 'x'))).toBe('invalid_input');
+    expect(await mnemos.profile.get(alice)).toEqual([]);
+    const set = await mnemos.profile.set(alice, 'tech_stack', 'TypeScript, Postgres');
     expect(set).toMatchObject({
       key: 'tech_stack',
       value: 'TypeScript, Postgres',

@@ -72,8 +72,24 @@ async function snapshot(server: TestServer = app): Promise<unknown> {
     jobStates: statistics.jobStates,
     memoriesByStore: statistics.memoriesByStore,
     stores: (await mnemos.stores.list()).map((store) => [store.name, store.description]),
+    ...(server === app ? await seedRecords(mnemos) : {}),
     keys: (await mnemos.keys.list()).map((key) => [key.id, key.admin, key.revokedAt]),
     tenants,
+  };
+}
+
+/** What the seeds hold beyond counts: the seed memory's history and the seed session's messages. */
+async function seedRecords(mnemos: TestServer['mnemos']): Promise<Record<string, unknown>> {
+  return {
+    history: (await mnemos.memories.history({ scope: owner, id: memoryId })).map((entry) => [
+      entry.event,
+      entry.oldText,
+      entry.newText,
+    ]),
+    messages: (await mnemos.sessions.messages(owner, sessionId)).map((message) => [
+      message.content,
+      message.metadata,
+    ]),
   };
 }
 
@@ -86,7 +102,8 @@ interface Case {
   path: string;
   /** JSON-encoded unless `raw` is given. */
   body?: Body;
-  raw?: string;
+  /** Sent as it is (bytes for bodies that are not UTF-8), as `application/json` unless told. */
+  raw?: string | Uint8Array;
   headers?: Record<string, string>;
   key?: KeyName;
   status: number;
@@ -221,8 +238,11 @@ const cases: Case[] = [
     path: '/v1/memories',
     body: { messages: messages(21), sync: true },
     status: 400,
-    code: 'invalid_input',
-    check: (error) => expect(error.message).toMatch(/messages.*20/),
+    code: 'limit_exceeded',
+    check: (error) => {
+      expect(error.message).toMatch(/messages.*20/);
+      expect(error.details).toEqual({ limit: 20, actual: 21 });
+    },
   },
   {
     name: '201 messages appended to a session',
@@ -230,7 +250,8 @@ const cases: Case[] = [
     path: '/v1/sessions/{session}/history',
     body: { messages: messages(201) },
     status: 400,
-    code: 'invalid_input',
+    code: 'limit_exceeded',
+    check: (error) => expect(error.details).toEqual({ limit: 200, actual: 201 }),
   },
 
   // U+0000 anywhere: PostgreSQL text cannot hold it, so both backends refuse it up front.
@@ -273,7 +294,11 @@ const cases: Case[] = [
     path: '/v1/memories',
     body: { text: 'x'.repeat(32_001), sync: true },
     status: 400,
-    code: 'invalid_input',
+    code: 'limit_exceeded',
+    check: (error) => {
+      expect(error.message).toMatch(/text: at most 32000 characters, got 32001/);
+      expect(error.details).toEqual({ limit: 32_000, actual: 32_001 });
+    },
   },
   {
     name: 'text of 32,001 Chinese characters',
@@ -281,7 +306,8 @@ const cases: Case[] = [
     path: '/v1/memories',
     body: { text: '记'.repeat(32_001) },
     status: 400,
-    code: 'invalid_input',
+    code: 'limit_exceeded',
+    check: (error) => expect(error.details).toEqual({ limit: 32_000, actual: 32_001 }),
   },
   {
     name: 'one message of 32,001 characters',
@@ -321,29 +347,48 @@ const cases: Case[] = [
     code: 'limit_exceeded',
     check: (error) => expect(error.details).toEqual({ limit: 32_000, actual: 32_002 }),
   },
+  ...(
+    [
+      ['search query', 'POST', '/v1/memories/search', { query: 'q'.repeat(32_001) }],
+      ['update text', 'PATCH', '/v1/memories/{memory}', { text: 'x'.repeat(32_001) }],
+      ['agent message', 'POST', '/v1/sessions/{session}/messages', { content: 'x'.repeat(32_001) }],
+      [
+        'session history message',
+        'POST',
+        '/v1/sessions/{session}/history',
+        { messages: [{ role: 'user', content: 'x'.repeat(32_001) }] },
+      ],
+    ] as const
+  ).map(
+    ([what, method, path, body]): Case => ({
+      name: `${what} of 32,001 characters`,
+      method,
+      path,
+      body,
+      status: 400,
+      code: 'limit_exceeded',
+      check: (error) => {
+        expect(error.message).toMatch(/at most 32000 characters, got 32001/);
+        expect(error.details).toEqual({ limit: 32_000, actual: 32_001 });
+      },
+    }),
+  ),
   {
-    name: 'search query of 32,001 characters',
+    name: 'session history message of 900,000 characters',
     method: 'POST',
-    path: '/v1/memories/search',
-    body: { query: 'q'.repeat(32_001) },
+    path: '/v1/sessions/{session}/history',
+    body: {
+      messages: [
+        { role: 'user', content: 'fine' },
+        { role: 'assistant', content: 'y'.repeat(900_000) },
+      ],
+    },
     status: 400,
-    code: 'invalid_input',
-  },
-  {
-    name: 'update with a text of 32,001 characters',
-    method: 'PATCH',
-    path: '/v1/memories/{memory}',
-    body: { text: 'x'.repeat(32_001) },
-    status: 400,
-    code: 'invalid_input',
-  },
-  {
-    name: 'agent message of 32,001 characters',
-    method: 'POST',
-    path: '/v1/sessions/{session}/messages',
-    body: { content: 'x'.repeat(32_001) },
-    status: 400,
-    code: 'invalid_input',
+    code: 'limit_exceeded',
+    check: (error) => {
+      expect(error.message).toMatch(/messages\.1\.content: at most 32000 characters, got 900000/);
+      expect(error.details).toEqual({ limit: 32_000, actual: 900_000 });
+    },
   },
 
   // More than 16 metadata keys, and bad metadata.
@@ -366,8 +411,11 @@ const cases: Case[] = [
       path,
       body,
       status: 400,
-      code: 'invalid_input',
-      check: (error) => expect(error.message).toMatch(/at most 16 metadata keys/),
+      code: 'limit_exceeded',
+      check: (error) => {
+        expect(error.message).toMatch(/at most 16 metadata keys, got 17/);
+        expect(error.details).toEqual({ limit: 16, actual: 17 });
+      },
     }),
   ),
   {
@@ -384,7 +432,147 @@ const cases: Case[] = [
     path: '/v1/memories',
     body: { text: 'x', sync: true, metadata: { k: 'v'.repeat(1_025) } },
     status: 400,
+    code: 'limit_exceeded',
+    check: (error) => expect(error.details).toEqual({ limit: 1_024, actual: 1_025 }),
+  },
+
+  // Keys that name JavaScript object machinery: `{"__proto__": …}` used to be stored as `{}`.
+  ...(
+    [
+      ['POST', '/v1/memories', '{"text":"x","sync":true,"metadata":{"__proto__":{"admin":"yes"}}}'],
+      ['POST', '/v1/memories', '{"text":"x","sync":true,"metadata":{"__proto__":"v","k":"v"}}'],
+      ['POST', '/v1/memories', '{"text":"x","sync":true,"metadata":{"constructor":"v"}}'],
+      ['POST', '/v1/memories', '{"text":"x","sync":true,"metadata":{"prototype":"v"}}'],
+      ['POST', '/v1/memories/search', '{"query":"seed","metadata":{"__proto__":"v"}}'],
+      ['PATCH', '/v1/memories/{memory}', '{"metadata":{"__proto__":{"k":"v"}}}'],
+      ['POST', '/v1/sessions', '{"title":"t","metadata":{"__proto__":"v"}}'],
+      [
+        'POST',
+        '/v1/sessions/{session}/history',
+        '{"messages":[{"role":"user","content":"x","metadata":{"a":"b","__proto__":{"c":"d"}}}]}',
+      ],
+      ['POST', '/v1/memories', '{"text":"x","sync":true,"__proto__":{"sync":false}}'],
+      ['PUT', '/v1/profile/name', '{"value":"Ada","__proto__":{"value":"Eve"}}'],
+    ] as const
+  ).map(
+    ([method, path, raw]): Case => ({
+      name: `reserved key: ${method} ${path} ${raw.slice(0, 70)}`,
+      method,
+      path,
+      raw,
+      status: 400,
+      code: 'invalid_input',
+      check: (error) =>
+        expect(error.message).toMatch(/`(__proto__|constructor|prototype)` is reserved/),
+    }),
+  ),
+
+  // Bytes that are not UTF-8, and JSON escapes that are not text (lone surrogates).
+  ...(
+    [
+      ['POST', '/v1/memories', utf8Broken('{"text":"caf', [0xc3, 0x28], '","sync":true}')],
+      [
+        'POST',
+        '/v1/memories',
+        utf8Broken('{"text":"x","sync":true,"metadata":{"k":"', [0xff], '"}}'),
+      ],
+      ['POST', '/v1/memories/search', utf8Broken('{"query":"', [0xe8, 0xae], '"}')],
+      ['PATCH', '/v1/memories/{memory}', utf8Broken('{"text":"', [0x80], '"}')],
+      ['POST', '/v1/sessions', utf8Broken('{"title":"', [0xed, 0xa0, 0x80], '"}')],
+      [
+        'POST',
+        '/v1/sessions/{session}/history',
+        utf8Broken(
+          '{"messages":[{"role":"user","content":"',
+          [0xf8, 0x88, 0x80, 0x80, 0x80],
+          '"}]}',
+        ),
+      ],
+      ['PUT', '/v1/profile/name', utf8Broken('{"value":"Ad', [0xc0, 0xaf], '"}')],
+    ] as const
+  ).map(
+    ([method, path, raw]): Case => ({
+      name: `invalid UTF-8: ${method} ${path} (${Buffer.from(raw).toString('hex').slice(-24)})`,
+      method,
+      path,
+      raw,
+      status: 400,
+      code: 'invalid_input',
+      check: (error) =>
+        expect(error.message).toMatch(/not valid UTF-8 \(first invalid byte at offset \d+\)/),
+    }),
+  ),
+  ...(
+    [
+      ['POST', '/v1/memories', '{"text":"half \\ud83d a smile","sync":true}'],
+      ['POST', '/v1/memories', '{"messages":[{"role":"user","content":"\\udc00"}],"sync":true}'],
+      ['POST', '/v1/memories', '{"text":"x","sync":true,"metadata":{"k\\ud800":"v"}}'],
+      ['POST', '/v1/memories/search', '{"query":"\\ud800"}'],
+      ['PATCH', '/v1/memories/{memory}', '{"text":"\\udfff"}'],
+      ['POST', '/v1/sessions', '{"title":"\\ud800"}'],
+      [
+        'POST',
+        '/v1/sessions/{session}/history',
+        '{"messages":[{"role":"user","content":"a\\ud800b"}]}',
+      ],
+      ['POST', '/v1/sessions/{session}/messages', '{"content":"\\ud800"}'],
+      ['PUT', '/v1/profile/name', '{"value":"\\ude00"}'],
+    ] as const
+  ).map(
+    ([method, path, raw]): Case => ({
+      name: `lone surrogate: ${method} ${path} ${raw.slice(0, 60)}`,
+      method,
+      path,
+      raw,
+      status: 400,
+      code: 'invalid_input',
+      check: (error) => expect(error.message).toMatch(/lone surrogate/),
+    }),
+  ),
+
+  // A patch that changes nothing used to write a history row.
+  ...([{}, { store: 'mnemos' }] as const).map(
+    (body): Case => ({
+      name: `empty patch ${JSON.stringify(body)}`,
+      method: 'PATCH',
+      path: '/v1/memories/{memory}',
+      body,
+      status: 400,
+      code: 'invalid_input',
+      check: (error) => expect(error.message).toMatch(/nothing to change/),
+    }),
+  ),
+
+  // Profile keys that are not canonical used to be renamed (`Name` overwrote `name`).
+  ...(
+    [
+      ['PUT', '/v1/profile/Bad-Key', { value: 'x' }, 'bad_key'],
+      ['PUT', '/v1/profile/Name', { value: 'Eve' }, 'name'],
+      ['PUT', '/v1/profile/tech%20stack', { value: 'TypeScript' }, 'tech_stack'],
+      ['DELETE', '/v1/profile/NAME', undefined, 'name'],
+    ] as const
+  ).map(
+    ([method, path, body, suggestion]): Case => ({
+      name: `profile key not canonical: ${method} ${path}`,
+      method,
+      path,
+      body,
+      status: 400,
+      code: 'invalid_input',
+      check: (error) => {
+        expect(error.message).toContain(`did you mean ${suggestion}?`);
+        expect(error.details).toMatchObject({ suggestion });
+      },
+    }),
+  ),
+  {
+    name: 'profile key that cannot be one',
+    method: 'PUT',
+    path: '/v1/profile/1st',
+    body: { value: 'x' },
+    status: 400,
     code: 'invalid_input',
+    check: (error) => expect(error.message).toMatch(/profile key "1st" is not valid/),
   },
 
   // Bad store names.
@@ -553,6 +741,13 @@ const cases: Case[] = [
   ),
 ];
 
+/** JSON text with raw bytes spliced in, which are not UTF-8. */
+function utf8Broken(before: string, bytes: number[], after: string): Uint8Array {
+  return new Uint8Array(
+    Buffer.concat([Buffer.from(before), Buffer.from(bytes), Buffer.from(after)]),
+  );
+}
+
 function resolvePath(path: string): string {
   return path
     .replace('{memory}', memoryId)
@@ -563,10 +758,31 @@ function resolvePath(path: string): string {
 async function send(item: Case): Promise<Answer> {
   const headers = { ...(item.headers ?? {}) };
   if (headers['x-api-key'] === '__revoked__') headers['x-api-key'] = keys.revoked;
-  const body = item.raw ?? item.body;
   if (item.raw !== undefined && !headers['content-type'])
     headers['content-type'] = 'application/json';
+  if (item.raw instanceof Uint8Array) return sendBytes(item, item.raw, headers);
+  const body = item.raw ?? item.body;
   return call(app.url, keyOf(item.key), item.method, resolvePath(item.path), body, headers);
+}
+
+/** Sends a body of raw bytes (`call` sends strings as UTF-8). */
+async function sendBytes(
+  item: Case,
+  bytes: Uint8Array,
+  headers: Record<string, string>,
+): Promise<Answer> {
+  const response = await fetch(`${app.url}${resolvePath(item.path)}`, {
+    method: item.method,
+    headers: { authorization: `Bearer ${keyOf(item.key)}`, ...headers },
+    body: Buffer.from(bytes),
+  });
+  const text = await response.text();
+  return {
+    status: response.status,
+    headers: response.headers,
+    text,
+    json: <T>() => JSON.parse(text) as T,
+  };
 }
 
 describe('bad input over HTTP: 4xx, the shared error body, nothing written', () => {
@@ -591,7 +807,7 @@ describe('bad input over HTTP: 4xx, the shared error body, nothing written', () 
     expectError(
       await call(app.url, keys.tenant, 'POST', '/v1/memories', atLimit),
       400,
-      'invalid_input',
+      'limit_exceeded',
     );
     const overLimit = `{"text":"${'x'.repeat(limitBytes - 10)}"}`;
     expectError(

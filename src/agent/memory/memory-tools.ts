@@ -33,7 +33,8 @@ export const memorySearchSchema = z.object({
 
 /** Arguments of `memory_remember`. */
 export const memoryRememberSchema = z.object({
-  content: z.string().min(1).max(32_000),
+  // The 32,000-character limit is the service's, so every surface answers it with limit_exceeded.
+  content: z.string().min(1).describe('the note to remember, at most 32,000 characters'),
   sync: z.boolean().default(false),
   kind: kindSchema.optional(),
 });

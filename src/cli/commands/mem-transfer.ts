@@ -118,30 +118,33 @@ export function importCommand(): Command {
         for (let start = 0; start < requests.length; start += options.batch) {
           batches.push(requests.slice(start, start + options.batch).map((item) => item.request));
         }
-        const enqueued = await enqueueAll(
-          mnemos,
-          batches,
-          requests.map((item) => item.number),
-          file,
-        );
-        const total = enqueued.length;
-        const bar = progress(total, globals(command).json ?? false);
-        const timer = setInterval(
-          () =>
-            void mnemos.memories
-              .pendingJobCount(options.store)
-              .then((pending) => bar?.update(total - pending))
-              // Progress only: a failed count must not end the process; drain reports the failure.
-              .catch(() => {}),
-          200,
-        );
+        // Progress moves with each committed ingestion batch (batches start while enqueueing).
+        let done = 0;
+        let bar: SingleBar | null = null;
+        const stopListening = mnemos.onIngestBatch((jobs) => {
+          done += jobs;
+          bar?.update(Math.min(done, bar.getTotal()));
+        });
+        let enqueued: Array<{ id: string; scope: AddMemoriesInput['scope'] }>;
         try {
-          await mnemos.drain();
+          enqueued = await enqueueAll(
+            mnemos,
+            batches,
+            requests.map((item) => item.number),
+            file,
+          );
+          bar = progress(enqueued.length, globals(command).json ?? false);
+          bar?.update(Math.min(done, enqueued.length));
+          try {
+            await mnemos.drain();
+          } finally {
+            bar?.update(enqueued.length);
+            bar?.stop();
+          }
         } finally {
-          clearInterval(timer);
-          bar?.update(total);
-          bar?.stop();
+          stopListening();
         }
+        const total = enqueued.length;
         const outcomes = await mnemos.memories.jobOutcomes({
           ...(options.store ? { store: options.store } : {}),
           jobs: enqueued,

@@ -1,8 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
+import { loadConfig, loadDotenv, type MnemosConfig } from '../../config/config.js';
 import { MnemosError } from '../../errors.js';
 import { type MemoryKind, type MemoryRecord, memoryKinds } from '../../memory/record.js';
 import { Mnemos } from '../../mnemos.js';
+import { chooseStorage, type StorageChoice } from '../../storage/choose-storage.js';
 import { collectList, collectPairs, integer } from '../arguments.js';
 import {
   globals,
@@ -301,6 +303,8 @@ export function memCommand(): Command {
 }
 
 async function doctor(home: string): Promise<{ ok: boolean } & Record<string, unknown>> {
+  const fresh = freshHome(home);
+  if (fresh) return fresh;
   let mnemos: Mnemos;
   try {
     mnemos = await Mnemos.open({ home, readOnly: true });
@@ -320,6 +324,37 @@ async function doctor(home: string): Promise<{ ok: boolean } & Record<string, un
   } finally {
     await mnemos.close();
   }
+}
+
+/**
+ * The report of a home whose SQLite database does not exist yet (nothing was written): healthy when
+ * `auto_create_store` creates the database and the store on the first write; nothing is created.
+ */
+function freshHome(home: string): ({ ok: boolean } & Record<string, unknown>) | null {
+  let config: MnemosConfig;
+  let choice: StorageChoice;
+  try {
+    config = loadConfig(home);
+    loadDotenv(home);
+    choice = chooseStorage(config, home);
+  } catch {
+    return null;
+  }
+  if (choice.kind !== 'sqlite' || existsSync(choice.path) || !config.auto_create_store) return null;
+  const note = `nothing written yet: ${choice.path} and the memory store ${config.memory_store_name} are created on the first write (auto_create_store)`;
+  return {
+    ok: true,
+    provider: 'mnemos',
+    storage: 'sqlite',
+    database: choice.path,
+    store: config.memory_store_name,
+    note,
+    checks: {
+      initialize: { ok: true, created: false },
+      describe_memory_store: { ok: true, created: false },
+      list_memories: { ok: true, count: 0, pendingJobs: 0 },
+    },
+  };
 }
 
 function jobsCommand(mem: Command): void {

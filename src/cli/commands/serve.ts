@@ -1,4 +1,6 @@
+import { join } from 'node:path';
 import { Command } from 'commander';
+import { MnemosError } from '../../errors.js';
 import { jsonLogger } from '../../http/logger.js';
 import { startServer } from '../../http/server.js';
 import type { TenantContext } from '../../http/tenant-context.js';
@@ -13,15 +15,40 @@ export function serveCommand(): Command {
     .description('serve the HTTP API (/v1, SSE agent turns, /mcp, /metrics, /openapi.json)')
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
     .option('--port <port>', 'port (0: any free one)', integer, 8787)
-    .option('--rate-limit <n>', 'requests per minute per API key (0: off)', integer, 600)
+    .option(
+      '--rate-limit <n>',
+      'requests per minute per API key, and per client address without a valid key (0: off)',
+      integer,
+      600,
+    )
+    .option(
+      '--metrics-key-env <name>',
+      'environment variable (or .env entry) holding the key /metrics then needs as a bearer token (default: config server.metrics_key_env)',
+    )
     .option('--quiet', 'no request logs')
     .action(
       async (
-        options: { host: string; port: number; rateLimit: number; quiet?: boolean },
+        options: {
+          host: string;
+          port: number;
+          rateLimit: number;
+          metricsKeyEnv?: string;
+          quiet?: boolean;
+        },
         command: Command,
       ) => {
         // Replicas sharing a database poll, so jobs of one that died are taken over after its lease.
         const mnemos = await Mnemos.open({ home: homeOf(command), pollJobsMs: 2_000 });
+        let metricsKey: string | undefined;
+        try {
+          metricsKey = metricsKeyOf(
+            options.metricsKeyEnv ?? mnemos.config.server.metrics_key_env,
+            mnemos.home,
+          );
+        } catch (error) {
+          await mnemos.close();
+          throw error;
+        }
         const log = jsonLogger(process.stderr, options.quiet ?? false);
         // One failed request must not end the server; the rejection is logged as an error (even
         // with --quiet), so it stays visible to operators and to tests reading the log.
@@ -37,9 +64,14 @@ export function serveCommand(): Command {
           port: options.port,
           log,
           rateLimitPerMinute: options.rateLimit,
+          metricsKey,
           mcp,
         });
-        log.info('listening', { url: server.url, storage: mnemos.storage.kind });
+        log.info('listening', {
+          url: server.url,
+          storage: mnemos.storage.kind,
+          metrics: metricsKey === undefined ? 'open' : 'key required',
+        });
         process.stdout.write(`${server.url}\n`);
         await new Promise<void>((resolve) => {
           const stop = (signal: string): void => {
@@ -68,4 +100,24 @@ function rejectionFields(reason: unknown): Record<string, unknown> {
     ...(typeof code === 'string' ? { code } : {}),
     ...(reason.stack ? { stack: reason.stack } : {}),
   };
+}
+
+/** The metrics key from the named variable (loaded from `.env` by `Mnemos.open`); never from config.yaml. */
+function metricsKeyOf(variable: string | undefined, home: string): string | undefined {
+  if (variable === undefined) return undefined;
+  if (!/^[A-Z_][A-Z0-9_]*$/.test(variable)) {
+    throw new MnemosError(
+      'invalid_input',
+      `--metrics-key-env takes the name of an environment variable (e.g. MNEMOS_METRICS_KEY), not ${JSON.stringify(variable)}`,
+    );
+  }
+  const value = process.env[variable]?.trim();
+  if (!value) {
+    throw new MnemosError(
+      'config_error',
+      `the metrics key variable ${variable} is not set: set it in the environment or in ${join(home, '.env')}`,
+      { details: { variable } },
+    );
+  }
+  return value;
 }
