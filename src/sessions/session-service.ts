@@ -4,6 +4,12 @@ import { MnemosError } from '../errors.js';
 import { checkPage, limits } from '../memory/limits.js';
 import { messageSchema, metadataSchema, parseInput } from '../memory/schemas.js';
 import { type Scope, type TenantKey, writeScope } from '../memory/scope.js';
+import {
+  combineReports,
+  type RedactionReport,
+  Redactor,
+  redactionWarning,
+} from '../redaction/redactor.js';
 import type { MemoryStorage } from '../storage/spec.js';
 import { indexTokens, queryTokens } from '../text/tokenizer.js';
 import type { SessionMessage, SessionRecord } from './session-record.js';
@@ -27,6 +33,15 @@ const appendSchema = z
   .min(1)
   .max(limits.maxMessages * 10);
 
+/** A message as `append` takes it. */
+export interface AppendMessage {
+  role: SessionMessage['role'];
+  content: string;
+  name?: string;
+  createdAt?: string;
+  metadata?: Record<string, string>;
+}
+
 type SessionOwner = Pick<Scope, 'appId' | 'tenantId'> & { agentId?: string };
 
 function tenantKey(owner: Partial<SessionOwner>): TenantKey {
@@ -48,7 +63,10 @@ function page(
 
 /** Session history per (app, tenant): sessions, their messages, and full-text search over them. */
 export class SessionService {
-  constructor(private readonly storage: MemoryStorage) {}
+  constructor(
+    private readonly storage: MemoryStorage,
+    private readonly redactor: Redactor = new Redactor(),
+  ) {}
 
   /**
    * Starts a session for a tenant.
@@ -115,34 +133,45 @@ export class SessionService {
     if (!(await this.storage.deleteSession(tenantKey(owner), id))) throw notFound(id);
   }
 
-  /** Appends messages in order and returns them with their positions. */
+  /** Appends messages in order and returns them with their positions; secrets are redacted first. */
   async append(
     owner: SessionOwner,
     sessionId: string,
-    messages: Array<{
-      role: SessionMessage['role'];
-      content: string;
-      name?: string;
-      createdAt?: string;
-      metadata?: Record<string, string>;
-    }>,
+    messages: AppendMessage[],
   ): Promise<SessionMessage[]> {
+    return (await this.appendReporting(owner, sessionId, messages)).messages;
+  }
+
+  /** `append`, also saying how many secrets were replaced (`redacted`) and of which kinds (`warnings`). */
+  async appendReporting(
+    owner: SessionOwner,
+    sessionId: string,
+    messages: AppendMessage[],
+  ): Promise<{ messages: SessionMessage[]; redacted: number; warnings: string[] }> {
     const parsed = parseInput(appendSchema, messages, 'messages');
     const now = Date.now();
-    return this.storage.appendMessages(
-      tenantKey(owner),
-      sessionId,
-      parsed.map((message) => ({
+    const reports: RedactionReport[] = [];
+    const rows = parsed.map((message) => {
+      const content = this.redactor.redact(message.content);
+      const metadata = this.redactor.redactRecord(message.metadata ?? {});
+      reports.push(content, metadata.redaction);
+      return {
         id: randomUUID(),
         role: message.role,
-        content: message.content,
+        content: content.text,
         name: message.name ?? null,
-        metadata: message.metadata ?? {},
+        metadata: metadata.record,
         createdAt: message.createdAt ?? new Date(now).toISOString(),
-        tokens: indexTokens(message.content).join(' '),
-      })),
-      now,
-    );
+        tokens: indexTokens(content.text).join(' '),
+      };
+    });
+    const stored = await this.storage.appendMessages(tenantKey(owner), sessionId, rows, now);
+    const redaction = combineReports(reports);
+    return {
+      messages: stored,
+      redacted: redaction.count,
+      warnings: redaction.count > 0 ? [redactionWarning(redaction)] : [],
+    };
   }
 
   /** Messages of a session in order, paged. */

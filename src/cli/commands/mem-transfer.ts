@@ -154,11 +154,16 @@ export function importCommand(): Command {
           jobs: total,
           failedJobs: failed,
           skippedDeleted: skipped,
+          redacted: enqueued.reduce((sum, job) => sum + job.redacted, 0),
         };
         if (globals(command).json) printJson(summary);
         else
           process.stdout.write(
             `imported ${lines.length} lines as ${total} jobs${skipped ? ` (skipped ${skipped} deleted)` : ''}${failed ? `, ${failed} failed (see mnemos mem jobs list --status failed)` : ''}\n`,
+          );
+        if (summary.redacted > 0 && !globals(command).json)
+          process.stderr.write(
+            `notice: redacted ${summary.redacted} secret${summary.redacted === 1 ? '' : 's'} before storing\n`,
           );
         if (failed > 0) process.exitCode = 1;
       });
@@ -170,7 +175,7 @@ async function enqueueAll(
   batches: AddMemoriesInput[][],
   lineNumbers: number[],
   file: string,
-): Promise<Array<{ id: string; scope: AddMemoriesInput['scope'] }>> {
+): Promise<Array<{ id: string; scope: AddMemoriesInput['scope']; redacted: number }>> {
   // Dry validation pass: a bad line anywhere stops the import before the first write.
   let index = 0;
   for (const batch of batches) {
@@ -190,11 +195,11 @@ async function enqueueAll(
       index += 1;
     }
   }
-  const enqueued: Array<{ id: string; scope: AddMemoriesInput['scope'] }> = [];
+  const enqueued: Array<{ id: string; scope: AddMemoriesInput['scope']; redacted: number }> = [];
   for (const batch of batches) {
     const jobs = await mnemos.memories.addMany(batch);
     for (const [position, job] of jobs.entries())
-      enqueued.push({ id: job.id, scope: batch[position]!.scope });
+      enqueued.push({ id: job.id, scope: batch[position]!.scope, redacted: job.redacted });
   }
   return enqueued;
 }

@@ -1,0 +1,149 @@
+import { ownRules, type SecretRule } from './own-rules.js';
+import type { RedactionConfig } from './redaction-config.js';
+import type { SecretFinding } from './secret-finding.js';
+import { SecretlintRules } from './secretlint-rules.js';
+
+/** What one redaction replaced. */
+export interface RedactionReport {
+  /** Secrets replaced. */
+  count: number;
+  /** Their kinds, each once, sorted. */
+  kinds: string[];
+}
+
+/** A text with its secrets replaced, and what was replaced. */
+export interface RedactedText extends RedactionReport {
+  text: string;
+}
+
+const urlKinds = new Set(['database_url', 'url_password']);
+
+let sharedSecretlint: SecretlintRules | undefined;
+
+function ruleFindings(rule: SecretRule, text: string): SecretFinding[] {
+  const found: SecretFinding[] = [];
+  const pattern = new RegExp(rule.pattern.source, `${rule.pattern.flags.replace('d', '')}d`);
+  for (const match of text.matchAll(pattern)) {
+    const span = match.indices?.groups?.secret ?? match.indices?.[0];
+    if (span && span[1] > span[0]) found.push({ start: span[0], end: span[1], kind: rule.kind });
+  }
+  return found;
+}
+
+/** Overlapping findings become one, with the kind of the one that starts first (longest on ties). */
+function merge(findings: SecretFinding[]): SecretFinding[] {
+  const sorted = [...findings].sort((a, b) => a.start - b.start || b.end - a.end);
+  const merged: SecretFinding[] = [];
+  for (const finding of sorted) {
+    const last = merged[merged.length - 1];
+    if (last && finding.start < last.end) last.end = Math.max(last.end, finding.end);
+    else merged.push({ ...finding });
+  }
+  return merged;
+}
+
+/**
+ * Replaces secrets with typed markers such as `[REDACTED:aws_access_key]`, keeping the rest of the
+ * text: secretlint's recommended preset plus Mnemos' own rules and the configured extra patterns.
+ * @example new Redactor().redact('key AKIAQWERTYUIOPASDFGH').text // 'key [REDACTED:aws_access_key]'
+ */
+export class Redactor {
+  /** Whether anything is replaced at all (`redaction.enabled`). */
+  readonly enabled: boolean;
+  private readonly rules: SecretRule[];
+  private readonly secretlint: SecretlintRules;
+
+  constructor(config: RedactionConfig = {}) {
+    this.enabled = config.enabled ?? true;
+    this.rules = [
+      ...ownRules,
+      ...(config.extra_patterns ?? []).map((extra) =>
+        typeof extra === 'string'
+          ? { kind: 'custom', pattern: new RegExp(extra, 'g') }
+          : {
+              kind: extra.kind ?? 'custom',
+              pattern: new RegExp(extra.pattern, `g${extra.flags ?? ''}`),
+            },
+      ),
+    ];
+    sharedSecretlint ??= new SecretlintRules();
+    this.secretlint = sharedSecretlint;
+  }
+
+  /** Where the secrets of a text are, merged and in order. */
+  find(text: string): SecretFinding[] {
+    if (!this.enabled || text.length === 0) return [];
+    const own = this.rules.flatMap((rule) => ruleFindings(rule, text));
+    // The preset replaces a whole connection URL; Mnemos' own rule takes only its password.
+    const preset = this.secretlint
+      .find(text)
+      .filter(
+        (finding) =>
+          !(
+            urlKinds.has(finding.kind) &&
+            own.some(
+              (inner) =>
+                inner.kind === 'url_password' &&
+                inner.start >= finding.start &&
+                inner.end <= finding.end,
+            )
+          ),
+      );
+    return merge([...preset, ...own]);
+  }
+
+  /** The text with every secret replaced by `[REDACTED:<kind>]`. */
+  redact(text: string): RedactedText {
+    const findings = this.find(text);
+    if (findings.length === 0) return { text, count: 0, kinds: [] };
+    let out = '';
+    let at = 0;
+    for (const finding of findings) {
+      out += `${text.slice(at, finding.start)}[REDACTED:${finding.kind}]`;
+      at = finding.end;
+    }
+    out += text.slice(at);
+    return { text: out, ...report(findings.map((finding) => finding.kind)) };
+  }
+
+  /** Redacts every string value of a record (metadata), keeping the keys. */
+  redactRecord(record: Record<string, string>): {
+    record: Record<string, string>;
+    redaction: RedactionReport;
+  } {
+    const reports: RedactionReport[] = [];
+    const out: Record<string, string> = {};
+    for (const [key, value] of Object.entries(record)) {
+      const redacted = this.redact(value);
+      out[key] = redacted.text;
+      reports.push(redacted);
+    }
+    return { record: out, redaction: combineReports(reports) };
+  }
+}
+
+/** Count and sorted distinct kinds of a list of finding kinds. */
+export function report(kinds: string[]): RedactionReport {
+  return { count: kinds.length, kinds: [...new Set(kinds)].sort() };
+}
+
+/** Adds reports together. */
+export function combineReports(reports: RedactionReport[]): RedactionReport {
+  return {
+    count: reports.reduce((sum, part) => sum + part.count, 0),
+    kinds: [...new Set(reports.flatMap((part) => part.kinds))].sort(),
+  };
+}
+
+/** The warning a response carries when secrets were replaced; names kinds, never values. */
+export function redactionWarning(redaction: RedactionReport): string {
+  return `redacted ${redaction.count} secret${redaction.count === 1 ? '' : 's'} before storing (${redaction.kinds.join(', ')})`;
+}
+
+let defaultRedactor: Redactor | undefined;
+
+/** The text with its secrets replaced by the default rules (redaction on, no extra patterns). */
+export function redactSecrets(text: string): string {
+  defaultRedactor ??= new Redactor();
+  return defaultRedactor.redact(text).text;
+}
