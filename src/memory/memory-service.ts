@@ -9,7 +9,7 @@ import type { StoreService } from '../stores/store-service.js';
 import { indexTokens } from '../text/tokenizer.js';
 import { checkPage, limits } from './limits.js';
 import type { HistoryEntry, MemoryKind, MemoryRecord } from './record.js';
-import { redactionFields, redactJobInput } from './redact-job-input.js';
+import { redactionFields, redactJobInputs } from './redact-job-input.js';
 import type { HybridSearch, SearchResult } from './retrieve/hybrid-search.js';
 import {
   addMemoriesSchema,
@@ -127,13 +127,9 @@ export class MemoryService {
    * first; one bad request rejects them all, naming its index, before anything is written.
    */
   async addMany(inputs: AddMemoriesInput[], options: { sync?: boolean } = {}): Promise<AddedJob[]> {
-    const redactions = new Map<string, ReturnType<typeof redactionFields>>();
-    const requests = inputs.map((input, index) => {
+    const validated = inputs.map((input, index) => {
       try {
-        const request = validateAdd(input);
-        const redacted = redactJobInput(request.input, this.redactor);
-        redactions.set(request.id, redactionFields(redacted.redaction));
-        return { ...request, input: redacted.input };
+        return validateAdd(input);
       } catch (error) {
         if (MnemosError.isInstance(error) && inputs.length > 1) {
           throw new MnemosError(error.code, `request ${index + 1}: ${error.message}`, {
@@ -142,6 +138,15 @@ export class MemoryService {
         }
         throw error;
       }
+    });
+    const redactions = new Map<string, ReturnType<typeof redactionFields>>();
+    const redacted = redactJobInputs(
+      validated.map((request) => request.input),
+      this.redactor,
+    );
+    const requests = validated.map((request, index) => {
+      redactions.set(request.id, redactionFields(redacted[index]!.redaction));
+      return { ...request, input: redacted[index]!.input };
     });
     const byStore = new Map<string | undefined, ValidatedAdd[]>();
     for (const request of requests)

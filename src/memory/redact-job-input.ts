@@ -6,35 +6,42 @@ import {
   redactionWarning,
 } from '../redaction/redactor.js';
 
-/** A job's input with secrets replaced in its text, message contents and metadata values. */
-export function redactJobInput(
-  input: JobInput,
+/**
+ * Jobs' inputs with secrets replaced in their text, message contents and metadata values, each
+ * with what was replaced; the whole batch is scanned at once.
+ */
+export function redactJobInputs(
+  inputs: readonly JobInput[],
   redactor: Redactor,
-): { input: JobInput; redaction: RedactionReport } {
-  const reports: RedactionReport[] = [];
-  const redact = (text: string): string => {
-    const redacted = redactor.redact(text);
-    reports.push(redacted);
-    return redacted.text;
-  };
-  const metadata = redactor.redactRecord(input.metadata);
-  reports.push(metadata.redaction);
-  return {
-    input: {
-      ...input,
-      ...(input.text !== undefined ? { text: redact(input.text) } : {}),
-      ...(input.messages
-        ? {
-            messages: input.messages.map((message) => ({
-              ...message,
-              content: redact(message.content),
-            })),
-          }
-        : {}),
-      metadata: metadata.record,
-    },
-    redaction: combineReports(reports),
-  };
+): Array<{ input: JobInput; redaction: RedactionReport }> {
+  const texts: string[] = [];
+  for (const input of inputs) {
+    if (input.text !== undefined) texts.push(input.text);
+    for (const message of input.messages ?? []) texts.push(message.content);
+    texts.push(...Object.values(input.metadata));
+  }
+  const redacted = redactor.redactMany(texts);
+  let next = 0;
+  return inputs.map((input) => {
+    const reports: RedactionReport[] = [];
+    const take = (): string => {
+      const part = redacted[next++]!;
+      reports.push(part);
+      return part.text;
+    };
+    const text = input.text !== undefined ? take() : undefined;
+    const messages = input.messages?.map((message) => ({ ...message, content: take() }));
+    const metadata = Object.fromEntries(Object.keys(input.metadata).map((key) => [key, take()]));
+    return {
+      input: {
+        ...input,
+        ...(text !== undefined ? { text } : {}),
+        ...(messages ? { messages } : {}),
+        metadata,
+      },
+      redaction: combineReports(reports),
+    };
+  });
 }
 
 /** The `redacted` count and `warnings` an add response carries. */

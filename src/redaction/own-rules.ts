@@ -50,7 +50,15 @@ export const ownRules: readonly SecretRule[] = [
   {
     kind: 'password',
     pattern: new RegExp(
-      `\\b${keyValueNames}["']?\\s*(?:=>|[:=])\\s*(?<secret>"[^"\\n]*"|'[^'\\n]*'|\`[^\`\\n]*\`|[^\\s,;'"\`<>]+)`,
+      `\\b${keyValueNames}["']?\\s*(?:=>|=)\\s*(?<secret>"[^"\\n]*"|'[^'\\n]*'|\`[^\`\\n]*\`|[^\\s,;'"\`<>]+)`,
+      'gi',
+    ),
+  },
+  // "secret: x" is also prose ("the secret: be kind"), so an unquoted value needs a non-letter.
+  {
+    kind: 'password',
+    pattern: new RegExp(
+      `\\b${keyValueNames}["']?\\s*:\\s*(?<secret>"[^"\\n]*"|'[^'\\n]*'|\`[^\`\\n]*\`|(?=[A-Za-z]*[^A-Za-z\\s.,;!?])[^\\s,;'"\`<>]+)`,
       'gi',
     ),
   },

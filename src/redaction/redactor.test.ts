@@ -22,6 +22,8 @@ describe('Redactor', () => {
     ['Authorization: Basic YWxhZGRpbjpvcGVuc2VzYW1l', 'YWxhZGRpbjpvcGVuc2VzYW1l', 'authorization'],
     ['Authorization: Bearer abcdef0123456789abcdef', 'abcdef0123456789abcdef', 'authorization'],
     ['password=hunter2 then restart', 'hunter2', 'password'],
+    ['api_key: "abc def ghi"', 'abc def ghi', 'password'],
+    ['token: a1b2c3d4e5', 'a1b2c3d4e5', 'password'],
     ['my password is correct-horse-battery', 'correct-horse-battery', 'password'],
     ['我的密码abc123', 'abc123', 'password'],
     ['我的密码是abc12345，记住了', 'abc12345', 'password'],
@@ -85,6 +87,7 @@ describe('Redactor', () => {
       'The password policy needs 12 characters.',
       'I forgot my password yesterday, so I reset it.',
       'The password is required for every login.',
+      'Alice secret: the vault code is 4711',
       'ask the skeptic about tokens in NLP; max_tokens: 1000',
       'A basic understanding of Basic authentication helps.',
       'request 123e4567-e89b-12d3-a456-426614174000 failed',
@@ -112,6 +115,18 @@ describe('Redactor', () => {
     expect(extra.redact('ticket ACME-123456, badge 4321').text).toBe(
       'ticket [REDACTED:custom], badge [REDACTED:badge]',
     );
+  });
+
+  it('redacts a batch exactly as one text at a time', () => {
+    const texts = [
+      'no secret here',
+      'key AKIAQWERTYUIOPASDFGH',
+      '',
+      'cut: -----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA1234567890abcdef',
+      '-----END RSA PRIVATE KEY----- and password=hunter2',
+      '用户偏好简洁的中文回复',
+    ];
+    expect(redactor.redactMany(texts)).toEqual(texts.map((text) => redactor.redact(text)));
   });
 
   it('redactSecrets uses the default rules', () => {

@@ -151,8 +151,9 @@ export class SessionService {
     const parsed = parseInput(appendSchema, messages, 'messages');
     const now = Date.now();
     const reports: RedactionReport[] = [];
-    const rows = parsed.map((message) => {
-      const content = this.redactor.redact(message.content);
+    const contents = this.redactor.redactMany(parsed.map((message) => message.content));
+    const rows = parsed.map((message, index) => {
+      const content = contents[index]!;
       const metadata = this.redactor.redactRecord(message.metadata ?? {});
       reports.push(content, metadata.redaction);
       return {
