@@ -84,7 +84,13 @@ describe('mem import and export', () => {
   it('splits a 25-message conversation into 2 jobs and imports the text line', async () => {
     const result = await cliA(['mem', 'import', file, '--json']);
     expect(result.code, result.stderr).toBe(0);
-    expect(result.json()).toEqual({ lines: 2, jobs: 3, failedJobs: 0, skippedDeleted: 0 });
+    expect(result.json()).toEqual({
+      lines: 2,
+      jobs: 3,
+      failedJobs: 0,
+      skippedDeleted: 0,
+      redacted: 0,
+    });
   });
 
   it('makes the imported content searchable, from both halves of the conversation', async () => {
