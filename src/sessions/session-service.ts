@@ -88,8 +88,8 @@ export class SessionService {
       id: parsed.id ?? randomUUID(),
       ...tenant,
       agentId: owner.agentId ?? 'default',
-      title: parsed.title ?? '',
-      metadata: parsed.metadata ?? {},
+      title: this.redactor.redact(parsed.title ?? '').text,
+      metadata: this.redactor.redactRecord(parsed.metadata ?? {}).record,
       parentId: parsed.parentId ?? null,
       messageCount: 0,
       createdAt: now,
@@ -123,6 +123,8 @@ export class SessionService {
       patch,
       'session update',
     );
+    if (parsed.title !== undefined) parsed.title = this.redactor.redact(parsed.title).text;
+    if (parsed.metadata) parsed.metadata = this.redactor.redactRecord(parsed.metadata).record;
     const session = await this.storage.updateSession(tenantKey(owner), id, parsed, Date.now());
     if (!session) throw notFound(id);
     return session;
