@@ -29,6 +29,7 @@ import type { Embedder } from './models/embedder.js';
 import type { Extractor } from './models/extractor.js';
 import type { Reranker } from './models/reranker.js';
 import { ProfileService } from './profile/profile-service.js';
+import { Redactor } from './redaction/redactor.js';
 import { SessionService } from './sessions/session-service.js';
 import { chooseStorage } from './storage/choose-storage.js';
 import { PostgresStorage } from './storage/postgres/postgres-storage.js';
@@ -224,7 +225,8 @@ export class Mnemos {
         pollMs: options.readOnly || options.processJobs === false ? undefined : options.pollJobsMs,
       },
     );
-    const memories = new MemoryService(storage, stores, embedder, search, runner);
+    const redactor = new Redactor(config.redaction);
+    const memories = new MemoryService(storage, stores, embedder, search, runner, redactor);
     const mnemos = new Mnemos(
       home,
       config,
@@ -237,7 +239,7 @@ export class Mnemos {
       {
         stores,
         memories,
-        sessions: new SessionService(storage),
+        sessions: new SessionService(storage, redactor),
         profile: new ProfileService(storage),
         keys: new KeyService(storage),
       },

@@ -6,6 +6,7 @@ import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { z } from 'zod';
 import { MnemosError } from '../errors.js';
 import { providerIds } from '../models/llm/providers.js';
+import { redactionConfigSchema } from '../redaction/redaction-config.js';
 
 /** Name of an environment variable (set in the environment or in `.env`). */
 const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name');
@@ -240,6 +241,7 @@ export const configSchema = z
     agent: agentSchema.prefault({}),
     /** `mnemos serve`: `metrics_key_env` names the variable holding the key `/metrics` then needs. */
     server: z.object({ metrics_key_env: envName.optional() }).strict().prefault({}),
+    redaction: redactionConfigSchema.prefault({}),
   })
   .strict();
 

@@ -63,6 +63,10 @@ export interface Job {
   createdAt: string;
   /** ISO time of the last change. */
   updatedAt: string;
+  /** On add responses: secrets replaced by `[REDACTED:<kind>]` markers before the job was stored. */
+  redacted?: number;
+  /** On add responses: non-fatal notes, such as which kinds of secret were redacted. */
+  warnings?: string[];
 }
 
 /** Public view of a stored job. */

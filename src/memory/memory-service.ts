@@ -3,11 +3,13 @@ import { MnemosError } from '../errors.js';
 import { type Job, type JobInput, type JobRecord, publicJob } from '../jobs/job-record.js';
 import type { JobRunner } from '../jobs/job-runner.js';
 import type { Embedder } from '../models/embedder.js';
+import { Redactor } from '../redaction/redactor.js';
 import type { MemoryFilter, MemoryStorage } from '../storage/spec.js';
 import type { StoreService } from '../stores/store-service.js';
 import { indexTokens } from '../text/tokenizer.js';
 import { checkPage, limits } from './limits.js';
 import type { HistoryEntry, MemoryKind, MemoryRecord } from './record.js';
+import { redactionFields, redactJobInputs } from './redact-job-input.js';
 import type { HybridSearch, SearchResult } from './retrieve/hybrid-search.js';
 import {
   addMemoriesSchema,
@@ -124,14 +126,16 @@ export class MemoryService {
     private readonly embedder: Embedder,
     private readonly search_: HybridSearch,
     private readonly runner: JobRunner,
+    private readonly redactor: Redactor = new Redactor(),
   ) {}
 
   /**
    * Remembers messages or a note. Returns a durable job at once; with `sync: true`, waits until the
-   * memories are searchable. Bad input is rejected whole before anything is written.
+   * memories are searchable. Bad input is rejected whole before anything is written; secrets are
+   * replaced before the job is stored, and the job says how many (`redacted`, `warnings`).
    * @example await mnemos.memories.add({ scope: { appId: 'app', tenantId: 'u1' }, text: '用户偏好简洁的中文回复', sync: true })
    */
-  async add(input: AddMemoriesInput): Promise<Job> {
+  async add(input: AddMemoriesInput): Promise<AddedJob> {
     const [job] = await this.addMany([input], { sync: input.sync ?? false });
     return job!;
   }
@@ -140,8 +144,8 @@ export class MemoryService {
    * Enqueues many add requests in one transaction (imports, bulk loads). Every request is validated
    * first; one bad request rejects them all, naming its index, before anything is written.
    */
-  async addMany(inputs: AddMemoriesInput[], options: { sync?: boolean } = {}): Promise<Job[]> {
-    const requests = inputs.map((input, index) => {
+  async addMany(inputs: AddMemoriesInput[], options: { sync?: boolean } = {}): Promise<AddedJob[]> {
+    const validated = inputs.map((input, index) => {
       try {
         return validateAdd(input);
       } catch (error) {
@@ -153,6 +157,15 @@ export class MemoryService {
         throw error;
       }
     });
+    const redactions = new Map<string, ReturnType<typeof redactionFields>>();
+    const redacted = redactJobInputs(
+      validated.map((request) => request.input),
+      this.redactor,
+    );
+    const requests = validated.map((request, index) => {
+      redactions.set(request.id, redactionFields(redacted[index]!.redaction));
+      return { ...request, input: redacted[index]!.input };
+    });
     const byStore = new Map<string | undefined, ValidatedAdd[]>();
     for (const request of requests)
       byStore.set(request.store, [...(byStore.get(request.store) ?? []), request]);
@@ -162,24 +175,25 @@ export class MemoryService {
       const store = await this.stores.resolve(storeName);
       const records = await this.storage.enqueueJobs(
         store.name,
-        group.map((request) => ({ id: randomUUID(), scope: request.scope, input: request.input })),
+        group.map((request) => ({ id: request.id, scope: request.scope, input: request.input })),
         Date.now(),
         sync ? this.runner.claim : undefined,
       );
       for (const job of records) jobs.push({ store: store.name, job });
     }
+    const added = (job: Job): AddedJob => ({ ...job, ...redactions.get(job.id)! });
     if (!sync) {
       this.runner.kick();
-      return jobs.map(({ job }) => publicJob(job));
+      return jobs.map(({ job }) => added(publicJob(job)));
     }
     await this.runner.runClaimed(jobs.map(({ job }) => job));
-    const finished: Job[] = [];
+    const finished: AddedJob[] = [];
     for (const { store, job } of jobs) {
       const current = await this.storage.getJob(store, job.scope, job.id);
       const done = current && (current.state === 'succeeded' || current.state === 'failed');
       // A job waiting out a retry backoff is finished by the runner; wait for it like any other.
       finished.push(
-        publicJob(done ? current : await this.runner.waitFor(store, job, syncTimeoutMs)),
+        added(publicJob(done ? current : await this.runner.waitFor(store, job, syncTimeoutMs))),
       );
     }
     return finished;
@@ -267,6 +281,8 @@ export class MemoryService {
     const tenant = tenantScope(address.scope);
     const store = await this.stores.resolve(address.store);
     const id = checkId(address.id);
+    if (parsed.text !== undefined) parsed.text = this.redactor.redact(parsed.text).text;
+    if (parsed.metadata) parsed.metadata = this.redactor.redactRecord(parsed.metadata).record;
     const textFields =
       parsed.text === undefined
         ? {}
@@ -422,7 +438,16 @@ export class MemoryService {
   }
 }
 
+/** A job as `add` returns it: with how many secrets were replaced before it was stored. */
+export type AddedJob = Job & {
+  /** Secrets replaced by typed markers such as `[REDACTED:api_key]`. */
+  redacted: number;
+  /** Non-fatal notes, such as which kinds of secret were redacted (never their values). */
+  warnings: string[];
+};
+
 interface ValidatedAdd {
+  id: string;
   store: string | undefined;
   scope: Scope;
   input: JobInput;
@@ -467,6 +492,7 @@ function validateAdd(input: AddMemoriesInput): ValidatedAdd {
   if (content.trim() === '')
     throw new MnemosError('invalid_input', 'nothing to remember: the text or messages are empty');
   return {
+    id: randomUUID(),
     store: parsed.store,
     scope,
     input: {

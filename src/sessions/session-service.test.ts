@@ -114,6 +114,96 @@ describe('sessions', () => {
     ).toEqual(['alice private words']);
   });
 
+  it('redacts secrets in titles, metadata and messages, and says how many', async () => {
+    const session = await mnemos.sessions.create(alice, {
+      title: 'deploy with PGPASSWORD=Pg-s3cret-77',
+      metadata: { note: 'key AKIAQWERTYUIOPASDFGH' },
+    });
+    expect(session.title).toBe('deploy with PGPASSWORD=[REDACTED:password]');
+    expect(session.metadata.note).toBe('key [REDACTED:aws_access_key]');
+    const updated = await mnemos.sessions.update(alice, session.id, { title: '我的密码abc123' });
+    expect(updated.title).toBe('我的密码[REDACTED:password]');
+    const appended = await mnemos.sessions.appendReporting(alice, session.id, [
+      {
+        role: 'user',
+        content: 'password=hunter2 and mn_8Hq2kP0zX9vLmN3bQ4rT5yU6wE7sA1dF2gH3jK4lZ5x',
+      },
+      {
+        role: 'assistant',
+        content: 'noted',
+        metadata: { source: 'Authorization: Basic YWxhZGRpbjpvcGVu' },
+      },
+    ]);
+    expect(appended.redacted).toBe(3);
+    expect(appended.warnings).toEqual([
+      'redacted 3 secrets before storing (authorization, mnemos_key, password)',
+    ]);
+    const stored = await mnemos.sessions.messages(alice, session.id);
+    expect(stored[0]!.content).toBe('password=[REDACTED:password] and [REDACTED:mnemos_key]');
+    expect(stored[1]!.metadata.source).toBe('Authorization: Basic [REDACTED:authorization]');
+    expect(await mnemos.sessions.search(alice, 'hunter2')).toEqual([]);
+  });
+
+  it('redacts secrets inside tool calls and results, keeping their shape', async () => {
+    const session = await mnemos.sessions.create(alice, { title: 'tools' });
+    const appended = await mnemos.sessions.appendReporting(alice, session.id, [
+      {
+        role: 'assistant',
+        content: '',
+        parts: [
+          {
+            type: 'tool-call',
+            toolCallId: 'call-1',
+            toolName: 'terminal',
+            input: { command: 'psql postgres://app:Pg-s3cret-77@db/app', timeout: 5 },
+          },
+        ],
+      },
+      {
+        role: 'tool',
+        content: 'ok',
+        parts: [
+          {
+            type: 'tool-result',
+            toolCallId: 'call-1',
+            toolName: 'read_file',
+            output: {
+              lines: ['AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY', 'x'],
+            },
+            isError: false,
+          },
+        ],
+      },
+    ]);
+    expect(appended.redacted).toBe(2);
+    const stored = JSON.stringify(await mnemos.sessions.messages(alice, session.id));
+    expect(stored).not.toContain('Pg-s3cret-77');
+    expect(stored).not.toContain('wJalrXUtnFEMI');
+    const [call, result] = await mnemos.sessions.messages(alice, session.id);
+    expect(call!.parts[0]).toMatchObject({
+      type: 'tool-call',
+      input: { command: 'psql postgres://app:[REDACTED:url_password]@db/app', timeout: 5 },
+    });
+    expect(result!.parts[0]).toMatchObject({ output: { lines: [expect.any(String), 'x'] } });
+  });
+
+  it('stores secrets as given when redaction is off', async () => {
+    const off = await Mnemos.open({
+      home: tempHome().home,
+      config: { redaction: { enabled: false } },
+    });
+    try {
+      const session = await off.sessions.create(alice);
+      const appended = await off.sessions.appendReporting(alice, session.id, [
+        { role: 'user', content: 'password=hunter2' },
+      ]);
+      expect(appended).toMatchObject({ redacted: 0, warnings: [] });
+      expect(appended.messages[0]!.content).toBe('password=hunter2');
+    } finally {
+      await off.close();
+    }
+  });
+
   it('rejects bad input before writing', async () => {
     const session = await mnemos.sessions.create(alice);
     expect(await codeOf(mnemos.sessions.append(alice, session.id, []))).toBe('invalid_input');

@@ -4,6 +4,12 @@ import { MnemosError } from '../errors.js';
 import { checkPage, limits } from '../memory/limits.js';
 import { describeIssues, messageSchema, metadataSchema, parseInput } from '../memory/schemas.js';
 import { type Scope, type TenantKey, writeScope } from '../memory/scope.js';
+import {
+  combineReports,
+  type RedactionReport,
+  Redactor,
+  redactionWarning,
+} from '../redaction/redactor.js';
 import type { MemoryStorage } from '../storage/spec.js';
 import { indexTokens, queryTokens } from '../text/tokenizer.js';
 import { capPart, maxPartsPerMessage, messagePartSchema } from './message-parts.js';
@@ -42,6 +48,17 @@ const appendSchema = z
  */
 const partsSchema = z.array(messagePartSchema).max(maxPartsPerMessage);
 
+/** A message as `append` takes it. */
+export interface AppendMessage {
+  role: SessionMessage['role'];
+  content: string;
+  name?: string;
+  createdAt?: string;
+  metadata?: Record<string, string>;
+  /** Tool calls and results of the message. */
+  parts?: SessionMessagePart[];
+}
+
 type SessionOwner = Pick<Scope, 'appId' | 'tenantId'> & { agentId?: string };
 
 function tenantKey(owner: Partial<SessionOwner>): TenantKey {
@@ -63,7 +80,10 @@ function page(
 
 /** Session history per (app, tenant): sessions, their messages, and full-text search over them. */
 export class SessionService {
-  constructor(private readonly storage: MemoryStorage) {}
+  constructor(
+    private readonly storage: MemoryStorage,
+    private readonly redactor: Redactor = new Redactor(),
+  ) {}
 
   /**
    * Starts a session for a tenant.
@@ -85,8 +105,8 @@ export class SessionService {
       id: parsed.id ?? randomUUID(),
       ...tenant,
       agentId: owner.agentId ?? 'default',
-      title: parsed.title ?? '',
-      metadata: parsed.metadata ?? {},
+      title: this.redactor.redact(parsed.title ?? '').text,
+      metadata: this.redactor.redactRecord(parsed.metadata ?? {}).record,
       parentId: parsed.parentId ?? null,
       messageCount: 0,
       createdAt: now,
@@ -120,6 +140,8 @@ export class SessionService {
       patch,
       'session update',
     );
+    if (parsed.title !== undefined) parsed.title = this.redactor.redact(parsed.title).text;
+    if (parsed.metadata) parsed.metadata = this.redactor.redactRecord(parsed.metadata).record;
     const session = await this.storage.updateSession(tenantKey(owner), id, parsed, Date.now());
     if (!session) throw notFound(id);
     return session;
@@ -131,21 +153,24 @@ export class SessionService {
   }
 
   /**
-   * Appends messages in order and returns them with their positions. Tool calls and results go in
-   * `parts`; each over {@link maxToolPartCharacters} characters is stored cut, with a marker.
+   * Appends messages in order and returns them with their positions; secrets are redacted first.
+   * Tool calls and results go in `parts`; each over {@link maxToolPartCharacters} characters is
+   * stored cut, with a marker.
    */
   async append(
     owner: SessionOwner,
     sessionId: string,
-    messages: Array<{
-      role: SessionMessage['role'];
-      content: string;
-      name?: string;
-      createdAt?: string;
-      metadata?: Record<string, string>;
-      parts?: SessionMessagePart[];
-    }>,
+    messages: AppendMessage[],
   ): Promise<SessionMessage[]> {
+    return (await this.appendReporting(owner, sessionId, messages)).messages;
+  }
+
+  /** `append`, also saying how many secrets were replaced (`redacted`) and of which kinds (`warnings`). */
+  async appendReporting(
+    owner: SessionOwner,
+    sessionId: string,
+    messages: AppendMessage[],
+  ): Promise<{ messages: SessionMessage[]; redacted: number; warnings: string[] }> {
     const parts = Array.isArray(messages)
       ? messages.map((message, index) => checkParts(message?.parts, index))
       : [];
@@ -155,21 +180,31 @@ export class SessionService {
       'messages',
     );
     const now = Date.now();
-    return this.storage.appendMessages(
-      tenantKey(owner),
-      sessionId,
-      parsed.map((message, index) => ({
+    const reports: RedactionReport[] = [];
+    const contents = this.redactor.redactMany(parsed.map((message) => message.content));
+    const rows = parsed.map((message, index) => {
+      const content = contents[index]!;
+      const metadata = this.redactor.redactRecord(message.metadata ?? {});
+      const redactedParts = this.redactor.redactValue(parts[index] ?? []);
+      reports.push(content, metadata.redaction, redactedParts.redaction);
+      return {
         id: randomUUID(),
         role: message.role,
-        content: message.content,
+        content: content.text,
         name: message.name ?? null,
-        metadata: message.metadata ?? {},
-        parts: parts[index] ?? [],
+        metadata: metadata.record,
+        parts: (redactedParts.value as SessionMessagePart[]).map(capPart),
         createdAt: message.createdAt ?? new Date(now).toISOString(),
-        tokens: indexTokens(message.content).join(' '),
-      })),
-      now,
-    );
+        tokens: indexTokens(content.text).join(' '),
+      };
+    });
+    const stored = await this.storage.appendMessages(tenantKey(owner), sessionId, rows, now);
+    const redaction = combineReports(reports);
+    return {
+      messages: stored,
+      redacted: redaction.count,
+      warnings: redaction.count > 0 ? [redactionWarning(redaction)] : [],
+    };
   }
 
   /** Messages of a session in order, paged. */

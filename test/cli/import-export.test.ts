@@ -92,6 +92,7 @@ describe('mem import and export', () => {
       memoriesAdded: topics.length + 1,
       mergedLines: 0,
       merged: [],
+      redacted: 0,
     });
   });
 

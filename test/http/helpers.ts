@@ -29,10 +29,16 @@ export interface TestServer {
 
 /** Starts Mnemos and its HTTP API on 127.0.0.1 with port 0. */
 export async function startTestServer(
-  options: { config?: string; rateLimitPerMinute?: number; maxBodyBytes?: number } = {},
+  options: {
+    config?: string;
+    rateLimitPerMinute?: number;
+    maxBodyBytes?: number;
+    /** An existing home, used with its own `config.yaml`. */
+    home?: string;
+  } = {},
 ): Promise<TestServer> {
-  const home = mkdtempSync(join(tmpdir(), 'mnemos-http-'));
-  writeFileSync(join(home, 'config.yaml'), options.config ?? baseConfig);
+  const home = options.home ?? mkdtempSync(join(tmpdir(), 'mnemos-http-'));
+  if (!options.home) writeFileSync(join(home, 'config.yaml'), options.config ?? baseConfig);
   const mnemos = await Mnemos.open({ home });
   const logs: string[] = [];
   let pending = '';

@@ -1,3 +1,4 @@
+import { redactSecrets } from '../../redaction/redactor.js';
 import type { AnyTool } from '../tools/tool.js';
 import { fenceRecall } from './memory-context.js';
 import type {
@@ -8,7 +9,6 @@ import type {
   ProviderSession,
   SessionSwitch,
 } from './memory-provider.js';
-import { redactSecrets } from './redact.js';
 
 /** Options of {@link MemoryManager}. */
 export interface MemoryManagerOptions {

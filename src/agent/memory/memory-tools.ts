@@ -97,8 +97,20 @@ export function searchToolResult(results: ReadonlyArray<{ memory: ToolMemory; sc
 }
 
 /** What `memory_remember` returns for the add's job. */
-export function rememberToolResult(job: { id: string; status: string; memoryIds: string[] }) {
-  return { job_id: job.id, status: job.status, memory_ids: job.memoryIds };
+export function rememberToolResult(job: {
+  id: string;
+  status: string;
+  memoryIds: string[];
+  redacted?: number;
+  warnings?: string[];
+}) {
+  return {
+    job_id: job.id,
+    status: job.status,
+    memory_ids: job.memoryIds,
+    // Tells the caller its secrets were replaced before storing (kinds only, never the values).
+    ...(job.redacted ? { redacted: job.redacted, warnings: job.warnings ?? [] } : {}),
+  };
 }
 
 /** What `memory_profile` returns: the profile as a record and the newest memories. */

@@ -125,7 +125,7 @@ export function importCommand(): Command {
           done += jobs;
           bar?.update(Math.min(done, bar.getTotal()));
         });
-        let enqueued: Array<{ id: string; scope: AddMemoriesInput['scope'] }>;
+        let enqueued: Array<{ id: string; scope: AddMemoriesInput['scope']; redacted: number }>;
         try {
           enqueued = await enqueueAll(
             mnemos,
@@ -168,6 +168,7 @@ export function importCommand(): Command {
           memoriesAdded: added.size,
           mergedLines,
           merged,
+          redacted: enqueued.reduce((sum, job) => sum + job.redacted, 0),
         };
         if (globals(command).json) printJson(summary);
         else {
@@ -181,6 +182,10 @@ export function importCommand(): Command {
               `  … and ${merged.length - shownMerges} more (--json lists all)\n`,
             );
         }
+        if (summary.redacted > 0 && !globals(command).json)
+          process.stderr.write(
+            `notice: redacted ${summary.redacted} secret${summary.redacted === 1 ? '' : 's'} before storing\n`,
+          );
         if (failed > 0) process.exitCode = 1;
       });
     });
@@ -191,7 +196,7 @@ async function enqueueAll(
   batches: AddMemoriesInput[][],
   lineNumbers: number[],
   file: string,
-): Promise<Array<{ id: string; scope: AddMemoriesInput['scope'] }>> {
+): Promise<Array<{ id: string; scope: AddMemoriesInput['scope']; redacted: number }>> {
   // Dry validation pass: a bad line anywhere stops the import before the first write.
   let index = 0;
   for (const batch of batches) {
@@ -211,11 +216,11 @@ async function enqueueAll(
       index += 1;
     }
   }
-  const enqueued: Array<{ id: string; scope: AddMemoriesInput['scope'] }> = [];
+  const enqueued: Array<{ id: string; scope: AddMemoriesInput['scope']; redacted: number }> = [];
   for (const batch of batches) {
     const jobs = await mnemos.memories.addMany(batch);
     for (const [position, job] of jobs.entries())
-      enqueued.push({ id: job.id, scope: batch[position]!.scope });
+      enqueued.push({ id: job.id, scope: batch[position]!.scope, redacted: job.redacted });
   }
   return enqueued;
 }

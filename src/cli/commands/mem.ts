@@ -82,6 +82,8 @@ export function memCommand(): Command {
             process.stdout.write(
               `queued job ${job.id} (status running); it completes in the background\n`,
             );
+          if (!globals(command).json)
+            for (const warning of job.warnings) process.stderr.write(`notice: ${warning}\n`);
           if (job.status === 'failed') process.exitCode = 1;
           // Stay until the queue drains so an asynchronous add lands before the process exits.
           await mnemos.drain();

@@ -69,6 +69,13 @@ export const JobSchema = z
     error: z.string().nullable(),
     createdAt: z.string(),
     updatedAt: z.string(),
+    redacted: z.number().int().optional().openapi({
+      description:
+        'on add responses: secrets replaced by `[REDACTED:<kind>]` markers before storing',
+    }),
+    warnings: z.array(z.string()).optional().openapi({
+      description: 'on add responses: which kinds of secret were redacted (never their values)',
+    }),
   })
   .openapi('Job');
 

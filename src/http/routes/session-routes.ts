@@ -240,17 +240,28 @@ export function sessionRoutes(app: OpenAPIHono<AppEnv>, mnemos: Mnemos, agents: 
         ),
       },
       responses: {
-        200: json(z.object({ messages: z.array(MessageSchema) }), 'The stored messages'),
+        200: json(
+          z.object({
+            messages: z.array(MessageSchema),
+            redacted: z.number().int().openapi({
+              description: 'secrets replaced by `[REDACTED:<kind>]` markers before storing',
+            }),
+            warnings: z.array(z.string()).openapi({
+              description: 'which kinds of secret were redacted (never their values)',
+            }),
+          }),
+          'The stored messages',
+        ),
         ...errorResponses,
       },
     }),
     async (c) => {
-      const stored = await mnemos.sessions.append(
+      const stored = await mnemos.sessions.appendReporting(
         tenantOf(c.get('tenant')),
         c.req.valid('param').id,
         c.req.valid('json').messages,
       );
-      return c.json({ messages: stored }, 200);
+      return c.json(stored, 200);
     },
   );
 
