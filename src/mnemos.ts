@@ -240,7 +240,7 @@ export class Mnemos {
         stores,
         memories,
         sessions: new SessionService(storage, redactor),
-        profile: new ProfileService(storage),
+        profile: new ProfileService(storage, redactor),
         keys: new KeyService(storage),
       },
     );

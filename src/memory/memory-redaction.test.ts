@@ -67,3 +67,11 @@ describe('MemoryService redaction', () => {
     expect(updated.text).toBe('my cat is Mochi; token: [REDACTED:password]');
   });
 });
+
+describe('ProfileService redaction', () => {
+  it('stores a profile value set by the user with its secret replaced, also in history', async () => {
+    const entry = await mnemos.profile.set(alice, 'wifi', '我的密码abc123');
+    expect(entry.value).toBe('我的密码[REDACTED:password]');
+    expect(JSON.stringify(await mnemos.profile.history(alice))).not.toContain('abc123');
+  });
+});

@@ -2,6 +2,7 @@ import { MnemosError } from '../errors.js';
 import { checkPage } from '../memory/limits.js';
 import { rejectUnstorable } from '../memory/schemas.js';
 import { type TenantKey, writeScope } from '../memory/scope.js';
+import { Redactor } from '../redaction/redactor.js';
 import type { MemoryStorage } from '../storage/spec.js';
 import {
   normalizeProfileKey,
@@ -39,7 +40,10 @@ function checkedKey(key: string): string {
  * editable here. Every change is recorded in history.
  */
 export class ProfileService {
-  constructor(private readonly storage: MemoryStorage) {}
+  constructor(
+    private readonly storage: MemoryStorage,
+    private readonly redactor: Redactor = new Redactor(),
+  ) {}
 
   /**
    * The current profile, keys in order.
@@ -55,7 +59,8 @@ export class ProfileService {
   }
 
   /**
-   * Sets one key (source `user`); returns the entry. Keys are canonical snake_case (`tech_stack`).
+   * Sets one key (source `user`); returns the entry, whose value shows any secret it held replaced
+   * by a `[REDACTED:<kind>]` marker. Keys are canonical snake_case (`tech_stack`).
    * @example await mnemos.profile.set({ appId: 'app', tenantId: 'u1' }, 'language', '中文')
    */
   async set(owner: ProfileOwner, key: string, value: string): Promise<ProfileEntry> {
@@ -67,14 +72,15 @@ export class ProfileService {
         details: { key: name },
       });
     }
-    const text = value.trim();
-    if (text.length > profileLimits.maxValueLength) {
+    const given = value.trim();
+    if (given.length > profileLimits.maxValueLength) {
       throw new MnemosError(
         'limit_exceeded',
-        `profile value of ${name} has ${text.length} characters; the limit is ${profileLimits.maxValueLength}`,
-        { details: { key: name, length: text.length, limit: profileLimits.maxValueLength } },
+        `profile value of ${name} has ${given.length} characters; the limit is ${profileLimits.maxValueLength}`,
+        { details: { key: name, length: given.length, limit: profileLimits.maxValueLength } },
       );
     }
+    const text = this.redactor.redact(given).text;
     const current = await this.storage.getProfile(tenant);
     if (current.length >= profileLimits.maxKeys && !current.some((entry) => entry.key === name)) {
       throw new MnemosError(
