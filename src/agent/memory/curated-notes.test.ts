@@ -41,6 +41,14 @@ describe('CuratedNotes writes', () => {
     expect(await notes.entries('user')).toEqual(['Prefers answers in Chinese.']);
   });
 
+  it('stores a secret in a note as its redaction marker', async () => {
+    const notes = new CuratedNotes({ dir });
+    await notes.add('user', 'Deploys with PGPASSWORD=Pg-s3cret-77 from the office');
+    expect(readFileSync(join(dir, 'USER.md'), 'utf8')).toBe(
+      'Deploys with PGPASSWORD=[REDACTED:password] from the office\n',
+    );
+  });
+
   it('replaces and removes by unique substring', async () => {
     const notes = new CuratedNotes({ dir });
     await notes.add('memory', 'Node 20 is required.');

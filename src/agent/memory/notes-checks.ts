@@ -1,3 +1,4 @@
+import { redactSecrets } from '../../redaction/redactor.js';
 import { scanForThreats, type ThreatFinding, threatRefusal } from './injection-scan.js';
 import { charCount, hasSeparatorLine } from './notes-file.js';
 import {
@@ -21,9 +22,12 @@ export interface EarlyRefusal {
   threat?: ThreatFinding;
 }
 
-/** Trimmed content with Windows line ends folded, as it is stored and compared. */
+/**
+ * Trimmed content with Windows line ends folded and secrets replaced by `[REDACTED:<kind>]`, as it
+ * is stored and compared: notes are memory too, and a secret never reaches a notes file.
+ */
 export function normalizeContent(content: string): string {
-  return content.replace(/\r\n?/g, '\n').trim();
+  return redactSecrets(content.replace(/\r\n?/g, '\n').trim());
 }
 
 /** Why a new entry cannot be saved whatever the file holds: empty, separator, too long, unsafe. */
