@@ -97,7 +97,12 @@ function chatRequests(): ChatRequest[] {
   return server
     .requestsTo('/v1/chat/completions')
     .map((request) => request.body as ChatRequest)
-    .filter((request) => !/^(You extract|Summarise the conversation)/.test(system(request)));
+    .filter(
+      (request) =>
+        !/^(You extract|You keep a user's long-term memory|Summarise the conversation)/.test(
+          system(request),
+        ),
+    );
 }
 
 class RecordingProvider implements MemoryProvider {
