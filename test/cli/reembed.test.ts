@@ -212,7 +212,7 @@ describe('mem reembed', () => {
     const doctor = await cli(['mem', 'doctor']);
     expect(doctor.code, doctor.stdout).toBe(0);
     expect(doctor.json()).toMatchObject({ ok: true });
-  }, 60_000);
+  }, 120_000);
 
   it('is the fix for embedder_mismatch after config.yaml changes, and says so', async () => {
     const home = makeHome();
