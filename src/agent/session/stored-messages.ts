@@ -6,16 +6,10 @@ import type {
   ToolCallPart,
   ToolResultPart,
 } from '../../sessions/session-record.js';
+import type { AppendMessage } from '../../sessions/session-service.js';
 
-/** A message as the session service stores it. */
-export interface StoredMessage {
-  role: SessionMessage['role'];
-  content: string;
-  name?: string;
-  createdAt?: string;
-  metadata?: Record<string, string>;
-  parts?: SessionMessagePart[];
-}
+/** A message as the session service stores it (what `SessionService.append` takes). */
+export type StoredMessage = AppendMessage;
 
 /** Characters of each tool result shown in a tool message's text, twice that in all (the full results are in its parts). */
 const previewCharacters = 2_000;
