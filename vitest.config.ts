@@ -6,7 +6,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
-    // Reports once per run which storage backends the conformance suite covers (test/conformance).
-    globalSetup: ['test/conformance/global-setup.ts'],
+    // Reports once per run which storage backends the conformance suite covers (test/storage/conformance).
+    globalSetup: ['test/storage/conformance/global-setup.ts'],
   },
 });

@@ -1,6 +1,6 @@
 /** Loads the synthetic corpus into a kept home (PROFILE_HOME) once, then times search stages; for CPU profiling. */
 import { existsSync } from 'node:fs';
-import { coversTenant } from '../src/storage/covers-tenant.js';
+import { coversTenant } from '../src/spec/covers-tenant.js';
 import { queryTokens } from '../src/text/tokenizer.js';
 import { addInputs, syntheticMemories, syntheticQueries } from './corpus.js';
 import { benchTenant, loadInBatches, openEngine, wholeTenant } from './engine.js';

@@ -8,7 +8,8 @@ import {
   resolveHome,
   validateConfig,
 } from './config/config.js';
-import { MnemosError } from './errors.js';
+import { MnemosError } from './core/errors.js';
+import { readScope } from './core/scope.js';
 import { JobRunner } from './jobs/job-runner.js';
 import { KeyService } from './keys/key-service.js';
 import { IngestPipeline } from './memory/ingest/ingest-pipeline.js';
@@ -17,7 +18,7 @@ import { MemoryService } from './memory/memory-service.js';
 import { AccessTracker } from './memory/retrieve/access-tracker.js';
 import { HybridSearch } from './memory/retrieve/hybrid-search.js';
 import { VectorSearch } from './memory/retrieve/vector-search.js';
-import { readScope } from './memory/scope.js';
+import { StoreService } from './memory/stores/store-service.js';
 import {
   createEmbedder,
   createLlmModels,
@@ -25,17 +26,16 @@ import {
   type ExtractionPlan,
   planExtraction,
 } from './models/create-models.js';
-import type { Embedder } from './models/embedder.js';
-import type { Extractor } from './models/extractor.js';
-import type { Reranker } from './models/reranker.js';
 import { ProfileService } from './profile/profile-service.js';
 import { Redactor } from './redaction/redactor.js';
 import { SessionService } from './sessions/session-service.js';
+import type { Embedder } from './spec/embedder.js';
+import type { Extractor } from './spec/extractor.js';
+import type { Reranker } from './spec/reranker.js';
+import type { MemoryStorage, StorageStatistics } from './spec/storage.js';
 import { chooseStorage } from './storage/choose-storage.js';
 import { PostgresStorage } from './storage/postgres/postgres-storage.js';
-import type { MemoryStorage, StorageStatistics } from './storage/spec.js';
 import { SqliteStorage } from './storage/sqlite/sqlite-storage.js';
-import { StoreService } from './stores/store-service.js';
 
 /** Options of `Mnemos.open`; everything defaults from the home's `config.yaml`. */
 export interface MnemosOptions {

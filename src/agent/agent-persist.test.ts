@@ -7,14 +7,14 @@ import {
   startModelServer,
 } from '../../test/support/model-server.js';
 import { tempHome } from '../../test/support/temp-home.js';
-import { MnemosError } from '../errors.js';
-import type { TenantKey } from '../memory/scope.js';
+import type { AgentEvent } from '../core/agent-events.js';
+import { MnemosError } from '../core/errors.js';
+import type { TenantKey } from '../core/scope.js';
+import type { SessionMessage } from '../core/session-record.js';
 import { Mnemos } from '../mnemos.js';
-import type { SessionMessage } from '../sessions/session-record.js';
 import { SqliteStorage } from '../storage/sqlite/sqlite-storage.js';
 import type { Agent } from './agent.js';
 import { createAgent } from './create-agent.js';
-import type { AgentEvent } from './loop/agent-events.js';
 
 /** How a finished turn is stored: whole however long, and never lost when storing it fails. */
 

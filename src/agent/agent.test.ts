@@ -6,11 +6,11 @@ import {
   startModelServer,
 } from '../../test/support/model-server.js';
 import { tempHome } from '../../test/support/temp-home.js';
+import type { AgentEvent } from '../core/agent-events.js';
 import { Mnemos } from '../mnemos.js';
 import type { Agent } from './agent.js';
 import { createAgent } from './create-agent.js';
-import type { AgentEvent } from './loop/agent-events.js';
-import type { CompletedTurn, MemoryProvider, MemoryWrite } from './memory/memory-provider.js';
+import type { CompletedTurn, MemoryProvider, MemoryWrite } from './providers/memory-provider.js';
 
 let server: ModelServer;
 /** Replies of the agent's chat calls; extraction and reconciliation are answered by routing. */

@@ -1,7 +1,14 @@
 import type { ModelMessage } from 'ai';
-import { MnemosError } from '../errors.js';
+import {
+  type AgentEvent,
+  addUsage,
+  type ChainedModel,
+  noUsage,
+  type TokenUsage,
+} from '../core/agent-events.js';
+import { MnemosError } from '../core/errors.js';
+import type { SessionRecord } from '../core/session-record.js';
 import type { Mnemos } from '../mnemos.js';
-import type { SessionRecord } from '../sessions/session-record.js';
 import { maxAppendMessages } from '../sessions/session-service.js';
 import {
   type CompressionPolicy,
@@ -11,17 +18,10 @@ import {
 } from './context/compressor.js';
 import { buildSystemPrompt } from './context/system-prompt.js';
 import { messageText } from './context/token-estimate.js';
-import {
-  type AgentEvent,
-  addUsage,
-  type ChainedModel,
-  noUsage,
-  type TokenUsage,
-} from './loop/agent-events.js';
+import { fromStored, type StoredMessage, toStored } from './loop/stored-messages.js';
 import { runTurnLoop } from './loop/turn-loop.js';
-import type { MemoryManager } from './memory/memory-manager.js';
-import type { AgentContext, HookMessage } from './memory/memory-provider.js';
-import { fromStored, type StoredMessage, toStored } from './session/stored-messages.js';
+import type { MemoryManager } from './providers/memory-manager.js';
+import type { AgentContext, HookMessage } from './providers/memory-provider.js';
 import type { AnyTool } from './tools/tool.js';
 
 /** Everything an agent runs on; built by `createAgent` from the configuration. */

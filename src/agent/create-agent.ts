@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
-import { MnemosError } from '../errors.js';
+import type { ChainedModel } from '../core/agent-events.js';
+import { MnemosError } from '../core/errors.js';
 import type { Mnemos } from '../mnemos.js';
 import { createChatClient } from '../models/create-models.js';
 import { type ProviderId, providerIds } from '../models/llm/providers.js';
@@ -9,15 +10,14 @@ import {
   resolveChatModel,
 } from '../models/llm/resolve-chat-model.js';
 import { Agent } from './agent.js';
-import type { ChainedModel } from './loop/agent-events.js';
-import { CuratedNotesProvider } from './memory/curated-notes-provider.js';
-import { EngineMemoryProvider } from './memory/engine-provider.js';
-import { MemoryManager } from './memory/memory-manager.js';
-import type { AgentContext, MemoryProvider } from './memory/memory-provider.js';
-import { RemoteMemoryProvider } from './memory/remote-provider.js';
-import { sessionSearchTool } from './session/session-search-tool.js';
+import { CuratedNotesProvider } from './notes/curated-notes-provider.js';
+import { EngineMemoryProvider } from './providers/engine-provider.js';
+import { MemoryManager } from './providers/memory-manager.js';
+import type { AgentContext, MemoryProvider } from './providers/memory-provider.js';
+import { RemoteMemoryProvider } from './providers/remote-provider.js';
 import { bubblewrapSandbox, sandboxWorkspace } from './tools/bubblewrap-sandbox.js';
 import { builtinTools, selectToolsets } from './tools/builtin-tools.js';
+import { sessionSearchTool } from './tools/session-search-tool.js';
 import { type AgentSurface, confinedToolsets, surfaceToolsets } from './tools/surface-toolsets.js';
 import { createTenantWorkspace, tenantWorkspacePath } from './tools/tenant-workspace.js';
 import { TodoStore } from './tools/todo-tool.js';

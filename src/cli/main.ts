@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { MnemosError } from '../errors.js';
+import { MnemosError } from '../core/errors.js';
 import { chatCommand } from './commands/chat.js';
 import { configCommand } from './commands/config.js';
 import { keysCommand } from './commands/keys.js';

@@ -1,4 +1,4 @@
-import { type ErrorCategory, type ErrorCode, MnemosError } from '../errors.js';
+import { type ErrorCategory, type ErrorCode, MnemosError } from '../core/errors.js';
 
 /** Every code the server may send; a `Record` so a new `ErrorCode` fails to compile until listed. */
 const knownCodes: Record<ErrorCode, true> = {

@@ -1,4 +1,4 @@
-import { MnemosError } from '../errors.js';
+import { MnemosError } from '../core/errors.js';
 import { errorFromResponse, unreachable } from './client-errors.js';
 import type { CallOptions, ClientOptions } from './types.js';
 

@@ -1,15 +1,15 @@
 /** `mnemos/client`: the typed HTTP client of a Mnemos service, with the library's own types. */
-export type { AgentEvent, TokenUsage } from '../agent/loop/agent-events.js';
-export { type ErrorCategory, type ErrorCode, MnemosError } from '../errors.js';
-export type { Job } from '../jobs/job-record.js';
-export type { ApiKeyRecord, AuditEntry } from '../keys/key-record.js';
+export type { AgentEvent, TokenUsage } from '../core/agent-events.js';
+export { type ErrorCategory, type ErrorCode, MnemosError } from '../core/errors.js';
+export type { Job } from '../core/job-record.js';
+export type { ApiKeyRecord, AuditEntry } from '../core/key-record.js';
+export type { HistoryEntry, MemoryKind, MemoryRecord } from '../core/memory-record.js';
+export type { ProfileEntry } from '../core/profile-record.js';
+export type { Scope } from '../core/scope.js';
+export type { SessionMessage, SessionRecord } from '../core/session-record.js';
+export type { StoreRecord } from '../core/store-record.js';
 export type { SearchMemoriesOutput } from '../memory/memory-service.js';
-export type { HistoryEntry, MemoryKind, MemoryRecord } from '../memory/record.js';
 export type { SearchResult } from '../memory/retrieve/hybrid-search.js';
-export type { Scope } from '../memory/scope.js';
-export type { ProfileEntry } from '../profile/profile-record.js';
-export type { SessionMessage, SessionRecord } from '../sessions/session-record.js';
-export type { StoreRecord } from '../stores/store-record.js';
 export { isUnavailable, type UnreachableReason } from './client-errors.js';
 export type { MemoriesApi } from './memories-api.js';
 export { MnemosClient } from './mnemos-client.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestService, type TestService } from '../../test/support/http-service.js';
-import { MnemosError } from '../errors.js';
+import { MnemosError } from '../core/errors.js';
 import { MnemosClient } from './mnemos-client.js';
 
 let service: TestService;

@@ -1,4 +1,4 @@
-import type { AuditEntry } from '../keys/key-record.js';
+import type { AuditEntry } from '../core/key-record.js';
 import { HttpTransport } from './http-transport.js';
 import { MemoriesApi } from './memories-api.js';
 import { SessionsApi } from './sessions-api.js';

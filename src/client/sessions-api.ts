@@ -1,4 +1,4 @@
-import type { SessionMessage, SessionRecord } from '../sessions/session-record.js';
+import type { SessionMessage, SessionRecord } from '../core/session-record.js';
 import { type HttpTransport, segment } from './http-transport.js';
 import { turnEvents, turnOf } from './turn-stream.js';
 import type {

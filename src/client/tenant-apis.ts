@@ -1,6 +1,6 @@
-import type { ApiKeyRecord } from '../keys/key-record.js';
-import type { ProfileEntry } from '../profile/profile-record.js';
-import type { StoreRecord } from '../stores/store-record.js';
+import type { ApiKeyRecord } from '../core/key-record.js';
+import type { ProfileEntry } from '../core/profile-record.js';
+import type { StoreRecord } from '../core/store-record.js';
 import { type HttpTransport, segment } from './http-transport.js';
 import type { CallOptions, KeyCreateInput } from './types.js';
 

@@ -1,5 +1,5 @@
-import type { AgentEvent } from '../agent/loop/agent-events.js';
-import { MnemosError } from '../errors.js';
+import type { AgentEvent } from '../core/agent-events.js';
+import { MnemosError } from '../core/errors.js';
 import { type HttpTransport, type OpenResponse, segment } from './http-transport.js';
 import { readSse } from './sse.js';
 import type { StreamedEvent } from './types.js';

@@ -1,12 +1,12 @@
-import type { AgentEvent, TokenUsage } from '../agent/loop/agent-events.js';
+import type { AgentEvent, TokenUsage } from '../core/agent-events.js';
+import type { MemoryKind } from '../core/memory-record.js';
+import type { Scope } from '../core/scope.js';
 import type { KeyService } from '../keys/key-service.js';
 import type {
   AddMemoriesInput,
   MemoryService,
   SearchMemoriesInput,
 } from '../memory/memory-service.js';
-import type { MemoryKind } from '../memory/record.js';
-import type { Scope } from '../memory/scope.js';
 import type { SessionService } from '../sessions/session-service.js';
 
 /**

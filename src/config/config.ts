@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { z } from 'zod';
-import { MnemosError } from '../errors.js';
+import { MnemosError } from '../core/errors.js';
 import { providerIds } from '../models/llm/providers.js';
 import { redactionConfigSchema } from '../redaction/redaction-config.js';
 

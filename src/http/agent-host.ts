@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { TurnDone } from '../agent/agent.js';
 import { createAgent } from '../agent/create-agent.js';
-import type { AgentEvent } from '../agent/loop/agent-events.js';
+import type { AgentEvent } from '../core/agent-events.js';
 import type { Mnemos } from '../mnemos.js';
 import type { ServerMetrics } from './metrics.js';
 import type { TenantContext } from './tenant-context.js';

@@ -1,5 +1,5 @@
-import type { ErrorCode } from '../errors.js';
-import { MnemosError } from '../errors.js';
+import type { ErrorCode } from '../core/errors.js';
+import { MnemosError } from '../core/errors.js';
 
 const statusOf: Record<ErrorCode, number> = {
   invalid_input: 400,

@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
-import { MnemosError } from '../errors.js';
-import { rejectUnstorable } from '../memory/schemas.js';
+import { MnemosError } from '../core/errors.js';
+import { rejectUnstorable } from '../core/schemas.js';
 
 const jsonType = /^application\/([\w.-]+\+)?json$/i;
 

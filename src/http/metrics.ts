@@ -1,6 +1,6 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Mnemos } from '../mnemos.js';
-import type { StorageStatistics } from '../storage/spec.js';
+import type { StorageStatistics } from '../spec/storage.js';
 
 /** The Prometheus metrics of one server: per-route traffic, ingestion, memories and tokens. */
 export class ServerMetrics {

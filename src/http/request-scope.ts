@@ -1,4 +1,4 @@
-import { MnemosError } from '../errors.js';
+import { MnemosError } from '../core/errors.js';
 import type { TenantContext } from './tenant-context.js';
 
 /** A scope as a request body may send it. */

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tempHome } from '../../test/support/temp-home.js';
 import { Mnemos } from '../mnemos.js';
-import type { ConversationMessage, ExtractedMemory, Extractor } from '../models/extractor.js';
+import type { ConversationMessage, ExtractedMemory, Extractor } from '../spec/extractor.js';
 
 const scope = { appId: 'app', tenantId: 'alice' };
 const leaseMs = 1_000;

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { MnemosError } from '../errors.js';
-import type { MemoryStorage } from '../storage/spec.js';
-import type { JobRecord } from './job-record.js';
+import { MnemosError } from '../core/errors.js';
+import type { JobRecord } from '../core/job-record.js';
+import type { MemoryStorage } from '../spec/storage.js';
 
 /** Tunables of the job runner. */
 export interface JobRunnerOptions {

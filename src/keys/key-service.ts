@@ -1,11 +1,11 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { MnemosError } from '../errors.js';
-import { checkPage } from '../memory/limits.js';
-import { parseInput } from '../memory/schemas.js';
-import { writeScope } from '../memory/scope.js';
-import type { MemoryStorage } from '../storage/spec.js';
-import type { ApiKeyRecord, AuditEntry } from './key-record.js';
+import { MnemosError } from '../core/errors.js';
+import type { ApiKeyRecord, AuditEntry } from '../core/key-record.js';
+import { checkPage } from '../core/limits.js';
+import { parseInput } from '../core/schemas.js';
+import { writeScope } from '../core/scope.js';
+import type { MemoryStorage } from '../spec/storage.js';
 
 const keyPrefix = 'mn_';
 const createKeySchema = z

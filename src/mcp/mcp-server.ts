@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { memoryTools } from '../agent/memory/memory-tools.js';
-import { sessionSearchTool } from '../agent/session/session-search-tool.js';
+import { memoryTools } from '../agent/providers/engine-tools.js';
+import { sessionSearchTool } from '../agent/tools/session-search-tool.js';
 import type { AnyTool, ToolContext } from '../agent/tools/tool.js';
-import { invalidInput, MnemosError } from '../errors.js';
-import type { TenantKey } from '../memory/scope.js';
+import { invalidInput, MnemosError } from '../core/errors.js';
+import type { TenantKey } from '../core/scope.js';
 import type { Mnemos } from '../mnemos.js';
 
 /** Options of {@link createMcpServer}. */

@@ -10,7 +10,7 @@ import {
   type JSONRPCMessage,
   type RequestId,
 } from '@modelcontextprotocol/sdk/types.js';
-import type { TenantKey } from '../memory/scope.js';
+import type { TenantKey } from '../core/scope.js';
 import type { Mnemos } from '../mnemos.js';
 import { createMcpServer, type McpServerOptions } from './mcp-server.js';
 

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tempHome } from '../../test/support/temp-home.js';
-import { MnemosError } from '../errors.js';
+import { MnemosError } from '../core/errors.js';
 import { Mnemos } from '../mnemos.js';
 
 const alice = { appId: 'app', tenantId: 'alice' };

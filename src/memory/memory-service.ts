@@ -1,23 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { MnemosError } from '../errors.js';
-import { type Job, type JobInput, type JobRecord, publicJob } from '../jobs/job-record.js';
-import type { JobRunner } from '../jobs/job-runner.js';
-import type { Embedder } from '../models/embedder.js';
-import { Redactor } from '../redaction/redactor.js';
-import type { MemoryFilter, MemoryStorage } from '../storage/spec.js';
-import type { StoreService } from '../stores/store-service.js';
-import { indexTokens } from '../text/tokenizer.js';
-import { checkPage, limits } from './limits.js';
-import type { HistoryEntry, MemoryKind, MemoryRecord } from './record.js';
-import { redactionFields, redactJobInputs } from './redact-job-input.js';
-import type { HybridSearch, SearchResult } from './retrieve/hybrid-search.js';
+import { MnemosError } from '../core/errors.js';
+import { type Job, type JobInput, type JobRecord, publicJob } from '../core/job-record.js';
+import { checkPage, limits } from '../core/limits.js';
+import type { HistoryEntry, MemoryKind, MemoryRecord } from '../core/memory-record.js';
 import {
   addMemoriesSchema,
   listFilterSchema,
   parseInput,
   searchMemoriesSchema,
   updateMemorySchema,
-} from './schemas.js';
+} from '../core/schemas.js';
 import {
   type ReadScope,
   readScope,
@@ -25,8 +17,16 @@ import {
   type TenantKey,
   tenantOf,
   writeScope,
-} from './scope.js';
-import { textHash } from './text-hash.js';
+} from '../core/scope.js';
+import { textHash } from '../core/text-hash.js';
+import type { JobRunner } from '../jobs/job-runner.js';
+import { Redactor } from '../redaction/redactor.js';
+import type { Embedder } from '../spec/embedder.js';
+import type { MemoryFilter, MemoryStorage } from '../spec/storage.js';
+import { indexTokens } from '../text/tokenizer.js';
+import { redactionFields, redactJobInputs } from './redact-job-input.js';
+import type { HybridSearch, SearchResult } from './retrieve/hybrid-search.js';
+import type { StoreService } from './stores/store-service.js';
 
 type ScopeInput = Partial<Scope>;
 

@@ -1,4 +1,4 @@
-import type { JobInput } from '../jobs/job-record.js';
+import type { JobInput } from '../core/job-record.js';
 import {
   combineReports,
   type RedactionReport,

@@ -1,11 +1,11 @@
-import { MnemosError } from '../errors.js';
+import { MnemosError } from '../core/errors.js';
 import type {
   MemoryStorage,
   TransferCheckpoint,
   TransferRow,
   TransferTable,
-} from '../storage/spec.js';
-import { transferTables } from '../storage/spec.js';
+} from '../spec/storage.js';
+import { transferTables } from '../spec/storage.js';
 import { indexTokens } from '../text/tokenizer.js';
 
 /** Rows of each table: in the source, and already in the target when the copy starts. */

@@ -1,9 +1,9 @@
 import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { MnemosError } from '../errors.js';
+import { MnemosError } from '../core/errors.js';
+import type { MemoryStorage } from '../spec/storage.js';
 import { isPostgresUrl, redactDatabaseUrl } from '../storage/choose-storage.js';
 import { PostgresStorage } from '../storage/postgres/postgres-storage.js';
-import type { MemoryStorage } from '../storage/spec.js';
 import { SqliteStorage } from '../storage/sqlite/sqlite-storage.js';
 
 /** A database named on the command line: `sqlite:<file or home folder>` or a postgres:// URL. */

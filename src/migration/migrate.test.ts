@@ -10,9 +10,9 @@ import {
   fillHome,
 } from '../../test/support/migration-fixture.js';
 import { tempHome } from '../../test/support/temp-home.js';
-import { MnemosError } from '../errors.js';
+import { MnemosError } from '../core/errors.js';
 import { Mnemos } from '../mnemos.js';
-import type { MemoryStorage, TransferTable } from '../storage/spec.js';
+import type { MemoryStorage, TransferTable } from '../spec/storage.js';
 import { SqliteStorage } from '../storage/sqlite/sqlite-storage.js';
 import { copyDatabase } from './copy-database.js';
 import { migrate } from './migrate.js';

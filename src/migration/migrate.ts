@@ -1,6 +1,6 @@
-import { MnemosError } from '../errors.js';
+import { MnemosError } from '../core/errors.js';
 import { Mnemos } from '../mnemos.js';
-import type { MemoryStorage, TransferTable } from '../storage/spec.js';
+import type { MemoryStorage, TransferTable } from '../spec/storage.js';
 import { type CopyPlan, type CopyResult, copyDatabase } from './copy-database.js';
 import { openSource, openTarget, parseLocation } from './database-location.js';
 import { type SearchFunction, type VerifyReport, verifyCopy } from './verify-copy.js';

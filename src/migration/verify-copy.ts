@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { SearchMemoriesInput, SearchMemoriesOutput } from '../memory/memory-service.js';
-import type { MemoryStorage, TransferRow, TransferTable } from '../storage/spec.js';
-import { transferTables } from '../storage/spec.js';
+import type { MemoryStorage, TransferRow, TransferTable } from '../spec/storage.js';
+import { transferTables } from '../spec/storage.js';
 import { transferColumns } from '../storage/transfer-columns.js';
 import { requeue } from './copy-database.js';
 

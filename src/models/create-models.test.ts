@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ModelServer, startModelServer } from '../../test/support/model-server.js';
 import { tempHome } from '../../test/support/temp-home.js';
-import { MnemosError } from '../errors.js';
+import { MnemosError } from '../core/errors.js';
 import { Mnemos } from '../mnemos.js';
 
 const scope = { appId: 'app', tenantId: 'u1' };

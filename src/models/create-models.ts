@@ -1,9 +1,10 @@
 import type { MnemosConfig } from '../config/config.js';
-import { MnemosError } from '../errors.js';
+import { MnemosError } from '../core/errors.js';
+import type { Embedder } from '../spec/embedder.js';
+import type { Reranker } from '../spec/reranker.js';
 import { BuiltinEmbedder } from './embed/builtin-embedder.js';
 import { OpenAICompatibleEmbedder } from './embed/openai-compatible-embedder.js';
 import { resolveEmbedder } from './embed/resolve-embedder.js';
-import type { Embedder } from './embedder.js';
 import { LlmExtractor } from './extract/llm-extractor.js';
 import { LlmReconciler } from './extract/reconciler.js';
 import { ChatClient } from './llm/chat-client.js';
@@ -12,7 +13,6 @@ import { OnnxCrossEncoderReranker, OnnxEmbedder } from './onnx/index.js';
 import { capCandidates } from './rerank/cap-candidates.js';
 import { HttpReranker } from './rerank/http-reranker.js';
 import { LlmReranker } from './rerank/llm-reranker.js';
-import type { Reranker } from './reranker.js';
 
 /** The embedder `config.yaml` asks for; an HTTP one probes its dimension only when none is configured. */
 export async function createEmbedder(config: MnemosConfig['embedder']): Promise<Embedder> {

@@ -1,5 +1,5 @@
 import type { MnemosConfig } from '../config/config.js';
-import { MnemosError } from '../errors.js';
+import { MnemosError } from '../core/errors.js';
 import { resolveEmbedder } from './embed/resolve-embedder.js';
 import { chatEndpoint } from './llm/language-model.js';
 import { providerPresets } from './llm/providers.js';

@@ -1,15 +1,15 @@
-import { MnemosError } from '../errors.js';
-import { checkPage } from '../memory/limits.js';
-import { rejectUnstorable } from '../memory/schemas.js';
-import { type TenantKey, writeScope } from '../memory/scope.js';
-import { Redactor } from '../redaction/redactor.js';
-import type { MemoryStorage } from '../storage/spec.js';
+import { MnemosError } from '../core/errors.js';
+import { checkPage } from '../core/limits.js';
 import {
   normalizeProfileKey,
   type ProfileEntry,
   type ProfileHistoryEntry,
   profileLimits,
-} from './profile-record.js';
+} from '../core/profile-record.js';
+import { rejectUnstorable } from '../core/schemas.js';
+import { type TenantKey, writeScope } from '../core/scope.js';
+import { Redactor } from '../redaction/redactor.js';
+import type { MemoryStorage } from '../spec/storage.js';
 
 /** The profile's owner; the profile is per (app, tenant), shared by the tenant's agents and runs. */
 export type ProfileOwner = { appId?: string; tenantId?: string };

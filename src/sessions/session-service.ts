@@ -1,19 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { MnemosError } from '../errors.js';
-import { checkPage, limits } from '../memory/limits.js';
-import { describeIssues, messageSchema, metadataSchema, parseInput } from '../memory/schemas.js';
-import { type Scope, type TenantKey, writeScope } from '../memory/scope.js';
+import { MnemosError } from '../core/errors.js';
+import { checkPage, limits } from '../core/limits.js';
+import { describeIssues, messageSchema, metadataSchema, parseInput } from '../core/schemas.js';
+import { type Scope, type TenantKey, writeScope } from '../core/scope.js';
+import type { SessionMessage, SessionMessagePart, SessionRecord } from '../core/session-record.js';
 import {
   combineReports,
   type RedactionReport,
   Redactor,
   redactionWarning,
 } from '../redaction/redactor.js';
-import type { MemoryStorage } from '../storage/spec.js';
+import type { MemoryStorage } from '../spec/storage.js';
 import { indexTokens, queryTokens } from '../text/tokenizer.js';
 import { capPart, maxPartsPerMessage, messagePartSchema } from './message-parts.js';
-import type { SessionMessage, SessionMessagePart, SessionRecord } from './session-record.js';
 
 const sessionIdPattern = /^[A-Za-z0-9_.:-]{1,128}$/;
 

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { MnemosConfig } from '../config/config.js';
-import { MnemosError } from '../errors.js';
+import { MnemosError } from '../core/errors.js';
 
 /** Environment variable (or `.env` entry) holding the PostgreSQL URL; secrets never go in config.yaml. */
 export const databaseUrlVariable = 'MNEMOS_DATABASE_URL';

@@ -1,9 +1,5 @@
-import type { ApiKeyRecord, AuditEntry } from '../keys/key-record.js';
-import type {
-  ProfileEntry,
-  ProfileHistoryEntry,
-  ProfileSource,
-} from '../profile/profile-record.js';
+import type { ApiKeyRecord, AuditEntry } from '../core/key-record.js';
+import type { ProfileEntry, ProfileHistoryEntry, ProfileSource } from '../core/profile-record.js';
 
 /** An `api_keys` row as both backends read it (SQLite stores `admin` as 0/1, Postgres as boolean). */
 export interface KeyRow {

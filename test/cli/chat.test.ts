@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { SessionMessage, ToolResultPart } from '../../src/sessions/session-record.js';
+import type { SessionMessage, ToolResultPart } from '../../src/core/session-record.js';
 import { cliFor, cliPath, makeHome, removeHomes } from '../support/cli.js';
 import {
   type ChatRequest,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SessionMessage, ToolResultPart } from '../../src/sessions/session-record.js';
+import type { SessionMessage, ToolResultPart } from '../../src/core/session-record.js';
 import { type ChatRequest, type ModelServer, startModelServer } from '../support/model-server.js';
 import { baseConfig, call, startTestServer, type TestServer } from './helpers.js';
 

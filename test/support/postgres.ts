@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
-import type { Scope } from '../../src/memory/scope.js';
-import type { NewMemory } from '../../src/storage/spec.js';
+import type { Scope } from '../../src/core/scope.js';
+import type { NewMemory } from '../../src/spec/storage.js';
 import { indexTokens } from '../../src/text/tokenizer.js';
 
 /** The test database, or undefined: Postgres tests skip themselves without it. */

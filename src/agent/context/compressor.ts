@@ -1,5 +1,5 @@
 import { generateText, type ModelMessage } from 'ai';
-import type { ChainedModel, TokenUsage } from '../loop/agent-events.js';
+import type { ChainedModel, TokenUsage } from '../../core/agent-events.js';
 import { estimateMessages, estimateTokens, messageText } from './token-estimate.js';
 
 /** When and how much to compress. */

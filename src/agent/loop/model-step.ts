@@ -1,7 +1,7 @@
 import { type ModelMessage, streamText, type ToolSet, tool } from 'ai';
-import { RecallScrubber, stripRecall } from '../memory/memory-context.js';
+import type { ChainedModel, TokenUsage } from '../../core/agent-events.js';
+import { RecallScrubber, stripRecall } from '../providers/memory-context.js';
 import type { AnyTool } from '../tools/tool.js';
-import type { ChainedModel, TokenUsage } from './agent-events.js';
 import { parseReact, reactInstructions } from './react-protocol.js';
 import type { ToolCallRequest } from './run-tools.js';
 

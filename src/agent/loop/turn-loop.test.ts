@@ -5,9 +5,9 @@ import {
   type ModelServer,
   startModelServer,
 } from '../../../test/support/model-server.js';
+import type { AgentEvent, ChainedModel } from '../../core/agent-events.js';
 import { ChatClient } from '../../models/llm/chat-client.js';
 import type { AnyTool } from '../tools/tool.js';
-import type { AgentEvent, ChainedModel } from './agent-events.js';
 import { runTurnLoop } from './turn-loop.js';
 
 let server: ModelServer;

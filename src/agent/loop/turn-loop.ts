@@ -1,12 +1,12 @@
 import type { ModelMessage } from 'ai';
-import type { AnyTool, ToolContext } from '../tools/tool.js';
 import {
   type AgentEvent,
   addUsage,
   type ChainedModel,
   noUsage,
   type TokenUsage,
-} from './agent-events.js';
+} from '../../core/agent-events.js';
+import type { AnyTool, ToolContext } from '../tools/tool.js';
 import { modelStep } from './model-step.js';
 import { runToolCalls, type ToolCallOutcome } from './run-tools.js';
 

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MnemosError } from '../../errors.js';
+import { MnemosError } from '../../core/errors.js';
 import { bubblewrapSandbox } from './bubblewrap-sandbox.js';
 import { createTenantWorkspace, tenantWorkspacePath } from './tenant-workspace.js';
 import { type TerminalResult, terminalTool } from './terminal-tool.js';

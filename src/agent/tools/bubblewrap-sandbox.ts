@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { lstatSync, readlinkSync } from 'node:fs';
 import { chown } from 'node:fs/promises';
-import { MnemosError } from '../../errors.js';
+import { MnemosError } from '../../core/errors.js';
 import type { CommandLaunch, CommandSandbox } from './command-sandbox.js';
 
 /** Settings of the bubblewrap sandbox (config `agent.sandbox`). */

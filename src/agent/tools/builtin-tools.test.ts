@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { MnemosError } from '../../errors.js';
+import { MnemosError } from '../../core/errors.js';
 import { builtinTools, builtinToolsets, selectToolsets } from './builtin-tools.js';
 import { TodoStore } from './todo-tool.js';
 import type { AnyTool } from './tool.js';

@@ -1,4 +1,4 @@
-import { MnemosError } from '../../errors.js';
+import { MnemosError } from '../../core/errors.js';
 import { type FileToolsOptions, fileTools } from './file-tools.js';
 import { type TerminalToolConfig, terminalTool } from './terminal-tool.js';
 import { type TodoStore, todoTool } from './todo-tool.js';

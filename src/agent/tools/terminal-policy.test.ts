@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MnemosError } from '../../errors.js';
+import { MnemosError } from '../../core/errors.js';
 import { commandHeadIndexes, parseCommand } from './shell-split.js';
 import { compileTerminalPolicy, evaluateCommand, type TerminalPolicy } from './terminal-policy.js';
 

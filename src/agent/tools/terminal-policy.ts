@@ -1,4 +1,4 @@
-import { MnemosError } from '../../errors.js';
+import { MnemosError } from '../../core/errors.js';
 import { parseCommand } from './shell-split.js';
 import { dangerReason } from './terminal-danger.js';
 

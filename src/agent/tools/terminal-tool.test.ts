@@ -3,7 +3,7 @@ import { mkdtemp, readFile, realpath, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { MnemosError } from '../../errors.js';
+import { MnemosError } from '../../core/errors.js';
 import { runCommand } from './run-command.js';
 import { type TerminalResult, terminalTool } from './terminal-tool.js';
 import type { ToolContext } from './tool.js';

@@ -1,4 +1,4 @@
-import type { AgentEvent } from '../../agent/loop/agent-events.js';
+import type { AgentEvent } from '../../core/agent-events.js';
 import { clip } from '../output.js';
 import type { Spinner, Style } from './style.js';
 

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { configPath, loadConfig, readRawConfig, writeRawConfig } from '../../config/config.js';
-import { MnemosError } from '../../errors.js';
+import { MnemosError } from '../../core/errors.js';
 import { globals, homeOf } from '../context.js';
 import { printJson } from '../output.js';
 

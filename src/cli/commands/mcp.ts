@@ -1,6 +1,6 @@
 import { Command } from 'commander';
+import { tenantOf, writeScope } from '../../core/scope.js';
 import { serveStdio } from '../../mcp/mcp-stdio.js';
-import { tenantOf, writeScope } from '../../memory/scope.js';
 import { Mnemos } from '../../mnemos.js';
 import { homeOf, type ScopeOptions, tenantFlags, tenantOwner } from '../context.js';
 

@@ -7,9 +7,9 @@ import {
   validateConfig,
   writeRawConfig,
 } from '../../config/config.js';
+import type { ReembedStartInfo } from '../../memory/stores/reembed-service.js';
 import { createEmbedder } from '../../models/create-models.js';
-import { embedderSectionFor } from '../../models/embedder-spec.js';
-import type { ReembedStartInfo } from '../../stores/reembed-service.js';
+import { embedderSectionFor } from '../../models/parse-embedder-spec.js';
 import { integer } from '../arguments.js';
 import { globals, homeOf, withMnemos } from '../context.js';
 import { printJson } from '../output.js';

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { loadConfig, loadDotenv, type MnemosConfig } from '../../config/config.js';
-import { MnemosError } from '../../errors.js';
-import { type MemoryKind, type MemoryRecord, memoryKinds } from '../../memory/record.js';
+import { MnemosError } from '../../core/errors.js';
+import { type MemoryKind, type MemoryRecord, memoryKinds } from '../../core/memory-record.js';
 import { Mnemos } from '../../mnemos.js';
 import { chooseStorage, type StorageChoice } from '../../storage/choose-storage.js';
 import { collectList, collectPairs, integer } from '../arguments.js';

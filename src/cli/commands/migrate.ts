@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { SingleBar } from 'cli-progress';
 import { Command } from 'commander';
 import { loadDotenv } from '../../config/config.js';
-import { MnemosError } from '../../errors.js';
+import { MnemosError } from '../../core/errors.js';
 import type { CopyPlan } from '../../migration/copy-database.js';
 import { type MigrateReport, migrate } from '../../migration/migrate.js';
 import { databaseUrlVariable } from '../../storage/choose-storage.js';

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { MnemosError } from '../../errors.js';
+import { MnemosError } from '../../core/errors.js';
 import { jsonLogger } from '../../http/logger.js';
 import { startServer } from '../../http/server.js';
 import type { TenantContext } from '../../http/tenant-context.js';

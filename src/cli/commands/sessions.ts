@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import type { SessionMessagePart } from '../../sessions/session-record.js';
+import type { SessionMessagePart } from '../../core/session-record.js';
 import { integer } from '../arguments.js';
 import {
   globals,

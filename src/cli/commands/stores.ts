@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { MnemosError } from '../../errors.js';
+import { MnemosError } from '../../core/errors.js';
 import { globals, withMnemos } from '../context.js';
 import { printJson, printTable } from '../output.js';
 

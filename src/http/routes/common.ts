@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { MnemosError } from '../../errors.js';
+import { MnemosError } from '../../core/errors.js';
 import type { TenantContext } from '../tenant-context.js';
 
 /** The shared error body of every route. */

@@ -1,7 +1,7 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { type SSEStreamingApi, streamSSE } from 'hono/streaming';
-import { MnemosError } from '../../errors.js';
-import { messageSchema, metadataSchema } from '../../memory/schemas.js';
+import { MnemosError } from '../../core/errors.js';
+import { messageSchema, metadataSchema } from '../../core/schemas.js';
 import type { Mnemos } from '../../mnemos.js';
 import type { AgentHost, NumberedEvent } from '../agent-host.js';
 import type { AppEnv } from '../app.js';

@@ -1,6 +1,6 @@
-import type { NewMemory } from '../../storage/spec.js';
+import type { Scope } from '../../core/scope.js';
+import type { NewMemory } from '../../spec/storage.js';
 import { NearDuplicateIndex } from '../retrieve/near-duplicate-index.js';
-import type { Scope } from '../scope.js';
 import { sameStatement } from './same-statement.js';
 
 /**

@@ -1,26 +1,26 @@
 import { randomUUID } from 'node:crypto';
-import { MnemosError } from '../../errors.js';
-import type { JobRecord, JobUsage } from '../../jobs/job-record.js';
-import type { Embedder } from '../../models/embedder.js';
+import { MnemosError } from '../../core/errors.js';
+import type { JobRecord, JobUsage } from '../../core/job-record.js';
+import { limits } from '../../core/limits.js';
+import type { MemorySource } from '../../core/memory-record.js';
+import type { Scope } from '../../core/scope.js';
+import type { StoreRecord } from '../../core/store-record.js';
+import { textHash } from '../../core/text-hash.js';
 import type {
   NewFact,
   ReconcileDecision,
   ReconcileResult,
 } from '../../models/extract/reconciler.js';
-import type { ExtractedMemory, Extractor } from '../../models/extractor.js';
+import type { Embedder } from '../../spec/embedder.js';
+import type { ExtractedMemory, Extractor } from '../../spec/extractor.js';
 import type {
   JobCompletion,
   MemoryMutation,
   MemoryStorage,
   NewMemory,
-} from '../../storage/spec.js';
-import type { StoreRecord } from '../../stores/store-record.js';
+} from '../../spec/storage.js';
 import { indexTokens } from '../../text/tokenizer.js';
-import { limits } from '../limits.js';
-import type { MemorySource } from '../record.js';
 import type { VectorSearch } from '../retrieve/vector-search.js';
-import type { Scope } from '../scope.js';
-import { textHash } from '../text-hash.js';
 import { Accepted, sameAgent } from './accepted-in-batch.js';
 import { ProfileChanges } from './profile-changes.js';
 import { sameStatement } from './same-statement.js';

@@ -6,7 +6,7 @@ import {
   startModelServer,
 } from '../../../test/support/model-server.js';
 import { tempHome } from '../../../test/support/temp-home.js';
-import { MnemosError } from '../../errors.js';
+import { MnemosError } from '../../core/errors.js';
 import { Mnemos } from '../../mnemos.js';
 
 const scope = { appId: 'app', tenantId: 'u1' };

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tempHome } from '../../../test/support/temp-home.js';
+import type { MemoryRecord } from '../../core/memory-record.js';
 import { Mnemos } from '../../mnemos.js';
-import type { MemoryRecord } from '../record.js';
 
 const user = { appId: 'app', tenantId: 'u1', agentId: 'assistant' };
 

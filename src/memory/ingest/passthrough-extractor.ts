@@ -1,4 +1,4 @@
-import type { ConversationMessage, ExtractedMemory, Extractor } from '../../models/extractor.js';
+import type { ConversationMessage, ExtractedMemory, Extractor } from '../../spec/extractor.js';
 import { splitText } from './text-splitter.js';
 
 /**

@@ -1,5 +1,5 @@
-import type { ExtractedMemory } from '../../models/extractor.js';
-import { type ProfileChange, profileLimits } from '../../profile/profile-record.js';
+import { type ProfileChange, profileLimits } from '../../core/profile-record.js';
+import type { ExtractedMemory } from '../../spec/extractor.js';
 
 /**
  * The profile values of one job's units, in order: the last value of a key wins, values equal to the

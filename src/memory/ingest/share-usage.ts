@@ -1,4 +1,4 @@
-import type { JobUsage } from '../../jobs/job-record.js';
+import type { JobUsage } from '../../core/job-record.js';
 import type { NewFact } from '../../models/extract/reconciler.js';
 
 /** Splits one reconciliation call's tokens among jobs in proportion to their facts that were asked about. */

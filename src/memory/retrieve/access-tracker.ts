@@ -1,5 +1,5 @@
-import type { MemoryStorage } from '../../storage/spec.js';
-import type { TenantKey } from '../scope.js';
+import type { TenantKey } from '../../core/scope.js';
+import type { MemoryStorage } from '../../spec/storage.js';
 
 /**
  * Buffers "this memory was recalled" counts and writes them in one transaction every few seconds,

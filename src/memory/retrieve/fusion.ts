@@ -1,4 +1,4 @@
-import type { RankedKey } from '../../storage/spec.js';
+import type { RankedKey } from '../../spec/storage.js';
 
 /** Where a fused candidate was found and at which rank (1-based). */
 export interface FusedCandidate {

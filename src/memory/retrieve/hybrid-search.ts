@@ -1,11 +1,11 @@
-import type { Embedder } from '../../models/embedder.js';
-import type { Reranker } from '../../models/reranker.js';
-import { coversTenant } from '../../storage/covers-tenant.js';
-import type { MemoryFilter, MemoryStorage, RankedKey } from '../../storage/spec.js';
-import type { StoreRecord } from '../../stores/store-record.js';
+import type { MemoryRecord } from '../../core/memory-record.js';
+import { type ReadScope, scopeMatches } from '../../core/scope.js';
+import type { StoreRecord } from '../../core/store-record.js';
+import { coversTenant } from '../../spec/covers-tenant.js';
+import type { Embedder } from '../../spec/embedder.js';
+import type { Reranker } from '../../spec/reranker.js';
+import type { MemoryFilter, MemoryStorage, RankedKey } from '../../spec/storage.js';
 import { queryTokens } from '../../text/tokenizer.js';
-import type { MemoryRecord } from '../record.js';
-import { type ReadScope, scopeMatches } from '../scope.js';
 import type { AccessTracker } from './access-tracker.js';
 import { fuseRanks } from './fusion.js';
 import { type ScoringWeights, scoreCandidate } from './scoring.js';

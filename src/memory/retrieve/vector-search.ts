@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { MemoryFilter, MemoryStorage, RankedKey } from '../../storage/spec.js';
-import type { ReadScope, TenantKey } from '../scope.js';
+import type { ReadScope, TenantKey } from '../../core/scope.js';
+import type { MemoryFilter, MemoryStorage, RankedKey } from '../../spec/storage.js';
 import { NearDuplicateIndex } from './near-duplicate-index.js';
 import { PartitionVectorIndex } from './vector-index/partition-vector-index.js';
 

@@ -1,6 +1,6 @@
+import type { Embedder } from '../../spec/embedder.js';
 import { stopwords } from '../../text/stopwords.js';
 import { isCjk, tokenize } from '../../text/tokenizer.js';
-import type { Embedder } from '../embedder.js';
 
 /**
  * Offline embedder with no model and no download: signed feature hashing of words, word bigrams and

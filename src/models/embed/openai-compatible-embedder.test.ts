@@ -5,7 +5,7 @@ import {
   type ModelServerOptions,
   startModelServer,
 } from '../../../test/support/model-server.js';
-import { MnemosError } from '../../errors.js';
+import { MnemosError } from '../../core/errors.js';
 import { UPSTREAM_ERROR_CODE } from '../http/upstream-error.js';
 import {
   OpenAICompatibleEmbedder,

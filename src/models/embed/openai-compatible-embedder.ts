@@ -1,5 +1,5 @@
-import { MnemosError } from '../../errors.js';
-import type { Embedder } from '../embedder.js';
+import { MnemosError } from '../../core/errors.js';
+import type { Embedder } from '../../spec/embedder.js';
 import { chunk, mapConcurrent } from '../http/batches.js';
 import { badResponse, postJson } from '../http/post-json.js';
 import type { RetryPolicy } from '../http/retry-policy.js';

@@ -1,5 +1,5 @@
 import type { MnemosConfig } from '../../config/config.js';
-import { MnemosError } from '../../errors.js';
+import { MnemosError } from '../../core/errors.js';
 import { presetBaseURL, presetOf } from '../llm/providers.js';
 
 type EmbedderSection = MnemosConfig['embedder'];

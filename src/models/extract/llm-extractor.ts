@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import { type MemoryKind, memoryKinds } from '../../memory/record.js';
-import { normalizeProfileKey, profileLimits } from '../../profile/profile-record.js';
+import { type MemoryKind, memoryKinds } from '../../core/memory-record.js';
+import { normalizeProfileKey, profileLimits } from '../../core/profile-record.js';
 import type {
   ConversationMessage,
   ExtractedMemory,
   ExtractionContext,
   Extractor,
-} from '../extractor.js';
+} from '../../spec/extractor.js';
 import {
   type ChatMessage,
   type ChatUsage,

@@ -4,7 +4,7 @@ import {
   type ModelServer,
   startModelServer,
 } from '../../../test/support/model-server.js';
-import { MnemosError } from '../../errors.js';
+import { MnemosError } from '../../core/errors.js';
 import { ChatClient } from '../llm/chat-client.js';
 import { LlmReconciler, type NewFact } from './reconciler.js';
 

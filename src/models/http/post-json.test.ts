@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type ModelServer, startModelServer } from '../../../test/support/model-server.js';
-import { MnemosError } from '../../errors.js';
+import { MnemosError } from '../../core/errors.js';
 import { type PostJsonOptions, postJson } from './post-json.js';
 
 let server: ModelServer | undefined;

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { MnemosError } from '../../errors.js';
+import type { MnemosError } from '../../core/errors.js';
 import {
   backoffDelayMs,
   isRetryableStatus,

@@ -1,4 +1,4 @@
-import { type ErrorCode, MnemosError } from '../../errors.js';
+import { type ErrorCode, MnemosError } from '../../core/errors.js';
 
 /** Error code of failures of a model service (embedding, rerank, chat). */
 export const UPSTREAM_ERROR_CODE: ErrorCode = 'upstream_error';

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { type ModelServer, startModelServer } from '../../../test/support/model-server.js';
-import { MnemosError } from '../../errors.js';
+import { MnemosError } from '../../core/errors.js';
 import { ChatClient, type ChatClientOptions, parseAnswer } from './chat-client.js';
 
 let server: ModelServer | undefined;

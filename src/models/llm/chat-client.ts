@@ -1,6 +1,6 @@
 import { generateText, type LanguageModel, NoObjectGeneratedError, Output } from 'ai';
 import type { z } from 'zod';
-import { MnemosError } from '../../errors.js';
+import { MnemosError } from '../../core/errors.js';
 import { badResponse } from '../http/post-json.js';
 import { resilientFetch } from '../http/resilient-fetch.js';
 import type { RetryPolicy } from '../http/retry-policy.js';

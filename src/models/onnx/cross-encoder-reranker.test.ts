@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { MnemosError } from '../../errors.js';
-import type { RerankCandidate } from '../reranker.js';
+import { MnemosError } from '../../core/errors.js';
+import type { RerankCandidate } from '../../spec/reranker.js';
 import { OnnxCrossEncoderReranker } from './cross-encoder-reranker.js';
 
 const modelDir = fileURLToPath(

@@ -1,5 +1,5 @@
-import { MnemosError } from '../../errors.js';
-import type { RerankCandidate, Reranker } from '../reranker.js';
+import { MnemosError } from '../../core/errors.js';
+import type { RerankCandidate, Reranker } from '../../spec/reranker.js';
 import { type ModelFiles, modelDisplayName, resolveModelFiles } from './model-files.js';
 import { ModelTokenizer } from './model-tokenizer.js';
 import {

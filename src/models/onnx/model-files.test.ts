@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MnemosError } from '../../errors.js';
+import { MnemosError } from '../../core/errors.js';
 import { huggingFaceCacheDir, modelDisplayName, resolveModelFiles } from './model-files.js';
 
 const embedderDir = fileURLToPath(new URL('../../../test/fixtures/onnx/embedder', import.meta.url));

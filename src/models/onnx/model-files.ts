@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, isAbsolute, join, resolve } from 'node:path';
-import { MnemosError } from '../../errors.js';
+import { MnemosError } from '../../core/errors.js';
 
 /** The files of one local model: everything an ONNX embedder or cross-encoder loads. */
 export interface ModelFiles {

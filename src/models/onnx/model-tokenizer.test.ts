@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { MnemosError } from '../../errors.js';
+import { MnemosError } from '../../core/errors.js';
 import { resolveModelFiles } from './model-files.js';
 import { ModelTokenizer } from './model-tokenizer.js';
 import { loadOnnxRuntime } from './runtime.js';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Tokenizer } from '@huggingface/tokenizers';
-import { MnemosError } from '../../errors.js';
+import { MnemosError } from '../../core/errors.js';
 import type { ModelFiles } from './model-files.js';
 import { int64Tensor, type OrtModule, type OrtTensor } from './runtime.js';
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { MnemosError } from '../../errors.js';
+import { MnemosError } from '../../core/errors.js';
 import { OnnxEmbedder, type OnnxEmbedderOptions } from './onnx-embedder.js';
 
 const modelDir = fileURLToPath(new URL('../../../test/fixtures/onnx/embedder', import.meta.url));

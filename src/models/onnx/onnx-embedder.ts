@@ -1,6 +1,6 @@
 import { basename, extname } from 'node:path';
-import { MnemosError } from '../../errors.js';
-import type { Embedder } from '../embedder.js';
+import { MnemosError } from '../../core/errors.js';
+import type { Embedder } from '../../spec/embedder.js';
 import { type ModelFiles, modelDisplayName, resolveModelFiles } from './model-files.js';
 import { ModelTokenizer } from './model-tokenizer.js';
 import { normalizeInPlace, type Pooling, poolRows } from './pooling.js';

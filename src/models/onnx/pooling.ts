@@ -1,4 +1,4 @@
-import { MnemosError } from '../../errors.js';
+import { MnemosError } from '../../core/errors.js';
 
 /** How token vectors become one text vector: the mask-aware mean (sentence-transformers) or `[CLS]` (bge). */
 export type Pooling = 'mean' | 'cls';

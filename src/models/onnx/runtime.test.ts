@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { MnemosError } from '../../errors.js';
+import { MnemosError } from '../../core/errors.js';
 import { int64Tensor, loadOnnxRuntime, openSession } from './runtime.js';
 
 const fixtures = fileURLToPath(new URL('../../../test/fixtures/onnx', import.meta.url));

@@ -1,4 +1,4 @@
-import { MnemosError } from '../../errors.js';
+import { MnemosError } from '../../core/errors.js';
 
 /** The version pinned in package.json; newer ones download binaries at install time, which fails offline. */
 export const onnxRuntimePackage = 'onnxruntime-node@1.14.0';

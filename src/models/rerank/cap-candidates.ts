@@ -1,4 +1,4 @@
-import type { RerankCandidate, Reranker } from '../reranker.js';
+import type { RerankCandidate, Reranker } from '../../spec/reranker.js';
 
 /**
  * A reranker that scores only the first `limit` candidates (the fused order's best) and keeps the

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type ModelServer, startModelServer } from '../../../test/support/model-server.js';
-import { MnemosError } from '../../errors.js';
-import type { RerankCandidate } from '../reranker.js';
+import { MnemosError } from '../../core/errors.js';
+import type { RerankCandidate } from '../../spec/reranker.js';
 import { HttpReranker, type HttpRerankerOptions } from './http-reranker.js';
 
 let server: ModelServer | undefined;

@@ -1,8 +1,8 @@
-import { MnemosError } from '../../errors.js';
+import { MnemosError } from '../../core/errors.js';
+import type { RerankCandidate, Reranker } from '../../spec/reranker.js';
 import { chunk, mapConcurrent } from '../http/batches.js';
 import { badResponse, postJson } from '../http/post-json.js';
 import type { RetryPolicy } from '../http/retry-policy.js';
-import type { RerankCandidate, Reranker } from '../reranker.js';
 
 /** Options of {@link HttpReranker}. */
 export interface HttpRerankerOptions {

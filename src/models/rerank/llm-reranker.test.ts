@@ -4,9 +4,9 @@ import {
   type ModelServer,
   startModelServer,
 } from '../../../test/support/model-server.js';
-import { MnemosError } from '../../errors.js';
+import { MnemosError } from '../../core/errors.js';
+import type { RerankCandidate } from '../../spec/reranker.js';
 import { ChatClient } from '../llm/chat-client.js';
-import type { RerankCandidate } from '../reranker.js';
 import { LlmReranker, type LlmRerankerOptions, type RerankUsage } from './llm-reranker.js';
 
 let server: ModelServer | undefined;

@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import { MnemosError } from '../../errors.js';
+import { MnemosError } from '../../core/errors.js';
+import type { RerankCandidate, Reranker } from '../../spec/reranker.js';
 import {
   type ChatMessage,
   type ChatUsage,
   type JsonChatClient,
   parseAnswer,
 } from '../llm/chat-client.js';
-import type { RerankCandidate, Reranker } from '../reranker.js';
 
 /** What one rerank call cost, given to {@link LlmRerankerOptions.onUsage}. */
 export interface RerankUsage extends ChatUsage {

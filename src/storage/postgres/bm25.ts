@@ -1,4 +1,4 @@
-import type { TenantKey } from '../../memory/scope.js';
+import type { TenantKey } from '../../core/scope.js';
 import type { Sql } from './database.js';
 import type { Params } from './filter-sql.js';
 import { anyTokenQuery, partitionLexeme, partitionQuery, queryLexemes } from './text-search.js';

@@ -1,4 +1,4 @@
-import type { TenantKey } from '../../memory/scope.js';
+import type { TenantKey } from '../../core/scope.js';
 import type { Sql } from './database.js';
 
 const tenantId = (tenant: TenantKey): string => `${tenant.appId}\u001f${tenant.tenantId}`;

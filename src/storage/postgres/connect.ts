@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { MnemosError } from '../../errors.js';
+import { MnemosError } from '../../core/errors.js';
 import { redactDatabaseUrl } from '../choose-storage.js';
 import { Database, storageError } from './database.js';
 import { migrations, schemaVersion } from './schema.js';

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { MnemosError } from '../../errors.js';
+import { MnemosError } from '../../core/errors.js';
 
 /** Anything that runs SQL: the pool, or the client of a transaction. */
 export interface Sql {

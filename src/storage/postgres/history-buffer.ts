@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { TenantKey } from '../../memory/scope.js';
+import type { TenantKey } from '../../core/scope.js';
 import type { Sql } from './database.js';
 
 /** One history row of a memory. */

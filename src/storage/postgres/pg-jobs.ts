@@ -1,7 +1,7 @@
-import type { JobInput, JobRecord } from '../../jobs/job-record.js';
-import type { Scope, TenantKey } from '../../memory/scope.js';
+import type { JobInput, JobRecord } from '../../core/job-record.js';
+import type { Scope, TenantKey } from '../../core/scope.js';
+import type { JobClaim, JobCompletion, Page } from '../../spec/storage.js';
 import { leaseLost } from '../lease-lost.js';
-import type { JobClaim, JobCompletion, Page } from '../spec.js';
 import { type JobRow, jobFromRow } from '../sqlite/rows.js';
 import type { Database, Sql } from './database.js';
 import { Params } from './filter-sql.js';

@@ -1,5 +1,6 @@
-import type { ApiKeyRecord, AuditEntry } from '../../keys/key-record.js';
-import type { TenantKey } from '../../memory/scope.js';
+import type { ApiKeyRecord, AuditEntry } from '../../core/key-record.js';
+import type { TenantKey } from '../../core/scope.js';
+import type { Page } from '../../spec/storage.js';
 import {
   type AuditRow,
   auditFromRow,
@@ -7,7 +8,6 @@ import {
   keyColumns,
   keyFromRow,
 } from '../record-rows.js';
-import type { Page } from '../spec.js';
 import type { Database } from './database.js';
 
 /**

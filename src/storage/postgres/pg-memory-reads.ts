@@ -1,6 +1,12 @@
-import type { HistoryEntry } from '../../memory/record.js';
-import type { ReadScope, Scope, TenantKey } from '../../memory/scope.js';
-import type { KeyedMemory, MemoryFilter, Page, RankedKey, VectorChange } from '../spec.js';
+import type { HistoryEntry } from '../../core/memory-record.js';
+import type { ReadScope, Scope, TenantKey } from '../../core/scope.js';
+import type {
+  KeyedMemory,
+  MemoryFilter,
+  Page,
+  RankedKey,
+  VectorChange,
+} from '../../spec/storage.js';
 import { type HistoryRow, historyFromRow, type MemoryRow, memoryFromRow } from '../sqlite/rows.js';
 import { bm25Ranking } from './bm25.js';
 import type { Database } from './database.js';

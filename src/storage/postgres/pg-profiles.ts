@@ -1,16 +1,16 @@
-import type { TenantKey } from '../../memory/scope.js';
 import type {
   ProfileChange,
   ProfileEntry,
   ProfileHistoryEntry,
-} from '../../profile/profile-record.js';
+} from '../../core/profile-record.js';
+import type { TenantKey } from '../../core/scope.js';
+import type { Page } from '../../spec/storage.js';
 import {
   type ProfileEntryRow,
   type ProfileHistoryRow,
   profileEntryFromRow,
   profileHistoryFromRow,
 } from '../record-rows.js';
-import type { Page } from '../spec.js';
 import type { Database, Sql } from './database.js';
 
 /** The user profile of the Postgres backend: one row per key, and a history row per change. */

@@ -1,6 +1,6 @@
-import { MnemosError } from '../../errors.js';
-import type { StoreRecord } from '../../stores/store-record.js';
-import type { StorageStatistics } from '../spec.js';
+import { MnemosError } from '../../core/errors.js';
+import type { StoreRecord } from '../../core/store-record.js';
+import type { StorageStatistics } from '../../spec/storage.js';
 import { type StoreRow, storeFromRow } from '../sqlite/rows.js';
 import { lockStoreExclusively } from './change-sequence.js';
 import { type Database, type Sql, sqlState } from './database.js';

@@ -1,7 +1,7 @@
-import { MnemosError } from '../../errors.js';
-import { nulPath } from '../../memory/schemas.js';
-import type { TenantKey } from '../../memory/scope.js';
-import type { TransferCheckpoint, TransferRow, TransferTable } from '../spec.js';
+import { MnemosError } from '../../core/errors.js';
+import { nulPath } from '../../core/schemas.js';
+import type { TenantKey } from '../../core/scope.js';
+import type { TransferCheckpoint, TransferRow, TransferTable } from '../../spec/storage.js';
 import {
   addedColumns,
   type ColumnType,

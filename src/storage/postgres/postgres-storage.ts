@@ -1,15 +1,14 @@
-import type { JobInput, JobRecord } from '../../jobs/job-record.js';
-import type { ApiKeyRecord, AuditEntry } from '../../keys/key-record.js';
-import type { HistoryEntry } from '../../memory/record.js';
-import type { ReadScope, Scope, TenantKey } from '../../memory/scope.js';
+import type { JobInput, JobRecord } from '../../core/job-record.js';
+import type { ApiKeyRecord, AuditEntry } from '../../core/key-record.js';
+import type { HistoryEntry } from '../../core/memory-record.js';
 import type {
   ProfileChange,
   ProfileEntry,
   ProfileHistoryEntry,
-} from '../../profile/profile-record.js';
-import type { SessionMessage, SessionRecord } from '../../sessions/session-record.js';
-import type { StoreRecord } from '../../stores/store-record.js';
-import { redactDatabaseUrl } from '../choose-storage.js';
+} from '../../core/profile-record.js';
+import type { ReadScope, Scope, TenantKey } from '../../core/scope.js';
+import type { SessionMessage, SessionRecord } from '../../core/session-record.js';
+import type { StoreRecord } from '../../core/store-record.js';
 import type {
   JobClaim,
   JobCompletion,
@@ -26,7 +25,8 @@ import type {
   TransferRow,
   TransferTable,
   VectorChange,
-} from '../spec.js';
+} from '../../spec/storage.js';
+import { redactDatabaseUrl } from '../choose-storage.js';
 import { TextStatistics } from './bm25.js';
 import { ChangeSequence } from './change-sequence.js';
 import { connect, type PostgresOptions } from './connect.js';

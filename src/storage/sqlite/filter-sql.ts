@@ -1,6 +1,6 @@
-import type { ReadScope } from '../../memory/scope.js';
-import { wildcard } from '../../memory/scope.js';
-import type { MemoryFilter } from '../spec.js';
+import type { ReadScope } from '../../core/scope.js';
+import { wildcard } from '../../core/scope.js';
+import type { MemoryFilter } from '../../spec/storage.js';
 
 /** A WHERE fragment with its positional parameters. */
 export interface SqlFragment {

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import type { JobRecord, JobState, JobUsage } from '../../jobs/job-record.js';
-import type { HistoryEntry, HistoryEvent, MemoryKind } from '../../memory/record.js';
+import type { JobRecord, JobState, JobUsage } from '../../core/job-record.js';
+import type { HistoryEntry, HistoryEvent, MemoryKind } from '../../core/memory-record.js';
+import type { SessionMessage, SessionRecord } from '../../core/session-record.js';
+import type { StoreRecord } from '../../core/store-record.js';
 import { partsFromJson } from '../../sessions/message-parts.js';
-import type { SessionMessage, SessionRecord } from '../../sessions/session-record.js';
-import type { StoreRecord } from '../../stores/store-record.js';
+import type { KeyedMemory } from '../../spec/storage.js';
 import { decodeSources } from '../memory-sources.js';
-import type { KeyedMemory } from '../spec.js';
 
 /** ISO string of an epoch millisecond, or null. */
 export function iso(value: number | null | undefined): string | null {

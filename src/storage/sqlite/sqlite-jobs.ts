@@ -1,7 +1,7 @@
-import type { JobInput, JobRecord, JobUsage } from '../../jobs/job-record.js';
-import type { Scope, TenantKey } from '../../memory/scope.js';
+import type { JobInput, JobRecord, JobUsage } from '../../core/job-record.js';
+import type { Scope, TenantKey } from '../../core/scope.js';
+import type { JobClaim, Page } from '../../spec/storage.js';
 import { leaseLost } from '../lease-lost.js';
-import type { JobClaim, Page } from '../spec.js';
 import { type JobRow, jobFromRow } from './rows.js';
 import type { Statements } from './statements.js';
 

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { MnemosError } from '../../errors.js';
-import type { HistoryEntry } from '../../memory/record.js';
-import type { ReadScope, Scope, TenantKey } from '../../memory/scope.js';
-import { coversTenant } from '../covers-tenant.js';
-import { appendSource, encodeSources, sourceOnly } from '../memory-sources.js';
+import { MnemosError } from '../../core/errors.js';
+import type { HistoryEntry } from '../../core/memory-record.js';
+import type { ReadScope, Scope, TenantKey } from '../../core/scope.js';
+import { coversTenant } from '../../spec/covers-tenant.js';
 import type {
   KeyedMemory,
   MemoryFilter,
@@ -13,7 +12,8 @@ import type {
   Page,
   RankedKey,
   VectorChange,
-} from '../spec.js';
+} from '../../spec/storage.js';
+import { appendSource, encodeSources, sourceOnly } from '../memory-sources.js';
 import { memoryWhere } from './filter-sql.js';
 import {
   blobToVector,

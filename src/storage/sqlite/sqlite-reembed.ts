@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { MnemosError } from '../../errors.js';
-import type { ReembedStart } from '../spec.js';
+import { MnemosError } from '../../core/errors.js';
+import type { ReembedStart } from '../../spec/storage.js';
 import { isoRequired, vectorToBlob } from './rows.js';
 import type { Statements } from './statements.js';
 

@@ -1,7 +1,7 @@
-import { MnemosError } from '../../errors.js';
-import type { TenantKey } from '../../memory/scope.js';
-import type { SessionMessage, SessionRecord } from '../../sessions/session-record.js';
-import type { Page } from '../spec.js';
+import { MnemosError } from '../../core/errors.js';
+import type { TenantKey } from '../../core/scope.js';
+import type { SessionMessage, SessionRecord } from '../../core/session-record.js';
+import type { Page } from '../../spec/storage.js';
 import {
   type MessageRow,
   matchExpression,

@@ -1,16 +1,16 @@
 import Database from 'better-sqlite3';
-import { MnemosError } from '../../errors.js';
-import type { JobInput, JobRecord } from '../../jobs/job-record.js';
-import type { ApiKeyRecord, AuditEntry } from '../../keys/key-record.js';
-import type { HistoryEntry } from '../../memory/record.js';
-import type { ReadScope, Scope, TenantKey } from '../../memory/scope.js';
+import { MnemosError } from '../../core/errors.js';
+import type { JobInput, JobRecord } from '../../core/job-record.js';
+import type { ApiKeyRecord, AuditEntry } from '../../core/key-record.js';
+import type { HistoryEntry } from '../../core/memory-record.js';
 import type {
   ProfileChange,
   ProfileEntry,
   ProfileHistoryEntry,
-} from '../../profile/profile-record.js';
-import type { SessionMessage, SessionRecord } from '../../sessions/session-record.js';
-import type { StoreRecord } from '../../stores/store-record.js';
+} from '../../core/profile-record.js';
+import type { ReadScope, Scope, TenantKey } from '../../core/scope.js';
+import type { SessionMessage, SessionRecord } from '../../core/session-record.js';
+import type { StoreRecord } from '../../core/store-record.js';
 import type {
   JobClaim,
   JobCompletion,
@@ -27,7 +27,7 @@ import type {
   TransferRow,
   TransferTable,
   VectorChange,
-} from '../spec.js';
+} from '../../spec/storage.js';
 import { type StoreRow, storeFromRow } from './rows.js';
 import { checkVersion, migrate, schemaVersion } from './schema.js';
 import { SqliteJobs } from './sqlite-jobs.js';

@@ -1,4 +1,4 @@
-import type { TransferCheckpoint, TransferRow, TransferTable } from '../spec.js';
+import type { TransferCheckpoint, TransferRow, TransferTable } from '../../spec/storage.js';
 import {
   addedColumns,
   columnList,

@@ -1,0 +1,480 @@
+import type { JobInput, JobRecord, JobUsage } from '../core/job-record.js';
+import type { ApiKeyRecord, AuditEntry } from '../core/key-record.js';
+import type {
+  HistoryEntry,
+  MemoryKind,
+  MemoryRecord,
+  MemorySource,
+} from '../core/memory-record.js';
+import type { ProfileChange, ProfileEntry, ProfileHistoryEntry } from '../core/profile-record.js';
+import type { ReadScope, Scope, TenantKey } from '../core/scope.js';
+import type { SessionMessage, SessionRecord } from '../core/session-record.js';
+import type { StoreRecord } from '../core/store-record.js';
+
+/** Real differences between storage backends; the engine branches on these, never on the adapter. */
+export interface StorageCapabilities {
+  /**
+   * True when the backend ranks vectors itself (`searchVectors`). When false the engine keeps an
+   * in-process index per tenant, fed by `vectorChangesSince`.
+   */
+  nativeVectorSearch: boolean;
+}
+
+/** Filters shared by list, search and delete. */
+export interface MemoryFilter {
+  /** Only these kinds. */
+  kinds?: MemoryKind[];
+  /** Every key must equal the given value. */
+  metadata?: Record<string, string>;
+  /** Created at or after this epoch millisecond. */
+  createdAfter?: number;
+  /** Created at or before this epoch millisecond. */
+  createdBefore?: number;
+}
+
+/** A memory row to insert. */
+export interface NewMemory {
+  id: string;
+  text: string;
+  kind: MemoryKind;
+  salience: number;
+  scope: Scope;
+  metadata: Record<string, string>;
+  source: MemorySource;
+  /** Sources merged into it before it was stored (later jobs of the same batch that said it again). */
+  mergedSources?: MemorySource[];
+  hash: string;
+  /** Full-text tokens from the shared tokenizer, joined by spaces. */
+  tokens: string;
+  embedding: Float32Array;
+}
+
+/** A change to an existing memory, with the text-level fields recomputed by the engine. */
+export interface MemoryPatch {
+  text?: string;
+  tokens?: string;
+  hash?: string;
+  embedding?: Float32Array;
+  kind?: MemoryKind;
+  salience?: number;
+  metadata?: Record<string, string>;
+  /** A source to add to the memory's `sources` (a job that said it again or was merged into it). */
+  addSource?: MemorySource;
+  /**
+   * Epoch ms after which the memory no longer holds. Setting it invalidates the memory: it leaves
+   * default search (vector dropped; full-text moved to the tenant's invalidated set when `tokens` of
+   * its current text are given), stays readable, and history records `INVALIDATE`.
+   */
+  validTo?: number;
+}
+
+/** One write of an ingestion or update, applied atomically with the others of its batch. */
+export type MemoryMutation =
+  | { type: 'insert'; memory: NewMemory }
+  | { type: 'update'; id: string; patch: MemoryPatch; reason: string };
+
+/** One claim of a job: its attempt number and the worker holding it. */
+export interface JobClaim {
+  attempt: number;
+  owner: string;
+}
+
+/** A job's result to commit in the same transaction as its memory writes. */
+export interface JobCompletion {
+  /** Job id. */
+  jobId: string;
+  /**
+   * The claim the result was computed under: the job's `attempts` when claimed. The commit is
+   * refused when the job was claimed again since (another worker took it over after the lease).
+   */
+  attempt: number;
+  /** The worker that claimed it; with `attempt`, the claim the commit must still find. */
+  owner: string;
+  /** The job's tenant; every mutation must fall inside it. */
+  tenant: TenantKey;
+  /** Writes of the job. */
+  mutations: MemoryMutation[];
+  /** Ids reported back to the caller. */
+  memoryIds: string[];
+  /** Chat tokens the job's extraction and reconciliation used, when a model was called. */
+  usage?: JobUsage | undefined;
+  /** Profile values taken from the job's profile facts, applied with its memories. */
+  profile?: ProfileChange[] | undefined;
+}
+
+/** A memory with its backend row key, used to join index hits back to rows. */
+export interface KeyedMemory extends MemoryRecord {
+  /** Integer row key. */
+  key: number;
+}
+
+/** A ranked hit from a full-text or vector search. */
+export interface RankedKey {
+  /** Integer row key. */
+  key: number;
+  /** Backend score: BM25 (higher is better) or cosine similarity. */
+  score: number;
+}
+
+/** A change to the searchable vector of a row since a sequence number. */
+export interface VectorChange {
+  /** Integer row key. */
+  key: number;
+  /** Change sequence number, monotonic per database. */
+  seq: number;
+  /** New vector, or null when the row is no longer searchable (deleted or invalidated). */
+  vector: Float32Array | null;
+  /** Agent of the row, so near-duplicate candidates can be limited to one exact scope. */
+  agentId: string;
+  /** Run of the row. */
+  runId: string;
+}
+
+/** Page request for list operations. */
+export interface Page {
+  /** Max items. */
+  limit: number;
+  /** Items to skip. */
+  offset: number;
+}
+
+/** A re-embedding of a store in progress: the embedder its vectors are staged for. */
+export interface ReembedRun {
+  /** Random id; staging writes of a replaced run are refused. */
+  id: string;
+  embedderId: string;
+  dimensions: number;
+  /** ISO time the run started. */
+  startedAt: string;
+}
+
+/** How a re-embedding starts: fresh, or resuming a run for the same target. */
+export interface ReembedStart {
+  run: ReembedRun;
+  /** True when staging of an interrupted run for the same embedder was kept. */
+  resumed: boolean;
+  /** Memories that already have a staged vector for their current text. */
+  staged: number;
+  /** Memories of the store, every tenant, deleted and invalidated ones included. */
+  total: number;
+}
+
+/**
+ * Staging for `mnemos mem reembed`. Like `deleteStore`, these methods work on a whole store across
+ * its tenants: re-embedding is store maintenance, and they hand the engine only row keys and texts.
+ */
+export interface ReembedStorage {
+  /** Starts a run for this embedder, or resumes the store's run when it has the same target; a different target discards the old staging. */
+  beginReembed(
+    store: string,
+    target: { embedderId: string; dimensions: number },
+    now: number,
+  ): Promise<ReembedStart>;
+  /** Up to `limit` memories after `afterKey`, in key order, without a staged vector for their current text. */
+  reembedPending(
+    store: string,
+    afterKey: number,
+    limit: number,
+  ): Promise<Array<{ key: number; text: string }>>;
+  /** Stages one batch of vectors in one transaction, each with the text it was computed from; fails when the run was replaced. */
+  stageReembed(
+    store: string,
+    runId: string,
+    vectors: Array<{ key: number; text: string; vector: Float32Array }>,
+  ): Promise<void>;
+  /**
+   * In one transaction, when every memory of the store has a staged vector for its current text:
+   * copies them into the memories, bumps each row's change sequence, binds the store to the run's
+   * embedder and drops the staging. Otherwise changes nothing and returns how many are missing.
+   */
+  finishReembed(
+    store: string,
+    runId: string,
+    now: number,
+  ): Promise<{ swapped: number; missing: number }>;
+}
+
+/**
+ * Storage of Mnemos: stores, memories with history, the durable job queue and sessions.
+ * Every memory, job and session query takes the tenant, so no method can reach across tenants.
+ */
+/** The user profile of each (app, tenant): current values and the history of every change. */
+export interface ProfileStorage {
+  getProfile(tenant: TenantKey): Promise<ProfileEntry[]>;
+  /** Applies changes atomically, recording history; changes to the same value are skipped. Returns how many applied. */
+  changeProfile(tenant: TenantKey, changes: ProfileChange[], now: number): Promise<number>;
+  /** Recorded changes, newest first, of one key or of all (`key` null). */
+  profileHistory(tenant: TenantKey, key: string | null, page: Page): Promise<ProfileHistoryEntry[]>;
+}
+
+/** API keys (hashes only) and the audit trail of mutating requests, for the HTTP service. */
+export interface KeyStorage {
+  createKey(record: ApiKeyRecord, hash: string): Promise<void>;
+  /** The live (not revoked) key with this SHA-256 hash; marks it used. */
+  findKeyByHash(hash: string, now: number): Promise<ApiKeyRecord | null>;
+  /** Keys of one tenant, or every key (`null`, admin listing). */
+  listKeys(tenant: TenantKey | null): Promise<ApiKeyRecord[]>;
+  revokeKey(id: string, now: number): Promise<boolean>;
+  appendAudit(entry: AuditEntry): Promise<void>;
+  /** A tenant's recorded requests, newest first. */
+  listAudit(tenant: TenantKey, page: Page): Promise<AuditEntry[]>;
+}
+
+/** Whole-database counts for metrics: cheap enough to read on every scrape. */
+export interface StorageStatistics {
+  jobStates: Record<string, number>;
+  memoriesByStore: Record<string, number>;
+  jobTokens: { promptTokens: number; completionTokens: number };
+}
+
+/** Tables `mnemos migrate` copies, in the order it copies them. */
+export const transferTables = [
+  'stores',
+  'memories',
+  'memory_history',
+  'jobs',
+  'sessions',
+  'session_messages',
+  'profile_entries',
+  'profile_history',
+  'api_keys',
+  'audit_log',
+] as const;
+
+/** A table `mnemos migrate` copies. */
+export type TransferTable = (typeof transferTables)[number];
+
+/**
+ * One row in backend-neutral form: the columns both schemas share (`transferColumns`), with
+ * embeddings as Float32Array and flags as booleans. Row keys and change sequences are not
+ * carried: the target assigns its own, in the order rows arrive. Rows of `memories` and
+ * `session_messages` given to `importRows` also carry `tokens` (null: not in full-text search).
+ */
+export type TransferRow = Record<string, string | number | boolean | null | Float32Array>;
+
+/** Where a copy of one table into this database has got to; written with the rows it covers. */
+export interface TransferCheckpoint {
+  /** Which copy: one source database. */
+  migration: string;
+  table: TransferTable;
+  /** Source position after the last copied row (opaque to everyone but the source), or null before the first. */
+  cursor: string | null;
+  /** Rows copied so far. */
+  copied: number;
+  /** True once the source had no rows after `cursor`. */
+  done: boolean;
+}
+
+/** Bulk copy between backends (`mnemos migrate`): whole tables, across every tenant, as maintenance. */
+export interface TransferStorage {
+  /** Up to `limit` rows after the cursor (null: from the start) in insertion order, and the cursor after them. */
+  exportRows(
+    table: TransferTable,
+    after: string | null,
+    limit: number,
+  ): Promise<{ rows: TransferRow[]; cursor: string | null }>;
+  /** Rows of a table, deleted memories and finished jobs included. */
+  countRows(table: TransferTable): Promise<number>;
+  /**
+   * In one transaction: inserts the rows in order (the target's own keys, change sequences and
+   * full-text index, as a write would build them) and records the checkpoint, so a copy resumed
+   * after a crash neither repeats nor skips a row.
+   */
+  importRows(
+    table: TransferTable,
+    rows: TransferRow[],
+    checkpoint: TransferCheckpoint,
+  ): Promise<void>;
+  /** The recorded checkpoints of every copy into this database. */
+  transferCheckpoints(): Promise<TransferCheckpoint[]>;
+}
+
+export interface MemoryStorage extends ReembedStorage, ProfileStorage, KeyStorage, TransferStorage {
+  /** Counts across every store and tenant, for `/metrics` (operators only, never tenants). */
+  statistics(): Promise<StorageStatistics>;
+  /** What the backend can do natively. */
+  readonly capabilities: StorageCapabilities;
+  /** Short backend name shown by `doctor`, e.g. `sqlite`. */
+  readonly kind: string;
+
+  createStore(store: StoreRecord): Promise<StoreRecord>;
+  getStore(name: string): Promise<StoreRecord | null>;
+  updateStore(name: string, description: string, now: number): Promise<StoreRecord | null>;
+  listStores(): Promise<StoreRecord[]>;
+  /** Removes a store with every memory, history row and job in it. */
+  deleteStore(name: string): Promise<boolean>;
+
+  /**
+   * Applies writes and marks jobs succeeded, all in one transaction; writes nothing and fails with
+   * `lease_lost` when any job is no longer running under its claim (`attempt` and `owner`), so a
+   * job taken over by another worker takes effect once, from the worker that holds it.
+   */
+  commitJobs(store: string, completions: JobCompletion[], now: number): Promise<void>;
+  /** Applies direct writes (API updates) in one transaction. */
+  applyMutations(
+    store: string,
+    tenant: TenantKey,
+    mutations: MemoryMutation[],
+    now: number,
+  ): Promise<void>;
+  getMemories(
+    store: string,
+    tenant: TenantKey,
+    ids: string[],
+    includeDeleted: boolean,
+  ): Promise<KeyedMemory[]>;
+  getMemoriesByKey(store: string, tenant: TenantKey, keys: number[]): Promise<KeyedMemory[]>;
+  listMemories(
+    store: string,
+    scope: ReadScope,
+    filter: MemoryFilter,
+    page: Page,
+    includeDeleted: boolean,
+  ): Promise<KeyedMemory[]>;
+  countMemories(
+    store: string,
+    scope: ReadScope,
+    filter: MemoryFilter,
+    includeDeleted: boolean,
+  ): Promise<number>;
+  /**
+   * Live memories of the scope's (app, tenant, agent), in any run, with any of these hashes, keyed
+   * by hash; one of the scope's own run wins when several share a hash.
+   */
+  findByHash(store: string, scope: Scope, hashes: string[]): Promise<Map<string, string>>;
+  /** Soft-deletes one memory, recording history; false when absent or already deleted. */
+  deleteMemory(
+    store: string,
+    tenant: TenantKey,
+    id: string,
+    reason: string,
+    now: number,
+  ): Promise<boolean>;
+  /** Removes a memory row and its history for good; false when absent. */
+  purgeMemory(store: string, tenant: TenantKey, id: string): Promise<boolean>;
+  /** Soft-deletes every live memory matching the pattern inside one tenant; returns how many. */
+  deleteByScope(store: string, scope: ReadScope, now: number): Promise<number>;
+  history(store: string, tenant: TenantKey, memoryId: string): Promise<HistoryEntry[]>;
+  /**
+   * BM25 over pre-tokenised text, limited to live memories matching the pattern and filter; with
+   * `invalidated`, over the invalidated (not deleted) ones instead.
+   */
+  searchText(
+    store: string,
+    scope: ReadScope,
+    tokens: string[],
+    filter: MemoryFilter,
+    limit: number,
+    invalidated?: boolean,
+  ): Promise<RankedKey[]>;
+  /** Embeddings of invalidated (not deleted) memories matching the pattern, at most `limit`. */
+  invalidatedVectors(
+    store: string,
+    scope: ReadScope,
+    filter: MemoryFilter,
+    limit: number,
+  ): Promise<Array<{ key: number; vector: Float32Array }>>;
+  /** Native vector search; only called when `capabilities.nativeVectorSearch`. */
+  searchVectors(
+    store: string,
+    scope: ReadScope,
+    vector: Float32Array,
+    filter: MemoryFilter,
+    limit: number,
+  ): Promise<RankedKey[]>;
+  /** Vector changes of a tenant after `sinceSeq`, in seq order, at most `limit`. */
+  vectorChangesSince(
+    store: string,
+    tenant: TenantKey,
+    sinceSeq: number,
+    limit: number,
+  ): Promise<VectorChange[]>;
+  /** Highest change sequence number of a tenant (0 when empty). */
+  latestSeq(store: string, tenant: TenantKey): Promise<number>;
+  /** Row keys of live memories matching the pattern and filter, for filtering index hits. */
+  matchingKeys(store: string, scope: ReadScope, filter: MemoryFilter): Promise<Set<number>>;
+  /** Adds to access counts and sets last-accessed times; advisory, so not part of history. */
+  recordAccess(
+    store: string,
+    tenant: TenantKey,
+    counts: Map<number, number>,
+    at: number,
+  ): Promise<void>;
+
+  /** Durably records jobs, all or none, before they are acknowledged; with `claim`, already leased to that worker. */
+  enqueueJobs(
+    store: string,
+    jobs: Array<{ id: string; scope: Scope; input: JobInput }>,
+    now: number,
+    claim?: { worker: string; leaseMs: number },
+  ): Promise<JobRecord[]>;
+  /** Leases up to `limit` runnable jobs (queued, or running with an expired lease or dead owner). */
+  claimJobs(
+    worker: string,
+    limit: number,
+    leaseMs: number,
+    now: number,
+    isOwnerAlive: (owner: string) => boolean,
+  ): Promise<JobRecord[]>;
+  /**
+   * Records a failed attempt: queued again from `retryAt`, or failed for good when `retryAt` is
+   * null. Changes nothing when the job is no longer running under this claim.
+   */
+  failJob(
+    id: string,
+    claim: JobClaim,
+    error: string,
+    retryAt: number | null,
+    now: number,
+  ): Promise<void>;
+  /** Extends the lease of jobs this worker still runs under these attempts; returns how many. */
+  renewJobs(
+    worker: string,
+    jobs: Array<{ id: string; attempt: number }>,
+    leaseMs: number,
+    now: number,
+  ): Promise<number>;
+  /** Puts failed jobs of a tenant back in the queue; returns how many. */
+  retryJobs(
+    store: string,
+    tenant: TenantKey,
+    ids: string[] | 'all-failed',
+    now: number,
+  ): Promise<number>;
+  getJob(store: string, tenant: TenantKey, id: string): Promise<JobRecord | null>;
+  listJobs(
+    store: string,
+    tenant: TenantKey | null,
+    states: string[],
+    page: Page,
+  ): Promise<JobRecord[]>;
+  /** Jobs not finished yet, across the store (for `doctor` and draining). */
+  pendingJobCount(store: string | null): Promise<number>;
+
+  createSession(session: SessionRecord): Promise<SessionRecord>;
+  getSession(tenant: TenantKey, id: string): Promise<SessionRecord | null>;
+  listSessions(tenant: TenantKey, page: Page): Promise<SessionRecord[]>;
+  updateSession(
+    tenant: TenantKey,
+    id: string,
+    patch: { title?: string; metadata?: Record<string, string> },
+    now: number,
+  ): Promise<SessionRecord | null>;
+  deleteSession(tenant: TenantKey, id: string): Promise<boolean>;
+  appendMessages(
+    tenant: TenantKey,
+    sessionId: string,
+    messages: Array<Omit<SessionMessage, 'seq' | 'sessionId'> & { tokens: string }>,
+    now: number,
+  ): Promise<SessionMessage[]>;
+  listMessages(tenant: TenantKey, sessionId: string, page: Page): Promise<SessionMessage[]>;
+  searchMessages(
+    tenant: TenantKey,
+    tokens: string[],
+    sessionId: string | null,
+    limit: number,
+  ): Promise<Array<SessionMessage & { score: number }>>;
+
+  /** Flushes and releases resources. */
+  close(): Promise<void>;
+}
