@@ -24,7 +24,7 @@ const layers = {
   cli: [6, 'surfaces'],
   http: [6, 'surfaces'],
   mcp: [6, 'surfaces'],
-  client: [6, 'client'],
+  client: [2, 'client'],
   'index.ts': [7, 'entry'],
 };
 /** Folders that may import only these top folders, whatever their rank (the client ships alone). */

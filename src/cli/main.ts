@@ -13,7 +13,7 @@ import { sessionsCommand } from './commands/sessions.js';
 import { setupCommand } from './commands/setup.js';
 import { statusCommand } from './commands/status.js';
 import { storesCommand } from './commands/stores.js';
-import { exitCodeOf, printError } from './output.js';
+import { exitCodeOf, printError } from './support/output.js';
 
 const packageJson = JSON.parse(
   readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),

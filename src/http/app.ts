@@ -6,16 +6,16 @@ import { HTTPException } from 'hono/http-exception';
 import { MnemosError } from '../core/errors.js';
 import { inputError } from '../core/schemas.js';
 import type { Mnemos } from '../mnemos.js';
+import { adminRoutes } from './admin-routes.js';
 import { AgentHost } from './agent-host.js';
 import { errorResponse } from './http-errors.js';
 import { checkJsonBody } from './json-body.js';
 import { type Logger, requestLog } from './logger.js';
+import { memoryRoutes } from './memory-routes.js';
 import { ServerMetrics } from './metrics.js';
 import { RateLimiter } from './rate-limiter.js';
-import { adminRoutes } from './routes/admin-routes.js';
-import { memoryRoutes } from './routes/memory-routes.js';
-import { sessionRoutes } from './routes/session-routes.js';
-import { storeRoutes } from './routes/store-routes.js';
+import { sessionRoutes } from './session-routes.js';
+import { storeRoutes } from './store-routes.js';
 import type { TenantContext } from './tenant-context.js';
 
 /** Variables a request carries through the middleware. */

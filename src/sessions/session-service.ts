@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { MnemosError } from '../core/errors.js';
 import { checkPage, limits } from '../core/limits.js';
+import { capPart, maxPartsPerMessage, messagePartSchema } from '../core/message-parts.js';
 import { describeIssues, messageSchema, metadataSchema, parseInput } from '../core/schemas.js';
 import { type Scope, type TenantKey, writeScope } from '../core/scope.js';
 import type { SessionMessage, SessionMessagePart, SessionRecord } from '../core/session-record.js';
@@ -13,7 +14,6 @@ import {
 } from '../redaction/redactor.js';
 import type { MemoryStorage } from '../spec/storage.js';
 import { indexTokens, queryTokens } from '../text/tokenizer.js';
-import { capPart, maxPartsPerMessage, messagePartSchema } from './message-parts.js';
 
 const sessionIdPattern = /^[A-Za-z0-9_.:-]{1,128}$/;
 

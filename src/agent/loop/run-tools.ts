@@ -1,4 +1,4 @@
-import { capToolValue } from '../../sessions/message-parts.js';
+import { capToolValue } from '../../core/message-parts.js';
 import type { AnyTool, ToolContext } from '../tools/tool.js';
 
 /** A tool call the model asked for. */

@@ -1,11 +1,11 @@
 import type { ModelMessage, ToolResultPart as ModelToolResultPart } from 'ai';
+import { toolValueText, truncatedLength } from '../../core/message-parts.js';
 import type {
   SessionMessage,
   SessionMessagePart,
   ToolCallPart,
   ToolResultPart,
 } from '../../core/session-record.js';
-import { toolValueText, truncatedLength } from '../../sessions/message-parts.js';
 import type { AppendMessage } from '../../sessions/session-service.js';
 
 /** A message as the session service stores it (what `SessionService.append` takes). */

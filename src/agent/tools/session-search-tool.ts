@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Mnemos } from '../../mnemos.js';
-import type { AnyTool } from '../tools/tool.js';
+import type { AnyTool } from './tool.js';
 
 /** Who the sessions belong to. */
 export interface SessionSearchOwner {

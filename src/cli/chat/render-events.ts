@@ -1,5 +1,5 @@
 import type { AgentEvent } from '../../core/agent-events.js';
-import { clip } from '../output.js';
+import { clip } from '../support/output.js';
 import type { Spinner, Style } from './style.js';
 
 /** Shows agent events as they come: streamed text, visible tool calls and results, notices. */

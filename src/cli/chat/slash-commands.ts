@@ -2,7 +2,7 @@ import type { Agent } from '../../agent/agent.js';
 import { messageText } from '../../agent/context/token-estimate.js';
 import { chainedModelFor } from '../../agent/create-agent.js';
 import type { Mnemos } from '../../mnemos.js';
-import { clip } from '../output.js';
+import { clip } from '../support/output.js';
 import type { Style } from './style.js';
 
 /** What a slash command may use. */

@@ -7,8 +7,8 @@ import { LineQueue } from '../chat/line-queue.js';
 import { EventRenderer } from '../chat/render-events.js';
 import { runSlash } from '../chat/slash-commands.js';
 import { Spinner, styleFor } from '../chat/style.js';
-import { globals, homeOf } from '../context.js';
-import { printJson } from '../output.js';
+import { globals, homeOf } from '../support/context.js';
+import { printJson } from '../support/output.js';
 
 interface ChatOptions {
   query?: string;

@@ -2,8 +2,8 @@ import { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { configPath, loadConfig, readRawConfig, writeRawConfig } from '../../config/config.js';
 import { MnemosError } from '../../core/errors.js';
-import { globals, homeOf } from '../context.js';
-import { printJson } from '../output.js';
+import { globals, homeOf } from '../support/context.js';
+import { printJson } from '../support/output.js';
 
 function lookup(value: unknown, path: string[]): unknown {
   let current = value;

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
-import { globals, withMnemos } from '../context.js';
-import { printJson, printTable } from '../output.js';
+import { globals, withMnemos } from '../support/context.js';
+import { printJson, printTable } from '../support/output.js';
 
 /** `mnemos keys …`: API keys of the HTTP service (stored as hashes; a secret is shown once). */
 export function keysCommand(): Command {

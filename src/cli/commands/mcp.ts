@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { tenantOf, writeScope } from '../../core/scope.js';
 import { serveStdio } from '../../mcp/mcp-stdio.js';
 import { Mnemos } from '../../mnemos.js';
-import { homeOf, type ScopeOptions, tenantFlags, tenantOwner } from '../context.js';
+import { homeOf, type ScopeOptions, tenantFlags, tenantOwner } from '../support/context.js';
 
 interface McpOptions extends Pick<ScopeOptions, 'app' | 'tenant' | 'store'> {
   agent: string;

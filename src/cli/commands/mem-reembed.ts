@@ -10,9 +10,9 @@ import {
 import type { ReembedStartInfo } from '../../memory/stores/reembed-service.js';
 import { createEmbedder } from '../../models/create-models.js';
 import { embedderSectionFor } from '../../models/parse-embedder-spec.js';
-import { integer } from '../arguments.js';
-import { globals, homeOf, withMnemos } from '../context.js';
-import { printJson } from '../output.js';
+import { integer } from '../support/arguments.js';
+import { globals, homeOf, withMnemos } from '../support/context.js';
+import { printJson } from '../support/output.js';
 import { progress } from './mem-transfer.js';
 
 interface ReembedFlags {

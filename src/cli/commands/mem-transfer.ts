@@ -6,7 +6,7 @@ import { MnemosError } from '../../core/errors.js';
 import { limits } from '../../core/limits.js';
 import type { AddMemoriesInput } from '../../memory/memory-service.js';
 import type { Mnemos } from '../../mnemos.js';
-import { integer } from '../arguments.js';
+import { integer } from '../support/arguments.js';
 import {
   globals,
   readScopeFrom,
@@ -14,8 +14,8 @@ import {
   scopeFlags,
   withMnemos,
   writeScopeFrom,
-} from '../context.js';
-import { printJson } from '../output.js';
+} from '../support/context.js';
+import { printJson } from '../support/output.js';
 
 /** Merges listed one by one in the text summary of an import; `--json` lists every one. */
 const shownMerges = 10;

@@ -5,7 +5,7 @@ import { MnemosError } from '../../core/errors.js';
 import { type MemoryKind, type MemoryRecord, memoryKinds } from '../../core/memory-record.js';
 import { Mnemos } from '../../mnemos.js';
 import { chooseStorage, type StorageChoice } from '../../storage/choose-storage.js';
-import { collectList, collectPairs, integer } from '../arguments.js';
+import { collectList, collectPairs, integer } from '../support/arguments.js';
 import {
   globals,
   homeOf,
@@ -15,8 +15,8 @@ import {
   scopeFlags,
   withMnemos,
   writeScopeFrom,
-} from '../context.js';
-import { clip, printJson, printTable } from '../output.js';
+} from '../support/context.js';
+import { clip, printJson, printTable } from '../support/output.js';
 import { reembedCommand } from './mem-reembed.js';
 import { exportCommand, importCommand } from './mem-transfer.js';
 

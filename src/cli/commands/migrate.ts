@@ -6,9 +6,9 @@ import { MnemosError } from '../../core/errors.js';
 import type { CopyPlan } from '../../migration/copy-database.js';
 import { type MigrateReport, migrate } from '../../migration/migrate.js';
 import { databaseUrlVariable } from '../../storage/choose-storage.js';
-import { integer } from '../arguments.js';
-import { globals, homeOf } from '../context.js';
-import { printJson, printTable } from '../output.js';
+import { integer } from '../support/arguments.js';
+import { globals, homeOf } from '../support/context.js';
+import { printJson, printTable } from '../support/output.js';
 import { progress } from './mem-transfer.js';
 
 interface MigrateFlags {

@@ -1,7 +1,13 @@
 import { Command } from 'commander';
-import { integer } from '../arguments.js';
-import { globals, type ScopeOptions, tenantFlags, tenantOwner, withMnemos } from '../context.js';
-import { clip, printJson, printTable } from '../output.js';
+import { integer } from '../support/arguments.js';
+import {
+  globals,
+  type ScopeOptions,
+  tenantFlags,
+  tenantOwner,
+  withMnemos,
+} from '../support/context.js';
+import { clip, printJson, printTable } from '../support/output.js';
 
 /** `mnemos profile …`: the user profile (name, language, style, tech stack, …) of a tenant. */
 export function profileCommand(): Command {

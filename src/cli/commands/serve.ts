@@ -6,8 +6,8 @@ import { startServer } from '../../http/server.js';
 import type { TenantContext } from '../../http/tenant-context.js';
 import { mcpHttpHandler } from '../../mcp/mcp-http.js';
 import { Mnemos } from '../../mnemos.js';
-import { integer } from '../arguments.js';
-import { homeOf } from '../context.js';
+import { integer } from '../support/arguments.js';
+import { homeOf } from '../support/context.js';
 
 /** `mnemos serve`: the HTTP API (REST + SSE, MCP at /mcp) over this home's memory. */
 export function serveCommand(): Command {

@@ -1,14 +1,14 @@
 import { Command } from 'commander';
 import type { SessionMessagePart } from '../../core/session-record.js';
-import { integer } from '../arguments.js';
+import { integer } from '../support/arguments.js';
 import {
   globals,
   tenantOwner as owner,
   type ScopeOptions,
   tenantFlags,
   withMnemos,
-} from '../context.js';
-import { clip, printJson, printTable } from '../output.js';
+} from '../support/context.js';
+import { clip, printJson, printTable } from '../support/output.js';
 
 /** One tool part as a line: a call with its arguments, a result with what it returned. */
 function partLine(part: SessionMessagePart): string {

@@ -11,8 +11,8 @@ import {
   providerIds,
 } from '../../models/llm/providers.js';
 import { LineQueue } from '../chat/line-queue.js';
-import { globals, homeOf } from '../context.js';
-import { printJson } from '../output.js';
+import { globals, homeOf } from '../support/context.js';
+import { printJson } from '../support/output.js';
 
 interface SetupOptions {
   provider?: string;

@@ -5,8 +5,8 @@ import { parse as parseDotenv } from 'dotenv';
 import { configPath, loadConfig, loadDotenv, type MnemosConfig } from '../../config/config.js';
 import { describeModels } from '../../models/model-status.js';
 import { chooseStorage } from '../../storage/choose-storage.js';
-import { globals, homeOf } from '../context.js';
-import { printJson, printTable } from '../output.js';
+import { globals, homeOf } from '../support/context.js';
+import { printJson, printTable } from '../support/output.js';
 
 /** `mnemos status`: which provider and model each role uses, and which setting or variable chose it. */
 export function statusCommand(): Command {

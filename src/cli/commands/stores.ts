@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { MnemosError } from '../../core/errors.js';
-import { globals, withMnemos } from '../context.js';
-import { printJson, printTable } from '../output.js';
+import { globals, withMnemos } from '../support/context.js';
+import { printJson, printTable } from '../support/output.js';
 
 /** `mnemos stores …`: memory store management. */
 export function storesCommand(): Command {

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { JobRecord, JobState, JobUsage } from '../../core/job-record.js';
 import type { HistoryEntry, HistoryEvent, MemoryKind } from '../../core/memory-record.js';
+import { partsFromJson } from '../../core/message-parts.js';
 import type { SessionMessage, SessionRecord } from '../../core/session-record.js';
 import type { StoreRecord } from '../../core/store-record.js';
-import { partsFromJson } from '../../sessions/message-parts.js';
 import type { KeyedMemory } from '../../spec/storage.js';
 import { decodeSources } from '../memory-sources.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect } from 'vitest';
+import { maxToolPartCharacters } from '../../../src/core/message-parts.js';
 import type { ToolResultPart } from '../../../src/core/session-record.js';
-import { maxToolPartCharacters } from '../../../src/sessions/message-parts.js';
 import { backends } from './backends.js';
 import { conformance } from './conformance.js';
 import { alice, codeOf } from './fixtures.js';

@@ -1,7 +1,7 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
-import type { Mnemos } from '../../mnemos.js';
-import type { AppEnv } from '../app.js';
-import { body, errorResponses, json, requireAdmin } from './common.js';
+import type { Mnemos } from '../mnemos.js';
+import type { AppEnv } from './app.js';
+import { body, errorResponses, json, requireAdmin } from './route-common.js';
 
 /** A memory store. */
 export const StoreSchema = z

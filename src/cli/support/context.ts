@@ -1,10 +1,10 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
-import { loadConfig, resolveHome } from '../config/config.js';
-import { MnemosError } from '../core/errors.js';
-import type { Scope } from '../core/scope.js';
-import { Mnemos, type MnemosOptions } from '../mnemos.js';
+import { loadConfig, resolveHome } from '../../config/config.js';
+import { MnemosError } from '../../core/errors.js';
+import type { Scope } from '../../core/scope.js';
+import { Mnemos, type MnemosOptions } from '../../mnemos.js';
 
 /** Options every command accepts. */
 export interface GlobalOptions {

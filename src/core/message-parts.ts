@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { SessionMessagePart } from '../core/session-record.js';
+import type { SessionMessagePart } from './session-record.js';
 
 /**
  * Most characters one tool result (or one call's arguments) keeps, as text or as its JSON: 64 Ki.

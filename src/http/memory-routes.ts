@@ -1,8 +1,6 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
-import type { Mnemos } from '../../mnemos.js';
-import type { AppEnv } from '../app.js';
-import { requestScope, tenantOf } from '../request-scope.js';
-import { body, errorResponses, json, PageQuery, StoreQuery } from './common.js';
+import type { Mnemos } from '../mnemos.js';
+import type { AppEnv } from './app.js';
 import {
   AddMemoriesBody,
   BodyScopeSchema,
@@ -15,6 +13,8 @@ import {
   SearchResultSchema,
   UpdateBody,
 } from './memory-schemas.js';
+import { requestScope, tenantOf } from './request-scope.js';
+import { body, errorResponses, json, PageQuery, StoreQuery } from './route-common.js';
 
 /** Long-term memories of the key's tenant: add, search, list, get, update, delete, history. */
 export function memoryRoutes(app: OpenAPIHono<AppEnv>, mnemos: Mnemos): void {

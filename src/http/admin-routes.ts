@@ -1,8 +1,8 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
-import type { Mnemos } from '../../mnemos.js';
-import type { AppEnv } from '../app.js';
-import { tenantOf } from '../request-scope.js';
-import { body, errorResponses, json, PageQuery, requireAdmin } from './common.js';
+import type { Mnemos } from '../mnemos.js';
+import type { AppEnv } from './app.js';
+import { tenantOf } from './request-scope.js';
+import { body, errorResponses, json, PageQuery, requireAdmin } from './route-common.js';
 
 const KeySchema = z
   .object({

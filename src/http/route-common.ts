@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
-import { MnemosError } from '../../core/errors.js';
-import type { TenantContext } from '../tenant-context.js';
+import { MnemosError } from '../core/errors.js';
+import type { TenantContext } from './tenant-context.js';
 
 /** The shared error body of every route. */
 export const ErrorSchema = z

@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
-import { limits } from '../../core/limits.js';
-import { memoryKinds } from '../../core/memory-record.js';
-import { messageSchema, metadataSchema } from '../../core/schemas.js';
+import { limits } from '../core/limits.js';
+import { memoryKinds } from '../core/memory-record.js';
+import { messageSchema, metadataSchema } from '../core/schemas.js';
 
 /** A scope in a request body: app and tenant come from the key and may only repeat it. */
 export const BodyScopeSchema = z

@@ -1,5 +1,5 @@
 import Table from 'cli-table3';
-import { MnemosError } from '../core/errors.js';
+import { MnemosError } from '../../core/errors.js';
 
 /** Prints a value as indented JSON on stdout. */
 export function printJson(value: unknown): void {

@@ -1,13 +1,13 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { type SSEStreamingApi, streamSSE } from 'hono/streaming';
-import { MnemosError } from '../../core/errors.js';
-import { messageSchema, metadataSchema } from '../../core/schemas.js';
-import type { Mnemos } from '../../mnemos.js';
-import type { AgentHost, NumberedEvent } from '../agent-host.js';
-import type { AppEnv } from '../app.js';
-import { tenantOf } from '../request-scope.js';
-import type { TenantContext } from '../tenant-context.js';
-import { body, errorResponses, json } from './common.js';
+import { MnemosError } from '../core/errors.js';
+import { messageSchema, metadataSchema } from '../core/schemas.js';
+import type { Mnemos } from '../mnemos.js';
+import type { AgentHost, NumberedEvent } from './agent-host.js';
+import type { AppEnv } from './app.js';
+import { tenantOf } from './request-scope.js';
+import { body, errorResponses, json } from './route-common.js';
+import type { TenantContext } from './tenant-context.js';
 
 const SessionSchema = z
   .object({
