@@ -19,6 +19,7 @@ export {
 } from './agent/providers/remote-provider.js';
 export type { AgentTool, AnyTool, ToolContext } from './agent/tools/tool.js';
 export type { AgentEvent, ChainedModel, TokenUsage } from './core/agent-events.js';
+export type { ConversationMessage } from './core/conversation-message.js';
 export { type ErrorCategory, type ErrorCode, MnemosError } from './core/errors.js';
 export type { Job, JobRecord } from './core/job-record.js';
 export { limits } from './core/limits.js';
@@ -59,7 +60,7 @@ export { BuiltinEmbedder } from './models/embed/builtin-embedder.js';
 export { OnnxCrossEncoderReranker, OnnxEmbedder } from './models/onnx/index.js';
 export { LlmReranker } from './models/rerank/llm-reranker.js';
 export type { Embedder } from './spec/embedder.js';
-export type { ConversationMessage, ExtractedMemory, Extractor } from './spec/extractor.js';
+export type { ExtractedMemory, Extractor } from './spec/extractor.js';
 export type { RerankCandidate, Reranker } from './spec/reranker.js';
 export type { MemoryStorage, StorageCapabilities } from './spec/storage.js';
 export { tokenize } from './text/tokenizer.js';

@@ -1,9 +1,9 @@
 import { resolve } from 'node:path';
+import { type ProviderId, providerIds } from '../config/provider-ids.js';
 import type { ChainedModel } from '../core/agent-events.js';
 import { MnemosError } from '../core/errors.js';
 import type { Mnemos } from '../mnemos.js';
 import { createChatClient } from '../models/create-models.js';
-import { type ProviderId, providerIds } from '../models/llm/providers.js';
 import {
   NO_CHAT_MODEL_ADVICE,
   type ResolvedChatModel,

@@ -5,8 +5,8 @@ import { parse as parseDotenv } from 'dotenv';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { z } from 'zod';
 import { MnemosError } from '../core/errors.js';
-import { providerIds } from '../models/llm/providers.js';
 import { redactionConfigSchema } from '../redaction/redaction-config.js';
+import { providerIds } from './provider-ids.js';
 
 /** Name of an environment variable (set in the environment or in `.env`). */
 const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name');

@@ -1,5 +1,6 @@
-import type { ConversationMessage } from '../spec/extractor.js';
+import type { ConversationMessage } from './conversation-message.js';
 import type { MemoryKind } from './memory-record.js';
+import type { ModelUsage } from './model-usage.js';
 import type { Scope } from './scope.js';
 
 /** Stored state of an ingestion job; `queued` is reported to callers as `running`. */
@@ -18,10 +19,7 @@ export interface JobInput {
 }
 
 /** Chat model tokens of one job. */
-export interface JobUsage {
-  promptTokens: number;
-  completionTokens: number;
-}
+export type JobUsage = ModelUsage;
 
 /** An ingestion job as stored. */
 export interface JobRecord {

@@ -4,8 +4,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tempHome } from '../../test/support/temp-home.js';
+import type { ConversationMessage } from '../core/conversation-message.js';
 import { Mnemos } from '../mnemos.js';
-import type { ConversationMessage, ExtractedMemory, Extractor } from '../spec/extractor.js';
+import type { ExtractedMemory, Extractor } from '../spec/extractor.js';
 
 const scope = { appId: 'app', tenantId: 'alice' };
 const leaseMs = 1_000;

@@ -1,16 +1,5 @@
+import type { ConversationMessage } from '../core/conversation-message.js';
 import type { MemoryKind } from '../core/memory-record.js';
-
-/** One message of a conversation given to ingestion. */
-export interface ConversationMessage {
-  /** Who said it. */
-  role: 'user' | 'assistant' | 'system' | 'tool';
-  /** What was said. */
-  content: string;
-  /** When it was said (ISO 8601), if known. */
-  createdAt?: string;
-  /** Display name of the speaker, if known. */
-  name?: string;
-}
 
 /** A unit of memory proposed by an extractor, before deduplication and embedding. */
 export interface ExtractedMemory {

@@ -3,13 +3,9 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Command } from 'commander';
 import { configPath, readRawConfig, writeRawConfig } from '../../config/config.js';
+import { type ProviderId, providerIds } from '../../config/provider-ids.js';
 import { MnemosError } from '../../core/errors.js';
-import {
-  detectProvider,
-  type ProviderId,
-  presetOf,
-  providerIds,
-} from '../../models/llm/providers.js';
+import { detectProvider, presetOf } from '../../models/llm/providers.js';
 import { LineQueue } from '../chat/line-queue.js';
 import { globals, homeOf } from '../support/context.js';
 import { printJson } from '../support/output.js';

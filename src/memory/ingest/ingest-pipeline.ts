@@ -6,13 +6,14 @@ import type { MemorySource } from '../../core/memory-record.js';
 import type { Scope } from '../../core/scope.js';
 import type { StoreRecord } from '../../core/store-record.js';
 import { textHash } from '../../core/text-hash.js';
+import type { Embedder } from '../../spec/embedder.js';
+import type { ExtractedMemory, Extractor } from '../../spec/extractor.js';
 import type {
   NewFact,
   ReconcileDecision,
   ReconcileResult,
-} from '../../models/extract/reconciler.js';
-import type { Embedder } from '../../spec/embedder.js';
-import type { ExtractedMemory, Extractor } from '../../spec/extractor.js';
+  Reconciler,
+} from '../../spec/reconciler.js';
 import type {
   JobCompletion,
   MemoryMutation,
@@ -42,11 +43,6 @@ export interface IngestOptions {
    * (set when an LLM extractor is configured). Default false.
    */
   extractNotes?: boolean;
-}
-
-/** Decides how new facts change stored ones (ADD, UPDATE, INVALIDATE, NONE); see `LlmReconciler`. */
-export interface Reconciler {
-  reconcile(facts: readonly NewFact[]): Promise<ReconcileResult>;
 }
 
 /** Stored memories of the same agent at or above this cosine are shown to the reconciler. */

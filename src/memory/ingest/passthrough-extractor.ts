@@ -1,4 +1,5 @@
-import type { ConversationMessage, ExtractedMemory, Extractor } from '../../spec/extractor.js';
+import type { ConversationMessage } from '../../core/conversation-message.js';
+import type { ExtractedMemory, Extractor } from '../../spec/extractor.js';
 import { splitText } from './text-splitter.js';
 
 /**

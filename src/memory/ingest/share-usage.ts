@@ -1,5 +1,5 @@
 import type { JobUsage } from '../../core/job-record.js';
-import type { NewFact } from '../../models/extract/reconciler.js';
+import type { NewFact } from '../../spec/reconciler.js';
 
 /** Splits one reconciliation call's tokens among jobs in proportion to their facts that were asked about. */
 export function shareUsage<T extends { usage?: JobUsage | undefined }>(

@@ -4,8 +4,8 @@ import {
   type ModelServer,
   startModelServer,
 } from '../../../test/support/model-server.js';
+import type { ConversationMessage } from '../../core/conversation-message.js';
 import { MnemosError } from '../../core/errors.js';
-import type { ConversationMessage } from '../../spec/extractor.js';
 import { ChatClient } from '../llm/chat-client.js';
 import { type ExtractionUsage, LlmExtractor } from './llm-extractor.js';
 

@@ -1,12 +1,8 @@
 import { z } from 'zod';
+import type { ConversationMessage } from '../../core/conversation-message.js';
 import { type MemoryKind, memoryKinds } from '../../core/memory-record.js';
 import { normalizeProfileKey, profileLimits } from '../../core/profile-record.js';
-import type {
-  ConversationMessage,
-  ExtractedMemory,
-  ExtractionContext,
-  Extractor,
-} from '../../spec/extractor.js';
+import type { ExtractedMemory, ExtractionContext, Extractor } from '../../spec/extractor.js';
 import {
   type ChatMessage,
   type ChatUsage,

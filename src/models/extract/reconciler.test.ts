@@ -5,8 +5,9 @@ import {
   startModelServer,
 } from '../../../test/support/model-server.js';
 import { MnemosError } from '../../core/errors.js';
+import type { NewFact } from '../../spec/reconciler.js';
 import { ChatClient } from '../llm/chat-client.js';
-import { LlmReconciler, type NewFact } from './reconciler.js';
+import { LlmReconciler } from './reconciler.js';
 
 let server: ModelServer | undefined;
 

@@ -1,12 +1,13 @@
 import { generateText, type LanguageModel, NoObjectGeneratedError, Output } from 'ai';
 import type { z } from 'zod';
+import type { ProviderId } from '../../config/provider-ids.js';
 import { MnemosError } from '../../core/errors.js';
+import type { ModelUsage } from '../../core/model-usage.js';
 import { badResponse } from '../http/post-json.js';
 import { resilientFetch } from '../http/resilient-fetch.js';
 import type { RetryPolicy } from '../http/retry-policy.js';
 import { upstreamError } from '../http/upstream-error.js';
 import { chatEndpoint, createLanguageModel } from './language-model.js';
-import type { ProviderId } from './providers.js';
 
 /** One message of a chat completion request. */
 export interface ChatMessage {
@@ -15,10 +16,7 @@ export interface ChatMessage {
 }
 
 /** Tokens one call used, as the server reported them (0 when it reported nothing). */
-export interface ChatUsage {
-  promptTokens: number;
-  completionTokens: number;
-}
+export type ChatUsage = ModelUsage;
 
 /** The parsed JSON answer of {@link ChatClient.completeJson} and what it cost. */
 export interface JsonCompletion {

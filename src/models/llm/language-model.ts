@@ -1,7 +1,8 @@
 import { createAnthropic } from '@ai-sdk/anthropic';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import type { LanguageModel } from 'ai';
-import { type ProviderId, presetOf } from './providers.js';
+import type { ProviderId } from '../../config/provider-ids.js';
+import { presetOf } from './providers.js';
 
 /** Where and how to reach one chat model. */
 export interface LanguageModelTarget {

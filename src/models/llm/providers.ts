@@ -1,15 +1,4 @@
-/** Chat providers Mnemos knows by name; `openai-compatible` is any other `/v1/chat/completions` server. */
-export const providerIds = [
-  'dashscope',
-  'openai',
-  'openrouter',
-  'anthropic',
-  'ollama',
-  'openai-compatible',
-] as const;
-
-/** A known chat provider. */
-export type ProviderId = (typeof providerIds)[number];
+import type { ProviderId } from '../../config/provider-ids.js';
 
 /** What Mnemos assumes about a provider when `config.yaml` does not say. */
 export interface ProviderPreset {

@@ -1,11 +1,6 @@
 import type { MnemosConfig } from '../../config/config.js';
-import {
-  detectProvider,
-  type ProviderId,
-  type ProviderPreset,
-  presetBaseURL,
-  presetOf,
-} from './providers.js';
+import type { ProviderId } from '../../config/provider-ids.js';
+import { detectProvider, type ProviderPreset, presetBaseURL, presetOf } from './providers.js';
 
 /** What a chat model is used for: the agent's turns, or extraction, reconciliation and LLM rerank. */
 export type ChatRole = 'chat' | 'extraction';

@@ -1,0 +1,5 @@
+/** Tokens one or more model calls used. */
+export interface ModelUsage {
+  promptTokens: number;
+  completionTokens: number;
+}
