@@ -6,7 +6,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
-    // Reports once per run which storage backends the conformance suite covers (test/storage/conformance).
-    globalSetup: ['test/storage/conformance/global-setup.ts'],
+    // Builds dist/ when it is older than src/ (CLI and serve tests run the build), then reports once
+    // per run which storage backends the conformance suite covers (test/storage/conformance).
+    globalSetup: ['test/support/fresh-dist.ts', 'test/storage/conformance/global-setup.ts'],
   },
 });

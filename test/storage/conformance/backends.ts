@@ -41,7 +41,7 @@ export const skips: Skip[] = [];
 /** Environment variable naming the Postgres database the suite may create schemas in. */
 export const databaseUrlVariable = 'MNEMOS_TEST_DATABASE_URL';
 
-const postgresAdapterPath = '../../src/storage/postgres/postgres-storage.js';
+const postgresAdapterPath = '../../../src/storage/postgres/postgres-storage.js';
 
 /** The shape of the Postgres adapter the suite needs; typed here so the SQLite run never depends on it. */
 interface PostgresAdapterModule {
