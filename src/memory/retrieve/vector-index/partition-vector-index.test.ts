@@ -506,8 +506,10 @@ describe('PartitionVectorIndex (HNSW pending tail)', () => {
     index.apply(extra.map((vector, i) => ({ key: count + i, seq: count + 1 + i, vector })));
     expect(index.pending).toBe(0);
     expect(index.size).toBe(count + 64);
-    expect(index.search(extra[5]!, 1)[0]).toMatchObject({ key: count + 5 });
-    expect(index.search(vectors[2345]!, 1)[0]).toMatchObject({ key: 2345 });
+    // The graph is approximate and its shape depends on insertion threads: a folded vector must be
+    // found, not necessarily first.
+    expect(index.search(extra[5]!, 10).map((hit) => hit.key)).toContain(count + 5);
+    expect(index.search(vectors[2345]!, 10).map((hit) => hit.key)).toContain(2345);
   });
 
   it('keeps recall@10 >= 0.9 against exact search while a tail is pending', () => {
