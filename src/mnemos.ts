@@ -208,7 +208,7 @@ export class Mnemos {
         const failures = [];
         for (const [storeName, group] of groupBy(jobs, (job) => job.store)) {
           try {
-            const store = await stores.resolve(storeName);
+            const store = await stores.resolveForWrite(storeName);
             for (const outcome of await pipeline.run(store, group, worker))
               if ('error' in outcome) failures.push(outcome);
           } catch (error) {
