@@ -41,6 +41,7 @@ export type {
   ToolResultPart,
 } from './core/session-record.js';
 export type { StoreRecord } from './core/store-record.js';
+export type { DoctorReport } from './doctor.js';
 export { PassthroughExtractor } from './memory/ingest/passthrough-extractor.js';
 export type {
   AddMemoriesInput,
@@ -55,7 +56,7 @@ export type {
   ReembedResult,
   ReembedStartInfo,
 } from './memory/stores/reembed-service.js';
-export { type DoctorReport, Mnemos, type MnemosOptions } from './mnemos.js';
+export { Mnemos, type MnemosOptions } from './mnemos.js';
 export { BuiltinEmbedder } from './models/embed/builtin-embedder.js';
 export { OnnxCrossEncoderReranker, OnnxEmbedder } from './models/onnx/index.js';
 export { LlmReranker } from './models/rerank/llm-reranker.js';

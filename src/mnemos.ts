@@ -9,9 +9,10 @@ import {
   validateConfig,
 } from './config/config.js';
 import { MnemosError } from './core/errors.js';
-import { readScope } from './core/scope.js';
+import { type DoctorReport, doctor } from './doctor.js';
 import { JobRunner } from './jobs/job-runner.js';
 import { KeyService } from './keys/key-service.js';
+import { ingestJobHandler } from './memory/ingest/ingest-job-handler.js';
 import { IngestPipeline } from './memory/ingest/ingest-pipeline.js';
 import { PassthroughExtractor } from './memory/ingest/passthrough-extractor.js';
 import { MemoryService } from './memory/memory-service.js';
@@ -57,30 +58,6 @@ export interface MnemosOptions {
   processJobs?: boolean;
   /** Also look for queued jobs every this many ms (long-running servers sharing a database). */
   pollJobsMs?: number;
-}
-
-/** Result of a read-only health check, shaped like the Tablestore plugin's `doctor`. */
-export interface DoctorReport {
-  ok: boolean;
-  provider: 'mnemos';
-  storage: string;
-  database: string;
-  store: string;
-  embedder: string;
-  /** Set when the check passes with something still to happen, e.g. a store created on first write. */
-  note?: string;
-  checks: {
-    initialize: { ok: boolean; error?: string };
-    describe_memory_store: {
-      ok: boolean;
-      error?: string;
-      embedder?: string;
-      dimensions?: number;
-      /** false: it does not exist yet and is created on the first write. */
-      created?: boolean;
-    };
-    list_memories: { ok: boolean; error?: string; count?: number; pendingJobs?: number };
-  };
 }
 
 /**
@@ -204,19 +181,7 @@ export class Mnemos {
     );
     const runner = new JobRunner(
       storage,
-      async (jobs, worker) => {
-        const failures = [];
-        for (const [storeName, group] of groupBy(jobs, (job) => job.store)) {
-          try {
-            const store = await stores.resolve(storeName);
-            for (const outcome of await pipeline.run(store, group, worker))
-              if ('error' in outcome) failures.push(outcome);
-          } catch (error) {
-            for (const job of group) failures.push({ job, error: error as Error });
-          }
-        }
-        return failures;
-      },
+      ingestJobHandler((name) => stores.resolveForWrite(name), pipeline),
       {
         batchSize: config.ingest.batch_size,
         leaseMs: config.ingest.lease_ms,
@@ -265,62 +230,7 @@ export class Mnemos {
 
   /** Read-only health check of storage, the configured store and listing. */
   async doctor(): Promise<DoctorReport> {
-    const storeName = this.config.memory_store_name;
-    const report: DoctorReport = {
-      ok: false,
-      provider: 'mnemos',
-      storage: this.storage.kind,
-      database:
-        this.storage instanceof PostgresStorage
-          ? this.storage.location
-          : join(this.home, 'mnemos.db'),
-      store: storeName,
-      embedder: this.embedder.id,
-      checks: {
-        initialize: { ok: true },
-        describe_memory_store: { ok: false },
-        list_memories: { ok: false },
-      },
-    };
-    try {
-      const store = await this.storage.getStore(storeName);
-      if (!store && this.config.auto_create_store) {
-        // Healthy: the store is created on the first write (auto_create_store); nothing to list.
-        report.checks.describe_memory_store = { ok: true, created: false };
-        report.checks.list_memories = { ok: true, count: 0, pendingJobs: 0 };
-        report.note = `the memory store ${storeName} is created on the first write (auto_create_store)`;
-        report.ok = true;
-        return report;
-      }
-      if (!store)
-        throw new Error(
-          `memory store ${storeName} does not exist and auto_create_store is off: create it with \`mnemos stores create ${storeName}\``,
-        );
-      if (store.embedderId !== this.embedder.id) {
-        throw new Error(
-          `store was written by ${store.embedderId} but ${this.embedder.id} is configured; run \`mnemos mem reembed\` to re-embed it with the configured embedder`,
-        );
-      }
-      report.checks.describe_memory_store = {
-        ok: true,
-        embedder: store.embedderId,
-        dimensions: store.dimensions,
-      };
-      const scope = readScope({ appId: this.config.app_id, tenantId: this.config.tenant_id });
-      const count = await this.storage.countMemories(storeName, scope, {}, false);
-      report.checks.list_memories = {
-        ok: true,
-        count,
-        pendingJobs: await this.storage.pendingJobCount(storeName),
-      };
-    } catch (error) {
-      const failed = report.checks.describe_memory_store.ok
-        ? 'list_memories'
-        : 'describe_memory_store';
-      report.checks[failed] = { ok: false, error: (error as Error).message };
-    }
-    report.ok = Object.values(report.checks).every((check) => check.ok);
-    return report;
+    return doctor(this);
   }
 
   /** Finishes the current ingestion batch, flushes access counts, saves indexes and closes storage. */
@@ -353,15 +263,4 @@ function deepMerge(
         : value;
   }
   return out;
-}
-
-function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
-  const groups = new Map<string, T[]>();
-  for (const item of items) {
-    const id = key(item);
-    const group = groups.get(id);
-    if (group) group.push(item);
-    else groups.set(id, [item]);
-  }
-  return groups;
 }

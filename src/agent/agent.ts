@@ -8,8 +8,7 @@ import {
 } from '../core/agent-events.js';
 import { MnemosError } from '../core/errors.js';
 import type { SessionRecord } from '../core/session-record.js';
-import type { Mnemos } from '../mnemos.js';
-import { maxAppendMessages } from '../sessions/session-service.js';
+import { maxAppendMessages, type SessionService } from '../sessions/session-service.js';
 import {
   type CompressionPolicy,
   needsCompression,
@@ -26,7 +25,8 @@ import type { AnyTool } from './tools/tool.js';
 
 /** Everything an agent runs on; built by `createAgent` from the configuration. */
 export interface AgentOptions {
-  mnemos: Mnemos;
+  /** Where the conversation is persisted. */
+  sessions: SessionService;
   /** The primary model first, then fallbacks. */
   models: ChainedModel[];
   /** Core tools (file, terminal, web, todo, session_search); memory tools come from the manager. */
@@ -106,7 +106,7 @@ export class Agent {
   async newSession(title = 'chat'): Promise<SessionRecord> {
     const previous = this.session;
     if (previous) await this.options.memory.onSessionEnd(previous.id, this.hookMessages());
-    const session = await this.options.mnemos.sessions.create(this.owner(), { title });
+    const session = await this.options.sessions.create(this.owner(), { title });
     await this.open(session, [], undefined, noUsage);
     await this.options.memory.onSessionSwitch({
       from: previous?.id ?? null,
@@ -119,7 +119,7 @@ export class Agent {
   /** Continues an existing session of this user. */
   async resume(sessionId: string): Promise<SessionRecord> {
     const previous = this.session;
-    const session = await this.options.mnemos.sessions.get(this.owner(), sessionId);
+    const session = await this.options.sessions.get(this.owner(), sessionId);
     const stored = await this.allMessages(session.id);
     const summary = stored.find((message) => message.role === 'system')?.content;
     if (previous && previous.id !== session.id)
@@ -298,7 +298,7 @@ export class Agent {
       signal,
       this.summary,
     );
-    const child = await this.options.mnemos.sessions.create(this.owner(), {
+    const child = await this.options.sessions.create(this.owner(), {
       title: from.title,
       parentId: from.id,
       metadata: { compressed_from: from.id },
@@ -324,7 +324,7 @@ export class Agent {
   private async allMessages(sessionId: string) {
     const all = [];
     for (let offset = 0; ; offset += 100) {
-      const page = await this.options.mnemos.sessions.messages(this.owner(), sessionId, {
+      const page = await this.options.sessions.messages(this.owner(), sessionId, {
         limit: 100,
         offset,
       });
@@ -366,7 +366,7 @@ export class Agent {
       metadata: { persist_error: reason.slice(0, 1_000) },
     };
     try {
-      await this.options.mnemos.sessions.append(
+      await this.options.sessions.append(
         this.owner(),
         sessionId,
         progress.written === 0 ? [stored[0] as StoredMessage, kept] : [kept],
@@ -388,7 +388,7 @@ export class Agent {
   ): Promise<void> {
     for (let start = 0; start < messages.length; start += maxAppendMessages) {
       const batch = messages.slice(start, start + maxAppendMessages);
-      await this.options.mnemos.sessions.append(this.owner(), sessionId, batch);
+      await this.options.sessions.append(this.owner(), sessionId, batch);
       progress.written += batch.length;
     }
   }
@@ -396,7 +396,7 @@ export class Agent {
   private async saveUsage(emit: (event: AgentEvent) => void): Promise<void> {
     if (!this.session) return;
     try {
-      await this.options.mnemos.sessions.update(this.owner(), this.session.id, {
+      await this.options.sessions.update(this.owner(), this.session.id, {
         metadata: {
           ...this.session.metadata,
           tokens_in: String(this.sessionUsage.inputTokens),

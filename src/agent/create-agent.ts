@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
+import type { MnemosConfig } from '../config/config.js';
 import { type ProviderId, providerIds } from '../config/provider-ids.js';
 import type { ChainedModel } from '../core/agent-events.js';
 import { MnemosError } from '../core/errors.js';
-import type { Mnemos } from '../mnemos.js';
 import { createChatClient } from '../models/create-models.js';
 import {
   NO_CHAT_MODEL_ADVICE,
@@ -12,20 +12,28 @@ import {
 import { Agent } from './agent.js';
 import { CuratedNotesProvider } from './notes/curated-notes-provider.js';
 import { EngineMemoryProvider } from './providers/engine-provider.js';
+import type { EngineMemory } from './providers/engine-tools.js';
 import { MemoryManager } from './providers/memory-manager.js';
 import type { AgentContext, MemoryProvider } from './providers/memory-provider.js';
 import { RemoteMemoryProvider } from './providers/remote-provider.js';
 import { bubblewrapSandbox, sandboxWorkspace } from './tools/bubblewrap-sandbox.js';
 import { builtinTools, selectToolsets } from './tools/builtin-tools.js';
-import { sessionSearchTool } from './tools/session-search-tool.js';
+import { type SessionSearchServices, sessionSearchTool } from './tools/session-search-tool.js';
 import { type AgentSurface, confinedToolsets, surfaceToolsets } from './tools/surface-toolsets.js';
 import { createTenantWorkspace, tenantWorkspacePath } from './tools/tenant-workspace.js';
 import { TodoStore } from './tools/todo-tool.js';
 import type { AnyTool } from './tools/tool.js';
 
+/** What an agent uses of the engine: its home and settings, sessions, memories and profiles. */
+export interface AgentEngine extends EngineMemory, SessionSearchServices {
+  home: string;
+  config: MnemosConfig;
+}
+
 /** Who the agent serves and how it is run; everything else comes from the configuration. */
 export interface CreateAgentOptions {
-  mnemos: Mnemos;
+  /** The engine (an open `Mnemos`). */
+  mnemos: AgentEngine;
   /** Application of sessions and memories; default config `app_id`. */
   appId?: string;
   /** Folder of the curated notes; default `<home>/memories` (give each tenant its own on a server). */
@@ -135,7 +143,7 @@ export function createAgent(options: CreateAgentOptions): Agent {
     ...(options.log ? { log: options.log } : {}),
   });
   return new Agent({
-    mnemos,
+    sessions: mnemos.sessions,
     models,
     tools: core,
     memory: manager,
@@ -161,8 +169,8 @@ export function createAgent(options: CreateAgentOptions): Agent {
  * A model named in `/model`: `provider/model` (`dashscope/qwen-plus`, `ollama/qwen2.5:7b`) or a bare
  * model name for the configured provider (`qwen-plus`, `openai/gpt-4.1-mini` on OpenRouter).
  */
-export function chainedModelFor(mnemos: Mnemos, spec: string): ChainedModel {
-  const config = mnemos.config;
+export function chainedModelFor(engine: { config: MnemosConfig }, spec: string): ChainedModel {
+  const config = engine.config;
   const slash = spec.indexOf('/');
   const prefix = slash > 0 ? spec.slice(0, slash) : '';
   const section = (providerIds as readonly string[]).includes(prefix)
@@ -172,7 +180,7 @@ export function chainedModelFor(mnemos: Mnemos, spec: string): ChainedModel {
   if (resolution.status !== 'resolved') {
     throw new MnemosError('invalid_input', `cannot use model ${spec}: ${resolution.reason}`);
   }
-  return toChained(resolution.model, mnemos);
+  return toChained(resolution.model, config);
 }
 
 /**
@@ -180,7 +188,7 @@ export function chainedModelFor(mnemos: Mnemos, spec: string): ChainedModel {
  * by every agent that uses it, or else the local engine.
  */
 function longTermMemory(
-  mnemos: Mnemos,
+  mnemos: AgentEngine,
   appId: string,
   log: CreateAgentOptions['log'],
 ): MemoryProvider {
@@ -202,8 +210,8 @@ function longTermMemory(
 }
 
 /** The chat model and the configured fallbacks, in order; a `config_error` when none resolves. */
-export function chainedModels(mnemos: Mnemos): ChainedModel[] {
-  const config = mnemos.config;
+export function chainedModels(engine: { config: MnemosConfig }): ChainedModel[] {
+  const config = engine.config;
   const primary = resolveChatModel(config, 'chat');
   if (primary.status !== 'resolved') {
     throw new MnemosError(
@@ -224,15 +232,15 @@ export function chainedModels(mnemos: Mnemos): ChainedModel[] {
     }
     chain.push(fallback.model);
   }
-  return chain.map((model) => toChained(model, mnemos));
+  return chain.map((model) => toChained(model, config));
 }
 
-function toChained(model: ResolvedChatModel, mnemos: Mnemos): ChainedModel {
+function toChained(model: ResolvedChatModel, config: MnemosConfig): ChainedModel {
   return {
     name: `${model.provider}/${model.model}`,
     model: createChatClient(model).languageModel,
-    toolProtocol: mnemos.config.agent.tool_protocol,
-    contextWindow: mnemos.config.agent.context_window,
+    toolProtocol: config.agent.tool_protocol,
+    contextWindow: config.agent.context_window,
   };
 }
 

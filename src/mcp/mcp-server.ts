@@ -1,12 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { memoryTools } from '../agent/providers/engine-tools.js';
-import { sessionSearchTool } from '../agent/tools/session-search-tool.js';
+import { type EngineMemory, memoryTools } from '../agent/providers/engine-tools.js';
+import {
+  type SessionSearchServices,
+  sessionSearchTool,
+} from '../agent/tools/session-search-tool.js';
 import type { AnyTool, ToolContext } from '../agent/tools/tool.js';
 import { invalidInput, MnemosError } from '../core/errors.js';
 import type { TenantKey } from '../core/scope.js';
-import type { Mnemos } from '../mnemos.js';
 
 /** Options of {@link createMcpServer}. */
 export interface McpServerOptions {
@@ -37,7 +39,7 @@ const instructions =
  * run `mcp` or the call's `_meta["mnemos/run_id"]`), reads cover all agents and runs of the tenant.
  */
 export function createMcpServer(
-  mnemos: Mnemos,
+  mnemos: EngineMemory & SessionSearchServices,
   tenant: () => TenantKey,
   options: McpServerOptions = {},
 ): McpServer {

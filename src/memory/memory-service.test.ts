@@ -482,6 +482,34 @@ describe('stores', () => {
     ).toBe('store_not_found');
   });
 
+  it('reads of a fresh home find nothing and create no store', async () => {
+    expect(await mnemos.memories.search({ scope: alice, query: 'anything', rerank: true })).toEqual(
+      {
+        results: [],
+        warnings: [
+          'rerank was requested but no reranker is configured; results are in fused order',
+        ],
+      },
+    );
+    expect(await mnemos.memories.list({ scope: alice })).toEqual({ memories: [], total: 0 });
+    const id = '00000000-0000-4000-8000-000000000000';
+    expect((await errorOf(mnemos.memories.get({ scope: alice, id }))).code).toBe('not_found');
+    expect((await errorOf(mnemos.memories.history({ scope: alice, id }))).code).toBe('not_found');
+    expect((await errorOf(mnemos.memories.job({ scope: alice, id }))).code).toBe('not_found');
+    expect(await mnemos.memories.jobs({ scope: alice })).toEqual([]);
+    expect(await mnemos.memories.jobOutcomes({ jobs: [{ id, scope: alice }] })).toEqual([
+      { id, status: 'failed', added: [], merged: [] },
+    ]);
+    expect(await mnemos.memories.pendingJobCount()).toBe(0);
+    expect(await mnemos.stores.list()).toEqual([]);
+    // A named store that does not exist is still an error on reads.
+    expect(
+      (await errorOf(mnemos.memories.search({ store: 'other', scope: alice, query: 'x' }))).code,
+    ).toBe('store_not_found');
+    await remember('the first write creates the store');
+    expect((await mnemos.stores.list()).map((store) => store.name)).toEqual(['mnemos']);
+  });
+
   it('refuses to mix embedders in one store', async () => {
     await remember('written by the 256-dimension embedder');
     await mnemos.close();

@@ -172,7 +172,7 @@ export class MemoryService {
     const sync = options.sync ?? false;
     const jobs: Array<{ store: string; job: JobRecord }> = [];
     for (const [storeName, group] of byStore) {
-      const store = await this.stores.resolve(storeName);
+      const store = await this.stores.resolveForWrite(storeName);
       const records = await this.storage.enqueueJobs(
         store.name,
         group.map((request) => ({ id: request.id, scope: request.scope, input: request.input })),
@@ -206,7 +206,8 @@ export class MemoryService {
 
   /** Jobs not finished yet in a store (the default store when omitted). */
   async pendingJobCount(storeName?: string): Promise<number> {
-    const store = await this.stores.resolve(storeName);
+    const store = await this.stores.resolveForRead(storeName);
+    if (!store) return 0;
     return this.storage.pendingJobCount(store.name);
   }
 
@@ -217,7 +218,8 @@ export class MemoryService {
   async search(input: SearchMemoriesInput): Promise<SearchMemoriesOutput> {
     const parsed = parseInput(searchMemoriesSchema, input, 'search request');
     const scope = readScope(parsed.scope);
-    const store = await this.stores.resolve(parsed.store);
+    const store = await this.stores.resolveForRead(parsed.store);
+    if (!store) return this.search_.nothingFound({ rerank: parsed.rerank ?? false });
     const filter: MemoryFilter = {
       ...(parsed.kinds ? { kinds: parsed.kinds } : {}),
       ...(parsed.metadata ? { metadata: parsed.metadata } : {}),
@@ -244,7 +246,8 @@ export class MemoryService {
       { kinds: input.kinds, metadata: input.metadata },
       'list request',
     );
-    const store = await this.stores.resolve(input.store);
+    const store = await this.stores.resolveForRead(input.store);
+    if (!store) return { memories: [], total: 0 };
     const filter: MemoryFilter = {
       ...(parsed.kinds ? { kinds: parsed.kinds } : {}),
       ...(parsed.metadata ? { metadata: parsed.metadata } : {}),
@@ -260,7 +263,8 @@ export class MemoryService {
   /** One memory of the tenant, including soft-deleted ones; throws `not_found`. */
   async get(address: MemoryAddress): Promise<MemoryRecord> {
     const tenant = tenantScope(address.scope);
-    const store = await this.stores.resolve(address.store);
+    const store = await this.stores.resolveForRead(address.store);
+    if (!store) throw memoryNotFound(checkId(address.id));
     const [found] = await this.storage.getMemories(store.name, tenant, [checkId(address.id)], true);
     if (!found) throw memoryNotFound(address.id);
     const { key: _key, ...memory } = found;
@@ -279,7 +283,7 @@ export class MemoryService {
   ): Promise<MemoryRecord> {
     const parsed = parseInput(updateMemorySchema, patch, 'update request');
     const tenant = tenantScope(address.scope);
-    const store = await this.stores.resolve(address.store);
+    const store = await this.stores.resolveForWrite(address.store);
     const id = checkId(address.id);
     if (parsed.text !== undefined) parsed.text = this.redactor.redact(parsed.text).text;
     if (parsed.metadata) parsed.metadata = this.redactor.redactRecord(parsed.metadata).record;
@@ -304,7 +308,7 @@ export class MemoryService {
   /** Soft-deletes a memory (history keeps it), or removes it for good with `purge`. */
   async delete(address: MemoryAddress & { purge?: boolean }): Promise<void> {
     const tenant = tenantScope(address.scope);
-    const store = await this.stores.resolve(address.store);
+    const store = await this.stores.resolveForWrite(address.store);
     const id = checkId(address.id);
     const done = address.purge
       ? await this.storage.purgeMemory(store.name, tenant, id)
@@ -315,8 +319,9 @@ export class MemoryService {
   /** The ADD, UPDATE and DELETE rows of a memory, oldest first. */
   async history(address: MemoryAddress): Promise<HistoryEntry[]> {
     const tenant = tenantScope(address.scope);
-    const store = await this.stores.resolve(address.store);
+    const store = await this.stores.resolveForRead(address.store);
     const id = checkId(address.id);
+    if (!store) throw memoryNotFound(id);
     const history = await this.storage.history(store.name, tenant, id);
     // No rows: an id of another tenant, or none at all, is not found, the same as `get`.
     if (
@@ -334,18 +339,15 @@ export class MemoryService {
    */
   async deleteByScope(input: { store?: string; scope: ScopeInput }): Promise<number> {
     const scope = readScope(input.scope);
-    const store = await this.stores.resolve(input.store);
+    const store = await this.stores.resolveForWrite(input.store);
     return this.storage.deleteByScope(store.name, scope, Date.now());
   }
 
   /** One ingestion job of the tenant. */
   async job(input: { store?: string; scope: ScopeInput; id: string }): Promise<Job> {
-    const store = await this.stores.resolve(input.store);
-    const found = await this.storage.getJob(
-      store.name,
-      tenantOf(tenantScope(input.scope)),
-      input.id,
-    );
+    const store = await this.stores.resolveForRead(input.store);
+    const tenant = tenantOf(tenantScope(input.scope));
+    const found = store && (await this.storage.getJob(store.name, tenant, input.id));
     if (!found)
       throw new MnemosError('not_found', `job ${input.id} not found`, {
         details: { id: input.id },
@@ -361,12 +363,18 @@ export class MemoryService {
     store?: string;
     jobs: Array<{ id: string; scope: ScopeInput }>;
   }): Promise<JobOutcomeSummary[]> {
-    const store = await this.stores.resolve(input.store);
+    const store = await this.stores.resolveForRead(input.store);
     const records: Array<{ tenant: TenantKey; job: JobRecord | null; id: string }> = [];
     for (const { id, scope } of input.jobs) {
       const tenant = tenantOf(tenantScope(scope));
-      records.push({ tenant, id, job: await this.storage.getJob(store.name, tenant, id) });
+      records.push({
+        tenant,
+        id,
+        job: store && (await this.storage.getJob(store.name, tenant, id)),
+      });
     }
+    // No store yet: no job was written, so each is unknown, which reads as failed.
+    if (!store) return records.map(({ id }) => ({ id, status: 'failed', added: [], merged: [] }));
     const memories = new Map<string, MemoryRecord>();
     const byTenant = new Map<string, { tenant: TenantKey; ids: string[] }>();
     for (const { tenant, job } of records) {
@@ -412,21 +420,18 @@ export class MemoryService {
     limit?: number;
     offset?: number;
   }): Promise<JobRecord[]> {
-    const store = await this.stores.resolve(input.store);
-    return this.storage.listJobs(
-      store.name,
-      tenantOf(tenantScope(input.scope)),
-      input.states ?? [],
-      {
-        limit: input.limit ?? 50,
-        offset: input.offset ?? 0,
-      },
-    );
+    const store = await this.stores.resolveForRead(input.store);
+    const tenant = tenantOf(tenantScope(input.scope));
+    if (!store) return [];
+    return this.storage.listJobs(store.name, tenant, input.states ?? [], {
+      limit: input.limit ?? 50,
+      offset: input.offset ?? 0,
+    });
   }
 
   /** Puts failed jobs back in the queue. */
   async retryJobs(input: { store?: string; scope: ScopeInput; ids?: string[] }): Promise<number> {
-    const store = await this.stores.resolve(input.store);
+    const store = await this.stores.resolveForWrite(input.store);
     const count = await this.storage.retryJobs(
       store.name,
       tenantOf(tenantScope(input.scope)),

@@ -255,3 +255,20 @@ describe('memory lifecycle: list, get, update, history, forget, purge', () => {
     expect(history.errorJson().error).toMatchObject({ code: 'not_found' });
   });
 });
+
+describe('reads before the first write', () => {
+  it('answer empty or not found and create no store', async () => {
+    const cli = cliFor(makeHome());
+    const search = await cli(['mem', 'search', 'tea', '--json']);
+    expect(search.code, search.stderr).toBe(0);
+    expect(search.json<SearchJson>().results).toEqual([]);
+    const listed = await cli(['mem', 'list', '--json']);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(listed.json<ListJson>()).toMatchObject({ memories: [], total: 0 });
+    const got = await cli(['mem', 'get', '00000000-0000-4000-8000-000000000000', '--json']);
+    expect(got.errorJson().error).toMatchObject({ code: 'not_found' });
+    const stores = await cli(['stores', 'list', '--json']);
+    expect(stores.code, stores.stderr).toBe(0);
+    expect(stores.json<{ count: number }>().count).toBe(0);
+  });
+});

@@ -1,7 +1,6 @@
 import type { Scope } from '../../core/scope.js';
-import type { Mnemos } from '../../mnemos.js';
 import type { AnyTool } from '../tools/tool.js';
-import { memoryTools } from './engine-tools.js';
+import { type EngineMemory, memoryTools } from './engine-tools.js';
 import { recallLines } from './memory-context.js';
 import type {
   CompletedTurn,
@@ -30,7 +29,7 @@ export class EngineMemoryProvider implements MemoryProvider {
   private session: ProviderSession | null = null;
 
   constructor(
-    private readonly mnemos: Mnemos,
+    private readonly engine: EngineMemory,
     private readonly options: EngineProviderOptions,
   ) {}
 
@@ -40,13 +39,13 @@ export class EngineMemoryProvider implements MemoryProvider {
 
   /** The user's profile, frozen for the session like the rest of the system prompt. */
   async systemPromptBlock(): Promise<string> {
-    const profile = await this.mnemos.profile.get(this.tenant());
+    const profile = await this.engine.profile.get(this.tenant());
     if (profile.length === 0) return '';
     return `USER PROFILE (from long-term memory)\n${profile.map((entry) => `- ${entry.key}: ${entry.value}`).join('\n')}`;
   }
 
   async prefetch(query: string): Promise<string | null> {
-    const { results } = await this.mnemos.memories.search({
+    const { results } = await this.engine.memories.search({
       ...this.storeOption(),
       scope: this.readScope(),
       query,
@@ -58,7 +57,7 @@ export class EngineMemoryProvider implements MemoryProvider {
 
   async syncTurn(turn: CompletedTurn): Promise<void> {
     if (this.session?.agentContext !== 'primary') return;
-    await this.mnemos.memories.add({
+    await this.engine.memories.add({
       ...this.storeOption(),
       scope: this.writeScope(turn.sessionId),
       messages: [
@@ -79,7 +78,7 @@ export class EngineMemoryProvider implements MemoryProvider {
 
   /** The shared memory tools without `memory_list`: `memory_profile` already shows recent memories. */
   tools(): AnyTool[] {
-    return memoryTools(this.mnemos, {
+    return memoryTools(this.engine, {
       tenant: () => this.tenant(),
       write: () => this.writeScope(this.session?.sessionId ?? 'default'),
       canWrite: () =>

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { MnemosError } from '../../core/errors.js';
 import { type MemoryKind, memoryKinds } from '../../core/memory-record.js';
 import type { ReadScope, Scope, TenantKey } from '../../core/scope.js';
-import type { Mnemos } from '../../mnemos.js';
+import type { MemoryService } from '../../memory/memory-service.js';
+import type { ProfileService } from '../../profile/profile-service.js';
 import type { AgentTool, AnyTool, ToolContext } from '../tools/tool.js';
 
 /**
@@ -131,11 +132,17 @@ export function profileToolResult(
   };
 }
 
+/** The engine's services the memory tools and the engine provider use. */
+export interface EngineMemory {
+  memories: MemoryService;
+  profile: ProfileService;
+}
+
 /**
  * The long-term memory tools over the Mnemos engine, in this order: `memory_search`,
  * `memory_remember`, `memory_list`, `memory_forget`, `memory_profile`.
  */
-export function memoryTools(mnemos: Mnemos, scopes: MemoryToolScopes): AnyTool[] {
+export function memoryTools(engine: EngineMemory, scopes: MemoryToolScopes): AnyTool[] {
   const store = (): { store?: string } => (scopes.store ? { store: scopes.store } : {});
   const read = (): ReadScope => scopes.read?.() ?? { ...scopes.tenant(), agentId: '*', runId: '*' };
   const kinds = (value: MemoryKind[] | undefined): { kinds?: MemoryKind[] } =>
@@ -147,7 +154,7 @@ export function memoryTools(mnemos: Mnemos, scopes: MemoryToolScopes): AnyTool[]
     description: memoryToolDescriptions.memory_search,
     schema: memorySearchSchema,
     execute: async (args) => {
-      const { results } = await mnemos.memories.search({
+      const { results } = await engine.memories.search({
         ...store(),
         scope: read(),
         query: args.query,
@@ -165,7 +172,7 @@ export function memoryTools(mnemos: Mnemos, scopes: MemoryToolScopes): AnyTool[]
     schema: memoryRememberSchema,
     execute: async (args, context) => {
       requireWrite(scopes.canWrite());
-      const job = await mnemos.memories.add({
+      const job = await engine.memories.add({
         ...store(),
         scope: scopes.write(context),
         text: args.content,
@@ -183,7 +190,7 @@ export function memoryTools(mnemos: Mnemos, scopes: MemoryToolScopes): AnyTool[]
     description: memoryToolDescriptions.memory_list,
     schema: memoryListSchema,
     execute: async (args) => {
-      const listed = await mnemos.memories.list({
+      const listed = await engine.memories.list({
         ...store(),
         scope: read(),
         limit: args.limit,
@@ -213,7 +220,7 @@ export function memoryTools(mnemos: Mnemos, scopes: MemoryToolScopes): AnyTool[]
     schema: memoryForgetSchema,
     execute: async (args) => {
       requireWrite(scopes.canWrite());
-      await mnemos.memories.delete({ ...store(), scope: scopes.tenant(), id: args.memory_id });
+      await engine.memories.delete({ ...store(), scope: scopes.tenant(), id: args.memory_id });
       return { forgotten: args.memory_id };
     },
   };
@@ -225,8 +232,8 @@ export function memoryTools(mnemos: Mnemos, scopes: MemoryToolScopes): AnyTool[]
     schema: memoryProfileSchema,
     execute: async (args) => {
       const [entries, listed] = await Promise.all([
-        mnemos.profile.asRecord(scopes.tenant()),
-        mnemos.memories.list({ ...store(), scope: read(), limit: args.limit }),
+        engine.profile.asRecord(scopes.tenant()),
+        engine.memories.list({ ...store(), scope: read(), limit: args.limit }),
       ]);
       return profileToolResult(entries, listed);
     },

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { Mnemos } from '../../mnemos.js';
+import type { MemoryService } from '../../memory/memory-service.js';
+import type { SessionService } from '../../sessions/session-service.js';
 import type { AnyTool } from './tool.js';
 
 /** Who the sessions belong to. */
@@ -19,20 +20,26 @@ export interface SessionHit {
 
 const rrfK = 60;
 
+/** The engine's services session search reads: raw session messages and the facts synced from them. */
+export interface SessionSearchServices {
+  sessions: SessionService;
+  memories: MemoryService;
+}
+
 /**
  * Hybrid search over the user's past sessions: BM25 over raw messages (CJK-aware tokens) fused by
  * reciprocal rank with the memory engine's hybrid search over facts synced from those sessions
  * (vectors, so paraphrases match), grouped by session.
  */
 export async function searchSessions(
-  mnemos: Mnemos,
+  engine: SessionSearchServices,
   owner: SessionSearchOwner,
   query: string,
   limit: number,
 ): Promise<SessionHit[]> {
   const [messages, memories] = await Promise.all([
-    mnemos.sessions.search(owner, query, { limit: 50 }),
-    mnemos.memories
+    engine.sessions.search(owner, query, { limit: 50 }),
+    engine.memories
       .search({ scope: { ...owner, agentId: '*', runId: '*' }, query, topK: 50 })
       .then((output) => output.results)
       .catch(() => []),
@@ -54,7 +61,7 @@ export async function searchSessions(
   const ranked = [...hits.entries()].sort((a, b) => b[1].score - a[1].score).slice(0, limit);
   const out: SessionHit[] = [];
   for (const [sessionId, hit] of ranked) {
-    const session = await mnemos.sessions.get(owner, sessionId).catch(() => null);
+    const session = await engine.sessions.get(owner, sessionId).catch(() => null);
     if (!session) continue;
     out.push({
       session_id: sessionId,
@@ -68,7 +75,10 @@ export async function searchSessions(
 }
 
 /** The `session_search` tool over {@link searchSessions}. */
-export function sessionSearchTool(mnemos: Mnemos, owner: () => SessionSearchOwner): AnyTool {
+export function sessionSearchTool(
+  engine: SessionSearchServices,
+  owner: () => SessionSearchOwner,
+): AnyTool {
   return {
     name: 'session_search',
     toolset: 'session_search',
@@ -79,7 +89,7 @@ export function sessionSearchTool(mnemos: Mnemos, owner: () => SessionSearchOwne
       limit: z.number().int().min(1).max(20).default(5),
     }),
     execute: async (args: { query: string; limit: number }) => {
-      const sessions = await searchSessions(mnemos, owner(), args.query, args.limit);
+      const sessions = await searchSessions(engine, owner(), args.query, args.limit);
       return { sessions, count: sessions.length };
     },
   };

@@ -68,6 +68,9 @@ export interface SearchRequest {
 /** Most invalidated memories scored exactly per search when they are asked for. */
 const maxInvalidatedScanned = 10_000;
 
+const noRerankerWarning =
+  'rerank was requested but no reranker is configured; results are in fused order';
+
 /** Hybrid retrieval: BM25 and vector candidates, fused by RRF, scored for recency and use, optionally reranked. */
 export class HybridSearch {
   constructor(
@@ -91,6 +94,11 @@ export class HybridSearch {
       maxInvalidatedScanned,
     );
     return rows.map((row) => ({ key: row.key, score: cosine(query, row.vector) }));
+  }
+
+  /** What a search of a store with nothing in it yet returns (no result, the same warnings). */
+  nothingFound(request: { rerank: boolean }): { results: SearchResult[]; warnings: string[] } {
+    return { results: [], warnings: request.rerank && !this.reranker ? [noRerankerWarning] : [] };
   }
 
   /** Runs a search; non-fatal problems (a failed rerank) come back as warnings. */
@@ -169,9 +177,7 @@ export class HybridSearch {
     }
     results.sort((a, b) => b.score - a.score);
     if (request.rerank && !this.reranker) {
-      warnings.push(
-        'rerank was requested but no reranker is configured; results are in fused order',
-      );
+      warnings.push(noRerankerWarning);
     } else if (request.rerank && results.length > 1) {
       results = await this.rerank(request.query, results.slice(0, pool), warnings);
     }

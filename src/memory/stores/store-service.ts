@@ -110,13 +110,25 @@ export class StoreService {
   }
 
   /**
-   * The store to write to or read from: the named one, or the configured default, created on first
-   * use when `autoCreateStore` is on. Refuses a store written by a different embedder.
+   * The store to read from: the named one, or the configured default. `null` when the default store
+   * does not exist yet but is created on the first write (`autoCreateStore`), so a read finds
+   * nothing and creates nothing. Refuses a store written by a different embedder.
    */
-  async resolve(name: string | undefined): Promise<StoreRecord> {
+  async resolveForRead(name: string | undefined): Promise<StoreRecord | null> {
+    const storeName = checkStoreName(name ?? this.defaults.name);
+    const store = await this.storage.getStore(storeName);
+    if (!store && this.createsOnWrite(storeName)) return null;
+    return this.checked(storeName, store);
+  }
+
+  /**
+   * The store to write to: the named one, or the configured default, created on the first write
+   * when `autoCreateStore` is on. Refuses a store written by a different embedder.
+   */
+  async resolveForWrite(name: string | undefined): Promise<StoreRecord> {
     const storeName = checkStoreName(name ?? this.defaults.name);
     let store = await this.storage.getStore(storeName);
-    if (!store && this.defaults.autoCreate && storeName === this.defaults.name) {
+    if (!store && this.createsOnWrite(storeName)) {
       try {
         store = await this.create({ name: storeName, description: 'Default Mnemos memory store' });
       } catch (error) {
@@ -125,6 +137,14 @@ export class StoreService {
         store = await this.storage.getStore(storeName);
       }
     }
+    return this.checked(storeName, store);
+  }
+
+  private createsOnWrite(storeName: string): boolean {
+    return this.defaults.autoCreate && storeName === this.defaults.name;
+  }
+
+  private checked(storeName: string, store: StoreRecord | null): StoreRecord {
     if (!store) throw notFound(storeName);
     if (store.embedderId !== this.embedder.id || store.dimensions !== this.embedder.dimensions) {
       throw new MnemosError(
