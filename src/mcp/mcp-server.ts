@@ -5,7 +5,7 @@ import { memoryTools } from '../agent/providers/engine-tools.js';
 import { sessionSearchTool } from '../agent/tools/session-search-tool.js';
 import type { AnyTool, ToolContext } from '../agent/tools/tool.js';
 import { invalidInput, MnemosError } from '../core/errors.js';
-import type { TenantKey } from '../core/scope.js';
+import { scopeWithDefaults, type TenantKey } from '../core/scope.js';
 import type { Mnemos } from '../mnemos.js';
 
 /** Options of {@link createMcpServer}. */
@@ -45,11 +45,12 @@ export function createMcpServer(
   const tools = [
     ...memoryTools(mnemos, {
       tenant: () => pickTenant(tenant()),
-      write: (context) => ({
-        ...pickTenant(tenant()),
-        agentId: options.agentId ?? 'mcp',
-        runId: context.sessionId,
-      }),
+      write: (context) =>
+        scopeWithDefaults('write', undefined, {
+          ...pickTenant(tenant()),
+          agentId: options.agentId ?? 'mcp',
+          runId: context.sessionId,
+        }),
       canWrite: () => (options.readOnly ? 'memory writes are off for this MCP client' : true),
       store: options.store,
     }),
