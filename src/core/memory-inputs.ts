@@ -31,7 +31,7 @@ export type AddMemoriesInput = z.input<typeof addMemoriesSchema> & {
 export const searchMemoriesSchema = z
   .object({
     store: z.string().optional(),
-    scope: scopeInputSchema.optional(),
+    scope: scopeInputSchema,
     query: z.string().min(1, 'query must not be empty').max(limits.maxCharacters),
     topK: z.number().int().min(1).max(limits.maxTopK).optional(),
     metadata: metadataSchema.optional(),
@@ -44,20 +44,25 @@ export const searchMemoriesSchema = z
   .strict();
 
 /** Input of `memories.search`: appId and tenantId exact, agentId and runId exact or `*` (the default). */
-export type SearchMemoriesInput = z.input<typeof searchMemoriesSchema> & { scope: ScopeInput };
+export type SearchMemoriesInput = z.input<typeof searchMemoriesSchema>;
 
-/** Changes of `memories.update`: at least one, so an empty patch records no history. */
-export const updateMemorySchema = z
+/** The fields a memory update may change (HTTP adds `store` to them). */
+export const memoryPatchFields = z
   .object({
     text: z.string().min(1).max(limits.maxCharacters).optional(),
     kind: z.enum(memoryKinds).optional(),
     salience: z.number().min(0).max(1).optional(),
     metadata: metadataSchema.optional(),
   })
-  .strict()
-  .refine((patch) => Object.values(patch).some((value) => value !== undefined), {
+  .strict();
+
+/** Changes of `memories.update`: at least one, so an empty patch records no history. */
+export const updateMemorySchema = memoryPatchFields.refine(
+  (patch) => Object.values(patch).some((value) => value !== undefined),
+  {
     message: 'nothing to change: give at least one of text, kind, salience or metadata',
-  });
+  },
+);
 
 /** A change to a memory, as `memories.update` takes it. */
 export type MemoryPatch = z.input<typeof updateMemorySchema>;
@@ -78,6 +83,11 @@ export type ListMemoriesInput = z.input<typeof listFilterSchema> & {
   offset?: number;
   includeDeleted?: boolean;
 };
+
+/** Input of `memories.deleteByScope`: a read pattern inside one tenant. */
+export const deleteByScopeSchema = z
+  .object({ store: z.string().optional(), scope: scopeInputSchema.optional() })
+  .strict();
 
 /** Addresses one memory inside a tenant (get, update, delete, history). */
 export interface MemoryAddress {
