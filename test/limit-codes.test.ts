@@ -109,6 +109,48 @@ describe('the same limit gets the same code on every surface', () => {
     expect(await written()).toEqual(before);
   });
 
+  it('a search query of 32,001 characters: limit_exceeded {limit: 32000, actual: 32001}', async () => {
+    const errors = [
+      await library((mnemos) => mnemos.memories.search({ scope: owner, query: long })),
+      await http('POST', '/v1/memories/search', { query: long }),
+      await cli(['mem', 'search', '--app', 'app', '--tenant', 'a', long]),
+      await tool('memory_search', { query: long }),
+    ];
+    for (const error of errors) {
+      expect(error.code, error.message).toBe('limit_exceeded');
+      expect(error.details).toEqual({ limit: 32_000, actual: 32_001 });
+      expect(error.message).toMatch(/query: at most 32000 characters, got 32001/);
+    }
+  });
+
+  it('21 messages in one add: limit_exceeded {limit: 20, actual: 21} from the library and HTTP', async () => {
+    const messages = Array.from({ length: 21 }, () => ({ role: 'user', content: 'hi' }));
+    const before = await written();
+    const errors = [
+      await library((mnemos) =>
+        mnemos.memories.add({ scope: owner, messages: messages as never, sync: true }),
+      ),
+      await http('POST', '/v1/memories', { messages, sync: true }),
+    ];
+    for (const error of errors) {
+      expect(error.code, error.message).toBe('limit_exceeded');
+      expect(error.details).toEqual({ limit: 20, actual: 21 });
+    }
+    expect(await written()).toEqual(before);
+  });
+
+  it('a session title of 257 characters: limit_exceeded {limit: 256, actual: 257} from the library and HTTP', async () => {
+    const title = 't'.repeat(257);
+    const errors = [
+      await library((mnemos) => mnemos.sessions.create(owner, { title })),
+      await http('POST', '/v1/sessions', { title }),
+    ];
+    for (const error of errors) {
+      expect(error.code, error.message).toBe('limit_exceeded');
+      expect(error.details).toEqual({ limit: 256, actual: 257 });
+    }
+  });
+
   it('a session message of 32,001 characters: limit_exceeded over HTTP; the library keeps transcripts whole', async () => {
     const before = await written();
     const error = await http('POST', '/v1/sessions/s1/history', {

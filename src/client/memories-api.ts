@@ -1,6 +1,6 @@
 import type { Job } from '../core/job-record.js';
 import type { HistoryEntry, MemoryRecord } from '../core/memory-record.js';
-import type { SearchMemoriesOutput } from '../memory/memory-service.js';
+import type { SearchMemoriesOutput } from '../core/search-result.js';
 import { type HttpTransport, segment } from './http-transport.js';
 import type {
   CallOptions,

@@ -1,13 +1,12 @@
 import type { AgentEvent, TokenUsage } from '../core/agent-events.js';
+import type { KeyCreateInput } from '../core/key-inputs.js';
+import type { AddMemoriesInput, MemoryPatch, SearchMemoriesInput } from '../core/memory-inputs.js';
 import type { MemoryKind } from '../core/memory-record.js';
 import type { Scope } from '../core/scope.js';
-import type { KeyService } from '../keys/key-service.js';
 import type {
-  AddMemoriesInput,
-  MemoryService,
-  SearchMemoriesInput,
-} from '../memory/memory-service.js';
-import type { SessionService } from '../sessions/session-service.js';
+  AppendMessage,
+  SessionCreateInput as LibrarySessionCreateInput,
+} from '../core/session-inputs.js';
 
 /**
  * Options of {@link MnemosClient}. The API key decides the (app, tenant) every call acts on; an admin
@@ -59,8 +58,7 @@ export interface ClientListInput extends StoreOption {
   offset?: number;
 }
 
-/** A change to a memory, as `memories.update` takes it. */
-export type MemoryPatch = Parameters<MemoryService['update']>[1];
+export type { KeyCreateInput, MemoryPatch };
 
 /** A raw message kept from ingestion (the short-term memory). */
 export interface MemoryMessage {
@@ -72,21 +70,18 @@ export interface MemoryMessage {
 }
 
 /** Input of `sessions.create`: the library's, plus the agent that owns the session. */
-export type SessionCreateInput = NonNullable<Parameters<SessionService['create']>[1]> & {
+export type SessionCreateInput = LibrarySessionCreateInput & {
   agentId?: string;
 };
 
 /** Messages `sessions.append` takes. */
-export type SessionAppendInput = Parameters<SessionService['append']>[2];
+export type SessionAppendInput = AppendMessage[];
 
 /** Paging of lists. */
 export interface PageOptions {
   limit?: number;
   offset?: number;
 }
-
-/** Input of `keys.create`. */
-export type KeyCreateInput = Parameters<KeyService['create']>[0];
 
 /** The `done` event of an agent turn. */
 export type TurnDoneEvent = Extract<AgentEvent, { type: 'done' }>;

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { MnemosError } from './errors.js';
 import { limits } from './limits.js';
-import { memoryKinds } from './memory-record.js';
 
 /**
  * Keys that name JavaScript object machinery: a parsed `{"__proto__": …}` is silently dropped when
@@ -49,48 +48,6 @@ export const messageSchema = z
     name: z.string().max(128).optional(),
   })
   .strict();
-
-/** Input of `memories.add`. */
-export const addMemoriesSchema = z
-  .object({
-    store: z.string().optional(),
-    scope: scopeInputSchema,
-    messages: z.array(messageSchema).optional(),
-    text: z.string().optional(),
-    metadata: metadataSchema.optional(),
-    kind: z.enum(memoryKinds).optional(),
-    sync: z.boolean().optional(),
-  })
-  .strict();
-
-/** Input of `memories.search`. */
-export const searchMemoriesSchema = z
-  .object({
-    store: z.string().optional(),
-    scope: scopeInputSchema,
-    query: z.string().min(1, 'query must not be empty').max(limits.maxCharacters),
-    topK: z.number().int().min(1).max(limits.maxTopK).optional(),
-    metadata: metadataSchema.optional(),
-    kinds: z.array(z.enum(memoryKinds)).optional(),
-    createdAfter: z.iso.datetime({ offset: true }).optional(),
-    createdBefore: z.iso.datetime({ offset: true }).optional(),
-    rerank: z.boolean().optional(),
-    includeInvalidated: z.boolean().optional(),
-  })
-  .strict();
-
-/** Input of `memories.update`: at least one change, so an empty patch records no history. */
-export const updateMemorySchema = z
-  .object({
-    text: z.string().min(1).max(limits.maxCharacters).optional(),
-    kind: z.enum(memoryKinds).optional(),
-    salience: z.number().min(0).max(1).optional(),
-    metadata: metadataSchema.optional(),
-  })
-  .strict()
-  .refine((patch) => Object.values(patch).some((value) => value !== undefined), {
-    message: 'nothing to change: give at least one of text, kind, salience or metadata',
-  });
 
 /** Parses with a schema, turning failures into one error listing every issue (see `inputError`). */
 export function parseInput<T extends z.ZodType>(
@@ -253,11 +210,3 @@ export function rejectUnstorable(input: unknown, what: string): void {
     { details: { issues: [found] } },
   );
 }
-
-/** Filters of `memories.list`. */
-export const listFilterSchema = z
-  .object({
-    kinds: z.array(z.enum(memoryKinds)).optional(),
-    metadata: metadataSchema.optional(),
-  })
-  .strict();

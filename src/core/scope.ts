@@ -78,12 +78,54 @@ export function writeScope(input: Partial<Scope> | undefined): Scope {
 
 /** Validates a read scope: appId and tenantId exact; agentId and runId default to `*`. */
 export function readScope(input: Partial<ReadScope> | undefined): ReadScope {
-  const scope = input ?? {};
+  const scope = scopeWithDefaults('read', input);
   return {
     appId: checkPart('appId', scope.appId, false),
     tenantId: checkPart('tenantId', scope.tenantId, false),
-    agentId: checkPart('agentId', scope.agentId ?? wildcard, true),
-    runId: checkPart('runId', scope.runId ?? wildcard, true),
+    agentId: checkPart('agentId', scope.agentId, true),
+    runId: checkPart('runId', scope.runId, true),
+  };
+}
+
+/** Validates the (app, tenant) of any operation: both exact. */
+export function tenantScope(input: Partial<TenantKey> | undefined): TenantKey {
+  return {
+    appId: checkPart('appId', input?.appId, false),
+    tenantId: checkPart('tenantId', input?.tenantId, false),
+  };
+}
+
+/** The agent and run of a write that names none. */
+export const defaultPart = 'default';
+
+/**
+ * The scope an operation acts on, before the rules above check it; every surface decides its
+ * defaults here. Each part is the one given, else the surface's default (config, API key, MCP
+ * client); agent and run then fall back to `default` for writes and to `*` (every agent, every run)
+ * for reads, which never take the surface's agent and run.
+ */
+export function scopeWithDefaults(
+  mode: 'read' | 'write',
+  given: Partial<Scope> | undefined,
+  defaults: TenantKey & Partial<Scope>,
+): Scope;
+export function scopeWithDefaults(
+  mode: 'read' | 'write',
+  given: Partial<Scope> | undefined,
+  defaults?: Partial<Scope>,
+): Partial<Scope>;
+export function scopeWithDefaults(
+  mode: 'read' | 'write',
+  given: Partial<Scope> | undefined,
+  defaults: Partial<Scope> = {},
+): Partial<Scope> {
+  const fallback = mode === 'write' ? defaultPart : wildcard;
+  const own = mode === 'write' ? defaults : {};
+  return {
+    appId: given?.appId ?? defaults.appId,
+    tenantId: given?.tenantId ?? defaults.tenantId,
+    agentId: given?.agentId ?? own.agentId ?? fallback,
+    runId: given?.runId ?? own.runId ?? fallback,
   };
 }
 

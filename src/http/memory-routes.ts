@@ -3,7 +3,7 @@ import type { Mnemos } from '../mnemos.js';
 import type { AppEnv } from './app.js';
 import {
   AddMemoriesBody,
-  BodyScopeSchema,
+  DeleteByScopeBody,
   HistorySchema,
   IdParam,
   JobSchema,
@@ -109,9 +109,7 @@ export function memoryRoutes(app: OpenAPIHono<AppEnv>, mnemos: Mnemos): void {
       path: '/v1/memories/delete-by-scope',
       tags: ['memories'],
       summary: 'Forget every memory matching a pattern inside the tenant',
-      request: body(
-        z.object({ store: z.string().optional(), scope: BodyScopeSchema.optional() }).strict(),
-      ),
+      request: body(DeleteByScopeBody),
       responses: {
         200: json(z.object({ deleted: z.number() }), 'How many were forgotten'),
         ...errorResponses,

@@ -1,19 +1,20 @@
 import { z } from '@hono/zod-openapi';
-import { limits } from '../core/limits.js';
+import {
+  addMemoriesSchema,
+  deleteByScopeSchema,
+  memoryPatchFields,
+  searchMemoriesSchema,
+} from '../core/memory-inputs.js';
 import { memoryKinds } from '../core/memory-record.js';
-import { messageSchema, metadataSchema } from '../core/schemas.js';
+import { scopeInputSchema } from '../core/schemas.js';
 
 /** A scope in a request body: app and tenant come from the key and may only repeat it. */
-export const BodyScopeSchema = z
-  .object({
-    appId: z.string().optional(),
-    tenantId: z.string().optional(),
+export const BodyScopeSchema = scopeInputSchema
+  .extend({
     agentId: z.string().optional().openapi({
       description: 'exact for writes (default `default`); `*` allowed in reads (default)',
     }),
-    runId: z.string().optional(),
   })
-  .strict()
   .openapi('Scope');
 
 export const ScopeSchema = z.object({
@@ -79,34 +80,16 @@ export const JobSchema = z
   })
   .openapi('Job');
 
-export const AddMemoriesBody = z
-  .object({
-    store: z.string().optional(),
-    scope: BodyScopeSchema.optional(),
-    messages: z.array(messageSchema).max(limits.maxMessages).optional(),
-    text: z.string().max(limits.maxCharacters).optional(),
-    metadata: metadataSchema.optional(),
-    kind: z.enum(memoryKinds).optional(),
-    sync: z.boolean().optional().openapi({ description: 'wait until the memories are searchable' }),
-  })
-  .strict()
+export const AddMemoriesBody = addMemoriesSchema
+  .extend({ scope: BodyScopeSchema.optional() })
   .openapi('AddMemories');
 
-export const SearchBody = z
-  .object({
-    store: z.string().optional(),
-    scope: BodyScopeSchema.optional(),
-    query: z.string(),
-    topK: z.number().int().optional(),
-    metadata: metadataSchema.optional(),
-    kinds: z.array(z.enum(memoryKinds)).optional(),
-    createdAfter: z.string().optional(),
-    createdBefore: z.string().optional(),
-    rerank: z.boolean().optional(),
-    includeInvalidated: z.boolean().optional(),
-  })
-  .strict()
+export const SearchBody = searchMemoriesSchema
+  .extend({ scope: BodyScopeSchema.optional() })
   .openapi('SearchMemories');
+
+/** Body of `delete-by-scope`. */
+export const DeleteByScopeBody = deleteByScopeSchema.extend({ scope: BodyScopeSchema.optional() });
 
 export const SearchResultSchema = z
   .object({
@@ -117,15 +100,9 @@ export const SearchResultSchema = z
   })
   .openapi('SearchResult');
 
-export const UpdateBody = z
-  .object({
-    store: z.string().optional(),
-    text: z.string().optional(),
-    kind: z.enum(memoryKinds).optional(),
-    salience: z.number().optional(),
-    metadata: metadataSchema.optional(),
-  })
-  .strict()
+// The service refuses an empty patch; the fields are the service's own.
+export const UpdateBody = memoryPatchFields
+  .extend({ store: z.string().optional() })
   .openapi('UpdateMemory');
 
 export const HistorySchema = z

@@ -1,4 +1,5 @@
 import { MnemosError } from '../core/errors.js';
+import { type Scope, scopeWithDefaults } from '../core/scope.js';
 import type { TenantContext } from './tenant-context.js';
 
 /** A scope as a request body may send it. */
@@ -18,7 +19,7 @@ export function requestScope(
   context: TenantContext,
   scope: BodyScope | undefined,
   mode: 'read' | 'write',
-): { appId: string; tenantId: string; agentId: string; runId: string } {
+): Scope {
   for (const part of ['appId', 'tenantId'] as const) {
     const value = scope?.[part];
     if (value !== undefined && value !== context[part]) {
@@ -29,13 +30,11 @@ export function requestScope(
       );
     }
   }
-  const fallback = mode === 'write' ? 'default' : '*';
-  return {
-    appId: context.appId,
-    tenantId: context.tenantId,
-    agentId: scope?.agentId ?? fallback,
-    runId: scope?.runId ?? fallback,
-  };
+  return scopeWithDefaults(
+    mode,
+    { agentId: scope?.agentId, runId: scope?.runId },
+    tenantOf(context),
+  );
 }
 
 /** The (app, tenant) of a request. */

@@ -1,7 +1,7 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { type SSEStreamingApi, streamSSE } from 'hono/streaming';
 import { MnemosError } from '../core/errors.js';
-import { messageSchema, metadataSchema } from '../core/schemas.js';
+import { createSessionSchema, historyBodySchema } from '../core/session-inputs.js';
 import type { Mnemos } from '../mnemos.js';
 import type { AgentHost, NumberedEvent } from './agent-host.js';
 import type { AppEnv } from './app.js';
@@ -82,17 +82,7 @@ export function sessionRoutes(app: OpenAPIHono<AppEnv>, mnemos: Mnemos, agents: 
       path: '/v1/sessions',
       tags: ['sessions'],
       summary: 'Start a session',
-      request: body(
-        z
-          .object({
-            id: z.string().optional(),
-            title: z.string().optional(),
-            agentId: z.string().optional(),
-            metadata: metadataSchema.optional(),
-            parentId: z.string().optional(),
-          })
-          .strict(),
-      ),
+      request: body(createSessionSchema.extend({ agentId: z.string().optional() })),
       responses: { 201: json(SessionSchema, 'The session'), ...errorResponses },
     }),
     async (c) => {
@@ -228,16 +218,7 @@ export function sessionRoutes(app: OpenAPIHono<AppEnv>, mnemos: Mnemos, agents: 
       summary: 'Append messages to a session without running the agent (session history service)',
       request: {
         params: SessionParam,
-        ...body(
-          z
-            .object({
-              messages: z
-                .array(messageSchema.extend({ metadata: metadataSchema.optional() }).strict())
-                .min(1)
-                .max(200),
-            })
-            .strict(),
-        ),
+        ...body(historyBodySchema),
       },
       responses: {
         200: json(

@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { z } from 'zod';
 import { MnemosError } from '../core/errors.js';
+import { createKeySchema, type KeyCreateInput } from '../core/key-inputs.js';
 import type { ApiKeyRecord, AuditEntry } from '../core/key-record.js';
 import { checkPage } from '../core/limits.js';
 import { parseInput } from '../core/schemas.js';
@@ -8,14 +8,6 @@ import { writeScope } from '../core/scope.js';
 import type { MemoryStorage } from '../spec/storage.js';
 
 const keyPrefix = 'mn_';
-const createKeySchema = z
-  .object({
-    appId: z.string().min(1),
-    tenantId: z.string().min(1),
-    admin: z.boolean().default(false),
-    name: z.string().max(128).default(''),
-  })
-  .strict();
 
 /** SHA-256 of a key, hex: what storage keeps instead of the key. */
 export function hashKey(key: string): string {
@@ -30,12 +22,7 @@ export class KeyService {
   constructor(private readonly storage: MemoryStorage) {}
 
   /** Creates a key for one (app, tenant); returns the record and the secret, which is not kept. */
-  async create(input: {
-    appId: string;
-    tenantId: string;
-    admin?: boolean;
-    name?: string;
-  }): Promise<{ key: string; record: ApiKeyRecord }> {
+  async create(input: KeyCreateInput): Promise<{ key: string; record: ApiKeyRecord }> {
     const parsed = parseInput(createKeySchema, input, 'key');
     writeScope({ appId: parsed.appId, tenantId: parsed.tenantId, agentId: 'key', runId: 'key' });
     const key = `${keyPrefix}${randomBytes(32).toString('base64url')}`;

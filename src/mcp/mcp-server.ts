@@ -8,7 +8,7 @@ import {
 } from '../agent/tools/session-search-tool.js';
 import type { AnyTool, ToolContext } from '../agent/tools/tool.js';
 import { invalidInput, MnemosError } from '../core/errors.js';
-import type { TenantKey } from '../core/scope.js';
+import { scopeWithDefaults, type TenantKey } from '../core/scope.js';
 
 /** Options of {@link createMcpServer}. */
 export interface McpServerOptions {
@@ -47,11 +47,12 @@ export function createMcpServer(
   const tools = [
     ...memoryTools(mnemos, {
       tenant: () => pickTenant(tenant()),
-      write: (context) => ({
-        ...pickTenant(tenant()),
-        agentId: options.agentId ?? 'mcp',
-        runId: context.sessionId,
-      }),
+      write: (context) =>
+        scopeWithDefaults('write', undefined, {
+          ...pickTenant(tenant()),
+          agentId: options.agentId ?? 'mcp',
+          runId: context.sessionId,
+        }),
       canWrite: () => (options.readOnly ? 'memory writes are off for this MCP client' : true),
       store: options.store,
     }),

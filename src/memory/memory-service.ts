@@ -2,22 +2,30 @@ import { randomUUID } from 'node:crypto';
 import { MnemosError } from '../core/errors.js';
 import { type Job, type JobInput, type JobRecord, publicJob } from '../core/job-record.js';
 import { checkPage, limits } from '../core/limits.js';
-import type { HistoryEntry, MemoryKind, MemoryRecord } from '../core/memory-record.js';
 import {
+  type AddedJob,
+  type AddMemoriesInput,
   addMemoriesSchema,
+  type ListMemoriesInput,
   listFilterSchema,
-  parseInput,
+  type MemoryAddress,
+  type MemoryPatch,
+  type ScopeInput,
+  type SearchMemoriesInput,
   searchMemoriesSchema,
   updateMemorySchema,
-} from '../core/schemas.js';
+} from '../core/memory-inputs.js';
+import type { HistoryEntry, MemoryRecord } from '../core/memory-record.js';
+import { parseInput } from '../core/schemas.js';
 import {
-  type ReadScope,
   readScope,
   type Scope,
+  scopeWithDefaults,
   type TenantKey,
-  tenantOf,
+  tenantScope,
   writeScope,
 } from '../core/scope.js';
+import type { SearchMemoriesOutput } from '../core/search-result.js';
 import { textHash } from '../core/text-hash.js';
 import type { JobRunner } from '../jobs/job-runner.js';
 import { Redactor } from '../redaction/redactor.js';
@@ -25,54 +33,19 @@ import type { Embedder } from '../spec/embedder.js';
 import type { MemoryFilter, MemoryStorage } from '../spec/storage.js';
 import { indexTokens } from '../text/tokenizer.js';
 import { redactionFields, redactJobInputs } from './redact-job-input.js';
-import type { HybridSearch, SearchResult } from './retrieve/hybrid-search.js';
+import type { HybridSearch } from './retrieve/hybrid-search.js';
 import type { StoreService } from './stores/store-service.js';
 
-type ScopeInput = Partial<Scope>;
-
-/** Input of `memories.add`: either conversation `messages` or a `text` note. */
-export interface AddMemoriesInput {
-  /** Store name; the configured default when omitted. */
-  store?: string;
-  /** Exact scope; agentId and runId default to `default`. */
-  scope: ScopeInput;
-  messages?: Array<{
-    role: 'user' | 'assistant' | 'system' | 'tool';
-    content: string;
-    createdAt?: string;
-    name?: string;
-  }>;
-  text?: string;
-  metadata?: Record<string, string>;
-  kind?: MemoryKind;
-  /** Wait until the memories are searchable. */
-  sync?: boolean;
-}
-
-/** Input of `memories.search`. */
-export interface SearchMemoriesInput {
-  store?: string;
-  /** appId and tenantId exact; agentId and runId exact or `*` (the default). */
-  scope: ScopeInput;
-  query: string;
-  /** 1..50, default 10. */
-  topK?: number;
-  metadata?: Record<string, string>;
-  kinds?: MemoryKind[];
-  /** ISO time bounds on creation. */
-  createdAfter?: string;
-  createdBefore?: string;
-  rerank?: boolean;
-  /** Also return facts invalidated by later ones (default false); they carry `validTo`. */
-  includeInvalidated?: boolean;
-}
-
-/** Output of `memories.search`. */
-export interface SearchMemoriesOutput {
-  results: SearchResult[];
-  /** Non-fatal problems, such as a failed rerank. */
-  warnings: string[];
-}
+export type {
+  AddedJob,
+  AddMemoriesInput,
+  ListMemoriesInput,
+  MemoryAddress,
+  MemoryPatch,
+  ScopeInput,
+  SearchMemoriesInput,
+} from '../core/memory-inputs.js';
+export type { SearchMemoriesOutput } from '../core/search-result.js';
 
 /** What one finished job did with its memories. */
 export interface JobOutcomeSummary {
@@ -85,34 +58,7 @@ export interface JobOutcomeSummary {
   merged: Array<{ id: string; text: string }>;
 }
 
-/** Options of `memories.list`. */
-export interface ListMemoriesInput {
-  store?: string;
-  scope: ScopeInput;
-  limit?: number;
-  offset?: number;
-  kinds?: MemoryKind[];
-  metadata?: Record<string, string>;
-  includeDeleted?: boolean;
-}
-
-/** Addresses one memory inside a tenant. */
-export interface MemoryAddress {
-  store?: string;
-  /** Only appId and tenantId are used. */
-  scope: ScopeInput;
-  id: string;
-}
-
 const syncTimeoutMs = 120_000;
-
-function withWriteDefaults(scope: ScopeInput | undefined): ScopeInput {
-  return { agentId: 'default', runId: 'default', ...scope };
-}
-
-function tenantScope(scope: ScopeInput | undefined): ReadScope {
-  return readScope({ appId: scope?.appId, tenantId: scope?.tenantId });
-}
 
 function isoToMs(value: string | undefined): number | undefined {
   return value === undefined ? undefined : Date.parse(value);
@@ -272,15 +218,7 @@ export class MemoryService {
   }
 
   /** Changes a memory's text, kind, salience or metadata, keeping the old text in history. */
-  async update(
-    address: MemoryAddress,
-    patch: {
-      text?: string;
-      kind?: MemoryKind;
-      salience?: number;
-      metadata?: Record<string, string>;
-    },
-  ): Promise<MemoryRecord> {
+  async update(address: MemoryAddress, patch: MemoryPatch): Promise<MemoryRecord> {
     const parsed = parseInput(updateMemorySchema, patch, 'update request');
     const tenant = tenantScope(address.scope);
     const store = await this.stores.resolveForWrite(address.store);
@@ -346,7 +284,7 @@ export class MemoryService {
   /** One ingestion job of the tenant. */
   async job(input: { store?: string; scope: ScopeInput; id: string }): Promise<Job> {
     const store = await this.stores.resolveForRead(input.store);
-    const tenant = tenantOf(tenantScope(input.scope));
+    const tenant = tenantScope(input.scope);
     const found = store && (await this.storage.getJob(store.name, tenant, input.id));
     if (!found)
       throw new MnemosError('not_found', `job ${input.id} not found`, {
@@ -366,7 +304,7 @@ export class MemoryService {
     const store = await this.stores.resolveForRead(input.store);
     const records: Array<{ tenant: TenantKey; job: JobRecord | null; id: string }> = [];
     for (const { id, scope } of input.jobs) {
-      const tenant = tenantOf(tenantScope(scope));
+      const tenant = tenantScope(scope);
       records.push({
         tenant,
         id,
@@ -421,7 +359,7 @@ export class MemoryService {
     offset?: number;
   }): Promise<JobRecord[]> {
     const store = await this.stores.resolveForRead(input.store);
-    const tenant = tenantOf(tenantScope(input.scope));
+    const tenant = tenantScope(input.scope);
     if (!store) return [];
     return this.storage.listJobs(store.name, tenant, input.states ?? [], {
       limit: input.limit ?? 50,
@@ -434,7 +372,7 @@ export class MemoryService {
     const store = await this.stores.resolveForWrite(input.store);
     const count = await this.storage.retryJobs(
       store.name,
-      tenantOf(tenantScope(input.scope)),
+      tenantScope(input.scope),
       input.ids ?? 'all-failed',
       Date.now(),
     );
@@ -442,14 +380,6 @@ export class MemoryService {
     return count;
   }
 }
-
-/** A job as `add` returns it: with how many secrets were replaced before it was stored. */
-export type AddedJob = Job & {
-  /** Secrets replaced by typed markers such as `[REDACTED:api_key]`. */
-  redacted: number;
-  /** Non-fatal notes, such as which kinds of secret were redacted (never their values). */
-  warnings: string[];
-};
 
 interface ValidatedAdd {
   id: string;
@@ -462,7 +392,7 @@ interface ValidatedAdd {
 function validateAdd(input: AddMemoriesInput): ValidatedAdd {
   const parsed = parseInput(
     addMemoriesSchema,
-    { ...input, scope: withWriteDefaults(input.scope) },
+    { ...input, scope: scopeWithDefaults('write', input.scope) },
     'add request',
   );
   const scope = writeScope(parsed.scope);

@@ -7,7 +7,7 @@ import {
   profileLimits,
 } from '../core/profile-record.js';
 import { rejectUnstorable } from '../core/schemas.js';
-import { type TenantKey, writeScope } from '../core/scope.js';
+import { type TenantKey, tenantScope } from '../core/scope.js';
 import { Redactor } from '../redaction/redactor.js';
 import type { MemoryStorage } from '../spec/storage.js';
 
@@ -15,8 +15,7 @@ import type { MemoryStorage } from '../spec/storage.js';
 export type ProfileOwner = { appId?: string; tenantId?: string };
 
 function tenantKey(owner: ProfileOwner): TenantKey {
-  const scope = writeScope({ ...owner, agentId: 'profile', runId: 'profile' });
-  return { appId: scope.appId, tenantId: scope.tenantId };
+  return tenantScope(owner);
 }
 
 function checkedKey(key: string): string {

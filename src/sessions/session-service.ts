@@ -1,10 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
 import { MnemosError } from '../core/errors.js';
-import { checkPage, limits } from '../core/limits.js';
-import { capPart, maxPartsPerMessage, messagePartSchema } from '../core/message-parts.js';
-import { describeIssues, messageSchema, metadataSchema, parseInput } from '../core/schemas.js';
-import { type Scope, type TenantKey, writeScope } from '../core/scope.js';
+import { checkPage } from '../core/limits.js';
+import { capPart } from '../core/message-parts.js';
+import { describeIssues, parseInput } from '../core/schemas.js';
+import { type Scope, scopeWithDefaults, type TenantKey, writeScope } from '../core/scope.js';
+import {
+  type AppendMessage,
+  appendSchema,
+  createSessionSchema,
+  partsSchema,
+  type SessionCreateInput,
+} from '../core/session-inputs.js';
 import type { SessionMessage, SessionMessagePart, SessionRecord } from '../core/session-record.js';
 import {
   combineReports,
@@ -15,60 +21,20 @@ import {
 import type { MemoryStorage } from '../spec/storage.js';
 import { indexTokens, queryTokens } from '../text/tokenizer.js';
 
-const sessionIdPattern = /^[A-Za-z0-9_.:-]{1,128}$/;
-
-const createSessionSchema = z
-  .object({
-    id: z
-      .string()
-      .regex(sessionIdPattern, 'session ids are 1-128 letters, digits, `_`, `.`, `:` or `-`')
-      .optional(),
-    title: z.string().max(256).optional(),
-    metadata: metadataSchema.optional(),
-    parentId: z.string().regex(sessionIdPattern).optional(),
-  })
-  .strict();
-
-/** Most messages one `append` takes. */
-export const maxAppendMessages = limits.maxMessages * 10;
-
-// No per-message cap here: the agent's own transcript (long answers, tool results) goes through
-// `append`; requests from outside (POST /v1/sessions/{id}/history) are capped at 32,000 characters
-// a message by the route's schema.
-const appendSchema = z
-  .array(
-    messageSchema.extend({ content: z.string(), metadata: metadataSchema.optional() }).strict(),
-  )
-  .min(1)
-  .max(maxAppendMessages);
-
-/**
- * Parts are checked apart from the rest of a message: a tool's output is whatever the tool
- * returned (a binary file may hold U+0000), and it is stored as JSON, where that is escaped.
- */
-const partsSchema = z.array(messagePartSchema).max(maxPartsPerMessage);
-
-/** A message as `append` takes it. */
-export interface AppendMessage {
-  role: SessionMessage['role'];
-  content: string;
-  name?: string;
-  createdAt?: string;
-  metadata?: Record<string, string>;
-  /** Tool calls and results of the message. */
-  parts?: SessionMessagePart[];
-}
-
 type SessionOwner = Pick<Scope, 'appId' | 'tenantId'> & { agentId?: string };
 
 function tenantKey(owner: Partial<SessionOwner>): TenantKey {
-  const scope = writeScope({
-    appId: owner.appId,
-    tenantId: owner.tenantId,
-    agentId: owner.agentId ?? 'default',
-    runId: 'session',
-  });
+  const scope = writeScope(ownerScope(owner));
   return { appId: scope.appId, tenantId: scope.tenantId };
+}
+
+/** The owner as a write scope: agent `default` unless named, run `session`. */
+function ownerScope(owner: Partial<SessionOwner>): Partial<Scope> {
+  return scopeWithDefaults(
+    'write',
+    { appId: owner.appId, tenantId: owner.tenantId, agentId: owner.agentId },
+    { runId: 'session' },
+  );
 }
 
 function page(
@@ -77,6 +43,9 @@ function page(
 ): { limit: number; offset: number } {
   return checkPage(limit, offset, 50);
 }
+
+export type { AppendMessage, SessionCreateInput } from '../core/session-inputs.js';
+export { maxAppendMessages } from '../core/session-inputs.js';
 
 /** Session history per (app, tenant): sessions, their messages, and full-text search over them. */
 export class SessionService {
@@ -89,22 +58,14 @@ export class SessionService {
    * Starts a session for a tenant.
    * @example const session = await mnemos.sessions.create({ appId: 'app', tenantId: 'u1' }, { title: 'Trip planning' })
    */
-  async create(
-    owner: SessionOwner,
-    input: {
-      id?: string;
-      title?: string;
-      metadata?: Record<string, string>;
-      parentId?: string;
-    } = {},
-  ): Promise<SessionRecord> {
+  async create(owner: SessionOwner, input: SessionCreateInput = {}): Promise<SessionRecord> {
     const tenant = tenantKey(owner);
     const parsed = parseInput(createSessionSchema, input, 'session');
     const now = new Date().toISOString();
     return this.storage.createSession({
       id: parsed.id ?? randomUUID(),
       ...tenant,
-      agentId: owner.agentId ?? 'default',
+      agentId: ownerScope(owner).agentId!,
       title: this.redactor.redact(parsed.title ?? '').text,
       metadata: this.redactor.redactRecord(parsed.metadata ?? {}).record,
       parentId: parsed.parentId ?? null,

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig, resolveHome } from '../../config/config.js';
 import { MnemosError } from '../../core/errors.js';
-import type { Scope } from '../../core/scope.js';
+import { type Scope, scopeWithDefaults } from '../../core/scope.js';
 import { Mnemos, type MnemosOptions } from '../../mnemos.js';
 
 /** Options every command accepts. */
@@ -60,22 +60,26 @@ export async function withMnemos<T>(
 
 /** Scope for a write: flags, else config defaults (app_id, tenant_id, agent_id, run_id). */
 export function writeScopeFrom(mnemos: Mnemos, options: ScopeOptions): Partial<Scope> {
-  return {
-    appId: options.app ?? mnemos.config.app_id,
-    tenantId: options.tenant ?? mnemos.config.tenant_id,
-    agentId: options.agent ?? mnemos.config.agent_id,
-    runId: options.run ?? mnemos.config.run_id,
-  };
+  return scopeWithDefaults('write', flagScope(options), configScope(mnemos));
 }
 
 /** Scope for a read: app and tenant from flags or config, agent and run from flags or `*`. */
 export function readScopeFrom(mnemos: Mnemos, options: ScopeOptions): Partial<Scope> {
+  return scopeWithDefaults('read', flagScope(options), configScope(mnemos));
+}
+
+function flagScope(options: ScopeOptions): Partial<Scope> {
   return {
-    appId: options.app ?? mnemos.config.app_id,
-    tenantId: options.tenant ?? mnemos.config.tenant_id,
-    agentId: options.agent ?? '*',
-    runId: options.run ?? '*',
+    appId: options.app,
+    tenantId: options.tenant,
+    agentId: options.agent,
+    runId: options.run,
   };
+}
+
+function configScope(mnemos: Mnemos): Scope {
+  const { app_id, tenant_id, agent_id, run_id } = mnemos.config;
+  return { appId: app_id, tenantId: tenant_id, agentId: agent_id, runId: run_id };
 }
 
 /** Adds the scope flags to a command. */
@@ -94,10 +98,15 @@ export function tenantOwner(
   mnemos: { config: { app_id: string; tenant_id: string } },
   options: Pick<ScopeOptions, 'app' | 'tenant'>,
 ): { appId: string; tenantId: string } {
-  return {
-    appId: options.app ?? mnemos.config.app_id,
-    tenantId: options.tenant ?? mnemos.config.tenant_id,
-  };
+  const scope = scopeWithDefaults(
+    'read',
+    { appId: options.app, tenantId: options.tenant },
+    {
+      appId: mnemos.config.app_id,
+      tenantId: mnemos.config.tenant_id,
+    },
+  );
+  return { appId: scope.appId, tenantId: scope.tenantId };
 }
 
 /** Adds the --app and --tenant flags of per-tenant commands (sessions, profile). */

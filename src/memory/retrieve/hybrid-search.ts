@@ -1,5 +1,6 @@
 import type { MemoryRecord } from '../../core/memory-record.js';
 import { type ReadScope, scopeMatches } from '../../core/scope.js';
+import type { SearchResult, SearchSignals } from '../../core/search-result.js';
 import type { StoreRecord } from '../../core/store-record.js';
 import { coversTenant } from '../../spec/covers-tenant.js';
 import type { Embedder } from '../../spec/embedder.js';
@@ -10,6 +11,8 @@ import type { AccessTracker } from './access-tracker.js';
 import { fuseRanks } from './fusion.js';
 import { type ScoringWeights, scoreCandidate } from './scoring.js';
 import type { VectorSearch } from './vector-search.js';
+
+export type { SearchResult, SearchSignals } from '../../core/search-result.js';
 
 /** Tunables of retrieval. */
 export interface RetrievalOptions extends ScoringWeights {
@@ -25,32 +28,6 @@ export interface RetrievalOptions extends ScoringWeights {
   minCandidates: number;
   /** Vector hits below this cosine similarity are not candidates. */
   minVectorSimilarity: number;
-}
-
-/** Which signals found a result, and how it was scored. */
-export interface SearchSignals {
-  /** BM25 rank and score, when the keyword search found it. */
-  keyword?: { rank: number; score: number };
-  /** Vector rank and cosine similarity, when the vector search found it. */
-  vector?: { rank: number; similarity: number };
-  /** Fused relevance in (0, 1]. */
-  fused: number;
-  /** Recency factor in (0, 1]. */
-  recency: number;
-  /** Use factor in [0, 1]. */
-  access: number;
-  /** Reranker score, when reranked. */
-  rerank?: number;
-}
-
-/** One search result. */
-export interface SearchResult {
-  memory: MemoryRecord;
-  /** Final score; higher is better. */
-  score: number;
-  /** Names of the signals that matched: `keyword`, `vector`, `rerank`. */
-  matched: string[];
-  signals: SearchSignals;
 }
 
 /** A search request after validation. */
