@@ -7,6 +7,7 @@ import { queryTokens } from '../../text/tokenizer.js';
 import type { MemoryRecord } from '../record.js';
 import { type ReadScope, scopeMatches } from '../scope.js';
 import type { AccessTracker } from './access-tracker.js';
+import { collapsePieces } from './collapse-pieces.js';
 import { fuseRanks } from './fusion.js';
 import { type ScoringWeights, scoreCandidate } from './scoring.js';
 import type { VectorSearch } from './vector-search.js';
@@ -175,7 +176,7 @@ export class HybridSearch {
     } else if (request.rerank && results.length > 1) {
       results = await this.rerank(request.query, results.slice(0, pool), warnings);
     }
-    const top = results.slice(0, topK);
+    const top = collapsePieces(results).slice(0, topK);
     this.access.record(
       store.name,
       scope,
