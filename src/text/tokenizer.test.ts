@@ -52,6 +52,11 @@ describe('queryTokens', () => {
     expect(queryTokens('what is this')).toEqual(['what', 'is', 'thi']);
   });
 
+  it('adds the surface form of a stemmed word, which indexes written before stemming hold', () => {
+    expect(queryTokens('painting')).toEqual(['paint', 'painting']);
+    expect(queryTokens('paint')).toEqual(['paint']);
+  });
+
   it('adds CJK characters and bigrams, so 喝茶 meets the 喝 and 茶 of 喝龙井茶', () => {
     expect(queryTokens('喝茶')).toEqual(expect.arrayContaining(['喝', '茶', '喝茶']));
     expect(indexTokens('用户喜欢喝龙井茶')).toEqual(expect.arrayContaining(['喝', '茶', '龙井']));
@@ -68,7 +73,7 @@ describe('queryTokens', () => {
 describe('terms', () => {
   it('stems English words the same on both sides', () => {
     expect(terms('painted sunrises')).toEqual(terms('paint sunrise'));
-    expect(queryTokens('What did Caroline paint?')).toEqual(['carolin', 'paint']);
+    expect(queryTokens('What did Caroline paint?')).toEqual(['carolin', 'paint', 'caroline']);
   });
 
   it('keeps digits and non-Latin words as they are', () => {

@@ -82,6 +82,11 @@ export function queryTokens(text: string): string[] {
     const times = repeated ? Math.round(2 * Math.sqrt(count)) : 1;
     for (let index = 0; index < times; index++) out.push(term);
   }
+  // Indexes written before stemming hold the words as written: their surface forms still match
+  // there, and nothing in a stemmed index, where no term has them.
+  for (const word of new Set(tokenize(text))) {
+    if (latinWord.test(word) && !stopwords.has(word) && !counts.has(word)) out.push(word);
+  }
   return out;
 }
 

@@ -267,6 +267,24 @@ describe.each(backends)('search primitives on $name', (backend) => {
     expect(await firstFor(['kayak', 'kayak', 'raft'])).toBe(keys.get(canoe!.id));
   });
 
+  it('finds rows indexed before stemming by the surface forms a query adds', async () => {
+    const { storage } = context;
+    const unstemmed = {
+      ...newMemory(scopeOf(alice), 'Joined a painting class'),
+      tokens: 'joined a painting class',
+    };
+    const [stored] = await seed(storage, [unstemmed]);
+    const [row] = await storage.getMemories('mnemos', alice, [stored!.id], true);
+    const hits = await storage.searchText(
+      'mnemos',
+      everything(alice),
+      queryTokens('painting'),
+      {},
+      10,
+    );
+    expect(hits.map((hit) => hit.key)).toEqual([row!.key]);
+  });
+
   it('moves invalidated memories to their own full-text and vector lists', async () => {
     const { storage } = context;
     const [live, old] = await seed(storage, [
