@@ -148,7 +148,7 @@ export class Mnemos {
     const search = new HybridSearch(storage, embedder, vectors, reranker, access, {
       rrfK: retrieval.rrf_k,
       keywordWeight: retrieval.keyword_weight,
-      vectorWeight: retrieval.vector_weight,
+      vectorWeight: retrieval.vector_weight ?? embedder.fusionWeight,
       candidateMultiplier: retrieval.candidate_multiplier,
       minCandidates: retrieval.min_candidates,
       minVectorSimilarity: retrieval.min_vector_similarity,

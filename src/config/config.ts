@@ -15,7 +15,7 @@ const retrievalSchema = z
   .object({
     rrf_k: z.number().positive().default(60),
     keyword_weight: z.number().min(0).default(1),
-    vector_weight: z.number().min(0).default(0.5),
+    vector_weight: z.number().min(0).optional(),
     candidate_multiplier: z.number().int().min(1).max(50).default(5),
     min_candidates: z.number().int().min(1).max(1000).default(50),
     min_vector_similarity: z.number().min(-1).max(1).default(0.35),

@@ -12,6 +12,8 @@ export interface MemorySource {
   jobId?: string;
   /** Indexes of the job's messages it was extracted from. */
   messages?: number[];
+  /** Position of this piece when one long text was split into several; search shows one piece per text. */
+  part?: number;
   /** Role of the first source message. */
   role?: string;
   /** Run (session) of the job. */

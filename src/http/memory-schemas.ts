@@ -28,6 +28,9 @@ export const SourceSchema = z
   .object({
     jobId: z.string().optional(),
     messages: z.array(z.number()).optional(),
+    part: z.number().int().optional().openapi({
+      description: 'position of this piece when one long text was split into several',
+    }),
     role: z.string().optional(),
     runId: z.string().optional(),
     metadata: z.record(z.string(), z.string()).optional(),

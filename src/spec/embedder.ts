@@ -10,6 +10,11 @@ export interface Embedder {
    * the model, so each embedder sets its own; `ingest.near_duplicate_threshold` overrides it.
    */
   readonly nearDuplicateThreshold: number;
+  /**
+   * Weight of its vector list beside BM25 (weight 1) in fusion, set by its measured retrieval
+   * quality; 0 lets the list only add hits after the keyword ones. `retrieval.vector_weight` overrides it.
+   */
+  readonly fusionWeight: number;
   /** Embeds a batch of texts, one vector per text, in order. Called by the engine, not by users. */
   doEmbed(texts: readonly string[]): Promise<Float32Array[]>;
 }

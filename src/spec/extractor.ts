@@ -11,6 +11,8 @@ export interface ExtractedMemory {
   salience: number;
   /** Indexes into the input messages this memory came from. */
   sourceMessages: number[];
+  /** Position of this piece when one long text was split into several (pieces share their source). */
+  part?: number;
   /** Extra string metadata the extractor attaches (speaker, date). */
   metadata?: Record<string, string>;
   /** The profile attribute this memory sets, e.g. `{key: 'tech_stack', value: 'TypeScript, Go'}`. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { indexTokens, isCjk, queryTokens, tokenize } from './tokenizer.js';
+import { indexTokens, isCjk, queryTokens, terms, tokenize } from './tokenizer.js';
 
 describe('tokenize', () => {
   it('segments Chinese into words', () => {
@@ -49,6 +49,34 @@ describe('queryTokens', () => {
   });
 
   it('keeps a query made only of function words', () => {
-    expect(queryTokens('what is this')).toEqual(['what', 'is', 'this']);
+    expect(queryTokens('what is this')).toEqual(['what', 'is', 'thi']);
+  });
+
+  it('adds the surface form of a stemmed word, which indexes written before stemming hold', () => {
+    expect(queryTokens('painting')).toEqual(['paint', 'painting']);
+    expect(queryTokens('paint')).toEqual(['paint']);
+  });
+
+  it('adds CJK characters and bigrams, so 喝茶 meets the 喝 and 茶 of 喝龙井茶', () => {
+    expect(queryTokens('喝茶')).toEqual(expect.arrayContaining(['喝', '茶', '喝茶']));
+    expect(indexTokens('用户喜欢喝龙井茶')).toEqual(expect.arrayContaining(['喝', '茶', '龙井']));
+  });
+
+  it('gives each term once, or round(2√n) times when the query repeats terms', () => {
+    expect(queryTokens('kyoto trip')).toEqual(['kyoto', 'trip']);
+    const tokens = queryTokens('kyoto kyoto kyoto kyoto trip');
+    expect(tokens.filter((token) => token === 'kyoto')).toHaveLength(4);
+    expect(tokens.filter((token) => token === 'trip')).toHaveLength(2);
+  });
+});
+
+describe('terms', () => {
+  it('stems English words the same on both sides', () => {
+    expect(terms('painted sunrises')).toEqual(terms('paint sunrise'));
+    expect(queryTokens('What did Caroline paint?')).toEqual(['carolin', 'paint', 'caroline']);
+  });
+
+  it('keeps digits and non-Latin words as they are', () => {
+    expect(terms('2023 café')).toEqual(['2023', 'café']);
   });
 });

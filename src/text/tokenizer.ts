@@ -1,3 +1,4 @@
+import { stemmer } from 'stemmer';
 import { stopwords } from './stopwords.js';
 
 /** Multilingual word tokenizer shared by BM25 indexing, querying and the built-in embedder. */
@@ -14,6 +15,8 @@ function segmenter(locale: string): Intl.Segmenter {
 }
 
 const cjkCharacter = /[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]/u;
+const cjkRun = /[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]+/gu;
+const latinWord = /^[a-z]+$/u;
 
 /** True when a token is written in a CJK script (no spaces between words). */
 export function isCjk(token: string): boolean {
@@ -34,27 +37,60 @@ export function tokenize(text: string): string[] {
 }
 
 /**
- * Tokens of a search query: the words minus common function words, whose postings span every
- * tenant and cost more than they rank; a query made only of function words keeps them all.
- * @example queryTokens('What did I eat in Kyoto?') // ['eat', 'kyoto']
+ * Full-text terms of a text, the same on the index and the query side: Latin words reduced to their
+ * Porter stem ("painted", "painting" → "paint"); every CJK run as character unigrams and bigrams,
+ * which match whatever the segmenter made of the other side ("喝茶" against "喝 龙井 茶"), plus the
+ * segmenter's CJK words of three or more characters. `dropStopwords` leaves out function words and
+ * characters unless nothing else is left.
  */
-export function queryTokens(text: string): string[] {
-  const words = tokenize(text);
-  const content = words.filter((word) => !stopwords.has(word));
-  return content.length > 0 ? content : words;
+export function terms(text: string, dropStopwords = false): string[] {
+  const normal = text.normalize('NFKC');
+  const out: string[] = [];
+  const kept = (token: string): boolean => !dropStopwords || !stopwords.has(token);
+  for (const word of tokenize(normal)) {
+    if (isCjk(word)) {
+      if (word.length > 2 && kept(word)) out.push(word);
+    } else if (kept(word)) {
+      out.push(latinWord.test(word) ? stemmer(word) : word);
+    }
+  }
+  for (const match of normal.toLowerCase().matchAll(cjkRun)) {
+    const characters = [...match[0]];
+    characters.forEach((character, index) => {
+      if (kept(character)) out.push(character);
+      const next = characters[index + 1];
+      if (next !== undefined && kept(character + next)) out.push(character + next);
+    });
+  }
+  return out.length > 0 || !dropStopwords ? out : terms(text, false);
 }
 
 /**
- * Tokens written to the full-text index: every word, plus the single characters of CJK words,
- * so a one-character query such as "猫" still finds "猫叫" (the segmenter keeps those together).
+ * Terms of a search query: `terms` without function words, whose postings span every tenant and
+ * cost more than they rank (a query made only of function words keeps them all). Each distinct term
+ * is given once, or, when the query repeats terms, round(2√n) times for a term said n times: the
+ * full-text backends weigh a term by how often it is given, and a long query (a whole dialogue)
+ * says what it is about by what it repeats, sublinearly.
+ * @example queryTokens('What did I paint in Kyoto?') // ['paint', 'kyoto']
  */
-export function indexTokens(text: string): string[] {
-  const words = tokenize(text);
-  const out = words.slice();
-  for (const word of words) {
-    if (word.length > 1 && isCjk(word)) {
-      for (const character of word) out.push(character);
-    }
+export function queryTokens(text: string): string[] {
+  const counts = new Map<string, number>();
+  for (const term of terms(text, true)) counts.set(term, (counts.get(term) ?? 0) + 1);
+  const repeated = [...counts.values()].some((count) => count > 1);
+  const out: string[] = [];
+  for (const [term, count] of counts) {
+    const times = repeated ? Math.round(2 * Math.sqrt(count)) : 1;
+    for (let index = 0; index < times; index++) out.push(term);
+  }
+  // Indexes written before stemming hold the words as written: their surface forms still match
+  // there, and nothing in a stemmed index, where no term has them.
+  for (const word of new Set(tokenize(text))) {
+    if (latinWord.test(word) && !stopwords.has(word) && !counts.has(word)) out.push(word);
   }
   return out;
+}
+
+/** Terms written to the full-text index (see `terms`). */
+export function indexTokens(text: string): string[] {
+  return terms(text);
 }

@@ -212,11 +212,12 @@ export class IngestPipeline {
       input.text !== undefined && this.options.extractNotes
         ? await this.extractor.doExtract([{ role: 'user', content: input.text }], { profile })
         : input.text !== undefined
-          ? splitText(input.text, this.options.maxUnitCharacters).map((text) => ({
+          ? splitText(input.text, this.options.maxUnitCharacters).map((text, part, pieces) => ({
               text,
               kind: input.kind ?? 'fact',
               salience: 0.5,
               sourceMessages: [],
+              ...(pieces.length > 1 ? { part } : {}),
             }))
           : await this.extractor.doExtract(input.messages ?? [], { profile });
     const seen = new Set<string>();
@@ -487,6 +488,7 @@ function sourceOf(job: JobRecord, unit: Unit, now: number, text?: string): Memor
   return {
     jobId: job.id,
     messages: unit.sourceMessages,
+    ...(unit.part !== undefined ? { part: unit.part } : {}),
     ...(unit.metadata.role ? { role: unit.metadata.role } : {}),
     runId: job.scope.runId,
     ...(Object.keys(unit.metadata).length > 0 ? { metadata: unit.metadata } : {}),

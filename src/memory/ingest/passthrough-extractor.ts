@@ -19,9 +19,17 @@ export class PassthroughExtractor implements Extractor {
       const metadata: Record<string, string> = { role: message.role };
       if (message.name) metadata.speaker = message.name;
       if (message.createdAt) metadata.date = message.createdAt;
-      for (const text of splitText(message.content, maxCharacters)) {
-        out.push({ text, kind: 'note', salience: 0.5, sourceMessages: [index], metadata });
-      }
+      const pieces = splitText(message.content, maxCharacters);
+      pieces.forEach((text, part) => {
+        out.push({
+          text,
+          kind: 'note',
+          salience: 0.5,
+          sourceMessages: [index],
+          metadata,
+          ...(pieces.length > 1 ? { part } : {}),
+        });
+      });
     });
     return out;
   }

@@ -9,6 +9,9 @@ export interface FusedCandidate {
   vector?: { rank: number; similarity: number };
 }
 
+/** Stand-in weight of a list weighted 0: far below any rank step of a weighted list. */
+const fallbackWeight = 1e-6;
+
 /**
  * Reciprocal rank fusion of keyword and vector hits: a hit from either list becomes a candidate,
  * so keyword-only hits enter the results instead of only re-ranking vector hits.
@@ -32,15 +35,18 @@ export function fuseRanks(
     }
     return candidate;
   };
+  // A list of weight 0 still adds its hits, after every hit of the other list and in its own order.
+  const keywordWeight = weights.keyword > 0 ? weights.keyword : fallbackWeight;
+  const vectorWeight = weights.vector > 0 ? weights.vector : fallbackWeight;
   keywordHits.forEach((hit, index) => {
     const candidate = touch(hit.key);
     candidate.keyword = { rank: index + 1, score: hit.score };
-    candidate.fused += weights.keyword / (rrfK + index + 1) / best;
+    candidate.fused += keywordWeight / (rrfK + index + 1) / best;
   });
   vectorHits.forEach((hit, index) => {
     const candidate = touch(hit.key);
     candidate.vector = { rank: index + 1, similarity: hit.score };
-    candidate.fused += weights.vector / (rrfK + index + 1) / best;
+    candidate.fused += vectorWeight / (rrfK + index + 1) / best;
   });
   return [...byKey.values()].sort((a, b) => b.fused - a.fused);
 }

@@ -8,6 +8,7 @@ import type { Reranker } from '../../spec/reranker.js';
 import type { MemoryFilter, MemoryStorage, RankedKey } from '../../spec/storage.js';
 import { queryTokens } from '../../text/tokenizer.js';
 import type { AccessTracker } from './access-tracker.js';
+import { collapsePieces } from './collapse-pieces.js';
 import { fuseRanks } from './fusion.js';
 import { type ScoringWeights, scoreCandidate } from './scoring.js';
 import type { VectorSearch } from './vector-search.js';
@@ -158,7 +159,7 @@ export class HybridSearch {
     } else if (request.rerank && results.length > 1) {
       results = await this.rerank(request.query, results.slice(0, pool), warnings);
     }
-    const top = results.slice(0, topK);
+    const top = collapsePieces(results).slice(0, topK);
     this.access.record(
       store.name,
       scope,

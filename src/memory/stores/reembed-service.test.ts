@@ -15,6 +15,7 @@ const bob = { appId: 'app', tenantId: 'bob' };
 class ReversedEmbedder implements Embedder {
   readonly id: string;
   readonly nearDuplicateThreshold = 0.99;
+  readonly fusionWeight = 0;
   readonly inner: BuiltinEmbedder;
   embedded = 0;
   calls = 0;

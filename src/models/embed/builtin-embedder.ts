@@ -15,6 +15,11 @@ export class BuiltinEmbedder implements Embedder {
    * that differ in a single name still reach 0.92; only near-identical vectors are candidates.
    */
   readonly nearDuplicateThreshold = 0.99;
+  /**
+   * Its hashed words and n-grams carry no IDF and repeat what BM25 matches: fused at any weight
+   * above 0 they lowered LoCoMo R@10 (see docs/benchmarks.md), so they only add hits BM25 lacks.
+   */
+  readonly fusionWeight = 0;
 
   constructor(options: { dimensions?: number } = {}) {
     this.dimensions = options.dimensions ?? 256;

@@ -79,6 +79,7 @@ export class OpenAICompatibleEmbedder implements Embedder {
   private readonly options: OpenAICompatibleEmbedderOptions;
   /** Sentence models put rewordings of one statement above 0.9; candidates are still verified. */
   readonly nearDuplicateThreshold = 0.9;
+  readonly fusionWeight = 0.5;
   private readonly configuredDimensions: number | undefined;
   private detectedDimensions: number | undefined;
   private probing: Promise<void> | undefined;

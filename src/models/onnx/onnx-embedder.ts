@@ -50,6 +50,7 @@ export class OnnxEmbedder implements Embedder {
   readonly dimensions: number;
   /** Sentence models put rewordings of one statement above 0.9; candidates are still verified. */
   readonly nearDuplicateThreshold = 0.9;
+  readonly fusionWeight = 0.5;
   readonly files: ModelFiles;
   readonly pooling: Pooling;
   readonly batchSize: number;

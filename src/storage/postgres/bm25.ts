@@ -1,7 +1,7 @@
 import type { TenantKey } from '../../core/scope.js';
 import type { Sql } from './database.js';
 import type { Params } from './filter-sql.js';
-import { anyTokenQuery, partitionLexeme, partitionQuery, queryLexemes } from './text-search.js';
+import { anyTokenQuery, partitionLexeme, partitionQuery, queryWeights } from './text-search.js';
 
 /** BM25 parameters, the usual ones (SQLite FTS5 uses the same). */
 const k1 = 1.2;
@@ -37,7 +37,10 @@ export function bm25Ranking(options: {
   const query = anyTokenQuery(options.tokens);
   if (query === null) return null;
   const terms = params.add(query);
-  const lexemes = params.add(queryLexemes(options.tokens));
+  // A token given n times weighs n times, as in SQLite's bm25() over repeated phrases.
+  const counted = queryWeights(options.tokens);
+  const lexemes = params.add(counted.lexemes);
+  const weights = params.add(counted.weights);
   const partition = params.add(
     partitionQuery(partitionLexeme(options.space, tenant.appId, tenant.tenantId)),
   );
@@ -54,6 +57,7 @@ export function bm25Ranking(options: {
       CROSS JOIN LATERAL unnest(ts_filter(setweight(c.tsv, 'A', ${lexemes}::text[]), '{a}')) AS t
     ),
     documents AS (SELECT lexeme, count(*)::float8 AS n FROM hits GROUP BY lexeme),
+    weights AS (SELECT * FROM unnest(${lexemes}::text[], ${weights}::float8[]) AS q(lexeme, weight)),
     corpus AS (
       SELECT greatest(coalesce(max(s.documents), 0), (SELECT count(*) FROM candidates))::float8 AS n,
              greatest(coalesce(max(s.lexemes)::float8 / nullif(max(s.documents), 0), 1), 1) AS average
@@ -61,10 +65,10 @@ export function bm25Ranking(options: {
     ),
     ranked AS (
       SELECT h.key, sum(
-          greatest(ln((c.n - d.n + 0.5) / (d.n + 0.5)), 1e-6)
+          q.weight * greatest(ln((c.n - d.n + 0.5) / (d.n + 0.5)), 1e-6)
           * h.frequency * ${k1 + 1} / (h.frequency + ${k1} * (${1 - b} + ${b} * h.size / c.average))
         )::float8 AS score
-      FROM hits h JOIN documents d USING (lexeme) CROSS JOIN corpus c
+      FROM hits h JOIN documents d USING (lexeme) JOIN weights q USING (lexeme) CROSS JOIN corpus c
       GROUP BY h.key ORDER BY score DESC, h.key LIMIT ${params.add(options.limit)}
     )`;
 }

@@ -61,6 +61,13 @@ export function tsvectorLiteral(
   return { literal: parts.join(' '), lexemes: parts.length - 1 };
 }
 
+/** Weight of each distinct indexable query token: how many times the query gives it. */
+export function queryWeights(tokens: string[]): { lexemes: string[]; weights: number[] } {
+  const counts = new Map<string, number>();
+  for (const token of tokens) if (indexable(token)) counts.set(token, (counts.get(token) ?? 0) + 1);
+  return { lexemes: [...counts.keys()], weights: [...counts.values()] };
+}
+
 /** The tokens a query may match, as given to the ranking: unique and indexable. */
 export function queryLexemes(tokens: string[]): string[] {
   return [...new Set(tokens)].filter(indexable);

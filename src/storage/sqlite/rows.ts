@@ -232,9 +232,14 @@ export function messageFromRow(row: MessageRow): SessionMessage {
   };
 }
 
-/** FTS5 MATCH expression: the tenant's partition AND any of the tokens, each quoted as a phrase. */
+/**
+ * FTS5 MATCH expression: the tenant's partition AND any of the tokens, each quoted as a phrase.
+ * A token given n times stays n phrases: bm25() sums over phrases, so it weighs n times.
+ */
 export function matchExpression(partition: string, tokens: string[]): string {
-  const unique = [...new Set(tokens)].filter((token) => token.length > 0);
-  const terms = unique.map((token) => `"${token.replaceAll('"', '""')}"`).join(' OR ');
+  const terms = tokens
+    .filter((token) => token.length > 0)
+    .map((token) => `"${token.replaceAll('"', '""')}"`)
+    .join(' OR ');
   return `partition:"${partition}" AND tokens:(${terms})`;
 }

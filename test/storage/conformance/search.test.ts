@@ -249,6 +249,42 @@ describe.each(backends)('search primitives on $name', (backend) => {
     );
   });
 
+  it('weighs a query token by how many times it is given', async () => {
+    const { storage } = context;
+    const [canoe, paddle] = await seed(storage, [
+      newMemory(scopeOf(alice), 'kayak trip on the lake with friends'),
+      newMemory(scopeOf(alice), 'raft trip on the lake with friends'),
+    ]);
+    const keys = new Map(
+      (await storage.getMemories('mnemos', alice, [canoe!.id, paddle!.id], true)).map((row) => [
+        row.id,
+        row.key,
+      ]),
+    );
+    const firstFor = async (tokens: string[]) =>
+      (await storage.searchText('mnemos', everything(alice), tokens, {}, 10))[0]!.key;
+    expect(await firstFor(['kayak', 'raft', 'raft'])).toBe(keys.get(paddle!.id));
+    expect(await firstFor(['kayak', 'kayak', 'raft'])).toBe(keys.get(canoe!.id));
+  });
+
+  it('finds rows indexed before stemming by the surface forms a query adds', async () => {
+    const { storage } = context;
+    const unstemmed = {
+      ...newMemory(scopeOf(alice), 'Joined a painting class'),
+      tokens: 'joined a painting class',
+    };
+    const [stored] = await seed(storage, [unstemmed]);
+    const [row] = await storage.getMemories('mnemos', alice, [stored!.id], true);
+    const hits = await storage.searchText(
+      'mnemos',
+      everything(alice),
+      queryTokens('painting'),
+      {},
+      10,
+    );
+    expect(hits.map((hit) => hit.key)).toEqual([row!.key]);
+  });
+
   it('moves invalidated memories to their own full-text and vector lists', async () => {
     const { storage } = context;
     const [live, old] = await seed(storage, [

@@ -130,7 +130,13 @@ describe.skipIf(!testDatabaseUrl)(`PostgresStorage: full-text search (${skipReas
       [...common, rare].map((item) => ({ type: 'insert' as const, memory: item })),
       Date.now(),
     );
-    const hits = await storage.searchText(store, readScope(scope), ['coffee', 'pottery'], {}, 5);
+    const hits = await storage.searchText(
+      store,
+      readScope(scope),
+      queryTokens('coffee pottery'),
+      {},
+      5,
+    );
     const [first] = await storage.getMemoriesByKey(store, scope, [hits[0]!.key]);
     expect(first!.text).toBe('pottery class');
     expect(hits).toHaveLength(5);
