@@ -1,4 +1,4 @@
-import type { MemoryRecord } from '../record.js';
+import type { MemoryRecord } from '../../core/memory-record.js';
 
 /** The text a piece was split from (its job and messages), or undefined for a whole memory. */
 function pieceOf(memory: MemoryRecord): string | undefined {
