@@ -32,7 +32,7 @@ import { ProfileService } from './profile/profile-service.js';
 import { Redactor } from './redaction/redactor.js';
 import { SessionService } from './sessions/session-service.js';
 import { chooseStorage } from './storage/choose-storage.js';
-import { PostgresStorage } from './storage/postgres/postgres-storage.js';
+import type { PostgresStorage } from './storage/postgres/postgres-storage.js';
 import type { MemoryStorage, StorageStatistics } from './storage/spec.js';
 import { SqliteStorage } from './storage/sqlite/sqlite-storage.js';
 import { StoreService } from './stores/store-service.js';
@@ -155,12 +155,16 @@ export class Mnemos {
     const extraction: ExtractionPlan = options.extractor
       ? { mode: 'passthrough', reason: 'an extractor was given to Mnemos.open', notice: false }
       : planExtraction(config);
-    const llm = options.extractor ? null : createLlmModels(extraction);
+    const llm = options.extractor ? null : await createLlmModels(extraction);
     if (!options.readOnly) mkdirSync(home, { recursive: true });
     const storage =
       options.storage ??
       (backend?.kind === 'postgres'
-        ? await PostgresStorage.open(backend.url, { readOnly: options.readOnly ?? false })
+        ? // pg loads only for PostgreSQL, so SQLite homes start without it.
+          await (await import('./storage/postgres/postgres-storage.js')).PostgresStorage.open(
+            backend.url,
+            { readOnly: options.readOnly ?? false },
+          )
         : new SqliteStorage(databasePath, { readOnly: options.readOnly ?? false }));
     const vectors = new VectorSearch(storage, {
       hnswThreshold: config.retrieval.hnsw_threshold,
@@ -271,8 +275,8 @@ export class Mnemos {
       provider: 'mnemos',
       storage: this.storage.kind,
       database:
-        this.storage instanceof PostgresStorage
-          ? this.storage.location
+        this.storage.kind === 'postgres' && 'location' in this.storage
+          ? (this.storage as PostgresStorage).location
           : join(this.home, 'mnemos.db'),
       store: storeName,
       embedder: this.embedder.id,

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { MnemosError } from '../errors.js';
 import type { Mnemos } from '../mnemos.js';
-import { createChatClient } from '../models/create-models.js';
+import { createChatClient } from '../models/llm/create-chat-client.js';
 import { type ProviderId, providerIds } from '../models/llm/providers.js';
 import {
   NO_CHAT_MODEL_ADVICE,

@@ -2,7 +2,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Command } from 'commander';
-import { configPath, readRawConfig, writeRawConfig } from '../../config/config.js';
+import { configPath } from '../../config/home.js';
 import { MnemosError } from '../../errors.js';
 import {
   detectProvider,
@@ -72,6 +72,7 @@ export function setupCommand(): Command {
             (await question(`${keyVariable} (leave empty to ${current || 'set it later'})`, '')) ||
             undefined;
         }
+        const { readRawConfig, writeRawConfig } = await import('../../config/config.js');
         const raw = readRawConfig(home);
         raw.llm = { provider, model, ...(baseURL ? { base_url: baseURL } : {}) };
         writeRawConfig(home, raw);
