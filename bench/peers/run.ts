@@ -82,6 +82,37 @@ const metrics: Metric[] = [
   { label: 'peak RSS', pick: (f) => f.peakRssMb, digits: 0, unit: ' MB' },
 ];
 
+/** The side-by-side tables (medians over the rounds run so far) as Markdown. */
+function table(
+  results: Map<string, WorkerFigures[]>,
+  failures: Map<string, string>,
+  roundsRun: number,
+): string {
+  const lines: string[] = [];
+  for (const n of sizes) {
+    lines.push(`\nN = ${n.toLocaleString('en-US')} in one user (medians of ${roundsRun} rounds)\n`);
+    lines.push(`| | ${systems.join(' | ')} |`);
+    lines.push(`|---|${systems.map(() => '---').join('|')}|`);
+    for (const metric of metrics) {
+      const base = results.get(`mnemos@${n}`)?.map(metric.pick);
+      const baseMedian = base?.every((v) => v !== null) ? median(base as number[]) : null;
+      const cells = systems.map((system) => {
+        const failure = failures.get(`${system}@${n}`);
+        const values = results.get(`${system}@${n}`)?.map(metric.pick);
+        if (!values) return failure ? 'did not run' : '—';
+        if (values.some((value) => value === null)) return '—';
+        const value = median(values as number[]);
+        const text = `${value.toLocaleString('en-US', { maximumFractionDigits: metric.digits, minimumFractionDigits: metric.digits })}${metric.unit}`;
+        if (system === 'mnemos' || baseMedian === null || baseMedian === 0) return text;
+        return `${text} (${(value / baseMedian).toFixed(2)}×)`;
+      });
+      lines.push(`| ${metric.label} | ${cells.join(' | ')} |`);
+    }
+  }
+  for (const [key, reason] of failures) lines.push(`\n${key} did not run: ${reason}`);
+  return `${lines.join('\n')}\n`;
+}
+
 async function main(): Promise<void> {
   const server = await startEmbedServer();
   const results = new Map<string, WorkerFigures[]>();
@@ -112,29 +143,7 @@ async function main(): Promise<void> {
   } finally {
     await server.close();
   }
-  const lines: string[] = [];
-  for (const n of sizes) {
-    lines.push(`\nN = ${n.toLocaleString('en-US')} in one user (medians of ${rounds} rounds)\n`);
-    lines.push(`| | ${systems.join(' | ')} |`);
-    lines.push(`|---|${systems.map(() => '---').join('|')}|`);
-    for (const metric of metrics) {
-      const base = results.get(`mnemos@${n}`)?.map(metric.pick);
-      const baseMedian = base?.every((v) => v !== null) ? median(base as number[]) : null;
-      const cells = systems.map((system) => {
-        const failure = failures.get(`${system}@${n}`);
-        const values = results.get(`${system}@${n}`)?.map(metric.pick);
-        if (!values) return failure ? 'did not run' : '—';
-        if (values.some((value) => value === null)) return '—';
-        const value = median(values as number[]);
-        const text = `${value.toLocaleString('en-US', { maximumFractionDigits: metric.digits, minimumFractionDigits: metric.digits })}${metric.unit}`;
-        if (system === 'mnemos' || baseMedian === null || baseMedian === 0) return text;
-        return `${text} (${(value / baseMedian).toFixed(2)}×)`;
-      });
-      lines.push(`| ${metric.label} | ${cells.join(' | ')} |`);
-    }
-  }
-  for (const [key, reason] of failures) lines.push(`\n${key} did not run: ${reason}`);
-  process.stdout.write(`${lines.join('\n')}\n`);
+  process.stdout.write(table(results, failures, rounds));
 }
 
 main().catch((error) => {
