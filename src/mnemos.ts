@@ -35,7 +35,7 @@ import type { Extractor } from './spec/extractor.js';
 import type { Reranker } from './spec/reranker.js';
 import type { MemoryStorage, StorageStatistics } from './spec/storage.js';
 import { chooseStorage } from './storage/choose-storage.js';
-import { PostgresStorage } from './storage/postgres/postgres-storage.js';
+import type { PostgresStorage } from './storage/postgres/postgres-storage.js';
 import { SqliteStorage } from './storage/sqlite/sqlite-storage.js';
 
 /** Options of `Mnemos.open`; everything defaults from the home's `config.yaml`. */
@@ -132,12 +132,16 @@ export class Mnemos {
     const extraction: ExtractionPlan = options.extractor
       ? { mode: 'passthrough', reason: 'an extractor was given to Mnemos.open', notice: false }
       : planExtraction(config);
-    const llm = options.extractor ? null : createLlmModels(extraction);
+    const llm = options.extractor ? null : await createLlmModels(extraction);
     if (!options.readOnly) mkdirSync(home, { recursive: true });
     const storage =
       options.storage ??
       (backend?.kind === 'postgres'
-        ? await PostgresStorage.open(backend.url, { readOnly: options.readOnly ?? false })
+        ? // pg loads only for PostgreSQL, so SQLite homes start without it.
+          await (await import('./storage/postgres/postgres-storage.js')).PostgresStorage.open(
+            backend.url,
+            { readOnly: options.readOnly ?? false },
+          )
         : new SqliteStorage(databasePath, { readOnly: options.readOnly ?? false }));
     const vectors = new VectorSearch(storage, {
       hnswThreshold: config.retrieval.hnsw_threshold,

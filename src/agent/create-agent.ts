@@ -3,7 +3,7 @@ import type { MnemosConfig } from '../config/config.js';
 import { type ProviderId, providerIds } from '../config/provider-ids.js';
 import type { ChainedModel } from '../core/agent-events.js';
 import { MnemosError } from '../core/errors.js';
-import { createChatClient } from '../models/create-models.js';
+import { createChatClient } from '../models/llm/create-chat-client.js';
 import {
   NO_CHAT_MODEL_ADVICE,
   type ResolvedChatModel,

@@ -1,12 +1,16 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { parse as parseDotenv } from 'dotenv';
-import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { z } from 'zod';
 import { MnemosError } from '../core/errors.js';
 import { redactionConfigSchema } from '../redaction/redaction-config.js';
+import { configPath } from './home.js';
 import { providerIds } from './provider-ids.js';
+
+// YAML and dotenv load only when a home has config.yaml or .env: a home on defaults skips them.
+const require = createRequire(import.meta.url);
+const yaml = (): typeof import('yaml') => require('yaml') as typeof import('yaml');
+const dotenv = (): typeof import('dotenv') => require('dotenv') as typeof import('dotenv');
 
 /** Name of an environment variable (set in the environment or in `.env`). */
 const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name');
@@ -248,15 +252,8 @@ export const configSchema = z
 /** Resolved configuration with every default filled in. */
 export type MnemosConfig = z.infer<typeof configSchema>;
 
-/** The Mnemos home: `MNEMOS_HOME`, else `~/.mnemos`. */
-export function resolveHome(home?: string): string {
-  return home ?? process.env.MNEMOS_HOME ?? join(homedir(), '.mnemos');
-}
-
-/** Path of `config.yaml` in a home. */
-export function configPath(home: string): string {
-  return join(home, 'config.yaml');
-}
+// Home paths live apart so the CLI can name a home without loading the config schema.
+export { configPath, resolveHome } from './home.js';
 
 /** Raw (unvalidated) contents of `config.yaml`, or `{}` when absent. */
 export function readRawConfig(home: string): Record<string, unknown> {
@@ -264,7 +261,7 @@ export function readRawConfig(home: string): Record<string, unknown> {
   if (!existsSync(path)) return {};
   let raw: unknown;
   try {
-    raw = parseYaml(readFileSync(path, 'utf8'));
+    raw = yaml().parse(readFileSync(path, 'utf8'));
   } catch (error) {
     throw new MnemosError(
       'config_error',
@@ -306,7 +303,7 @@ export function writeRawConfig(home: string, raw: Record<string, unknown>): void
   mkdirSync(home, { recursive: true });
   const path = configPath(home);
   const temporary = `${path}.${process.pid}.tmp`;
-  writeFileSync(temporary, stringifyYaml(raw));
+  writeFileSync(temporary, yaml().stringify(raw));
   renameSync(temporary, path);
 }
 
@@ -314,7 +311,7 @@ export function writeRawConfig(home: string, raw: Record<string, unknown>): void
 export function loadDotenv(home: string): void {
   const path = join(home, '.env');
   if (!existsSync(path)) return;
-  for (const [key, value] of Object.entries(parseDotenv(readFileSync(path)))) {
+  for (const [key, value] of Object.entries(dotenv().parse(readFileSync(path)))) {
     if (process.env[key] === undefined) process.env[key] = value;
   }
 }

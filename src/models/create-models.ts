@@ -5,14 +5,15 @@ import type { Reranker } from '../spec/reranker.js';
 import { BuiltinEmbedder } from './embed/builtin-embedder.js';
 import { OpenAICompatibleEmbedder } from './embed/openai-compatible-embedder.js';
 import { resolveEmbedder } from './embed/resolve-embedder.js';
-import { LlmExtractor } from './extract/llm-extractor.js';
-import { LlmReconciler } from './extract/reconciler.js';
-import { ChatClient } from './llm/chat-client.js';
+import type { LlmExtractor } from './extract/llm-extractor.js';
+import type { LlmReconciler } from './extract/reconciler.js';
+import type { ChatClient } from './llm/chat-client.js';
 import { type ResolvedChatModel, resolveChatModel } from './llm/resolve-chat-model.js';
-import { OnnxCrossEncoderReranker, OnnxEmbedder } from './onnx/index.js';
 import { capCandidates } from './rerank/cap-candidates.js';
 import { HttpReranker } from './rerank/http-reranker.js';
-import { LlmReranker } from './rerank/llm-reranker.js';
+
+// The AI SDK, onnxruntime and tokenizers load only when a configuration uses them: a CLI command
+// on the built-in embedder starts without any of them.
 
 /** The embedder `config.yaml` asks for; an HTTP one probes its dimension only when none is configured. */
 export async function createEmbedder(config: MnemosConfig['embedder']): Promise<Embedder> {
@@ -51,6 +52,10 @@ export async function createReranker(
         `reranker.provider llm needs a chat model, but ${resolution.reason}`,
       );
     }
+    const [{ LlmReranker }, { createChatClient }] = await Promise.all([
+      import('./rerank/llm-reranker.js'),
+      import('./llm/create-chat-client.js'),
+    ]);
     return new LlmReranker({
       client: createChatClient(resolution.model),
       ...(section.max_candidates ? { maxCandidates: section.max_candidates } : {}),
@@ -66,20 +71,6 @@ export async function createReranker(
     ...(section.format ? { format: section.format } : {}),
     ...(section.timeout_ms ? { timeoutMs: section.timeout_ms } : {}),
     ...(section.max_retries !== undefined ? { maxRetries: section.max_retries } : {}),
-  });
-}
-
-/** A chat client for a resolved model, over the AI SDK. */
-export function createChatClient(resolved: ResolvedChatModel): ChatClient {
-  return new ChatClient({
-    provider: resolved.provider,
-    baseURL: resolved.baseURL,
-    model: resolved.model,
-    apiKeyEnv: resolved.apiKeyEnv ?? 'OPENAI_API_KEY',
-    ...(resolved.apiKey ? { apiKey: resolved.apiKey } : {}),
-    ...(resolved.timeoutMs ? { timeoutMs: resolved.timeoutMs } : {}),
-    ...(resolved.maxRetries !== undefined ? { maxRetries: resolved.maxRetries } : {}),
-    ...(resolved.maxTokens ? { maxTokens: resolved.maxTokens } : {}),
   });
 }
 
@@ -125,8 +116,13 @@ export function planExtraction(
 }
 
 /** The LLM extractor and reconciler of a plan, or null for passthrough. */
-export function createLlmModels(plan: ExtractionPlan): LlmModels | null {
+export async function createLlmModels(plan: ExtractionPlan): Promise<LlmModels | null> {
   if (plan.mode === 'passthrough') return null;
+  const [{ createChatClient }, { LlmExtractor }, { LlmReconciler }] = await Promise.all([
+    import('./llm/create-chat-client.js'),
+    import('./extract/llm-extractor.js'),
+    import('./extract/reconciler.js'),
+  ]);
   const client = createChatClient(plan.model);
   return {
     client,
@@ -137,6 +133,7 @@ export function createLlmModels(plan: ExtractionPlan): LlmModels | null {
 
 /** A local ONNX embedder; its runtime is loaded only here, so Mnemos works without it. */
 async function createOnnxEmbedder(config: MnemosConfig['embedder']): Promise<Embedder> {
+  const { OnnxEmbedder } = await import('./onnx/index.js');
   return OnnxEmbedder.create({
     model: config.model as string,
     ...(config.file ? { file: config.file } : {}),
@@ -149,6 +146,7 @@ async function createOnnxEmbedder(config: MnemosConfig['embedder']): Promise<Emb
 
 /** A local ONNX cross-encoder, scoring at most `max_candidates` (the rest keep their order below). */
 async function createCrossEncoder(config: MnemosConfig['reranker']): Promise<Reranker> {
+  const { OnnxCrossEncoderReranker } = await import('./onnx/index.js');
   const reranker = await OnnxCrossEncoderReranker.create({
     model: config.model as string,
     ...(config.file ? { file: config.file } : {}),

@@ -1,11 +1,9 @@
 import { createInterface } from 'node:readline';
 import { Command } from 'commander';
 import type { Agent } from '../../agent/agent.js';
-import { createAgent } from '../../agent/create-agent.js';
-import { Mnemos } from '../../mnemos.js';
+import type { Mnemos } from '../../mnemos.js';
 import { LineQueue } from '../chat/line-queue.js';
 import { EventRenderer } from '../chat/render-events.js';
-import { runSlash } from '../chat/slash-commands.js';
 import { Spinner, styleFor } from '../chat/style.js';
 import { globals, homeOf } from '../support/context.js';
 import { printJson } from '../support/output.js';
@@ -27,7 +25,13 @@ export function chatCommand(): Command {
     .option('--debug', 'show recall timing and other debug notices')
     .action(async (options: ChatOptions, command: Command) => {
       const json = globals(command).json ?? false;
-      const mnemos = await Mnemos.open({ home: homeOf(command) });
+      const home = homeOf(command);
+      // The agent, the AI SDK and the engine load only when a chat starts, never for --help.
+      const [{ Mnemos }, { createAgent }] = await Promise.all([
+        import('../../mnemos.js'),
+        import('../../agent/create-agent.js'),
+      ]);
+      const mnemos = await Mnemos.open({ home });
       const style = styleFor(process.stdout);
       const spinner = new Spinner();
       const userId = options.user ?? mnemos.config.tenant_id;
@@ -115,6 +119,7 @@ async function repl(
   who: { userId: string; agentName: string; style: ReturnType<typeof styleFor> },
 ): Promise<void> {
   const { style } = who;
+  const { runSlash } = await import('../chat/slash-commands.js');
   const print = (text: string): void => {
     process.stdout.write(`${text}\n`);
   };

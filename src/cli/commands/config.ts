@@ -1,6 +1,5 @@
 import { Command } from 'commander';
-import { parse as parseYaml } from 'yaml';
-import { configPath, loadConfig, readRawConfig, writeRawConfig } from '../../config/config.js';
+import { configPath } from '../../config/home.js';
 import { MnemosError } from '../../core/errors.js';
 import { globals, homeOf } from '../support/context.js';
 import { printJson } from '../support/output.js';
@@ -24,8 +23,9 @@ export function configCommand(): Command {
     .command('get')
     .description('print a setting (dotted path), or every setting with defaults filled in')
     .argument('[key]')
-    .action((key: string | undefined, _options: unknown, command: Command) => {
+    .action(async (key: string | undefined, _options: unknown, command: Command) => {
       const home = homeOf(command);
+      const { loadConfig } = await import('../../config/config.js');
       const resolved = loadConfig(home);
       const value = key ? lookup(resolved, key.split('.')) : resolved;
       if (value === undefined)
@@ -42,8 +42,11 @@ export function configCommand(): Command {
     .description('change a setting; the value is read as YAML (numbers, true/false, strings)')
     .argument('<key>', 'dotted path, e.g. retrieval.recency_weight')
     .argument('<value>')
-    .action((key: string, raw: string, _options: unknown, command: Command) => {
+    .action(async (key: string, raw: string, _options: unknown, command: Command) => {
       const home = homeOf(command);
+      // The config schema and YAML load when a setting is read or written, never for --help.
+      const [{ loadConfig, readRawConfig, writeRawConfig }, { parse: parseYaml }] =
+        await Promise.all([import('../../config/config.js'), import('yaml')]);
       if (/(_KEY|_SECRET|_TOKEN|PASSWORD)$/i.test(key)) {
         throw new MnemosError(
           'invalid_input',

@@ -1,7 +1,5 @@
 import { Command } from 'commander';
 import { tenantOf, writeScope } from '../../core/scope.js';
-import { serveStdio } from '../../mcp/mcp-stdio.js';
-import { Mnemos } from '../../mnemos.js';
 import { homeOf, type ScopeOptions, tenantFlags, tenantOwner } from '../support/context.js';
 
 interface McpOptions extends Pick<ScopeOptions, 'app' | 'tenant' | 'store'> {
@@ -29,7 +27,13 @@ export function mcpCommand(): Command {
       console.log = console.error;
       console.info = console.error;
       console.debug = console.error;
-      const mnemos = await Mnemos.open({ home: homeOf(command) });
+      const home = homeOf(command);
+      // The MCP SDK and the engine load only when the server starts, never for --help.
+      const [{ Mnemos }, { serveStdio }] = await Promise.all([
+        import('../../mnemos.js'),
+        import('../../mcp/mcp-stdio.js'),
+      ]);
+      const mnemos = await Mnemos.open({ home });
       try {
         // Checked now, so a bad flag fails at start instead of at every write.
         const scope = writeScope({

@@ -1,14 +1,6 @@
 import type { SingleBar } from 'cli-progress';
 import { Command } from 'commander';
-import {
-  configPath,
-  loadDotenv,
-  readRawConfig,
-  validateConfig,
-  writeRawConfig,
-} from '../../config/config.js';
 import type { ReembedStartInfo } from '../../memory/stores/reembed-service.js';
-import { createEmbedder } from '../../models/create-models.js';
 import { embedderSectionFor } from '../../models/parse-embedder-spec.js';
 import { integer } from '../support/arguments.js';
 import { globals, homeOf, withMnemos } from '../support/context.js';
@@ -45,6 +37,9 @@ export function reembedCommand(): Command {
     .action(async (options: ReembedFlags, command: Command) => {
       const json = globals(command).json ?? false;
       const home = homeOf(command);
+      const { configPath, loadDotenv, readRawConfig, validateConfig, writeRawConfig } =
+        await import('../../config/config.js');
+      const { createEmbedder } = await import('../../models/create-models.js');
       loadDotenv(home);
       const raw = readRawConfig(home);
       const configured =

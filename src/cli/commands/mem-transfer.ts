@@ -1,6 +1,7 @@
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createInterface } from 'node:readline';
-import { SingleBar } from 'cli-progress';
+import type { SingleBar } from 'cli-progress';
 import { Command } from 'commander';
 import { MnemosError } from '../../core/errors.js';
 import { limits } from '../../core/limits.js';
@@ -16,6 +17,9 @@ import {
   writeScopeFrom,
 } from '../support/context.js';
 import { printJson } from '../support/output.js';
+
+// cli-progress loads with the first bar, never for --help.
+const require = createRequire(import.meta.url);
 
 /** Merges listed one by one in the text summary of an import; `--json` lists every one. */
 const shownMerges = 10;
@@ -233,7 +237,8 @@ export function progress(
   unit = 'jobs',
 ): SingleBar | null {
   if (quiet || !process.stderr.isTTY) return null;
-  const bar = new SingleBar({
+  const { SingleBar: Bar } = require('cli-progress') as typeof import('cli-progress');
+  const bar = new Bar({
     format: `${label} [{bar}] {value}/{total} ${unit} | {eta_formatted} left`,
     stream: process.stderr,
     hideCursor: true,

@@ -1,10 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { loadConfig, loadDotenv, type MnemosConfig } from '../../config/config.js';
+import type { MnemosConfig } from '../../config/config.js';
 import { MnemosError } from '../../core/errors.js';
 import { type MemoryKind, type MemoryRecord, memoryKinds } from '../../core/memory-record.js';
-import { Mnemos } from '../../mnemos.js';
-import { chooseStorage, type StorageChoice } from '../../storage/choose-storage.js';
+import type { Mnemos } from '../../mnemos.js';
+import type { StorageChoice } from '../../storage/choose-storage.js';
 import { collectList, collectPairs, integer } from '../support/arguments.js';
 import {
   globals,
@@ -305,10 +305,11 @@ export function memCommand(): Command {
 }
 
 async function doctor(home: string): Promise<{ ok: boolean } & Record<string, unknown>> {
-  const fresh = freshHome(home);
+  const fresh = await freshHome(home);
   if (fresh) return fresh;
   let mnemos: Mnemos;
   try {
+    const { Mnemos } = await import('../../mnemos.js');
     mnemos = await Mnemos.open({ home, readOnly: true });
   } catch (error) {
     return {
@@ -332,7 +333,11 @@ async function doctor(home: string): Promise<{ ok: boolean } & Record<string, un
  * The report of a home whose SQLite database does not exist yet (nothing was written): healthy when
  * `auto_create_store` creates the database and the store on the first write; nothing is created.
  */
-function freshHome(home: string): ({ ok: boolean } & Record<string, unknown>) | null {
+async function freshHome(
+  home: string,
+): Promise<({ ok: boolean } & Record<string, unknown>) | null> {
+  const { loadConfig, loadDotenv } = await import('../../config/config.js');
+  const { chooseStorage } = await import('../../storage/choose-storage.js');
   let config: MnemosConfig;
   let choice: StorageChoice;
   try {

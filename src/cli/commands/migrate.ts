@@ -1,10 +1,9 @@
 import { join } from 'node:path';
 import type { SingleBar } from 'cli-progress';
 import { Command } from 'commander';
-import { loadDotenv } from '../../config/config.js';
 import { MnemosError } from '../../core/errors.js';
 import type { CopyPlan } from '../../migration/copy-database.js';
-import { type MigrateReport, migrate } from '../../migration/migrate.js';
+import type { MigrateReport } from '../../migration/migrate.js';
 import { databaseUrlVariable } from '../../storage/choose-storage.js';
 import { integer } from '../support/arguments.js';
 import { globals, homeOf } from '../support/context.js';
@@ -33,6 +32,11 @@ export function migrateCommand(): Command {
     .action(async (flags: MigrateFlags, command: Command) => {
       const json = globals(command).json ?? false;
       const home = homeOf(command);
+      // The migration (and pg) loads when the command runs, never for --help.
+      const [{ loadDotenv }, { migrate }] = await Promise.all([
+        import('../../config/config.js'),
+        import('../../migration/migrate.js'),
+      ]);
       loadDotenv(home);
       const from = flags.from ?? `sqlite:${join(home, 'mnemos.db')}`;
       const to = flags.to ?? process.env[databaseUrlVariable]?.trim();

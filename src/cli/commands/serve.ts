@@ -1,11 +1,7 @@
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { MnemosError } from '../../core/errors.js';
-import { jsonLogger } from '../../http/logger.js';
-import { startServer } from '../../http/server.js';
 import type { TenantContext } from '../../http/tenant-context.js';
-import { mcpHttpHandler } from '../../mcp/mcp-http.js';
-import { Mnemos } from '../../mnemos.js';
 import { integer } from '../support/arguments.js';
 import { homeOf } from '../support/context.js';
 
@@ -38,7 +34,17 @@ export function serveCommand(): Command {
         command: Command,
       ) => {
         // Replicas sharing a database poll, so jobs of one that died are taken over after its lease.
-        const mnemos = await Mnemos.open({ home: homeOf(command), pollJobsMs: 2_000 });
+        const home = homeOf(command);
+        // Hono, the MCP SDK and the engine load only when the server starts, never for --help.
+        const [{ Mnemos }, { jsonLogger }, { startServer }, { mcpHttpHandler }] = await Promise.all(
+          [
+            import('../../mnemos.js'),
+            import('../../http/logger.js'),
+            import('../../http/server.js'),
+            import('../../mcp/mcp-http.js'),
+          ],
+        );
+        const mnemos = await Mnemos.open({ home, pollJobsMs: 2_000 });
         let metricsKey: string | undefined;
         try {
           metricsKey = metricsKeyOf(

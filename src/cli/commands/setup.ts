@@ -2,7 +2,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Command } from 'commander';
-import { configPath, readRawConfig, writeRawConfig } from '../../config/config.js';
+import { configPath } from '../../config/home.js';
 import { type ProviderId, providerIds } from '../../config/provider-ids.js';
 import { MnemosError } from '../../core/errors.js';
 import { detectProvider, presetOf } from '../../models/llm/providers.js';
@@ -68,6 +68,7 @@ export function setupCommand(): Command {
             (await question(`${keyVariable} (leave empty to ${current || 'set it later'})`, '')) ||
             undefined;
         }
+        const { readRawConfig, writeRawConfig } = await import('../../config/config.js');
         const raw = readRawConfig(home);
         raw.llm = { provider, model, ...(baseURL ? { base_url: baseURL } : {}) };
         writeRawConfig(home, raw);

@@ -1,9 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { parse as parseDotenv } from 'dotenv';
-import { configPath, loadConfig, loadDotenv, type MnemosConfig } from '../../config/config.js';
-import { describeModels } from '../../models/model-status.js';
+import type { MnemosConfig } from '../../config/config.js';
+import { configPath } from '../../config/home.js';
 import { chooseStorage } from '../../storage/choose-storage.js';
 import { globals, homeOf } from '../support/context.js';
 import { printJson, printTable } from '../support/output.js';
@@ -12,8 +11,15 @@ import { printJson, printTable } from '../support/output.js';
 export function statusCommand(): Command {
   return new Command('status')
     .description('show the provider and model of chat, extraction, embedding and rerank, and why')
-    .action((_options: unknown, command: Command) => {
+    .action(async (_options: unknown, command: Command) => {
       const home = homeOf(command);
+      // Config, dotenv and the model presets load when the command runs, never for --help.
+      const [{ parse: parseDotenv }, { loadConfig, loadDotenv }, { describeModels }] =
+        await Promise.all([
+          import('dotenv'),
+          import('../../config/config.js'),
+          import('../../models/model-status.js'),
+        ]);
       const envFile = join(home, '.env');
       const fromFile = existsSync(envFile)
         ? new Set(

@@ -1,10 +1,11 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
-import { loadConfig, resolveHome } from '../../config/config.js';
+import type { MnemosConfig } from '../../config/config.js';
+import { resolveHome } from '../../config/home.js';
 import { MnemosError } from '../../core/errors.js';
 import { type Scope, scopeWithDefaults } from '../../core/scope.js';
-import { Mnemos, type MnemosOptions } from '../../mnemos.js';
+import type { Mnemos, MnemosOptions } from '../../mnemos.js';
 
 /** Options every command accepts. */
 export interface GlobalOptions {
@@ -50,7 +51,10 @@ export async function withMnemos<T>(
   work: (mnemos: Mnemos) => Promise<T>,
   options: MnemosOptions = {},
 ): Promise<T> {
-  const mnemos = await Mnemos.open({ home: homeOf(command), ...options });
+  const home = homeOf(command);
+  // The engine (storage, models, their SDKs) loads only once a command runs, never for --help.
+  const { Mnemos } = await import('../../mnemos.js');
+  const mnemos = await Mnemos.open({ home, ...options });
   try {
     return await work(mnemos);
   } finally {
@@ -117,8 +121,10 @@ export function tenantFlags(command: Command): Command {
 }
 
 /** Config of the home without opening storage, for commands that only read settings. */
-export function configOf(command: Command): ReturnType<typeof loadConfig> {
-  return loadConfig(homeOf(command));
+export async function configOf(command: Command): Promise<MnemosConfig> {
+  const home = homeOf(command);
+  const { loadConfig } = await import('../../config/config.js');
+  return loadConfig(home);
 }
 
 /**

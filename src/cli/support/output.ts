@@ -1,5 +1,9 @@
-import Table from 'cli-table3';
+import { createRequire } from 'node:module';
+import type TableType from 'cli-table3';
 import { MnemosError } from '../../core/errors.js';
+
+// Loaded on the first table, so commands that print none (and --help) skip it.
+const require = createRequire(import.meta.url);
 
 /** Prints a value as indented JSON on stdout. */
 export function printJson(value: unknown): void {
@@ -16,6 +20,7 @@ export function printTable(
     process.stdout.write(`${empty}\n`);
     return;
   }
+  const Table = require('cli-table3') as typeof TableType;
   const table = new Table({ head, wordWrap: true, style: { head: [], border: [] } });
   for (const row of rows) table.push(row.map(String));
   process.stdout.write(`${table.toString()}\n`);

@@ -1,4 +1,6 @@
-const sentences = new Intl.Segmenter('zh', { granularity: 'sentence' });
+// Built on first use: constructing a segmenter costs tens of ms, paid by every process that
+// merely imports the engine otherwise (CLI start-up included).
+let sentences: Intl.Segmenter | undefined;
 
 /**
  * Splits long text into chunks of at most `maxCharacters`, breaking at paragraphs, then sentences
@@ -14,6 +16,7 @@ export function splitText(text: string, maxCharacters: number): string[] {
       pieces.push(paragraph);
       continue;
     }
+    sentences ??= new Intl.Segmenter('zh', { granularity: 'sentence' });
     for (const part of sentences.segment(paragraph))
       pieces.push(...hardSplit(part.segment, maxCharacters));
   }

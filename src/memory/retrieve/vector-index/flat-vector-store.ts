@@ -89,6 +89,16 @@ export class FlatVectorStore {
     return true;
   }
 
+  /** Whether `key` already holds exactly the normalised form of `vector` (`scratch`: a dimensions-long buffer). */
+  holds(key: number, vector: Float32Array, scratch: Float32Array): boolean {
+    const slot = this.slots.get(key);
+    if (slot === undefined) return false;
+    normaliseInto(vector, scratch, 0);
+    const start = slot * this.dimensions;
+    for (let i = 0; i < this.dimensions; i++) if (scratch[i] !== this.rows[start + i]) return false;
+    return true;
+  }
+
   /** Copies the stored (normalised) vector of `key` into `target` at `offset`; returns false if absent. */
   copyTo(key: number, target: Float32Array, offset: number): boolean {
     const slot = this.slots.get(key);

@@ -512,6 +512,25 @@ describe('PartitionVectorIndex (HNSW pending tail)', () => {
     expect(index.search(vectors[2345]!, 10).map((hit) => hit.key)).toContain(2345);
   });
 
+  it('keeps a graph key whose change carries the same vector in the graph (no re-insert)', () => {
+    const index = buildWithTail();
+    const pendingBefore = index.pending;
+    // Key 100 is in the graph; a merge rewrites its row (new seq) with the same embedding.
+    index.apply([
+      { key: 100, seq: 6001, vector: Float32Array.from(vectors[100]!) },
+      { key: 101, seq: 6002, vector: vectors[102]! },
+    ]);
+    expect(index.watermark).toBe(6002);
+    expect(index.pending).toBe(pendingBefore + 1);
+    expect(index.search(vectors[100]!, 1)[0]).toMatchObject({ key: 100 });
+    expect(
+      index
+        .search(vectors[102]!, 2)
+        .map((hit) => hit.key)
+        .sort(),
+    ).toEqual([101, 102]);
+  });
+
   it('keeps recall@10 >= 0.9 against exact search while a tail is pending', () => {
     const index = buildWithTail();
     expect(index.pending).toBeGreaterThan(0);

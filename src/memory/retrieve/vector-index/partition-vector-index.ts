@@ -112,6 +112,11 @@ export class PartitionVectorIndex {
     fresh.sort((a, b) => a.seq - b.seq);
     const latest = new Map<number, Float32Array | null>();
     for (const change of fresh) latest.set(change.key, change.vector);
+    // A row whose vector did not change (a merge adding a source, a recall count) keeps its place in
+    // the graph: re-inserting it is what HNSW time went on for every merged duplicate.
+    const scratch = new Float32Array(this.dimensions);
+    for (const [key, vector] of latest)
+      if (vector !== null && this.store.holds(key, vector, scratch)) latest.delete(key);
     const graph = this.graph;
     if (graph !== null) {
       const inGraph = [...latest.keys()].filter(
