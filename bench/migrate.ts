@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { type MigrateReport, migrate } from '../src/migration/migrate.js';
 import { Mnemos } from '../src/mnemos.js';
-import type { MemoryStorage } from '../src/spec/storage.js';
+import type { Storage } from '../src/spec/storage.js';
 import { PostgresStorage } from '../src/storage/postgres/postgres-storage.js';
 import { SqliteStorage } from '../src/storage/sqlite/sqlite-storage.js';
 import { writeGeneratedBlocks } from './docs-writer.js';
@@ -54,7 +54,7 @@ async function seed(home: string, questions: LongMemEvalQuestion[]): Promise<num
       }
     }
     await mnemos.drain();
-    return mnemos.storage.countRows('memories');
+    return mnemos.storage.transfer.count('memories');
   } finally {
     await mnemos.close();
   }
@@ -84,7 +84,7 @@ async function timedCopy(
 
 async function answers(
   home: string,
-  storage: MemoryStorage,
+  storage: Storage,
   questions: LongMemEvalQuestion[],
 ): Promise<string[][]> {
   const mnemos = await Mnemos.open({ home, storage, readOnly: true });
@@ -185,7 +185,7 @@ async function main(): Promise<void> {
       await timedCopy('SQLite -> Postgres', original, postgres, home),
       await timedCopy('Postgres -> SQLite', postgres, `sqlite:${join(home, 'back')}`, home),
     ];
-    const sqlite = (folder: string): MemoryStorage =>
+    const sqlite = (folder: string): Storage =>
       new SqliteStorage(join(home, folder, 'mnemos.db'), { readOnly: true });
     const before = await answers(home, sqlite('original'), questions);
     const agreements = [

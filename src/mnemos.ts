@@ -32,10 +32,9 @@ import { SessionService } from './sessions/session-service.js';
 import type { Embedder } from './spec/embedder.js';
 import type { Extractor } from './spec/extractor.js';
 import type { Reranker } from './spec/reranker.js';
-import type { MemoryStorage, StorageStatistics } from './spec/storage.js';
+import type { Storage, StorageStatistics } from './spec/storage.js';
 import { chooseStorage } from './storage/choose-storage.js';
-import { PostgresStorage } from './storage/postgres/postgres-storage.js';
-import { SqliteStorage } from './storage/sqlite/sqlite-storage.js';
+import { openStorage } from './storage/open-storage.js';
 
 /** Options of `Mnemos.open`; everything defaults from the home's `config.yaml`. */
 export interface MnemosOptions {
@@ -50,7 +49,7 @@ export interface MnemosOptions {
   /** Reranker; none by default. */
   reranker?: Reranker;
   /** Storage instead of the configured one (the home's SQLite file, or PostgreSQL from `MNEMOS_DATABASE_URL`). */
-  storage?: MemoryStorage;
+  storage?: Storage;
   /** Open an existing database without writing anything and without processing jobs (for `doctor`). */
   readOnly?: boolean;
   /** Process queued jobs in this process (default true). */
@@ -106,7 +105,7 @@ export class Mnemos {
   private constructor(
     readonly home: string,
     readonly config: MnemosConfig,
-    readonly storage: MemoryStorage,
+    readonly storage: Storage,
     readonly embedder: Embedder,
     /** How ingestion extracts memories here, and why (passthrough carries a user-facing reason). */
     readonly extraction: ExtractionPlan,
@@ -159,9 +158,9 @@ export class Mnemos {
     if (!options.readOnly) mkdirSync(home, { recursive: true });
     const storage =
       options.storage ??
-      (backend?.kind === 'postgres'
-        ? await PostgresStorage.open(backend.url, { readOnly: options.readOnly ?? false })
-        : new SqliteStorage(databasePath, { readOnly: options.readOnly ?? false }));
+      (await openStorage(backend ?? { kind: 'sqlite', path: databasePath }, {
+        readOnly: options.readOnly ?? false,
+      }));
     const vectors = new VectorSearch(storage, {
       hnswThreshold: config.retrieval.hnsw_threshold,
       indexDirectory: options.readOnly ? null : join(home, 'indexes'),
@@ -270,10 +269,7 @@ export class Mnemos {
       ok: false,
       provider: 'mnemos',
       storage: this.storage.kind,
-      database:
-        this.storage instanceof PostgresStorage
-          ? this.storage.location
-          : join(this.home, 'mnemos.db'),
+      database: this.storage.location,
       store: storeName,
       embedder: this.embedder.id,
       checks: {
@@ -283,7 +279,7 @@ export class Mnemos {
       },
     };
     try {
-      const store = await this.storage.getStore(storeName);
+      const store = await this.storage.stores.get(storeName);
       if (!store && this.config.auto_create_store) {
         // Healthy: the store is created on the first write (auto_create_store); nothing to list.
         report.checks.describe_memory_store = { ok: true, created: false };
@@ -307,11 +303,11 @@ export class Mnemos {
         dimensions: store.dimensions,
       };
       const scope = readScope({ appId: this.config.app_id, tenantId: this.config.tenant_id });
-      const count = await this.storage.countMemories(storeName, scope, {}, false);
+      const count = await this.storage.memories.count(storeName, scope);
       report.checks.list_memories = {
         ok: true,
         count,
-        pendingJobs: await this.storage.pendingJobCount(storeName),
+        pendingJobs: await this.storage.jobs.pendingCount(storeName),
       };
     } catch (error) {
       const failed = report.checks.describe_memory_store.ok

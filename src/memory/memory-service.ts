@@ -22,7 +22,7 @@ import { textHash } from '../core/text-hash.js';
 import type { JobRunner } from '../jobs/job-runner.js';
 import { Redactor } from '../redaction/redactor.js';
 import type { Embedder } from '../spec/embedder.js';
-import type { MemoryFilter, MemoryStorage } from '../spec/storage.js';
+import type { MemoryFilter, Storage } from '../spec/storage.js';
 import { indexTokens } from '../text/tokenizer.js';
 import { redactionFields, redactJobInputs } from './redact-job-input.js';
 import type { HybridSearch, SearchResult } from './retrieve/hybrid-search.js';
@@ -121,7 +121,7 @@ function isoToMs(value: string | undefined): number | undefined {
 /** Long-term memory use cases; every surface calls these and nothing else. */
 export class MemoryService {
   constructor(
-    private readonly storage: MemoryStorage,
+    private readonly storage: Storage,
     private readonly stores: StoreService,
     private readonly embedder: Embedder,
     private readonly search_: HybridSearch,
@@ -173,11 +173,11 @@ export class MemoryService {
     const jobs: Array<{ store: string; job: JobRecord }> = [];
     for (const [storeName, group] of byStore) {
       const store = await this.stores.resolve(storeName);
-      const records = await this.storage.enqueueJobs(
+      const records = await this.storage.jobs.enqueue(
         store.name,
         group.map((request) => ({ id: request.id, scope: request.scope, input: request.input })),
         Date.now(),
-        sync ? this.runner.claim : undefined,
+        { claim: sync ? this.runner.claim : undefined },
       );
       for (const job of records) jobs.push({ store: store.name, job });
     }
@@ -189,7 +189,7 @@ export class MemoryService {
     await this.runner.runClaimed(jobs.map(({ job }) => job));
     const finished: AddedJob[] = [];
     for (const { store, job } of jobs) {
-      const current = await this.storage.getJob(store, job.scope, job.id);
+      const current = await this.storage.jobs.get(store, job.scope, job.id);
       const done = current && (current.state === 'succeeded' || current.state === 'failed');
       // A job waiting out a retry backoff is finished by the runner; wait for it like any other.
       finished.push(
@@ -207,7 +207,7 @@ export class MemoryService {
   /** Jobs not finished yet in a store (the default store when omitted). */
   async pendingJobCount(storeName?: string): Promise<number> {
     const store = await this.stores.resolve(storeName);
-    return this.storage.pendingJobCount(store.name);
+    return this.storage.jobs.pendingCount(store.name);
   }
 
   /**
@@ -251,8 +251,8 @@ export class MemoryService {
     };
     const includeDeleted = input.includeDeleted ?? false;
     const [rows, total] = await Promise.all([
-      this.storage.listMemories(store.name, scope, filter, { limit, offset }, includeDeleted),
-      this.storage.countMemories(store.name, scope, filter, includeDeleted),
+      this.storage.memories.list(store.name, scope, { limit, offset }, { filter, includeDeleted }),
+      this.storage.memories.count(store.name, scope, { filter, includeDeleted }),
     ]);
     return { memories: rows.map(({ key: _key, ...memory }) => memory), total };
   }
@@ -261,7 +261,9 @@ export class MemoryService {
   async get(address: MemoryAddress): Promise<MemoryRecord> {
     const tenant = tenantScope(address.scope);
     const store = await this.stores.resolve(address.store);
-    const [found] = await this.storage.getMemories(store.name, tenant, [checkId(address.id)], true);
+    const [found] = await this.storage.memories.get(store.name, tenant, [checkId(address.id)], {
+      includeDeleted: true,
+    });
     if (!found) throw memoryNotFound(address.id);
     const { key: _key, ...memory } = found;
     return memory;
@@ -292,7 +294,7 @@ export class MemoryService {
             hash: textHash(parsed.text),
             embedding: (await this.embedder.doEmbed([parsed.text]))[0]!,
           };
-    await this.storage.applyMutations(
+    await this.storage.memories.apply(
       store.name,
       tenant,
       [{ type: 'update', id, reason: 'api', patch: { ...parsed, ...textFields } }],
@@ -307,8 +309,11 @@ export class MemoryService {
     const store = await this.stores.resolve(address.store);
     const id = checkId(address.id);
     const done = address.purge
-      ? await this.storage.purgeMemory(store.name, tenant, id)
-      : await this.storage.deleteMemory(store.name, tenant, id, 'api', Date.now());
+      ? await this.storage.memories.purge(store.name, tenant, id)
+      : await this.storage.memories.delete(store.name, tenant, id, {
+          reason: 'api',
+          now: Date.now(),
+        });
     if (!done) throw memoryNotFound(id);
   }
 
@@ -317,11 +322,12 @@ export class MemoryService {
     const tenant = tenantScope(address.scope);
     const store = await this.stores.resolve(address.store);
     const id = checkId(address.id);
-    const history = await this.storage.history(store.name, tenant, id);
+    const history = await this.storage.memories.history(store.name, tenant, id);
     // No rows: an id of another tenant, or none at all, is not found, the same as `get`.
     if (
       history.length === 0 &&
-      (await this.storage.getMemories(store.name, tenant, [id], true)).length === 0
+      (await this.storage.memories.get(store.name, tenant, [id], { includeDeleted: true }))
+        .length === 0
     ) {
       throw memoryNotFound(id);
     }
@@ -335,13 +341,13 @@ export class MemoryService {
   async deleteByScope(input: { store?: string; scope: ScopeInput }): Promise<number> {
     const scope = readScope(input.scope);
     const store = await this.stores.resolve(input.store);
-    return this.storage.deleteByScope(store.name, scope, Date.now());
+    return this.storage.memories.deleteByScope(store.name, scope, Date.now());
   }
 
   /** One ingestion job of the tenant. */
   async job(input: { store?: string; scope: ScopeInput; id: string }): Promise<Job> {
     const store = await this.stores.resolve(input.store);
-    const found = await this.storage.getJob(
+    const found = await this.storage.jobs.get(
       store.name,
       tenantOf(tenantScope(input.scope)),
       input.id,
@@ -365,7 +371,7 @@ export class MemoryService {
     const records: Array<{ tenant: TenantKey; job: JobRecord | null; id: string }> = [];
     for (const { id, scope } of input.jobs) {
       const tenant = tenantOf(tenantScope(scope));
-      records.push({ tenant, id, job: await this.storage.getJob(store.name, tenant, id) });
+      records.push({ tenant, id, job: await this.storage.jobs.get(store.name, tenant, id) });
     }
     const memories = new Map<string, MemoryRecord>();
     const byTenant = new Map<string, { tenant: TenantKey; ids: string[] }>();
@@ -378,11 +384,11 @@ export class MemoryService {
     for (const { tenant, ids } of byTenant.values()) {
       const unique = [...new Set(ids)];
       for (let start = 0; start < unique.length; start += 500) {
-        const rows = await this.storage.getMemories(
+        const rows = await this.storage.memories.get(
           store.name,
           tenant,
           unique.slice(start, start + 500),
-          true,
+          { includeDeleted: true },
         );
         for (const { key: _key, ...memory } of rows) memories.set(memory.id, memory);
       }
@@ -413,7 +419,7 @@ export class MemoryService {
     offset?: number;
   }): Promise<JobRecord[]> {
     const store = await this.stores.resolve(input.store);
-    return this.storage.listJobs(
+    return this.storage.jobs.list(
       store.name,
       tenantOf(tenantScope(input.scope)),
       input.states ?? [],
@@ -427,7 +433,7 @@ export class MemoryService {
   /** Puts failed jobs back in the queue. */
   async retryJobs(input: { store?: string; scope: ScopeInput; ids?: string[] }): Promise<number> {
     const store = await this.stores.resolve(input.store);
-    const count = await this.storage.retryJobs(
+    const count = await this.storage.jobs.retry(
       store.name,
       tenantOf(tenantScope(input.scope)),
       input.ids ?? 'all-failed',

@@ -4,7 +4,7 @@ import type { StoreRecord } from '../../core/store-record.js';
 import { coversTenant } from '../../spec/covers-tenant.js';
 import type { Embedder } from '../../spec/embedder.js';
 import type { Reranker } from '../../spec/reranker.js';
-import type { MemoryFilter, MemoryStorage, RankedKey } from '../../spec/storage.js';
+import type { MemoryFilter, RankedKey, Storage } from '../../spec/storage.js';
 import { queryTokens } from '../../text/tokenizer.js';
 import type { AccessTracker } from './access-tracker.js';
 import { fuseRanks } from './fusion.js';
@@ -71,7 +71,7 @@ const maxInvalidatedScanned = 10_000;
 /** Hybrid retrieval: BM25 and vector candidates, fused by RRF, scored for recency and use, optionally reranked. */
 export class HybridSearch {
   constructor(
-    private readonly storage: MemoryStorage,
+    private readonly storage: Storage,
     private readonly embedder: Embedder,
     private readonly vectors: VectorSearch,
     private readonly reranker: Reranker | null,
@@ -84,12 +84,10 @@ export class HybridSearch {
     request: SearchRequest,
     query: Float32Array,
   ): Promise<RankedKey[]> {
-    const rows = await this.storage.invalidatedVectors(
-      request.store.name,
-      request.scope,
-      request.filter,
-      maxInvalidatedScanned,
-    );
+    const rows = await this.storage.search.invalidatedVectors(request.store.name, request.scope, {
+      limit: maxInvalidatedScanned,
+      filter: request.filter,
+    });
     return rows.map((row) => ({ key: row.key, score: cosine(query, row.vector) }));
   }
 
@@ -101,7 +99,7 @@ export class HybridSearch {
     const narrowing = !coversTenant(scope, filter);
     const tokens = queryTokens(request.query);
     let [keywordHits, vectorHits] = await Promise.all([
-      this.storage.searchText(store.name, scope, tokens, filter, pool),
+      this.storage.search.text(store.name, scope, tokens, { limit: pool, filter }),
       this.embedder.doEmbed([request.query]).then(async ([vector]) => {
         const hits = await this.vectors.search(store, scope, filter, vector!, pool, narrowing);
         return request.includeInvalidated
@@ -110,14 +108,11 @@ export class HybridSearch {
       }),
     ]);
     if (request.includeInvalidated) {
-      const invalidated = await this.storage.searchText(
-        store.name,
-        scope,
-        tokens,
+      const invalidated = await this.storage.search.text(store.name, scope, tokens, {
+        limit: pool,
         filter,
-        pool,
-        true,
-      );
+        invalidated: true,
+      });
       keywordHits = mergeByScore(keywordHits, invalidated, pool);
     }
     const relevantVectorHits = vectorHits.filter(
@@ -129,7 +124,7 @@ export class HybridSearch {
     });
     const memories = new Map(
       (
-        await this.storage.getMemoriesByKey(
+        await this.storage.memories.getByKeys(
           store.name,
           scope,
           fused.map((candidate) => candidate.key),
