@@ -23,7 +23,7 @@ interface RunRow {
 const pendingWhere = `m.store = @store AND (r.hash IS NULL OR r.hash <> ${digest}(m.text))`;
 const pendingFrom = 'memories m LEFT JOIN reembed_vectors r ON r.store = m.store AND r.key = m.key';
 
-/** Staging of `mnemos mem reembed` in the SQLite backend; write methods run inside the caller's transaction. */
+/** Staging of `mnemos mem reembed` in the SQLite backend; each write method runs in one transaction. */
 export class SqliteReembed implements ReembedStorage {
   constructor(private readonly statements: Statements) {
     statements.db.function(digest, { deterministic: true }, (text: unknown) =>
@@ -31,7 +31,7 @@ export class SqliteReembed implements ReembedStorage {
     );
   }
 
-  /** Starts or resumes the store's run (inside the caller's transaction). */
+  /** Starts or resumes the store's run in one transaction. */
   async begin(
     store: string,
     target: { embedderId: string; dimensions: number },
@@ -109,7 +109,7 @@ export class SqliteReembed implements ReembedStorage {
       .all({ store, afterKey, limit }) as Array<{ key: number; text: string }>;
   }
 
-  /** Stages vectors (inside the caller's transaction), refusing a replaced run and wrong lengths. */
+  /** Stages vectors in one transaction, refusing a replaced run and wrong lengths. */
   async stage(
     store: string,
     runId: string,
@@ -133,7 +133,7 @@ export class SqliteReembed implements ReembedStorage {
     });
   }
 
-  /** The swap (inside the caller's transaction); changes nothing while any memory lacks a current staged vector. */
+  /** The swap, in one transaction; changes nothing while any memory lacks a current staged vector. */
   async finish(
     store: string,
     runId: string,

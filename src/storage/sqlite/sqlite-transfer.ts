@@ -60,7 +60,7 @@ export class SqliteTransfer implements TransferStorage {
     return (this.statements.get(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
   }
 
-  /** Inserts rows and records the checkpoint; call inside a write transaction. */
+  /** Inserts rows and records the checkpoint in one transaction. */
   async import(
     table: TransferTable,
     rows: TransferRow[],
