@@ -10,9 +10,8 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { type MigrateReport, migrate } from '../src/migration/migrate.js';
 import { Mnemos } from '../src/mnemos.js';
-import type { MemoryStorage } from '../src/spec/storage.js';
-import { PostgresStorage } from '../src/storage/postgres/postgres-storage.js';
-import { SqliteStorage } from '../src/storage/sqlite/sqlite-storage.js';
+import type { Storage } from '../src/spec/storage.js';
+import { openStorage } from '../src/storage/open-storage.js';
 import { writeGeneratedBlocks } from './docs-writer.js';
 import { int, pct, table, times } from './format.js';
 import { interleaveByType, type LongMemEvalQuestion, loadLongMemEval } from './longmemeval-data.js';
@@ -54,7 +53,7 @@ async function seed(home: string, questions: LongMemEvalQuestion[]): Promise<num
       }
     }
     await mnemos.drain();
-    return mnemos.storage.countRows('memories');
+    return mnemos.storage.transfer.count('memories');
   } finally {
     await mnemos.close();
   }
@@ -84,7 +83,7 @@ async function timedCopy(
 
 async function answers(
   home: string,
-  storage: MemoryStorage,
+  storage: Storage,
   questions: LongMemEvalQuestion[],
 ): Promise<string[][]> {
   const mnemos = await Mnemos.open({ home, storage, readOnly: true });
@@ -185,16 +184,20 @@ async function main(): Promise<void> {
       await timedCopy('SQLite -> Postgres', original, postgres, home),
       await timedCopy('Postgres -> SQLite', postgres, `sqlite:${join(home, 'back')}`, home),
     ];
-    const sqlite = (folder: string): MemoryStorage =>
-      new SqliteStorage(join(home, folder, 'mnemos.db'), { readOnly: true });
-    const before = await answers(home, sqlite('original'), questions);
+    const sqlite = (folder: string): Promise<Storage> =>
+      openStorage({ kind: 'sqlite', path: join(home, folder, 'mnemos.db') }, { readOnly: true });
+    const before = await answers(home, await sqlite('original'), questions);
     const agreements = [
-      agreement(before, await answers(home, sqlite('copy'), questions)),
+      agreement(before, await answers(home, await sqlite('copy'), questions)),
       agreement(
         before,
-        await answers(home, await PostgresStorage.open(postgres, { readOnly: true }), questions),
+        await answers(
+          home,
+          await openStorage({ kind: 'postgres', url: postgres }, { readOnly: true }),
+          questions,
+        ),
       ),
-      agreement(before, await answers(home, sqlite('back'), questions)),
+      agreement(before, await answers(home, await sqlite('back'), questions)),
     ];
     const stamp = `_${quick ? 'Quick (smoke) run' : 'Full run'} of ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC on ${machineLine(machine)}, ${loadavg()[0]!.toFixed(2)} at the end._`;
     const body = `${stamp}\n\n${section(memories, copies, agreements, questions.length)}`;

@@ -18,7 +18,7 @@ for (const query of queries.slice(0, 10))
   await mnemos.memories.search({ scope: benchTenant, query });
 for (const query of queries) {
   let start = performance.now();
-  await mnemos.storage.searchText(store.name, wholeTenant, queryTokens(query), {}, 50);
+  await mnemos.storage.search.text(store.name, wholeTenant, queryTokens(query), { limit: 50 });
   timings.fts += performance.now() - start;
   start = performance.now();
   await mnemos.memories.search({ scope: benchTenant, query });

@@ -1,9 +1,7 @@
-import { join } from 'node:path';
 import type { MnemosConfig } from './config/config.js';
 import { readScope } from './core/scope.js';
 import type { Embedder } from './spec/embedder.js';
-import type { MemoryStorage } from './spec/storage.js';
-import { PostgresStorage } from './storage/postgres/postgres-storage.js';
+import type { Storage } from './spec/storage.js';
 
 /** Result of a read-only health check, shaped like the Tablestore plugin's `doctor`. */
 export interface DoctorReport {
@@ -33,7 +31,7 @@ export interface DoctorReport {
 export interface DoctorSubject {
   home: string;
   config: MnemosConfig;
-  storage: MemoryStorage;
+  storage: Storage;
   embedder: Embedder;
 }
 
@@ -44,10 +42,7 @@ export async function doctor(engine: DoctorSubject): Promise<DoctorReport> {
     ok: false,
     provider: 'mnemos',
     storage: engine.storage.kind,
-    database:
-      engine.storage instanceof PostgresStorage
-        ? engine.storage.location
-        : join(engine.home, 'mnemos.db'),
+    database: engine.storage.location,
     store: storeName,
     embedder: engine.embedder.id,
     checks: {
@@ -57,7 +52,7 @@ export async function doctor(engine: DoctorSubject): Promise<DoctorReport> {
     },
   };
   try {
-    const store = await engine.storage.getStore(storeName);
+    const store = await engine.storage.stores.get(storeName);
     if (!store && engine.config.auto_create_store) {
       // Healthy: the store is created on the first write (auto_create_store); nothing to list.
       report.checks.describe_memory_store = { ok: true, created: false };
@@ -81,11 +76,11 @@ export async function doctor(engine: DoctorSubject): Promise<DoctorReport> {
       dimensions: store.dimensions,
     };
     const scope = readScope({ appId: engine.config.app_id, tenantId: engine.config.tenant_id });
-    const count = await engine.storage.countMemories(storeName, scope, {}, false);
+    const count = await engine.storage.memories.count(storeName, scope);
     report.checks.list_memories = {
       ok: true,
       count,
-      pendingJobs: await engine.storage.pendingJobCount(storeName),
+      pendingJobs: await engine.storage.jobs.pendingCount(storeName),
     };
   } catch (error) {
     const failed = report.checks.describe_memory_store.ok

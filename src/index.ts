@@ -63,5 +63,5 @@ export { LlmReranker } from './models/rerank/llm-reranker.js';
 export type { Embedder } from './spec/embedder.js';
 export type { ExtractedMemory, Extractor } from './spec/extractor.js';
 export type { RerankCandidate, Reranker } from './spec/reranker.js';
-export type { MemoryStorage, StorageCapabilities } from './spec/storage.js';
+export type { Storage, StorageCapabilities } from './spec/storage.js';
 export { tokenize } from './text/tokenizer.js';

@@ -33,10 +33,9 @@ import { SessionService } from './sessions/session-service.js';
 import type { Embedder } from './spec/embedder.js';
 import type { Extractor } from './spec/extractor.js';
 import type { Reranker } from './spec/reranker.js';
-import type { MemoryStorage, StorageStatistics } from './spec/storage.js';
+import type { Storage, StorageStatistics } from './spec/storage.js';
 import { chooseStorage } from './storage/choose-storage.js';
-import type { PostgresStorage } from './storage/postgres/postgres-storage.js';
-import { SqliteStorage } from './storage/sqlite/sqlite-storage.js';
+import { openStorage } from './storage/open-storage.js';
 
 /** Options of `Mnemos.open`; everything defaults from the home's `config.yaml`. */
 export interface MnemosOptions {
@@ -51,7 +50,7 @@ export interface MnemosOptions {
   /** Reranker; none by default. */
   reranker?: Reranker;
   /** Storage instead of the configured one (the home's SQLite file, or PostgreSQL from `MNEMOS_DATABASE_URL`). */
-  storage?: MemoryStorage;
+  storage?: Storage;
   /** Open an existing database without writing anything and without processing jobs (for `doctor`). */
   readOnly?: boolean;
   /** Process queued jobs in this process (default true). */
@@ -83,7 +82,7 @@ export class Mnemos {
   private constructor(
     readonly home: string,
     readonly config: MnemosConfig,
-    readonly storage: MemoryStorage,
+    readonly storage: Storage,
     readonly embedder: Embedder,
     /** How ingestion extracts memories here, and why (passthrough carries a user-facing reason). */
     readonly extraction: ExtractionPlan,
@@ -136,13 +135,9 @@ export class Mnemos {
     if (!options.readOnly) mkdirSync(home, { recursive: true });
     const storage =
       options.storage ??
-      (backend?.kind === 'postgres'
-        ? // pg loads only for PostgreSQL, so SQLite homes start without it.
-          await (await import('./storage/postgres/postgres-storage.js')).PostgresStorage.open(
-            backend.url,
-            { readOnly: options.readOnly ?? false },
-          )
-        : new SqliteStorage(databasePath, { readOnly: options.readOnly ?? false }));
+      (await openStorage(backend ?? { kind: 'sqlite', path: databasePath }, {
+        readOnly: options.readOnly ?? false,
+      }));
     const vectors = new VectorSearch(storage, {
       hnswThreshold: config.retrieval.hnsw_threshold,
       indexDirectory: options.readOnly ? null : join(home, 'indexes'),

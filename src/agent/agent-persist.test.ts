@@ -12,6 +12,7 @@ import { MnemosError } from '../core/errors.js';
 import type { TenantKey } from '../core/scope.js';
 import type { SessionMessage } from '../core/session-record.js';
 import { Mnemos } from '../mnemos.js';
+import type { NewSessionMessage } from '../spec/storage.js';
 import { SqliteStorage } from '../storage/sqlite/sqlite-storage.js';
 import type { Agent } from './agent.js';
 import { createAgent } from './create-agent.js';
@@ -41,19 +42,23 @@ afterAll(async () => {
 class FailingTurnWrites extends SqliteStorage {
   failures = 0;
 
-  override async appendMessages(
-    tenant: TenantKey,
-    sessionId: string,
-    messages: Array<Omit<SessionMessage, 'seq' | 'sessionId'> & { tokens: string }>,
-    now: number,
-  ): Promise<SessionMessage[]> {
-    if (this.failures > 0 && messages.some((message) => message.parts.length > 0)) {
-      this.failures--;
-      throw new MnemosError('storage_error', 'database write failed: disk I/O error', {
-        category: 'system',
-      });
-    }
-    return super.appendMessages(tenant, sessionId, messages, now);
+  constructor(path: string) {
+    super(path);
+    const append = this.sessions.append.bind(this.sessions);
+    this.sessions.append = async (
+      tenant: TenantKey,
+      sessionId: string,
+      messages: NewSessionMessage[],
+      now: number,
+    ): Promise<SessionMessage[]> => {
+      if (this.failures > 0 && messages.some((message) => message.parts.length > 0)) {
+        this.failures--;
+        throw new MnemosError('storage_error', 'database write failed: disk I/O error', {
+          category: 'system',
+        });
+      }
+      return append(tenant, sessionId, messages, now);
+    };
   }
 }
 

@@ -41,7 +41,7 @@ export class ServerMetrics {
       help: 'Ingestion jobs queued or running',
       registers: [this.registry],
       async collect() {
-        this.set(await mnemos.storage.pendingJobCount(null));
+        this.set(await mnemos.storage.jobs.pendingCount(null));
       },
     });
     new Gauge({

@@ -74,7 +74,7 @@ describe('JobRunner leases', () => {
     const slow = new SlowExtractor(300);
     const setup = await Mnemos.open({ home: dir.home, config, processJobs: false });
     const store = setup.config.memory_store_name;
-    const [taken, kept] = await setup.storage.enqueueJobs(
+    const [taken, kept] = await setup.storage.jobs.enqueue(
       store,
       ['taken over', 'still mine'].map((text) => ({
         id: randomUUID(),

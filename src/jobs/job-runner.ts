@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MnemosError } from '../core/errors.js';
 import type { JobRecord } from '../core/job-record.js';
-import type { MemoryStorage } from '../spec/storage.js';
+import type { Storage } from '../spec/storage.js';
 
 /** Tunables of the job runner. */
 export interface JobRunnerOptions {
@@ -60,7 +60,7 @@ export class JobRunner {
   private readonly batchListeners = new Set<(jobs: number) => void>();
 
   constructor(
-    private readonly storage: MemoryStorage,
+    private readonly storage: Storage,
     private readonly handle: BatchHandler,
     private readonly options: JobRunnerOptions,
   ) {
@@ -129,7 +129,7 @@ export class JobRunner {
     for (;;) {
       this.kick();
       if (this.loop) await this.loop;
-      const current = await this.storage.getJob(store, job.scope, job.id);
+      const current = await this.storage.jobs.get(store, job.scope, job.id);
       if (!current)
         throw new MnemosError('not_found', `job ${job.id} not found`, { details: { id: job.id } });
       if (current.state === 'succeeded' || current.state === 'failed') return current;
@@ -158,13 +158,13 @@ export class JobRunner {
   private async drain(): Promise<void> {
     while (!this.closed) {
       const now = Date.now();
-      const jobs = await this.storage.claimJobs(
-        this.worker,
-        this.options.batchSize,
-        this.options.leaseMs,
+      const jobs = await this.storage.jobs.claim({
+        worker: this.worker,
+        limit: this.options.batchSize,
+        leaseMs: this.options.leaseMs,
         now,
         isOwnerAlive,
-      );
+      });
       if (jobs.length === 0) {
         await this.scheduleRetryCheck();
         return;
@@ -194,7 +194,11 @@ export class JobRunner {
         ? null
         : Date.now() + this.options.retryBaseMs * 2 ** (job.attempts - 1);
       const claim = { attempt: job.attempts, owner: this.worker };
-      await this.storage.failJob(job.id, claim, error.message, retryAt, Date.now());
+      await this.storage.jobs.fail(job.id, claim, {
+        error: error.message,
+        retryAt,
+        now: Date.now(),
+      });
     }
     if (failures.length > 0) await this.scheduleRetryCheck();
     for (const listener of this.batchListeners) listener(jobs.length);
@@ -211,7 +215,9 @@ export class JobRunner {
     const timer = setInterval(
       () => {
         // A failed renewal (database unreachable) is not fatal: the lease simply runs its course.
-        void this.storage.renewJobs(this.worker, held, leaseMs, Date.now()).catch(() => {});
+        void this.storage.jobs
+          .renew(this.worker, held, { leaseMs, now: Date.now() })
+          .catch(() => {});
       },
       Math.max(10, Math.floor(leaseMs / 3)),
     );
@@ -222,7 +228,7 @@ export class JobRunner {
   /** Jobs waiting out a retry backoff need a later kick, since nothing else will come. */
   private async scheduleRetryCheck(): Promise<void> {
     if (this.retryTimer || this.closed) return;
-    if ((await this.storage.pendingJobCount(null)) === 0) return;
+    if ((await this.storage.jobs.pendingCount(null)) === 0) return;
     this.retryLater();
   }
 

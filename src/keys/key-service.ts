@@ -5,7 +5,7 @@ import type { ApiKeyRecord, AuditEntry } from '../core/key-record.js';
 import { checkPage } from '../core/limits.js';
 import { parseInput } from '../core/schemas.js';
 import { writeScope } from '../core/scope.js';
-import type { MemoryStorage } from '../spec/storage.js';
+import type { Storage } from '../spec/storage.js';
 
 const keyPrefix = 'mn_';
 
@@ -19,7 +19,7 @@ export function hashKey(key: string): string {
  * listed and revoked; plus the audit trail of mutating requests.
  */
 export class KeyService {
-  constructor(private readonly storage: MemoryStorage) {}
+  constructor(private readonly storage: Storage) {}
 
   /** Creates a key for one (app, tenant); returns the record and the secret, which is not kept. */
   async create(input: KeyCreateInput): Promise<{ key: string; record: ApiKeyRecord }> {
@@ -37,23 +37,23 @@ export class KeyService {
       lastUsedAt: null,
       revokedAt: null,
     };
-    await this.storage.createKey(record, hashKey(key));
+    await this.storage.keys.create(record, hashKey(key));
     return { key, record };
   }
 
   /** The live key record of a presented secret, or null. */
   async authenticate(key: string): Promise<ApiKeyRecord | null> {
     if (!key.startsWith(keyPrefix) || key.length > 200) return null;
-    return this.storage.findKeyByHash(hashKey(key), Date.now());
+    return this.storage.keys.findByHash(hashKey(key), Date.now());
   }
 
   /** Keys of a tenant, or all keys. */
   async list(tenant?: { appId: string; tenantId: string }): Promise<ApiKeyRecord[]> {
-    return this.storage.listKeys(tenant ?? null);
+    return this.storage.keys.list(tenant ?? null);
   }
 
   async revoke(id: string): Promise<void> {
-    if (!(await this.storage.revokeKey(id, Date.now()))) {
+    if (!(await this.storage.keys.revoke(id, Date.now()))) {
       throw new MnemosError('not_found', `key ${id} not found or already revoked`, {
         details: { id },
       });
@@ -62,7 +62,7 @@ export class KeyService {
 
   /** Records a mutating request (method, path, status; never bodies). */
   async audit(entry: Omit<AuditEntry, 'id' | 'createdAt'>): Promise<void> {
-    await this.storage.appendAudit({
+    await this.storage.keys.appendAudit({
       ...entry,
       id: randomUUID(),
       createdAt: new Date().toISOString(),
@@ -74,6 +74,6 @@ export class KeyService {
     tenant: { appId: string; tenantId: string },
     options: { limit?: number; offset?: number } = {},
   ): Promise<AuditEntry[]> {
-    return this.storage.listAudit(tenant, checkPage(options.limit, options.offset, 50));
+    return this.storage.keys.listAudit(tenant, checkPage(options.limit, options.offset, 50));
   }
 }

@@ -30,7 +30,7 @@ import { textHash } from '../core/text-hash.js';
 import type { JobRunner } from '../jobs/job-runner.js';
 import { Redactor } from '../redaction/redactor.js';
 import type { Embedder } from '../spec/embedder.js';
-import type { MemoryFilter, MemoryStorage } from '../spec/storage.js';
+import type { MemoryFilter, Storage } from '../spec/storage.js';
 import { indexTokens } from '../text/tokenizer.js';
 import { redactionFields, redactJobInputs } from './redact-job-input.js';
 import type { HybridSearch } from './retrieve/hybrid-search.js';
@@ -67,7 +67,7 @@ function isoToMs(value: string | undefined): number | undefined {
 /** Long-term memory use cases; every surface calls these and nothing else. */
 export class MemoryService {
   constructor(
-    private readonly storage: MemoryStorage,
+    private readonly storage: Storage,
     private readonly stores: StoreService,
     private readonly embedder: Embedder,
     private readonly search_: HybridSearch,
@@ -119,11 +119,11 @@ export class MemoryService {
     const jobs: Array<{ store: string; job: JobRecord }> = [];
     for (const [storeName, group] of byStore) {
       const store = await this.stores.resolveForWrite(storeName);
-      const records = await this.storage.enqueueJobs(
+      const records = await this.storage.jobs.enqueue(
         store.name,
         group.map((request) => ({ id: request.id, scope: request.scope, input: request.input })),
         Date.now(),
-        sync ? this.runner.claim : undefined,
+        { claim: sync ? this.runner.claim : undefined },
       );
       for (const job of records) jobs.push({ store: store.name, job });
     }
@@ -135,7 +135,7 @@ export class MemoryService {
     await this.runner.runClaimed(jobs.map(({ job }) => job));
     const finished: AddedJob[] = [];
     for (const { store, job } of jobs) {
-      const current = await this.storage.getJob(store, job.scope, job.id);
+      const current = await this.storage.jobs.get(store, job.scope, job.id);
       const done = current && (current.state === 'succeeded' || current.state === 'failed');
       // A job waiting out a retry backoff is finished by the runner; wait for it like any other.
       finished.push(
@@ -154,7 +154,7 @@ export class MemoryService {
   async pendingJobCount(storeName?: string): Promise<number> {
     const store = await this.stores.resolveForRead(storeName);
     if (!store) return 0;
-    return this.storage.pendingJobCount(store.name);
+    return this.storage.jobs.pendingCount(store.name);
   }
 
   /**
@@ -200,8 +200,8 @@ export class MemoryService {
     };
     const includeDeleted = input.includeDeleted ?? false;
     const [rows, total] = await Promise.all([
-      this.storage.listMemories(store.name, scope, filter, { limit, offset }, includeDeleted),
-      this.storage.countMemories(store.name, scope, filter, includeDeleted),
+      this.storage.memories.list(store.name, scope, { limit, offset }, { filter, includeDeleted }),
+      this.storage.memories.count(store.name, scope, { filter, includeDeleted }),
     ]);
     return { memories: rows.map(({ key: _key, ...memory }) => memory), total };
   }
@@ -211,7 +211,9 @@ export class MemoryService {
     const tenant = tenantScope(address.scope);
     const store = await this.stores.resolveForRead(address.store);
     if (!store) throw memoryNotFound(checkId(address.id));
-    const [found] = await this.storage.getMemories(store.name, tenant, [checkId(address.id)], true);
+    const [found] = await this.storage.memories.get(store.name, tenant, [checkId(address.id)], {
+      includeDeleted: true,
+    });
     if (!found) throw memoryNotFound(address.id);
     const { key: _key, ...memory } = found;
     return memory;
@@ -234,7 +236,7 @@ export class MemoryService {
             hash: textHash(parsed.text),
             embedding: (await this.embedder.doEmbed([parsed.text]))[0]!,
           };
-    await this.storage.applyMutations(
+    await this.storage.memories.apply(
       store.name,
       tenant,
       [{ type: 'update', id, reason: 'api', patch: { ...parsed, ...textFields } }],
@@ -249,8 +251,11 @@ export class MemoryService {
     const store = await this.stores.resolveForWrite(address.store);
     const id = checkId(address.id);
     const done = address.purge
-      ? await this.storage.purgeMemory(store.name, tenant, id)
-      : await this.storage.deleteMemory(store.name, tenant, id, 'api', Date.now());
+      ? await this.storage.memories.purge(store.name, tenant, id)
+      : await this.storage.memories.delete(store.name, tenant, id, {
+          reason: 'api',
+          now: Date.now(),
+        });
     if (!done) throw memoryNotFound(id);
   }
 
@@ -260,11 +265,12 @@ export class MemoryService {
     const store = await this.stores.resolveForRead(address.store);
     const id = checkId(address.id);
     if (!store) throw memoryNotFound(id);
-    const history = await this.storage.history(store.name, tenant, id);
+    const history = await this.storage.memories.history(store.name, tenant, id);
     // No rows: an id of another tenant, or none at all, is not found, the same as `get`.
     if (
       history.length === 0 &&
-      (await this.storage.getMemories(store.name, tenant, [id], true)).length === 0
+      (await this.storage.memories.get(store.name, tenant, [id], { includeDeleted: true }))
+        .length === 0
     ) {
       throw memoryNotFound(id);
     }
@@ -278,14 +284,14 @@ export class MemoryService {
   async deleteByScope(input: { store?: string; scope: ScopeInput }): Promise<number> {
     const scope = readScope(input.scope);
     const store = await this.stores.resolveForWrite(input.store);
-    return this.storage.deleteByScope(store.name, scope, Date.now());
+    return this.storage.memories.deleteByScope(store.name, scope, Date.now());
   }
 
   /** One ingestion job of the tenant. */
   async job(input: { store?: string; scope: ScopeInput; id: string }): Promise<Job> {
     const store = await this.stores.resolveForRead(input.store);
     const tenant = tenantScope(input.scope);
-    const found = store && (await this.storage.getJob(store.name, tenant, input.id));
+    const found = store && (await this.storage.jobs.get(store.name, tenant, input.id));
     if (!found)
       throw new MnemosError('not_found', `job ${input.id} not found`, {
         details: { id: input.id },
@@ -308,7 +314,7 @@ export class MemoryService {
       records.push({
         tenant,
         id,
-        job: store && (await this.storage.getJob(store.name, tenant, id)),
+        job: store && (await this.storage.jobs.get(store.name, tenant, id)),
       });
     }
     // No store yet: no job was written, so each is unknown, which reads as failed.
@@ -324,11 +330,11 @@ export class MemoryService {
     for (const { tenant, ids } of byTenant.values()) {
       const unique = [...new Set(ids)];
       for (let start = 0; start < unique.length; start += 500) {
-        const rows = await this.storage.getMemories(
+        const rows = await this.storage.memories.get(
           store.name,
           tenant,
           unique.slice(start, start + 500),
-          true,
+          { includeDeleted: true },
         );
         for (const { key: _key, ...memory } of rows) memories.set(memory.id, memory);
       }
@@ -361,7 +367,7 @@ export class MemoryService {
     const store = await this.stores.resolveForRead(input.store);
     const tenant = tenantScope(input.scope);
     if (!store) return [];
-    return this.storage.listJobs(store.name, tenant, input.states ?? [], {
+    return this.storage.jobs.list(store.name, tenant, input.states ?? [], {
       limit: input.limit ?? 50,
       offset: input.offset ?? 0,
     });
@@ -370,7 +376,7 @@ export class MemoryService {
   /** Puts failed jobs back in the queue. */
   async retryJobs(input: { store?: string; scope: ScopeInput; ids?: string[] }): Promise<number> {
     const store = await this.stores.resolveForWrite(input.store);
-    const count = await this.storage.retryJobs(
+    const count = await this.storage.jobs.retry(
       store.name,
       tenantScope(input.scope),
       input.ids ?? 'all-failed',

@@ -1,10 +1,5 @@
 import { MnemosError } from '../core/errors.js';
-import type {
-  MemoryStorage,
-  TransferCheckpoint,
-  TransferRow,
-  TransferTable,
-} from '../spec/storage.js';
+import type { Storage, TransferCheckpoint, TransferRow, TransferTable } from '../spec/storage.js';
 import { transferTables } from '../spec/storage.js';
 import { indexTokens } from '../text/tokenizer.js';
 
@@ -39,11 +34,11 @@ export interface CopyResult {
  * `migration` resumes where it stopped, without repeating or skipping a row.
  */
 export async function copyDatabase(
-  source: MemoryStorage,
-  target: MemoryStorage,
+  source: Storage,
+  target: Storage,
   options: CopyOptions,
 ): Promise<CopyResult> {
-  const checkpoints = await target.transferCheckpoints();
+  const checkpoints = await target.transfer.checkpoints();
   const other = checkpoints.find((checkpoint) => checkpoint.migration !== options.migration);
   if (other) {
     throw new MnemosError(
@@ -59,7 +54,7 @@ export async function copyDatabase(
   for (const table of transferTables) {
     plan.tables.push({
       table,
-      rows: await source.countRows(table),
+      rows: await source.transfer.count(table),
       copied: byTable.get(table)?.copied ?? 0,
     });
   }
@@ -75,14 +70,14 @@ export async function copyDatabase(
     };
     const before = checkpoint.copied;
     while (!checkpoint.done) {
-      const page = await source.exportRows(table, checkpoint.cursor, options.batchSize);
+      const page = await source.transfer.export(table, checkpoint.cursor, options.batchSize);
       checkpoint = {
         ...checkpoint,
         cursor: page.cursor,
         copied: checkpoint.copied + page.rows.length,
         done: page.rows.length < options.batchSize,
       };
-      await target.importRows(table, page.rows.map(prepare(table)), checkpoint);
+      await target.transfer.import(table, page.rows.map(prepare(table)), checkpoint);
       options.onProgress?.(table, checkpoint.copied);
     }
     result.tables.push({ table, copied: checkpoint.copied, copiedNow: checkpoint.copied - before });
@@ -91,10 +86,10 @@ export async function copyDatabase(
 }
 
 /** Refuses a target holding any row: a copy never merges into existing data. */
-async function requireEmpty(target: MemoryStorage): Promise<void> {
+async function requireEmpty(target: Storage): Promise<void> {
   const held: Record<string, number> = {};
   for (const table of transferTables) {
-    const rows = await target.countRows(table);
+    const rows = await target.transfer.count(table);
     if (rows > 0) held[table] = rows;
   }
   if (Object.keys(held).length === 0) return;

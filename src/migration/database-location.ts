@@ -1,10 +1,9 @@
 import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { MnemosError } from '../core/errors.js';
-import type { MemoryStorage } from '../spec/storage.js';
-import { isPostgresUrl, redactDatabaseUrl } from '../storage/choose-storage.js';
-import { PostgresStorage } from '../storage/postgres/postgres-storage.js';
-import { SqliteStorage } from '../storage/sqlite/sqlite-storage.js';
+import type { Storage } from '../spec/storage.js';
+import { openStorage } from '../storage/open-storage.js';
+import { isPostgresUrl, redactDatabaseUrl } from '../storage/shared/database-url.js';
 
 /** A database named on the command line: `sqlite:<file or home folder>` or a postgres:// URL. */
 export type DatabaseLocation =
@@ -38,21 +37,13 @@ export function parseLocation(text: string, what: string): DatabaseLocation {
 }
 
 /** Opens the source of a copy without writing anything to it. */
-export async function openSource(location: DatabaseLocation): Promise<MemoryStorage> {
-  if (location.kind === 'postgres') return PostgresStorage.open(location.url, { readOnly: true });
-  if (!existsSync(location.path)) {
+export async function openSource(location: DatabaseLocation): Promise<Storage> {
+  if (location.kind === 'sqlite' && !existsSync(location.path)) {
     throw new MnemosError('not_found', `no Mnemos database at ${location.path}`, {
       details: { path: location.path },
     });
   }
-  const storage = new SqliteStorage(location.path, { readOnly: true });
-  if (storage.schemaVersion === 0) {
-    await storage.close();
-    throw new MnemosError('invalid_input', `${location.path} is not a Mnemos database`, {
-      details: { path: location.path },
-    });
-  }
-  return storage;
+  return openStorage(location, { readOnly: true, requireMnemos: true });
 }
 
 /**
@@ -60,11 +51,11 @@ export async function openSource(location: DatabaseLocation): Promise<MemoryStor
  * vector index snapshots beside it: they belong to an earlier database of that home, and a copy's
  * change sequence could reach their watermark, so they would be taken as current.
  */
-export async function openTarget(location: DatabaseLocation): Promise<MemoryStorage> {
-  if (location.kind === 'postgres') return PostgresStorage.open(location.url);
+export async function openTarget(location: DatabaseLocation): Promise<Storage> {
+  if (location.kind === 'postgres') return openStorage(location);
   mkdirSync(dirname(location.path), { recursive: true });
   // Only a home's own database file has snapshots beside it (`<home>/indexes/`).
   if (!existsSync(location.path) && basename(location.path) === 'mnemos.db')
     rmSync(join(dirname(location.path), 'indexes'), { recursive: true, force: true });
-  return new SqliteStorage(location.path);
+  return openStorage(location);
 }

@@ -12,7 +12,7 @@ import {
 import { tempHome } from '../../test/support/temp-home.js';
 import { MnemosError } from '../core/errors.js';
 import { Mnemos } from '../mnemos.js';
-import type { MemoryStorage, TransferTable } from '../spec/storage.js';
+import type { Storage, TransferTable } from '../spec/storage.js';
 import { SqliteStorage } from '../storage/sqlite/sqlite-storage.js';
 import { copyDatabase } from './copy-database.js';
 import { migrate } from './migrate.js';
@@ -27,7 +27,7 @@ beforeEach(async () => {
   const source = await Mnemos.open({ home: join(dir.home, 'source') });
   filled = await fillHome(source);
   // A job still queued in the source (enqueued without a runner): the copy must run it.
-  await source.storage.enqueueJobs(
+  await source.storage.jobs.enqueue(
     source.config.memory_store_name,
     [
       {
@@ -83,7 +83,7 @@ describe('migrate between two SQLite databases', () => {
     const target = new SqliteStorage(join(dir.home, 'copy.db'));
     const options = { migration: 'test-source', batchSize: 2 };
     await expect(copyDatabase(source, failingAfter(target, 4), options)).rejects.toThrow('cut');
-    const interrupted = await target.transferCheckpoints();
+    const interrupted = await target.transfer.checkpoints();
     expect(interrupted.some((checkpoint) => !checkpoint.done)).toBe(true);
     let resumed = false;
     const result = await copyDatabase(source, target, {
@@ -94,8 +94,8 @@ describe('migrate between two SQLite databases', () => {
     });
     expect(resumed).toBe(true);
     for (const entry of result.tables) {
-      expect(entry.copied).toBe(await source.countRows(entry.table));
-      expect(await target.countRows(entry.table)).toBe(entry.copied);
+      expect(entry.copied).toBe(await source.transfer.count(entry.table));
+      expect(await target.transfer.count(entry.table)).toBe(entry.copied);
     }
     expect(result.tables.reduce((sum, entry) => sum + entry.copiedNow, 0)).toBeLessThan(
       result.tables.reduce((sum, entry) => sum + entry.copied, 0),
@@ -135,7 +135,7 @@ describe('migrate between two SQLite databases', () => {
     // The survivor finishes (a rerun completes whatever the refused one left), nothing twice.
     await copyDatabase(source, targets[0]!, options);
     for (const table of ['memories', 'profile_history', 'memory_history'] as const)
-      expect(await targets[0]!.countRows(table)).toBe(await source.countRows(table));
+      expect(await targets[0]!.transfer.count(table)).toBe(await source.transfer.count(table));
     await Promise.all([source.close(), ...targets.map((target) => target.close())]);
   });
 
@@ -170,7 +170,7 @@ describe('migrate between two SQLite databases', () => {
     const path = join(dir.home, 'source', 'mnemos.db');
     const uses = async (): Promise<number> => {
       const storage = new SqliteStorage(path, { readOnly: true });
-      const { rows } = await storage.exportRows('memories', null, 100);
+      const { rows } = await storage.transfer.export('memories', null, 100);
       await storage.close();
       return rows.reduce((sum, row) => sum + Number(row.access_count), 0);
     };
@@ -206,7 +206,10 @@ describe('migrate between two SQLite databases', () => {
     const copied = Object.fromEntries(report.copy.tables.map((t) => [t.table, t.copied]));
     expect(copied).toMatchObject({ memories: 10, api_keys: 0, audit_log: 0 });
     const copy = new SqliteStorage(join(dir.home, 'from-older.db'));
-    const messages = await copy.listMessages(alice, filled.sessionId, { limit: 10, offset: 0 });
+    const messages = await copy.sessions.messages(alice, filled.sessionId, {
+      limit: 10,
+      offset: 0,
+    });
     await copy.close();
     expect(messages.map((message) => [message.content, message.parts])).toEqual([
       ['帮我规划去京都的行程', []],
@@ -256,16 +259,23 @@ describe('migrate between two SQLite databases', () => {
 });
 
 /** The target, failing its import after `batches` committed batches (an interruption). */
-function failingAfter(target: MemoryStorage, batches: number): MemoryStorage {
+function failingAfter(target: Storage, batches: number): Storage {
   let left = batches;
-  return new Proxy(target, {
+  const transfer = new Proxy(target.transfer, {
     get(object, property, receiver) {
-      if (property === 'importRows') {
+      if (property === 'import') {
         return (table: TransferTable, ...rest: unknown[]) => {
           if (left-- <= 0) throw new Error('cut');
-          return (object.importRows as (...args: unknown[]) => Promise<void>)(table, ...rest);
+          return (object.import as (...args: unknown[]) => Promise<void>)(table, ...rest);
         };
       }
+      const value = Reflect.get(object, property, receiver);
+      return typeof value === 'function' ? value.bind(object) : value;
+    },
+  });
+  return new Proxy(target, {
+    get(object, property, receiver) {
+      if (property === 'transfer') return transfer;
       const value = Reflect.get(object, property, receiver);
       return typeof value === 'function' ? value.bind(object) : value;
     },

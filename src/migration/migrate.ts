@@ -1,6 +1,6 @@
 import { MnemosError } from '../core/errors.js';
 import { Mnemos } from '../mnemos.js';
-import type { MemoryStorage, TransferTable } from '../spec/storage.js';
+import type { Storage, TransferTable } from '../spec/storage.js';
 import { type CopyPlan, type CopyResult, copyDatabase } from './copy-database.js';
 import { openSource, openTarget, parseLocation } from './database-location.js';
 import { type SearchFunction, type VerifyReport, verifyCopy } from './verify-copy.js';
@@ -41,7 +41,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateReport> {
     throw new MnemosError('invalid_input', `--from and --to are the same database (${from.name})`);
   }
   const source = await openSource(from);
-  let target: MemoryStorage;
+  let target: Storage;
   try {
     target = await openTarget(to);
   } catch (error) {
@@ -70,8 +70,8 @@ export async function migrate(options: MigrateOptions): Promise<MigrateReport> {
 
 /** Runs {@link verifyCopy} with each side's own engine for the searches; closes both storages. */
 async function verifyWithSearches(
-  source: MemoryStorage,
-  target: MemoryStorage,
+  source: Storage,
+  target: Storage,
   options: MigrateOptions,
 ): Promise<VerifyReport> {
   const engines: Mnemos[] = [];

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { SearchMemoriesInput, SearchMemoriesOutput } from '../memory/memory-service.js';
-import type { MemoryStorage, TransferRow, TransferTable } from '../spec/storage.js';
+import type { Storage, TransferRow, TransferTable } from '../spec/storage.js';
 import { transferTables } from '../spec/storage.js';
-import { transferColumns } from '../storage/transfer-columns.js';
+import { transferColumns } from '../storage/shared/transfer-columns.js';
 import { requeue } from './copy-database.js';
 
 /** A memory search on one side of a copy. */
@@ -69,8 +69,8 @@ const maxQueryCharacters = 300;
  * each side's full retrieval (BM25, vectors, fusion, scoring) and compared result by result.
  */
 export async function verifyCopy(
-  source: MemoryStorage,
-  target: MemoryStorage,
+  source: Storage,
+  target: Storage,
   search: { source: SearchFunction; target: SearchFunction },
   options: VerifyOptions,
 ): Promise<VerifyReport> {
@@ -78,7 +78,7 @@ export async function verifyCopy(
   let samples: TransferRow[] = [];
   for (const table of transferTables) {
     options.onTable?.(table);
-    const sourceCount = await source.countRows(table);
+    const sourceCount = await source.transfer.count(table);
     const picker = table === 'memories' ? new SamplePicker(sourceCount, options.samples) : null;
     const sourceDigest = await digestTable(source, table, options.batchSize, (row) => {
       picker?.offer(row);
@@ -153,7 +153,7 @@ function compareResults(
 
 /** Row count and an order-independent digest (sum of per-row SHA-256 prefixes, mod 2^64). */
 async function digestTable(
-  storage: MemoryStorage,
+  storage: Storage,
   table: TransferTable,
   batchSize: number,
   view: (row: TransferRow) => TransferRow,
@@ -162,7 +162,7 @@ async function digestTable(
   let rows = 0;
   let sum = 0n;
   for (;;) {
-    const page = await storage.exportRows(table, cursor, batchSize);
+    const page = await storage.transfer.export(table, cursor, batchSize);
     for (const row of page.rows) {
       rows += 1;
       sum = (sum + rowDigest(table, view(row))) & 0xffff_ffff_ffff_ffffn;

@@ -9,7 +9,7 @@ import {
 import { rejectUnstorable } from '../core/schemas.js';
 import { type TenantKey, tenantScope } from '../core/scope.js';
 import { Redactor } from '../redaction/redactor.js';
-import type { MemoryStorage } from '../spec/storage.js';
+import type { Storage } from '../spec/storage.js';
 
 /** The profile's owner; the profile is per (app, tenant), shared by the tenant's agents and runs. */
 export type ProfileOwner = { appId?: string; tenantId?: string };
@@ -40,7 +40,7 @@ function checkedKey(key: string): string {
  */
 export class ProfileService {
   constructor(
-    private readonly storage: MemoryStorage,
+    private readonly storage: Storage,
     private readonly redactor: Redactor = new Redactor(),
   ) {}
 
@@ -49,7 +49,7 @@ export class ProfileService {
    * @example const entries = await mnemos.profile.get({ appId: 'app', tenantId: 'u1' })
    */
   async get(owner: ProfileOwner): Promise<ProfileEntry[]> {
-    return this.storage.getProfile(tenantKey(owner));
+    return this.storage.profiles.get(tenantKey(owner));
   }
 
   /** The current profile as a plain object, as prompts and extractors use it. */
@@ -80,7 +80,7 @@ export class ProfileService {
       );
     }
     const text = this.redactor.redact(given).text;
-    const current = await this.storage.getProfile(tenant);
+    const current = await this.storage.profiles.get(tenant);
     if (current.length >= profileLimits.maxKeys && !current.some((entry) => entry.key === name)) {
       throw new MnemosError(
         'limit_exceeded',
@@ -88,19 +88,19 @@ export class ProfileService {
         { details: { key: name, limit: profileLimits.maxKeys } },
       );
     }
-    await this.storage.changeProfile(
+    await this.storage.profiles.change(
       tenant,
       [{ key: name, value: text, source: 'user' }],
       Date.now(),
     );
-    const entry = (await this.storage.getProfile(tenant)).find((item) => item.key === name);
+    const entry = (await this.storage.profiles.get(tenant)).find((item) => item.key === name);
     return entry as ProfileEntry;
   }
 
   /** Removes one key; false when it was not set. */
   async unset(owner: ProfileOwner, key: string): Promise<boolean> {
     const name = checkedKey(key);
-    const applied = await this.storage.changeProfile(
+    const applied = await this.storage.profiles.change(
       tenantKey(owner),
       [{ key: name, value: null, source: 'user' }],
       Date.now(),
@@ -114,7 +114,7 @@ export class ProfileService {
     options: { key?: string; limit?: number; offset?: number } = {},
   ): Promise<ProfileHistoryEntry[]> {
     const page = checkPage(options.limit, options.offset, 100);
-    return this.storage.profileHistory(
+    return this.storage.profiles.history(
       tenantKey(owner),
       options.key === undefined ? null : checkedKey(options.key),
       page,

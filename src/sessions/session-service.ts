@@ -18,7 +18,7 @@ import {
   Redactor,
   redactionWarning,
 } from '../redaction/redactor.js';
-import type { MemoryStorage } from '../spec/storage.js';
+import type { Storage } from '../spec/storage.js';
 import { indexTokens, queryTokens } from '../text/tokenizer.js';
 
 type SessionOwner = Pick<Scope, 'appId' | 'tenantId'> & { agentId?: string };
@@ -50,7 +50,7 @@ export { maxAppendMessages } from '../core/session-inputs.js';
 /** Session history per (app, tenant): sessions, their messages, and full-text search over them. */
 export class SessionService {
   constructor(
-    private readonly storage: MemoryStorage,
+    private readonly storage: Storage,
     private readonly redactor: Redactor = new Redactor(),
   ) {}
 
@@ -62,7 +62,7 @@ export class SessionService {
     const tenant = tenantKey(owner);
     const parsed = parseInput(createSessionSchema, input, 'session');
     const now = new Date().toISOString();
-    return this.storage.createSession({
+    return this.storage.sessions.create({
       id: parsed.id ?? randomUUID(),
       ...tenant,
       agentId: ownerScope(owner).agentId!,
@@ -77,7 +77,7 @@ export class SessionService {
 
   /** One session; throws `not_found`. */
   async get(owner: SessionOwner, id: string): Promise<SessionRecord> {
-    const session = await this.storage.getSession(tenantKey(owner), id);
+    const session = await this.storage.sessions.get(tenantKey(owner), id);
     if (!session) throw notFound(id);
     return session;
   }
@@ -87,7 +87,7 @@ export class SessionService {
     owner: SessionOwner,
     options: { limit?: number; offset?: number } = {},
   ): Promise<SessionRecord[]> {
-    return this.storage.listSessions(tenantKey(owner), page(options.limit, options.offset));
+    return this.storage.sessions.list(tenantKey(owner), page(options.limit, options.offset));
   }
 
   /** Changes a session's title or metadata. */
@@ -103,14 +103,14 @@ export class SessionService {
     );
     if (parsed.title !== undefined) parsed.title = this.redactor.redact(parsed.title).text;
     if (parsed.metadata) parsed.metadata = this.redactor.redactRecord(parsed.metadata).record;
-    const session = await this.storage.updateSession(tenantKey(owner), id, parsed, Date.now());
+    const session = await this.storage.sessions.update(tenantKey(owner), id, parsed, Date.now());
     if (!session) throw notFound(id);
     return session;
   }
 
   /** Deletes a session and its messages. */
   async delete(owner: SessionOwner, id: string): Promise<void> {
-    if (!(await this.storage.deleteSession(tenantKey(owner), id))) throw notFound(id);
+    if (!(await this.storage.sessions.delete(tenantKey(owner), id))) throw notFound(id);
   }
 
   /**
@@ -159,7 +159,7 @@ export class SessionService {
         tokens: indexTokens(content.text).join(' '),
       };
     });
-    const stored = await this.storage.appendMessages(tenantKey(owner), sessionId, rows, now);
+    const stored = await this.storage.sessions.append(tenantKey(owner), sessionId, rows, now);
     const redaction = combineReports(reports);
     return {
       messages: stored,
@@ -175,7 +175,7 @@ export class SessionService {
     options: { limit?: number; offset?: number } = {},
   ): Promise<SessionMessage[]> {
     await this.get(owner, sessionId);
-    return this.storage.listMessages(
+    return this.storage.sessions.messages(
       tenantKey(owner),
       sessionId,
       page(options.limit, options.offset),
@@ -191,12 +191,10 @@ export class SessionService {
     if (typeof query !== 'string' || query.trim() === '')
       throw new MnemosError('invalid_input', 'query must not be empty');
     const limit = page(options.limit ?? 10, 0).limit;
-    return this.storage.searchMessages(
-      tenantKey(owner),
-      queryTokens(query),
-      options.sessionId ?? null,
+    return this.storage.sessions.search(tenantKey(owner), queryTokens(query), {
+      sessionId: options.sessionId ?? null,
       limit,
-    );
+    });
   }
 }
 

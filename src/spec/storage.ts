@@ -14,8 +14,8 @@ import type { StoreRecord } from '../core/store-record.js';
 /** Real differences between storage backends; the engine branches on these, never on the adapter. */
 export interface StorageCapabilities {
   /**
-   * True when the backend ranks vectors itself (`searchVectors`). When false the engine keeps an
-   * in-process index per tenant, fed by `vectorChangesSince`.
+   * True when the backend ranks vectors itself (`search.vectors`). When false the engine keeps an
+   * in-process index per tenant, fed by `search.vectorChanges`.
    */
   nativeVectorSearch: boolean;
 }
@@ -159,25 +159,210 @@ export interface ReembedStart {
   total: number;
 }
 
+/** Options of reads that can include soft-deleted memories. */
+export interface DeletedOption {
+  /** Include soft-deleted memories (default false). */
+  includeDeleted?: boolean;
+}
+
+/** Memory stores: name, description and the embedder their vectors belong to. */
+export interface StoreStorage {
+  create(store: StoreRecord): Promise<StoreRecord>;
+  get(name: string): Promise<StoreRecord | null>;
+  update(name: string, description: string, now: number): Promise<StoreRecord | null>;
+  list(): Promise<StoreRecord[]>;
+  /** Removes a store with every memory, history row and job in it. */
+  delete(name: string): Promise<boolean>;
+}
+
+/** Memories of a store with their history: writes and reads by id, key, scope and hash. */
+export interface MemoryRecords {
+  /** Applies direct writes (API updates) in one transaction. */
+  apply(store: string, tenant: TenantKey, mutations: MemoryMutation[], now: number): Promise<void>;
+  /** Memories with these ids, in no particular order. */
+  get(
+    store: string,
+    tenant: TenantKey,
+    ids: string[],
+    options?: DeletedOption,
+  ): Promise<KeyedMemory[]>;
+  /** Memories with these row keys (live or not), in no particular order. */
+  getByKeys(store: string, tenant: TenantKey, keys: number[]): Promise<KeyedMemory[]>;
+  list(
+    store: string,
+    scope: ReadScope,
+    page: Page,
+    options?: DeletedOption & { filter?: MemoryFilter },
+  ): Promise<KeyedMemory[]>;
+  count(
+    store: string,
+    scope: ReadScope,
+    options?: DeletedOption & { filter?: MemoryFilter },
+  ): Promise<number>;
+  /**
+   * Live memories of the scope's (app, tenant, agent), in any run, with any of these hashes, keyed
+   * by hash; one of the scope's own run wins when several share a hash.
+   */
+  findByHash(store: string, scope: Scope, hashes: string[]): Promise<Map<string, string>>;
+  /** Soft-deletes one memory, recording history; false when absent or already deleted. */
+  delete(
+    store: string,
+    tenant: TenantKey,
+    id: string,
+    change: { reason: string; now: number },
+  ): Promise<boolean>;
+  /** Removes a memory row and its history for good; false when absent. */
+  purge(store: string, tenant: TenantKey, id: string): Promise<boolean>;
+  /** Soft-deletes every live memory matching the pattern inside one tenant; returns how many. */
+  deleteByScope(store: string, scope: ReadScope, now: number): Promise<number>;
+  history(store: string, tenant: TenantKey, memoryId: string): Promise<HistoryEntry[]>;
+  /** Adds to access counts and sets last-accessed times; advisory, so not part of history. */
+  recordAccess(
+    store: string,
+    tenant: TenantKey,
+    counts: Map<number, number>,
+    at: number,
+  ): Promise<void>;
+}
+
+/** Search over memories: full text, vectors, and the feed of vector changes for in-process indexes. */
+export interface MemorySearch {
+  /**
+   * BM25 over pre-tokenised text, limited to live memories matching the pattern and filter; with
+   * `invalidated`, over the invalidated (not deleted) ones instead.
+   */
+  text(
+    store: string,
+    scope: ReadScope,
+    tokens: string[],
+    options: { limit: number; filter?: MemoryFilter; invalidated?: boolean },
+  ): Promise<RankedKey[]>;
+  /** Native vector search; only called when `capabilities.nativeVectorSearch`. */
+  vectors(
+    store: string,
+    scope: ReadScope,
+    vector: Float32Array,
+    options: { limit: number; filter?: MemoryFilter },
+  ): Promise<RankedKey[]>;
+  /** Embeddings of invalidated (not deleted) memories matching the pattern, at most `limit`. */
+  invalidatedVectors(
+    store: string,
+    scope: ReadScope,
+    options: { limit: number; filter?: MemoryFilter },
+  ): Promise<Array<{ key: number; vector: Float32Array }>>;
+  /** Row keys of live memories matching the pattern and filter, for filtering index hits. */
+  matchingKeys(store: string, scope: ReadScope, filter: MemoryFilter): Promise<Set<number>>;
+  /** Vector changes of a tenant after `afterSeq`, in seq order, at most `limit`. */
+  vectorChanges(
+    store: string,
+    tenant: TenantKey,
+    options: { afterSeq: number; limit: number },
+  ): Promise<VectorChange[]>;
+  /** Highest change sequence number of a tenant (0 when empty). */
+  latestSeq(store: string, tenant: TenantKey): Promise<number>;
+}
+
+/** The durable job queue: enqueue, lease, renew, fail, retry, and commit with the job's writes. */
+export interface JobStorage {
+  /** Durably records jobs, all or none, before they are acknowledged; with `claim`, already leased to that worker. */
+  enqueue(
+    store: string,
+    jobs: Array<{ id: string; scope: Scope; input: JobInput }>,
+    now: number,
+    options?: { claim?: { worker: string; leaseMs: number } },
+  ): Promise<JobRecord[]>;
+  /** Leases up to `limit` runnable jobs (queued, or running with an expired lease or dead owner). */
+  claim(request: {
+    worker: string;
+    limit: number;
+    leaseMs: number;
+    now: number;
+    isOwnerAlive: (owner: string) => boolean;
+  }): Promise<JobRecord[]>;
+  /**
+   * Applies writes and marks jobs succeeded, all in one transaction; writes nothing and fails with
+   * `lease_lost` when any job is no longer running under its claim (`attempt` and `owner`), so a
+   * job taken over by another worker takes effect once, from the worker that holds it.
+   */
+  commit(store: string, completions: JobCompletion[], now: number): Promise<void>;
+  /**
+   * Records a failed attempt: queued again from `retryAt`, or failed for good when `retryAt` is
+   * null. Changes nothing when the job is no longer running under this claim.
+   */
+  fail(
+    id: string,
+    claim: JobClaim,
+    failure: { error: string; retryAt: number | null; now: number },
+  ): Promise<void>;
+  /** Extends the lease of jobs this worker still runs under these attempts; returns how many. */
+  renew(
+    worker: string,
+    jobs: Array<{ id: string; attempt: number }>,
+    lease: { leaseMs: number; now: number },
+  ): Promise<number>;
+  /** Puts failed jobs of a tenant back in the queue; returns how many. */
+  retry(
+    store: string,
+    tenant: TenantKey,
+    ids: string[] | 'all-failed',
+    now: number,
+  ): Promise<number>;
+  get(store: string, tenant: TenantKey, id: string): Promise<JobRecord | null>;
+  /** Jobs of one tenant, or of every tenant (`null`), in these states. */
+  list(store: string, tenant: TenantKey | null, states: string[], page: Page): Promise<JobRecord[]>;
+  /** Jobs not finished yet, across the store (for `doctor` and draining). */
+  pendingCount(store: string | null): Promise<number>;
+}
+
+/** A message to append to a session, with its full-text tokens. */
+export type NewSessionMessage = Omit<SessionMessage, 'seq' | 'sessionId'> & { tokens: string };
+
+/** Conversation sessions and their messages. */
+export interface SessionStorage {
+  create(session: SessionRecord): Promise<SessionRecord>;
+  get(tenant: TenantKey, id: string): Promise<SessionRecord | null>;
+  list(tenant: TenantKey, page: Page): Promise<SessionRecord[]>;
+  update(
+    tenant: TenantKey,
+    id: string,
+    patch: { title?: string; metadata?: Record<string, string> },
+    now: number,
+  ): Promise<SessionRecord | null>;
+  delete(tenant: TenantKey, id: string): Promise<boolean>;
+  append(
+    tenant: TenantKey,
+    sessionId: string,
+    messages: NewSessionMessage[],
+    now: number,
+  ): Promise<SessionMessage[]>;
+  messages(tenant: TenantKey, sessionId: string, page: Page): Promise<SessionMessage[]>;
+  /** BM25 over message tokens of one session, or of every session of the tenant (`sessionId` null). */
+  search(
+    tenant: TenantKey,
+    tokens: string[],
+    options: { sessionId: string | null; limit: number },
+  ): Promise<Array<SessionMessage & { score: number }>>;
+}
+
 /**
- * Staging for `mnemos mem reembed`. Like `deleteStore`, these methods work on a whole store across
+ * Staging for `mnemos mem reembed`. Like `stores.delete`, these methods work on a whole store across
  * its tenants: re-embedding is store maintenance, and they hand the engine only row keys and texts.
  */
 export interface ReembedStorage {
   /** Starts a run for this embedder, or resumes the store's run when it has the same target; a different target discards the old staging. */
-  beginReembed(
+  begin(
     store: string,
     target: { embedderId: string; dimensions: number },
     now: number,
   ): Promise<ReembedStart>;
   /** Up to `limit` memories after `afterKey`, in key order, without a staged vector for their current text. */
-  reembedPending(
+  pending(
     store: string,
     afterKey: number,
     limit: number,
   ): Promise<Array<{ key: number; text: string }>>;
   /** Stages one batch of vectors in one transaction, each with the text it was computed from; fails when the run was replaced. */
-  stageReembed(
+  stage(
     store: string,
     runId: string,
     vectors: Array<{ key: number; text: string; vector: Float32Array }>,
@@ -187,34 +372,26 @@ export interface ReembedStorage {
    * copies them into the memories, bumps each row's change sequence, binds the store to the run's
    * embedder and drops the staging. Otherwise changes nothing and returns how many are missing.
    */
-  finishReembed(
-    store: string,
-    runId: string,
-    now: number,
-  ): Promise<{ swapped: number; missing: number }>;
+  finish(store: string, runId: string, now: number): Promise<{ swapped: number; missing: number }>;
 }
 
-/**
- * Storage of Mnemos: stores, memories with history, the durable job queue and sessions.
- * Every memory, job and session query takes the tenant, so no method can reach across tenants.
- */
 /** The user profile of each (app, tenant): current values and the history of every change. */
 export interface ProfileStorage {
-  getProfile(tenant: TenantKey): Promise<ProfileEntry[]>;
+  get(tenant: TenantKey): Promise<ProfileEntry[]>;
   /** Applies changes atomically, recording history; changes to the same value are skipped. Returns how many applied. */
-  changeProfile(tenant: TenantKey, changes: ProfileChange[], now: number): Promise<number>;
+  change(tenant: TenantKey, changes: ProfileChange[], now: number): Promise<number>;
   /** Recorded changes, newest first, of one key or of all (`key` null). */
-  profileHistory(tenant: TenantKey, key: string | null, page: Page): Promise<ProfileHistoryEntry[]>;
+  history(tenant: TenantKey, key: string | null, page: Page): Promise<ProfileHistoryEntry[]>;
 }
 
 /** API keys (hashes only) and the audit trail of mutating requests, for the HTTP service. */
 export interface KeyStorage {
-  createKey(record: ApiKeyRecord, hash: string): Promise<void>;
+  create(record: ApiKeyRecord, hash: string): Promise<void>;
   /** The live (not revoked) key with this SHA-256 hash; marks it used. */
-  findKeyByHash(hash: string, now: number): Promise<ApiKeyRecord | null>;
+  findByHash(hash: string, now: number): Promise<ApiKeyRecord | null>;
   /** Keys of one tenant, or every key (`null`, admin listing). */
-  listKeys(tenant: TenantKey | null): Promise<ApiKeyRecord[]>;
-  revokeKey(id: string, now: number): Promise<boolean>;
+  list(tenant: TenantKey | null): Promise<ApiKeyRecord[]>;
+  revoke(id: string, now: number): Promise<boolean>;
   appendAudit(entry: AuditEntry): Promise<void>;
   /** A tenant's recorded requests, newest first. */
   listAudit(tenant: TenantKey, page: Page): Promise<AuditEntry[]>;
@@ -248,7 +425,7 @@ export type TransferTable = (typeof transferTables)[number];
  * One row in backend-neutral form: the columns both schemas share (`transferColumns`), with
  * embeddings as Float32Array and flags as booleans. Row keys and change sequences are not
  * carried: the target assigns its own, in the order rows arrive. Rows of `memories` and
- * `session_messages` given to `importRows` also carry `tokens` (null: not in full-text search).
+ * `session_messages` given to `transfer.import` also carry `tokens` (null: not in full-text search).
  */
 export type TransferRow = Record<string, string | number | boolean | null | Float32Array>;
 
@@ -268,213 +445,54 @@ export interface TransferCheckpoint {
 /** Bulk copy between backends (`mnemos migrate`): whole tables, across every tenant, as maintenance. */
 export interface TransferStorage {
   /** Up to `limit` rows after the cursor (null: from the start) in insertion order, and the cursor after them. */
-  exportRows(
+  export(
     table: TransferTable,
     after: string | null,
     limit: number,
   ): Promise<{ rows: TransferRow[]; cursor: string | null }>;
   /** Rows of a table, deleted memories and finished jobs included. */
-  countRows(table: TransferTable): Promise<number>;
+  count(table: TransferTable): Promise<number>;
   /**
    * In one transaction: inserts the rows in order (the target's own keys, change sequences and
    * full-text index, as a write would build them) and records the checkpoint, so a copy resumed
    * after a crash neither repeats nor skips a row.
    */
-  importRows(
-    table: TransferTable,
-    rows: TransferRow[],
-    checkpoint: TransferCheckpoint,
-  ): Promise<void>;
+  import(table: TransferTable, rows: TransferRow[], checkpoint: TransferCheckpoint): Promise<void>;
   /** The recorded checkpoints of every copy into this database. */
-  transferCheckpoints(): Promise<TransferCheckpoint[]>;
+  checkpoints(): Promise<TransferCheckpoint[]>;
 }
 
-export interface MemoryStorage extends ReembedStorage, ProfileStorage, KeyStorage, TransferStorage {
-  /** Counts across every store and tenant, for `/metrics` (operators only, never tenants). */
-  statistics(): Promise<StorageStatistics>;
-  /** What the backend can do natively. */
-  readonly capabilities: StorageCapabilities;
+/**
+ * Storage of Mnemos, handed out as small role objects (one per kind of record). Every memory, job
+ * and session method takes the tenant, so no method can reach across tenants.
+ *
+ * Adding a feature with records of its own (skills, cron jobs, gateway bindings, ...) adds a role:
+ * 1. one interface here (`XStorage`, methods named without the noun: `storage.skills.get`,
+ *    options objects instead of positional booleans) and a readonly field on `Storage`;
+ * 2. one class per backend implementing it directly (`src/storage/sqlite/sqlite-x.ts`,
+ *    `src/storage/postgres/pg-x.ts`), with its tables in both schemas, assembled by
+ *    `SqliteStorage` and `PostgresStorage`;
+ * 3. conformance tests in `test/storage/conformance/` covering every method, which both backends run;
+ * 4. its tables in `transferTables` (and `transferColumns`) so `mnemos migrate` copies them.
+ */
+export interface Storage {
   /** Short backend name shown by `doctor`, e.g. `sqlite`. */
   readonly kind: string;
-
-  createStore(store: StoreRecord): Promise<StoreRecord>;
-  getStore(name: string): Promise<StoreRecord | null>;
-  updateStore(name: string, description: string, now: number): Promise<StoreRecord | null>;
-  listStores(): Promise<StoreRecord[]>;
-  /** Removes a store with every memory, history row and job in it. */
-  deleteStore(name: string): Promise<boolean>;
-
-  /**
-   * Applies writes and marks jobs succeeded, all in one transaction; writes nothing and fails with
-   * `lease_lost` when any job is no longer running under its claim (`attempt` and `owner`), so a
-   * job taken over by another worker takes effect once, from the worker that holds it.
-   */
-  commitJobs(store: string, completions: JobCompletion[], now: number): Promise<void>;
-  /** Applies direct writes (API updates) in one transaction. */
-  applyMutations(
-    store: string,
-    tenant: TenantKey,
-    mutations: MemoryMutation[],
-    now: number,
-  ): Promise<void>;
-  getMemories(
-    store: string,
-    tenant: TenantKey,
-    ids: string[],
-    includeDeleted: boolean,
-  ): Promise<KeyedMemory[]>;
-  getMemoriesByKey(store: string, tenant: TenantKey, keys: number[]): Promise<KeyedMemory[]>;
-  listMemories(
-    store: string,
-    scope: ReadScope,
-    filter: MemoryFilter,
-    page: Page,
-    includeDeleted: boolean,
-  ): Promise<KeyedMemory[]>;
-  countMemories(
-    store: string,
-    scope: ReadScope,
-    filter: MemoryFilter,
-    includeDeleted: boolean,
-  ): Promise<number>;
-  /**
-   * Live memories of the scope's (app, tenant, agent), in any run, with any of these hashes, keyed
-   * by hash; one of the scope's own run wins when several share a hash.
-   */
-  findByHash(store: string, scope: Scope, hashes: string[]): Promise<Map<string, string>>;
-  /** Soft-deletes one memory, recording history; false when absent or already deleted. */
-  deleteMemory(
-    store: string,
-    tenant: TenantKey,
-    id: string,
-    reason: string,
-    now: number,
-  ): Promise<boolean>;
-  /** Removes a memory row and its history for good; false when absent. */
-  purgeMemory(store: string, tenant: TenantKey, id: string): Promise<boolean>;
-  /** Soft-deletes every live memory matching the pattern inside one tenant; returns how many. */
-  deleteByScope(store: string, scope: ReadScope, now: number): Promise<number>;
-  history(store: string, tenant: TenantKey, memoryId: string): Promise<HistoryEntry[]>;
-  /**
-   * BM25 over pre-tokenised text, limited to live memories matching the pattern and filter; with
-   * `invalidated`, over the invalidated (not deleted) ones instead.
-   */
-  searchText(
-    store: string,
-    scope: ReadScope,
-    tokens: string[],
-    filter: MemoryFilter,
-    limit: number,
-    invalidated?: boolean,
-  ): Promise<RankedKey[]>;
-  /** Embeddings of invalidated (not deleted) memories matching the pattern, at most `limit`. */
-  invalidatedVectors(
-    store: string,
-    scope: ReadScope,
-    filter: MemoryFilter,
-    limit: number,
-  ): Promise<Array<{ key: number; vector: Float32Array }>>;
-  /** Native vector search; only called when `capabilities.nativeVectorSearch`. */
-  searchVectors(
-    store: string,
-    scope: ReadScope,
-    vector: Float32Array,
-    filter: MemoryFilter,
-    limit: number,
-  ): Promise<RankedKey[]>;
-  /** Vector changes of a tenant after `sinceSeq`, in seq order, at most `limit`. */
-  vectorChangesSince(
-    store: string,
-    tenant: TenantKey,
-    sinceSeq: number,
-    limit: number,
-  ): Promise<VectorChange[]>;
-  /** Highest change sequence number of a tenant (0 when empty). */
-  latestSeq(store: string, tenant: TenantKey): Promise<number>;
-  /** Row keys of live memories matching the pattern and filter, for filtering index hits. */
-  matchingKeys(store: string, scope: ReadScope, filter: MemoryFilter): Promise<Set<number>>;
-  /** Adds to access counts and sets last-accessed times; advisory, so not part of history. */
-  recordAccess(
-    store: string,
-    tenant: TenantKey,
-    counts: Map<number, number>,
-    at: number,
-  ): Promise<void>;
-
-  /** Durably records jobs, all or none, before they are acknowledged; with `claim`, already leased to that worker. */
-  enqueueJobs(
-    store: string,
-    jobs: Array<{ id: string; scope: Scope; input: JobInput }>,
-    now: number,
-    claim?: { worker: string; leaseMs: number },
-  ): Promise<JobRecord[]>;
-  /** Leases up to `limit` runnable jobs (queued, or running with an expired lease or dead owner). */
-  claimJobs(
-    worker: string,
-    limit: number,
-    leaseMs: number,
-    now: number,
-    isOwnerAlive: (owner: string) => boolean,
-  ): Promise<JobRecord[]>;
-  /**
-   * Records a failed attempt: queued again from `retryAt`, or failed for good when `retryAt` is
-   * null. Changes nothing when the job is no longer running under this claim.
-   */
-  failJob(
-    id: string,
-    claim: JobClaim,
-    error: string,
-    retryAt: number | null,
-    now: number,
-  ): Promise<void>;
-  /** Extends the lease of jobs this worker still runs under these attempts; returns how many. */
-  renewJobs(
-    worker: string,
-    jobs: Array<{ id: string; attempt: number }>,
-    leaseMs: number,
-    now: number,
-  ): Promise<number>;
-  /** Puts failed jobs of a tenant back in the queue; returns how many. */
-  retryJobs(
-    store: string,
-    tenant: TenantKey,
-    ids: string[] | 'all-failed',
-    now: number,
-  ): Promise<number>;
-  getJob(store: string, tenant: TenantKey, id: string): Promise<JobRecord | null>;
-  listJobs(
-    store: string,
-    tenant: TenantKey | null,
-    states: string[],
-    page: Page,
-  ): Promise<JobRecord[]>;
-  /** Jobs not finished yet, across the store (for `doctor` and draining). */
-  pendingJobCount(store: string | null): Promise<number>;
-
-  createSession(session: SessionRecord): Promise<SessionRecord>;
-  getSession(tenant: TenantKey, id: string): Promise<SessionRecord | null>;
-  listSessions(tenant: TenantKey, page: Page): Promise<SessionRecord[]>;
-  updateSession(
-    tenant: TenantKey,
-    id: string,
-    patch: { title?: string; metadata?: Record<string, string> },
-    now: number,
-  ): Promise<SessionRecord | null>;
-  deleteSession(tenant: TenantKey, id: string): Promise<boolean>;
-  appendMessages(
-    tenant: TenantKey,
-    sessionId: string,
-    messages: Array<Omit<SessionMessage, 'seq' | 'sessionId'> & { tokens: string }>,
-    now: number,
-  ): Promise<SessionMessage[]>;
-  listMessages(tenant: TenantKey, sessionId: string, page: Page): Promise<SessionMessage[]>;
-  searchMessages(
-    tenant: TenantKey,
-    tokens: string[],
-    sessionId: string | null,
-    limit: number,
-  ): Promise<Array<SessionMessage & { score: number }>>;
-
+  /** Where the data lives, for `doctor` and logs: a file path, or a URL without its password. */
+  readonly location: string;
+  /** What the backend can do natively. */
+  readonly capabilities: StorageCapabilities;
+  readonly stores: StoreStorage;
+  readonly memories: MemoryRecords;
+  readonly search: MemorySearch;
+  readonly jobs: JobStorage;
+  readonly sessions: SessionStorage;
+  readonly profiles: ProfileStorage;
+  readonly keys: KeyStorage;
+  readonly reembed: ReembedStorage;
+  readonly transfer: TransferStorage;
+  /** Counts across every store and tenant, for `/metrics` (operators only, never tenants). */
+  statistics(): Promise<StorageStatistics>;
   /** Flushes and releases resources. */
   close(): Promise<void>;
 }

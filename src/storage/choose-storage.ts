@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { MnemosConfig } from '../config/config.js';
 import { MnemosError } from '../core/errors.js';
+import { isPostgresUrl, redactDatabaseUrl } from './shared/database-url.js';
 
 /** Environment variable (or `.env` entry) holding the PostgreSQL URL; secrets never go in config.yaml. */
 export const databaseUrlVariable = 'MNEMOS_DATABASE_URL';
@@ -9,22 +10,6 @@ export const databaseUrlVariable = 'MNEMOS_DATABASE_URL';
 export type StorageChoice =
   | { kind: 'sqlite'; path: string; location: string }
   | { kind: 'postgres'; url: string; location: string; chosenBy: string };
-
-/** True for a postgres:// or postgresql:// URL. */
-export function isPostgresUrl(value: string): boolean {
-  return /^postgres(ql)?:\/\//.test(value);
-}
-
-/** A database URL without its password, for `doctor`, `status`, logs and errors. */
-export function redactDatabaseUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '';
-    return parsed.toString();
-  } catch {
-    return 'postgres://(unparsable URL)';
-  }
-}
 
 /**
  * Picks the backend: PostgreSQL when `MNEMOS_DATABASE_URL` is set or `storage: postgres` asks for

@@ -70,7 +70,7 @@ export async function fillHome(mnemos: Mnemos): Promise<Filled> {
     await mnemos.memories.add({ scope: alice, text: invalidatedText, sync: true })
   ).memoryIds[0]!;
   const store = mnemos.config.memory_store_name;
-  await mnemos.storage.applyMutations(
+  await mnemos.storage.memories.apply(
     store,
     alice,
     [

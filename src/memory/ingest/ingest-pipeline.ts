@@ -8,18 +8,8 @@ import type { StoreRecord } from '../../core/store-record.js';
 import { textHash } from '../../core/text-hash.js';
 import type { Embedder } from '../../spec/embedder.js';
 import type { ExtractedMemory, Extractor } from '../../spec/extractor.js';
-import type {
-  NewFact,
-  ReconcileDecision,
-  ReconcileResult,
-  Reconciler,
-} from '../../spec/reconciler.js';
-import type {
-  JobCompletion,
-  MemoryMutation,
-  MemoryStorage,
-  NewMemory,
-} from '../../spec/storage.js';
+import type { NewFact, ReconcileDecision, Reconciler } from '../../spec/reconciler.js';
+import type { JobCompletion, MemoryMutation, NewMemory, Storage } from '../../spec/storage.js';
 import { indexTokens } from '../../text/tokenizer.js';
 import type { VectorSearch } from '../retrieve/vector-search.js';
 import { Accepted, sameAgent } from './accepted-in-batch.js';
@@ -91,7 +81,7 @@ export type JobOutcome =
  */
 export class IngestPipeline {
   constructor(
-    private readonly storage: MemoryStorage,
+    private readonly storage: Storage,
     private readonly embedder: Embedder,
     private readonly extractor: Extractor,
     private readonly vectors: VectorSearch,
@@ -114,7 +104,7 @@ export class IngestPipeline {
         const before = countsTokens(this.extractor) ? { ...this.extractor.totalUsage } : undefined;
         const profile = this.options.extractNotes
           ? Object.fromEntries(
-              (await this.storage.getProfile(job.scope)).map((entry) => [entry.key, entry.value]),
+              (await this.storage.profiles.get(job.scope)).map((entry) => [entry.key, entry.value]),
             )
           : {};
         const units = await this.extract(job, profile);
@@ -126,7 +116,7 @@ export class IngestPipeline {
                   this.extractor.totalUsage.completionTokens - before.completionTokens,
               }
             : undefined;
-        const existing = await this.storage.findByHash(
+        const existing = await this.storage.memories.findByHash(
           job.store,
           job.scope,
           units.map((unit) => unit.hash),
@@ -192,7 +182,7 @@ export class IngestPipeline {
       planned.find((plan) => plan.job.id === completion.jobId)!.job;
     let committed = completions;
     try {
-      if (completions.length > 0) await this.storage.commitJobs(store.name, completions, now);
+      if (completions.length > 0) await this.storage.jobs.commit(store.name, completions, now);
     } catch (error) {
       // Jobs another worker took over belong to it now; the rest of the batch is still ours.
       if (!(MnemosError.isInstance(error) && error.code === 'lease_lost')) throw error;
@@ -200,7 +190,7 @@ export class IngestPipeline {
       committed = completions.filter((completion) => !lost.has(completion.jobId));
       for (const completion of completions)
         if (lost.has(completion.jobId)) outcomes.push({ job: jobOf(completion), error });
-      if (committed.length > 0) await this.storage.commitJobs(store.name, committed, now);
+      if (committed.length > 0) await this.storage.jobs.commit(store.name, committed, now);
     }
     for (const completion of committed) outcomes.push({ job: jobOf(completion), completion });
     return outcomes;
@@ -380,7 +370,7 @@ export class IngestPipeline {
         const rows =
           hits.length === 0
             ? []
-            : await this.storage.getMemoriesByKey(store.name, job.scope, [
+            : await this.storage.memories.getByKeys(store.name, job.scope, [
                 ...hits.map((hit) => hit.key),
               ]);
         const byKey = new Map(rows.map((row) => [row.key, row]));
@@ -453,7 +443,7 @@ export class IngestPipeline {
       const keys = [...new Set(hits.flatMap((list) => list.map((hit) => hit.key)))];
       if (keys.length === 0) continue;
       const rows = new Map(
-        (await this.storage.getMemoriesByKey(store.name, tenant, keys)).map((row) => [
+        (await this.storage.memories.getByKeys(store.name, tenant, keys)).map((row) => [
           row.key,
           row,
         ]),

@@ -1,5 +1,5 @@
 import type { TenantKey } from '../../core/scope.js';
-import type { MemoryStorage } from '../../spec/storage.js';
+import type { Storage } from '../../spec/storage.js';
 
 /**
  * Buffers "this memory was recalled" counts and writes them in one transaction every few seconds,
@@ -13,7 +13,7 @@ export class AccessTracker {
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
-    private readonly storage: MemoryStorage,
+    private readonly storage: Storage,
     private readonly flushMs: number,
     /** False for a read-only engine (`doctor`, `migrate`'s verification): searches change nothing. */
     private readonly enabled = true,
@@ -49,6 +49,6 @@ export class AccessTracker {
     this.pending.clear();
     const now = Date.now();
     for (const entry of entries)
-      await this.storage.recordAccess(entry.store, entry.tenant, entry.counts, now);
+      await this.storage.memories.recordAccess(entry.store, entry.tenant, entry.counts, now);
   }
 }

@@ -1,11 +1,10 @@
-import type { MemoryRecord } from '../../core/memory-record.js';
 import { type ReadScope, scopeMatches } from '../../core/scope.js';
-import type { SearchResult, SearchSignals } from '../../core/search-result.js';
+import type { SearchResult } from '../../core/search-result.js';
 import type { StoreRecord } from '../../core/store-record.js';
 import { coversTenant } from '../../spec/covers-tenant.js';
 import type { Embedder } from '../../spec/embedder.js';
 import type { Reranker } from '../../spec/reranker.js';
-import type { MemoryFilter, MemoryStorage, RankedKey } from '../../spec/storage.js';
+import type { MemoryFilter, RankedKey, Storage } from '../../spec/storage.js';
 import { queryTokens } from '../../text/tokenizer.js';
 import type { AccessTracker } from './access-tracker.js';
 import { collapsePieces } from './collapse-pieces.js';
@@ -52,7 +51,7 @@ const noRerankerWarning =
 /** Hybrid retrieval: BM25 and vector candidates, fused by RRF, scored for recency and use, optionally reranked. */
 export class HybridSearch {
   constructor(
-    private readonly storage: MemoryStorage,
+    private readonly storage: Storage,
     private readonly embedder: Embedder,
     private readonly vectors: VectorSearch,
     private readonly reranker: Reranker | null,
@@ -65,12 +64,10 @@ export class HybridSearch {
     request: SearchRequest,
     query: Float32Array,
   ): Promise<RankedKey[]> {
-    const rows = await this.storage.invalidatedVectors(
-      request.store.name,
-      request.scope,
-      request.filter,
-      maxInvalidatedScanned,
-    );
+    const rows = await this.storage.search.invalidatedVectors(request.store.name, request.scope, {
+      limit: maxInvalidatedScanned,
+      filter: request.filter,
+    });
     return rows.map((row) => ({ key: row.key, score: cosine(query, row.vector) }));
   }
 
@@ -87,7 +84,7 @@ export class HybridSearch {
     const narrowing = !coversTenant(scope, filter);
     const tokens = queryTokens(request.query);
     let [keywordHits, vectorHits] = await Promise.all([
-      this.storage.searchText(store.name, scope, tokens, filter, pool),
+      this.storage.search.text(store.name, scope, tokens, { limit: pool, filter }),
       this.embedder.doEmbed([request.query]).then(async ([vector]) => {
         const hits = await this.vectors.search(store, scope, filter, vector!, pool, narrowing);
         return request.includeInvalidated
@@ -96,14 +93,11 @@ export class HybridSearch {
       }),
     ]);
     if (request.includeInvalidated) {
-      const invalidated = await this.storage.searchText(
-        store.name,
-        scope,
-        tokens,
+      const invalidated = await this.storage.search.text(store.name, scope, tokens, {
+        limit: pool,
         filter,
-        pool,
-        true,
-      );
+        invalidated: true,
+      });
       keywordHits = mergeByScore(keywordHits, invalidated, pool);
     }
     const relevantVectorHits = vectorHits.filter(
@@ -115,7 +109,7 @@ export class HybridSearch {
     });
     const memories = new Map(
       (
-        await this.storage.getMemoriesByKey(
+        await this.storage.memories.getByKeys(
           store.name,
           scope,
           fused.map((candidate) => candidate.key),

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ReadScope, TenantKey } from '../../core/scope.js';
-import type { MemoryFilter, MemoryStorage, RankedKey } from '../../spec/storage.js';
+import type { MemoryFilter, RankedKey, Storage } from '../../spec/storage.js';
 import { NearDuplicateIndex } from './near-duplicate-index.js';
 import { PartitionVectorIndex } from './vector-index/partition-vector-index.js';
 
@@ -26,7 +26,7 @@ export class VectorSearch {
   private readonly nearIndexes = new Map<PartitionVectorIndex, NearDuplicateIndex>();
 
   constructor(
-    private readonly storage: MemoryStorage,
+    private readonly storage: Storage,
     private readonly options: VectorSearchOptions,
   ) {}
 
@@ -40,11 +40,11 @@ export class VectorSearch {
     narrowing: boolean,
   ): Promise<RankedKey[]> {
     if (this.storage.capabilities.nativeVectorSearch) {
-      return this.storage.searchVectors(store.name, scope, vector, filter, limit);
+      return this.storage.search.vectors(store.name, scope, vector, { limit, filter });
     }
     const index = await this.synced(store, scope);
     if (!narrowing) return index.search(vector, limit);
-    const allowed = await this.storage.matchingKeys(store.name, scope, filter);
+    const allowed = await this.storage.search.matchingKeys(store.name, scope, filter);
     return index.search(vector, limit, (key) => allowed.has(key));
   }
 
@@ -68,17 +68,15 @@ export class VectorSearch {
       };
       index = PartitionVectorIndex.load(options) ?? new PartitionVectorIndex(options);
       // A persisted index ahead of the database belongs to another database file: rebuild.
-      if (index.watermark > (await this.storage.latestSeq(store.name, tenant)))
+      if (index.watermark > (await this.storage.search.latestSeq(store.name, tenant)))
         index = new PartitionVectorIndex(options);
       this.indexes.set(id, index);
     }
     for (;;) {
-      const changes = await this.storage.vectorChangesSince(
-        store.name,
-        tenant,
-        index.watermark,
-        changeBatch,
-      );
+      const changes = await this.storage.search.vectorChanges(store.name, tenant, {
+        afterSeq: index.watermark,
+        limit: changeBatch,
+      });
       if (changes.length === 0) break;
       index.apply(changes);
       if (changes.length < changeBatch) break;
@@ -102,12 +100,11 @@ export class VectorSearch {
       return Promise.all(
         items.map(async (item) =>
           (
-            await this.storage.searchVectors(
+            await this.storage.search.vectors(
               store.name,
               { ...tenant, agentId: item.agentId, runId: '*' },
               item.vector,
-              {},
-              8,
+              { limit: 8 },
             )
           ).filter((hit) => hit.score >= threshold),
         ),
@@ -120,12 +117,10 @@ export class VectorSearch {
       this.nearIndexes.set(index, near);
     }
     for (;;) {
-      const changes = await this.storage.vectorChangesSince(
-        store.name,
-        tenant,
-        near.watermark,
-        changeBatch,
-      );
+      const changes = await this.storage.search.vectorChanges(store.name, tenant, {
+        afterSeq: near.watermark,
+        limit: changeBatch,
+      });
       near.apply(changes);
       if (changes.length < changeBatch) break;
     }

@@ -101,9 +101,12 @@ async function snapshot(m: Mnemos): Promise<unknown> {
   const out: unknown[] = [];
   for (const tenant of [alice, bob]) {
     const page = { limit: 1000, offset: 0 };
-    const memories = await m.storage.listMemories('mnemos', readScope(tenant), {}, page, true);
+    const memories = await m.storage.memories.list('mnemos', readScope(tenant), page, {
+      includeDeleted: true,
+    });
     out.push(memories);
-    for (const memory of memories) out.push(await m.storage.history('mnemos', tenant, memory.id));
+    for (const memory of memories)
+      out.push(await m.storage.memories.history('mnemos', tenant, memory.id));
   }
   return out;
 }
@@ -114,7 +117,7 @@ describe('stores.reembed', () => {
     await seed(5, bob);
     await mnemos.memories.delete({ scope: alice, id: ids[0]! });
     await mnemos.memories.update({ scope: alice, id: ids[1]! }, { text: 'an edited note' });
-    await mnemos.storage.applyMutations(
+    await mnemos.storage.memories.apply(
       'mnemos',
       alice,
       [{ type: 'update', id: ids[2]!, reason: 'contradicted', patch: { validTo: Date.now() } }],

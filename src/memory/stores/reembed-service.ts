@@ -1,6 +1,6 @@
 import { MnemosError } from '../../core/errors.js';
 import type { Embedder } from '../../spec/embedder.js';
-import type { MemoryStorage } from '../../spec/storage.js';
+import type { Storage } from '../../spec/storage.js';
 
 /** Options of a re-embedding. */
 export interface ReembedOptions {
@@ -60,7 +60,7 @@ const maxPasses = 10;
  * and binds the store to the new embedder. An interrupted run for the same embedder resumes.
  */
 export class ReembedService {
-  constructor(private readonly storage: MemoryStorage) {}
+  constructor(private readonly storage: Storage) {}
 
   /** Re-embeds store `name` with `embedder`; see the class comment. */
   async run(
@@ -77,7 +77,7 @@ export class ReembedService {
         { details: { field: 'batchSize' } },
       );
     }
-    const store = await this.storage.getStore(name);
+    const store = await this.storage.stores.get(name);
     if (!store) {
       throw new MnemosError(
         'store_not_found',
@@ -100,7 +100,7 @@ export class ReembedService {
         seconds: seconds(),
       };
     }
-    const begun = await this.storage.beginReembed(name, target, Date.now());
+    const begun = await this.storage.reembed.begin(name, target, Date.now());
     options.onStart?.({
       ...common,
       dimensions: target.dimensions,
@@ -115,7 +115,7 @@ export class ReembedService {
     for (let pass = 0; pass < maxPasses; pass++) {
       // Rows added or edited behind the cursor are caught by the next pass; the swap re-checks all.
       for (let after = 0; ; ) {
-        const rows = await this.storage.reembedPending(name, after, batchSize);
+        const rows = await this.storage.reembed.pending(name, after, batchSize);
         if (rows.length === 0) break;
         const vectors = await embedder.doEmbed(rows.map((row) => row.text));
         if (vectors.length !== rows.length) {
@@ -125,7 +125,7 @@ export class ReembedService {
             { category: 'upstream', details: { store: name } },
           );
         }
-        await this.storage.stageReembed(
+        await this.storage.reembed.stage(
           name,
           begun.run.id,
           rows.map((row, index) => ({ key: row.key, text: row.text, vector: vectors[index]! })),
@@ -136,7 +136,7 @@ export class ReembedService {
         options.onProgress?.({ done, total });
         after = rows[rows.length - 1]!.key;
       }
-      const finished = await this.storage.finishReembed(name, begun.run.id, Date.now());
+      const finished = await this.storage.reembed.finish(name, begun.run.id, Date.now());
       if (finished.missing === 0) {
         return {
           ...common,

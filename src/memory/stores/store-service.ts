@@ -3,7 +3,7 @@ import { limits } from '../../core/limits.js';
 import { rejectNul } from '../../core/schemas.js';
 import type { StoreRecord } from '../../core/store-record.js';
 import type { Embedder } from '../../spec/embedder.js';
-import type { MemoryStorage } from '../../spec/storage.js';
+import type { Storage } from '../../spec/storage.js';
 import { type ReembedOptions, type ReembedResult, ReembedService } from './reembed-service.js';
 
 const storeNamePattern = /^[A-Za-z0-9_]{1,32}$/;
@@ -37,7 +37,7 @@ function checkDescription(description: unknown): string {
 /** Memory store management: create, describe, update, list, delete. */
 export class StoreService {
   constructor(
-    private readonly storage: MemoryStorage,
+    private readonly storage: Storage,
     private readonly embedder: Embedder,
     private readonly defaults: { name: string; autoCreate: boolean },
     /** Drops cached vector indexes of a store (deleted, or re-embedded). */
@@ -50,7 +50,7 @@ export class StoreService {
    */
   async create(input: { name: string; description?: string }): Promise<StoreRecord> {
     const now = new Date().toISOString();
-    return this.storage.createStore({
+    return this.storage.stores.create({
       name: checkStoreName(input.name),
       description: checkDescription(input.description ?? ''),
       embedderId: this.embedder.id,
@@ -62,14 +62,14 @@ export class StoreService {
 
   /** Describes a store; throws `store_not_found` when absent. */
   async get(name: string): Promise<StoreRecord> {
-    const store = await this.storage.getStore(checkStoreName(name));
+    const store = await this.storage.stores.get(checkStoreName(name));
     if (!store) throw notFound(name);
     return store;
   }
 
   /** Changes a store's description. */
   async update(name: string, input: { description: string }): Promise<StoreRecord> {
-    const store = await this.storage.updateStore(
+    const store = await this.storage.stores.update(
       checkStoreName(name),
       checkDescription(input.description),
       Date.now(),
@@ -80,12 +80,12 @@ export class StoreService {
 
   /** Every store. */
   async list(): Promise<StoreRecord[]> {
-    return this.storage.listStores();
+    return this.storage.stores.list();
   }
 
   /** Deletes a store with all its memories and jobs; throws `store_not_found` when absent. */
   async delete(name: string): Promise<void> {
-    if (!(await this.storage.deleteStore(checkStoreName(name)))) throw notFound(name);
+    if (!(await this.storage.stores.delete(checkStoreName(name)))) throw notFound(name);
     this.forgetIndexes(name);
   }
 
@@ -116,7 +116,7 @@ export class StoreService {
    */
   async resolveForRead(name: string | undefined): Promise<StoreRecord | null> {
     const storeName = checkStoreName(name ?? this.defaults.name);
-    const store = await this.storage.getStore(storeName);
+    const store = await this.storage.stores.get(storeName);
     if (!store && this.createsOnWrite(storeName)) return null;
     return this.checked(storeName, store);
   }
@@ -127,14 +127,14 @@ export class StoreService {
    */
   async resolveForWrite(name: string | undefined): Promise<StoreRecord> {
     const storeName = checkStoreName(name ?? this.defaults.name);
-    let store = await this.storage.getStore(storeName);
+    let store = await this.storage.stores.get(storeName);
     if (!store && this.createsOnWrite(storeName)) {
       try {
         store = await this.create({ name: storeName, description: 'Default Mnemos memory store' });
       } catch (error) {
         // Another process created it first.
         if (!(MnemosError.isInstance(error) && error.code === 'already_exists')) throw error;
-        store = await this.storage.getStore(storeName);
+        store = await this.storage.stores.get(storeName);
       }
     }
     return this.checked(storeName, store);

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { MnemosError } from '../../core/errors.js';
-import { redactDatabaseUrl } from '../choose-storage.js';
+import { redactDatabaseUrl } from '../shared/database-url.js';
 import { Database, storageError } from './database.js';
 import { migrations, schemaVersion } from './schema.js';
 

@@ -1,10 +1,12 @@
 import type { JobInput, JobRecord } from '../../core/job-record.js';
 import type { Scope, TenantKey } from '../../core/scope.js';
-import type { JobClaim, JobCompletion, Page } from '../../spec/storage.js';
-import { leaseLost } from '../lease-lost.js';
-import { type JobRow, jobFromRow } from '../sqlite/rows.js';
+import type { JobClaim, JobCompletion, JobStorage, Page } from '../../spec/storage.js';
+import { leaseLost } from '../shared/lease-lost.js';
+import { type JobRow, jobFromRow } from '../shared/rows.js';
 import type { Database, Sql } from './database.js';
 import { Params } from './filter-sql.js';
+import { writeMemories } from './memory-transaction.js';
+import type { PostgresProfiles } from './pg-profiles.js';
 
 const jobColumns =
   'id, store, app_id, tenant_id, agent_id, run_id, state, input, memory_ids, usage, error, attempts, created_at, updated_at';
@@ -13,11 +15,38 @@ const jobColumns =
  * The durable ingestion queue of the Postgres backend. Claims lock rows with FOR UPDATE SKIP
  * LOCKED, so any number of processes on any hosts claim concurrently and never get the same job.
  */
-export class PostgresJobs {
-  constructor(private readonly db: Database) {}
+export class PostgresJobs implements JobStorage {
+  constructor(
+    private readonly db: Database,
+    private readonly profiles: PostgresProfiles,
+  ) {}
+
+  enqueue(
+    store: string,
+    jobs: Array<{ id: string; scope: Scope; input: JobInput }>,
+    now: number,
+    options: { claim?: { worker: string; leaseMs: number } } = {},
+  ): Promise<JobRecord[]> {
+    return this.db.transaction((sql) => this.insert(sql, store, jobs, now, options.claim));
+  }
+
+  commit(store: string, completions: JobCompletion[], now: number): Promise<void> {
+    const tenants = completions.map((completion) => completion.tenant);
+    return writeMemories(this.db, store, now, tenants, async (writes, sql) => {
+      await this.checkHeld(sql, completions);
+      for (const completion of completions) {
+        await writes.apply(completion.tenant, completion.mutations);
+        if (completion.profile?.length) {
+          await writes.finish();
+          await this.profiles.apply(sql, completion.tenant, completion.profile, now);
+        }
+      }
+      await this.succeed(sql, completions, now);
+    });
+  }
 
   /** Records jobs in one statement; with `claim`, already leased to that worker. */
-  async enqueue(
+  private async insert(
     sql: Sql,
     store: string,
     jobs: Array<{ id: string; scope: Scope; input: JobInput }>,
@@ -57,13 +86,14 @@ export class PostgresJobs {
    * dead; others rely on their lease). One statement: the rows are locked, re-checked and
    * updated together, and rows another claim holds are skipped, not waited for.
    */
-  async claim(
-    worker: string,
-    limit: number,
-    leaseMs: number,
-    now: number,
-    isOwnerAlive: (owner: string) => boolean,
-  ): Promise<JobRecord[]> {
+  async claim(request: {
+    worker: string;
+    limit: number;
+    leaseMs: number;
+    now: number;
+    isOwnerAlive: (owner: string) => boolean;
+  }): Promise<JobRecord[]> {
+    const { worker, limit, leaseMs, now, isOwnerAlive } = request;
     const owners = await this.db.rows<{ owner: string }>(
       `SELECT DISTINCT owner FROM jobs
        WHERE state IN ('queued', 'running') AND state = 'running' AND lease_until >= $1 AND owner IS NOT NULL AND owner <> $2`,
@@ -94,7 +124,7 @@ export class PostgresJobs {
   }
 
   /** Marks jobs succeeded, in one statement inside the caller's transaction. */
-  async succeed(sql: Sql, completions: JobCompletion[], now: number): Promise<void> {
+  private async succeed(sql: Sql, completions: JobCompletion[], now: number): Promise<void> {
     if (completions.length === 0) return;
     await sql.run(
       `UPDATE jobs j SET state = 'succeeded', memory_ids = u.memory_ids, usage = u.usage, error = NULL,
@@ -117,10 +147,9 @@ export class PostgresJobs {
   async fail(
     id: string,
     claim: JobClaim,
-    error: string,
-    retryAt: number | null,
-    now: number,
+    failure: { error: string; retryAt: number | null; now: number },
   ): Promise<void> {
+    const { error, retryAt, now } = failure;
     // A queued job's lease_until is the earliest time it may be retried (backoff).
     await this.db.run(
       `UPDATE jobs SET state = $1, error = $2, owner = NULL, lease_until = $3, updated_at = $4
@@ -133,7 +162,7 @@ export class PostgresJobs {
    * Locks the jobs of a commit and fails with `lease_lost` unless each still runs under its
    * attempt; a claim by another worker skips them while they are locked (SKIP LOCKED).
    */
-  async checkHeld(sql: Sql, completions: JobCompletion[]): Promise<void> {
+  private async checkHeld(sql: Sql, completions: JobCompletion[]): Promise<void> {
     if (completions.length === 0) return;
     const held = await sql.rows<{ id: string }>(
       `SELECT j.id FROM jobs j
@@ -159,8 +188,9 @@ export class PostgresJobs {
   async renew(
     worker: string,
     jobs: Array<{ id: string; attempt: number }>,
-    until: number,
+    lease: { leaseMs: number; now: number },
   ): Promise<number> {
+    const until = lease.now + lease.leaseMs;
     if (jobs.length === 0) return 0;
     // SKIP LOCKED: rows the worker's own commit holds are being finished; waiting on them, in
     // another lock order than the commit's, could deadlock the two.

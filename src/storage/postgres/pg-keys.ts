@@ -1,20 +1,20 @@
 import type { ApiKeyRecord, AuditEntry } from '../../core/key-record.js';
 import type { TenantKey } from '../../core/scope.js';
-import type { Page } from '../../spec/storage.js';
+import type { KeyStorage, Page } from '../../spec/storage.js';
 import {
   type AuditRow,
   auditFromRow,
   type KeyRow,
   keyColumns,
   keyFromRow,
-} from '../record-rows.js';
+} from '../shared/record-rows.js';
 import type { Database } from './database.js';
 
 /**
  * API keys and the audit trail of the Postgres backend. `api_keys` is global: a request's key is
  * looked up by its hash before its tenant is known.
  */
-export class PostgresKeys {
+export class PostgresKeys implements KeyStorage {
   constructor(private readonly db: Database) {}
 
   async create(record: ApiKeyRecord, hash: string): Promise<void> {

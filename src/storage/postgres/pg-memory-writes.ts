@@ -1,7 +1,7 @@
 import { MnemosError } from '../../core/errors.js';
 import type { ReadScope, TenantKey } from '../../core/scope.js';
 import type { MemoryMutation, MemoryPatch, NewMemory } from '../../spec/storage.js';
-import { appendSource, encodeSources, sourceOnly } from '../memory-sources.js';
+import { appendSource, encodeSources, sourceOnly } from '../shared/memory-sources.js';
 import type { TextStatistics } from './bm25.js';
 import type { ChangeSequence } from './change-sequence.js';
 import type { Sql } from './database.js';

@@ -4,18 +4,22 @@ import type {
   ProfileHistoryEntry,
 } from '../../core/profile-record.js';
 import type { TenantKey } from '../../core/scope.js';
-import type { Page } from '../../spec/storage.js';
+import type { Page, ProfileStorage } from '../../spec/storage.js';
 import {
   type ProfileEntryRow,
   type ProfileHistoryRow,
   profileEntryFromRow,
   profileHistoryFromRow,
-} from '../record-rows.js';
+} from '../shared/record-rows.js';
 import type { Database, Sql } from './database.js';
 
 /** The user profile of the Postgres backend: one row per key, and a history row per change. */
-export class PostgresProfiles {
+export class PostgresProfiles implements ProfileStorage {
   constructor(private readonly db: Database) {}
+
+  change(tenant: TenantKey, changes: ProfileChange[], now: number): Promise<number> {
+    return this.db.transaction((sql) => this.apply(sql, tenant, changes, now));
+  }
 
   async get(tenant: TenantKey): Promise<ProfileEntry[]> {
     const rows = await this.db.rows<ProfileEntryRow>(

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { MnemosError } from '../../core/errors.js';
-import type { ReembedStart } from '../../spec/storage.js';
-import { isoRequired } from '../sqlite/rows.js';
+import type { ReembedStart, ReembedStorage } from '../../spec/storage.js';
+import { isoRequired } from '../shared/rows.js';
 import { ChangeSequence, lockStoreExclusively } from './change-sequence.js';
 import type { Database, Sql } from './database.js';
 import { createVectorIndexSql, dropVectorIndexSql, vectorLiteral } from './vectors.js';
@@ -28,11 +28,31 @@ const pendingWhere = `m.store = $1 AND (r.hash IS NULL OR r.hash <> sha256(conve
  * Staging of `mnemos mem reembed` in the Postgres backend, with the SQLite backend's semantics.
  * Every step locks the store's run row, so a run replaced by another process refuses late writes.
  */
-export class PostgresReembed {
+export class PostgresReembed implements ReembedStorage {
   constructor(private readonly db: Database) {}
 
+  begin(
+    store: string,
+    target: { embedderId: string; dimensions: number },
+    now: number,
+  ): Promise<ReembedStart> {
+    return this.db.transaction((sql) => this.beginIn(sql, store, target, now));
+  }
+
+  stage(
+    store: string,
+    runId: string,
+    vectors: Array<{ key: number; text: string; vector: Float32Array }>,
+  ): Promise<void> {
+    return this.db.transaction((sql) => this.stageIn(sql, store, runId, vectors));
+  }
+
+  finish(store: string, runId: string, now: number): Promise<{ swapped: number; missing: number }> {
+    return this.db.transaction((sql) => this.finishIn(sql, store, runId, now));
+  }
+
   /** Starts or resumes the store's run (inside the caller's transaction). */
-  async begin(
+  private async beginIn(
     sql: Sql,
     store: string,
     target: { embedderId: string; dimensions: number },
@@ -98,7 +118,7 @@ export class PostgresReembed {
   }
 
   /** Stages vectors (inside the caller's transaction), refusing a replaced run and wrong lengths. */
-  async stage(
+  private async stageIn(
     sql: Sql,
     store: string,
     runId: string,
@@ -139,7 +159,7 @@ export class PostgresReembed {
    * gets the next numbers of its tenant's change sequence. A new dimension rebuilds the store's
    * HNSW index, which locks memory writes while it builds.
    */
-  async finish(
+  private async finishIn(
     sql: Sql,
     store: string,
     runId: string,

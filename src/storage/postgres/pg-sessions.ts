@@ -1,13 +1,13 @@
 import { MnemosError } from '../../core/errors.js';
 import type { TenantKey } from '../../core/scope.js';
 import type { SessionMessage, SessionRecord } from '../../core/session-record.js';
-import type { Page } from '../../spec/storage.js';
+import type { NewSessionMessage, Page, SessionStorage } from '../../spec/storage.js';
 import {
   type MessageRow,
   messageFromRow,
   type SessionRow,
   sessionFromRow,
-} from '../sqlite/rows.js';
+} from '../shared/rows.js';
 import { bm25Ranking, sessionsSpace, TextStatistics } from './bm25.js';
 import { type Database, type Sql, sqlState } from './database.js';
 import { Params } from './filter-sql.js';
@@ -23,8 +23,21 @@ export function messagePartition(tenant: TenantKey): string {
 }
 
 /** Session history of the Postgres backend. */
-export class PostgresSessions {
+export class PostgresSessions implements SessionStorage {
   constructor(private readonly db: Database) {}
+
+  delete(tenant: TenantKey, id: string): Promise<boolean> {
+    return this.db.transaction((sql) => this.deleteIn(sql, tenant, id));
+  }
+
+  append(
+    tenant: TenantKey,
+    sessionId: string,
+    messages: NewSessionMessage[],
+    now: number,
+  ): Promise<SessionMessage[]> {
+    return this.db.transaction((sql) => this.appendIn(sql, tenant, sessionId, messages, now));
+  }
 
   async create(session: SessionRecord): Promise<SessionRecord> {
     try {
@@ -94,7 +107,7 @@ export class PostgresSessions {
   }
 
   /** Deletes a session and its messages inside the caller's transaction. */
-  async delete(sql: Sql, tenant: TenantKey, id: string): Promise<boolean> {
+  private async deleteIn(sql: Sql, tenant: TenantKey, id: string): Promise<boolean> {
     const removed = await sql.rows<{ documents: number; lexemes: number | null }>(
       `WITH gone AS (
          DELETE FROM session_messages WHERE app_id = $1 AND tenant_id = $2 AND session_id = $3 RETURNING tsv
@@ -118,11 +131,11 @@ export class PostgresSessions {
   }
 
   /** Appends messages in order inside the caller's transaction; the session row is locked first, so concurrent appends queue up. */
-  async append(
+  private async appendIn(
     sql: Sql,
     tenant: TenantKey,
     sessionId: string,
-    messages: Array<Omit<SessionMessage, 'seq' | 'sessionId'> & { tokens: string }>,
+    messages: NewSessionMessage[],
     now: number,
   ): Promise<SessionMessage[]> {
     const locked = await sql.rows<{ message_count: number }>(
@@ -188,9 +201,9 @@ export class PostgresSessions {
   async search(
     tenant: TenantKey,
     tokens: string[],
-    sessionId: string | null,
-    limit: number,
+    options: { sessionId: string | null; limit: number },
   ): Promise<Array<SessionMessage & { score: number }>> {
+    const { sessionId, limit } = options;
     const params = new Params();
     const appId = params.add(tenant.appId);
     const tenantId = params.add(tenant.tenantId);

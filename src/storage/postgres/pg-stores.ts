@@ -1,7 +1,7 @@
 import { MnemosError } from '../../core/errors.js';
 import type { StoreRecord } from '../../core/store-record.js';
-import type { StorageStatistics } from '../../spec/storage.js';
-import { type StoreRow, storeFromRow } from '../sqlite/rows.js';
+import type { StorageStatistics, StoreStorage } from '../../spec/storage.js';
+import { type StoreRow, storeFromRow } from '../shared/rows.js';
 import { lockStoreExclusively } from './change-sequence.js';
 import { type Database, type Sql, sqlState } from './database.js';
 import type { PostgresReembed } from './pg-reembed.js';
@@ -10,7 +10,7 @@ import { createVectorIndexSql, dropVectorIndexSql } from './vectors.js';
 const storeColumns = 'name, description, embedder_id, dimensions, created_at, updated_at';
 
 /** Stores (a global table: a handful of rows every replica reads) and whole-database counts. */
-export class PostgresStores {
+export class PostgresStores implements StoreStorage {
   constructor(
     private readonly db: Database,
     private readonly reembed: PostgresReembed,

@@ -1,7 +1,12 @@
 import { MnemosError } from '../../core/errors.js';
 import { nulPath } from '../../core/schemas.js';
 import type { TenantKey } from '../../core/scope.js';
-import type { TransferCheckpoint, TransferRow, TransferTable } from '../../spec/storage.js';
+import type {
+  TransferCheckpoint,
+  TransferRow,
+  TransferStorage,
+  TransferTable,
+} from '../../spec/storage.js';
 import {
   addedColumns,
   type ColumnType,
@@ -9,7 +14,7 @@ import {
   exportSelectList,
   rowTokens,
   transferColumns,
-} from '../transfer-columns.js';
+} from '../shared/transfer-columns.js';
 import { sessionsSpace, TextStatistics } from './bm25.js';
 import { ChangeSequence } from './change-sequence.js';
 import type { Database, Sql } from './database.js';
@@ -45,10 +50,10 @@ const arrayTypes: Record<ColumnType, string> = {
 };
 
 /** Bulk copy of whole tables for `mnemos migrate`, in each table's insertion order. */
-export class PostgresTransfer {
+export class PostgresTransfer implements TransferStorage {
   constructor(private readonly db: Database) {}
 
-  async exportRows(
+  async export(
     table: TransferTable,
     after: string | null,
     limit: number,
@@ -92,17 +97,13 @@ export class PostgresTransfer {
     return new Set(rows.map((row) => row.name));
   }
 
-  async countRows(table: TransferTable): Promise<number> {
+  async count(table: TransferTable): Promise<number> {
     const rows = await this.db.rows<{ n: number }>(`SELECT count(*) AS n FROM ${table}`);
     return rows[0]?.n ?? 0;
   }
 
   /** Inserts rows with what a write would add (change sequences, tsvectors, statistics; HNSW indexes after the last memories) and the checkpoint, in one transaction. */
-  importRows(
-    table: TransferTable,
-    rows: TransferRow[],
-    checkpoint: TransferCheckpoint,
-  ): Promise<void> {
+  import(table: TransferTable, rows: TransferRow[], checkpoint: TransferCheckpoint): Promise<void> {
     return this.db.transaction(async (sql) => {
       // The checkpoint first: its row lock makes a second copy into this database wait, then
       // find the checkpoint moved and give up, before it writes a row.

@@ -1,18 +1,87 @@
 import type { JobInput, JobRecord, JobUsage } from '../../core/job-record.js';
 import type { Scope, TenantKey } from '../../core/scope.js';
-import type { JobClaim, Page } from '../../spec/storage.js';
-import { leaseLost } from '../lease-lost.js';
-import { type JobRow, jobFromRow } from './rows.js';
+import type { JobClaim, JobCompletion, JobStorage, Page } from '../../spec/storage.js';
+import { leaseLost } from '../shared/lease-lost.js';
+import { type JobRow, jobFromRow } from '../shared/rows.js';
+import type { SqliteMemories } from './sqlite-memories.js';
+import type { SqliteProfiles } from './sqlite-profiles.js';
 import type { Statements } from './statements.js';
 
 const jobColumns =
   'id, store, app_id, tenant_id, agent_id, run_id, state, input, memory_ids, usage, error, attempts, created_at, updated_at';
 
 /** The durable ingestion queue of the SQLite backend. */
-export class SqliteJobs {
-  constructor(private readonly statements: Statements) {}
+export class SqliteJobs implements JobStorage {
+  constructor(
+    private readonly statements: Statements,
+    private readonly memories: SqliteMemories,
+    private readonly profiles: SqliteProfiles,
+  ) {}
 
-  enqueue(
+  async enqueue(
+    store: string,
+    jobs: Array<{ id: string; scope: Scope; input: JobInput }>,
+    now: number,
+    options: { claim?: { worker: string; leaseMs: number } } = {},
+  ): Promise<JobRecord[]> {
+    return this.statements.write(() =>
+      jobs.map((job) => this.enqueueOne(store, job.scope, job.input, job.id, now, options.claim)),
+    );
+  }
+
+  async claim(request: {
+    worker: string;
+    limit: number;
+    leaseMs: number;
+    now: number;
+    isOwnerAlive: (owner: string) => boolean;
+  }): Promise<JobRecord[]> {
+    const { worker, limit, leaseMs, now, isOwnerAlive } = request;
+    return this.statements.write(() =>
+      this.claimRunnable(worker, limit, leaseMs, now, isOwnerAlive),
+    );
+  }
+
+  async commit(store: string, completions: JobCompletion[], now: number): Promise<void> {
+    this.statements.write(() => {
+      this.checkHeld(completions);
+      for (const completion of completions) {
+        this.memories.applyInTransaction(store, completion.tenant, completion.mutations, now);
+        if (completion.profile?.length)
+          this.profiles.applyInTransaction(completion.tenant, completion.profile, now);
+        this.succeed(completion.jobId, completion.memoryIds, completion.usage, now);
+      }
+    });
+  }
+
+  async fail(
+    id: string,
+    claim: JobClaim,
+    failure: { error: string; retryAt: number | null; now: number },
+  ): Promise<void> {
+    this.statements.write(() =>
+      this.failAttempt(id, claim, failure.error, failure.retryAt, failure.now),
+    );
+  }
+
+  async renew(
+    worker: string,
+    jobs: Array<{ id: string; attempt: number }>,
+    lease: { leaseMs: number; now: number },
+  ): Promise<number> {
+    return this.statements.write(() => this.renewLeases(worker, jobs, lease.now + lease.leaseMs));
+  }
+
+  async retry(
+    store: string,
+    tenant: TenantKey,
+    ids: string[] | 'all-failed',
+    now: number,
+  ): Promise<number> {
+    return this.statements.write(() => this.retryFailed(store, tenant, ids, now));
+  }
+
+  private enqueueOne(
     store: string,
     scope: Scope,
     input: JobInput,
@@ -46,7 +115,7 @@ export class SqliteJobs {
   }
 
   /** Claims runnable jobs; call inside an immediate transaction so two workers never claim one job. */
-  claim(
+  private claimRunnable(
     worker: string,
     limit: number,
     leaseMs: number,
@@ -95,7 +164,7 @@ export class SqliteJobs {
   }
 
   /** Marks a job succeeded inside the caller's transaction. */
-  succeed(id: string, memoryIds: string[], usage: JobUsage | undefined, now: number): void {
+  private succeed(id: string, memoryIds: string[], usage: JobUsage | undefined, now: number): void {
     this.statements
       .get(
         `UPDATE jobs SET state = 'succeeded', memory_ids = ?, usage = ?, error = NULL, owner = NULL, lease_until = NULL, updated_at = ? WHERE id = ?`,
@@ -103,7 +172,13 @@ export class SqliteJobs {
       .run(JSON.stringify(memoryIds), usage ? JSON.stringify(usage) : null, now, id);
   }
 
-  fail(id: string, claim: JobClaim, error: string, retryAt: number | null, now: number): void {
+  private failAttempt(
+    id: string,
+    claim: JobClaim,
+    error: string,
+    retryAt: number | null,
+    now: number,
+  ): void {
     // A queued job's lease_until is the earliest time it may be retried (backoff).
     this.statements
       .get(
@@ -122,7 +197,7 @@ export class SqliteJobs {
   }
 
   /** Fails with `lease_lost` unless every job still runs under its attempt; call inside the commit's transaction. */
-  checkHeld(jobs: Array<{ jobId: string; attempt: number; owner: string }>): void {
+  private checkHeld(jobs: Array<{ jobId: string; attempt: number; owner: string }>): void {
     const held = this.statements.get(
       "SELECT 1 FROM jobs WHERE id = ? AND state = 'running' AND attempts = ? AND owner = ?",
     );
@@ -131,7 +206,11 @@ export class SqliteJobs {
   }
 
   /** Extends the leases of jobs this worker still runs under these attempts. */
-  renew(worker: string, jobs: Array<{ id: string; attempt: number }>, until: number): number {
+  private renewLeases(
+    worker: string,
+    jobs: Array<{ id: string; attempt: number }>,
+    until: number,
+  ): number {
     const renew = this.statements.get(
       "UPDATE jobs SET lease_until = ? WHERE id = ? AND state = 'running' AND attempts = ? AND owner = ?",
     );
@@ -140,7 +219,12 @@ export class SqliteJobs {
     return renewed;
   }
 
-  retry(store: string, tenant: TenantKey, ids: string[] | 'all-failed', now: number): number {
+  private retryFailed(
+    store: string,
+    tenant: TenantKey,
+    ids: string[] | 'all-failed',
+    now: number,
+  ): number {
     const base = `UPDATE jobs SET state = 'queued', error = NULL, attempts = 0, lease_until = NULL, updated_at = ? WHERE store = ? AND app_id = ? AND tenant_id = ? AND state = 'failed'`;
     if (ids === 'all-failed')
       return this.statements.get(base).run(now, store, tenant.appId, tenant.tenantId).changes;
@@ -149,7 +233,7 @@ export class SqliteJobs {
       .run(now, store, tenant.appId, tenant.tenantId, JSON.stringify(ids)).changes;
   }
 
-  get(store: string, tenant: TenantKey, id: string): JobRecord | null {
+  async get(store: string, tenant: TenantKey, id: string): Promise<JobRecord | null> {
     const row = this.statements
       .get(
         `SELECT ${jobColumns} FROM jobs WHERE id = ? AND store = ? AND app_id = ? AND tenant_id = ?`,
@@ -158,7 +242,12 @@ export class SqliteJobs {
     return row ? jobFromRow(row) : null;
   }
 
-  list(store: string, tenant: TenantKey | null, states: string[], page: Page): JobRecord[] {
+  async list(
+    store: string,
+    tenant: TenantKey | null,
+    states: string[],
+    page: Page,
+  ): Promise<JobRecord[]> {
     const conditions = ['store = ?'];
     const params: unknown[] = [store];
     if (tenant) {
@@ -177,7 +266,7 @@ export class SqliteJobs {
     return rows.map(jobFromRow);
   }
 
-  pendingCount(store: string | null): number {
+  async pendingCount(store: string | null): Promise<number> {
     const row = (
       store === null
         ? this.statements

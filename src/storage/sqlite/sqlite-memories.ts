@@ -2,36 +2,63 @@ import { randomUUID } from 'node:crypto';
 import { MnemosError } from '../../core/errors.js';
 import type { HistoryEntry } from '../../core/memory-record.js';
 import type { ReadScope, Scope, TenantKey } from '../../core/scope.js';
-import { coversTenant } from '../../spec/covers-tenant.js';
 import type {
+  DeletedOption,
   KeyedMemory,
   MemoryFilter,
   MemoryMutation,
   MemoryPatch,
+  MemoryRecords,
   NewMemory,
   Page,
-  RankedKey,
-  VectorChange,
 } from '../../spec/storage.js';
-import { appendSource, encodeSources, sourceOnly } from '../memory-sources.js';
-import { memoryWhere } from './filter-sql.js';
+import { appendSource, encodeSources, sourceOnly } from '../shared/memory-sources.js';
 import {
-  blobToVector,
   type HistoryRow,
   historyFromRow,
   type MemoryRow,
-  matchExpression,
   memoryColumns,
   memoryFromRow,
   partitionToken,
   prefixed,
   vectorToBlob,
-} from './rows.js';
+} from '../shared/rows.js';
+import { memoryWhere } from './filter-sql.js';
 import type { Statements } from './statements.js';
 
-/** Memory, history and index queries of the SQLite backend. */
-export class SqliteMemories {
+/** Memory and history reads and writes of the SQLite backend. */
+export class SqliteMemories implements MemoryRecords {
   constructor(private readonly statements: Statements) {}
+
+  async apply(
+    store: string,
+    tenant: TenantKey,
+    mutations: MemoryMutation[],
+    now: number,
+  ): Promise<void> {
+    this.statements.write(() => this.applyInTransaction(store, tenant, mutations, now));
+  }
+
+  async delete(
+    store: string,
+    tenant: TenantKey,
+    id: string,
+    change: { reason: string; now: number },
+  ): Promise<boolean> {
+    return this.statements.write(() =>
+      this.softDelete(store, tenant, id, change.reason, change.now),
+    );
+  }
+
+  async deleteByScope(store: string, scope: ReadScope, now: number): Promise<number> {
+    return this.statements.write(() => {
+      let count = 0;
+      for (const id of this.idsInScope(store, scope)) {
+        if (this.softDelete(store, scope, id, 'delete_by_scope', now)) count += 1;
+      }
+      return count;
+    });
+  }
 
   /** Applies mutations inside the caller's transaction. */
   applyInTransaction(
@@ -176,12 +203,13 @@ export class SqliteMemories {
       );
   }
 
-  getByIds(
+  async get(
     store: string,
     tenant: TenantKey,
     ids: string[],
-    includeDeleted: boolean,
-  ): KeyedMemory[] {
+    options: DeletedOption = {},
+  ): Promise<KeyedMemory[]> {
+    const includeDeleted = options.includeDeleted ?? false;
     if (ids.length === 0) return [];
     const rows = this.statements
       .get(
@@ -192,7 +220,7 @@ export class SqliteMemories {
     return rows.map(memoryFromRow);
   }
 
-  getByKeys(store: string, tenant: TenantKey, keys: number[]): KeyedMemory[] {
+  async getByKeys(store: string, tenant: TenantKey, keys: number[]): Promise<KeyedMemory[]> {
     if (keys.length === 0) return [];
     const rows = this.statements
       .get(
@@ -204,14 +232,13 @@ export class SqliteMemories {
     return rows.map(memoryFromRow);
   }
 
-  list(
+  async list(
     store: string,
     scope: ReadScope,
-    filter: MemoryFilter,
     page: Page,
-    includeDeleted: boolean,
-  ): KeyedMemory[] {
-    const where = memoryWhere(store, scope, filter, includeDeleted);
+    options: DeletedOption & { filter?: MemoryFilter } = {},
+  ): Promise<KeyedMemory[]> {
+    const where = memoryWhere(store, scope, options.filter ?? {}, options.includeDeleted ?? false);
     const rows = this.statements.db
       .prepare(
         `SELECT ${memoryColumns} FROM memories m WHERE ${where.sql} ORDER BY m.created_at DESC, m.key DESC LIMIT ? OFFSET ?`,
@@ -220,8 +247,12 @@ export class SqliteMemories {
     return rows.map(memoryFromRow);
   }
 
-  count(store: string, scope: ReadScope, filter: MemoryFilter, includeDeleted: boolean): number {
-    const where = memoryWhere(store, scope, filter, includeDeleted);
+  async count(
+    store: string,
+    scope: ReadScope,
+    options: DeletedOption & { filter?: MemoryFilter } = {},
+  ): Promise<number> {
+    const where = memoryWhere(store, scope, options.filter ?? {}, options.includeDeleted ?? false);
     const row = this.statements
       .get(`SELECT count(*) AS n FROM memories m WHERE ${where.sql}`)
       .get(...where.params) as {
@@ -230,7 +261,7 @@ export class SqliteMemories {
     return row.n;
   }
 
-  findByHash(store: string, scope: Scope, hashes: string[]): Map<string, string> {
+  async findByHash(store: string, scope: Scope, hashes: string[]): Promise<Map<string, string>> {
     const found = new Map<string, string>();
     if (hashes.length === 0) return found;
     const rows = this.statements
@@ -255,7 +286,13 @@ export class SqliteMemories {
   }
 
   /** Soft delete inside the caller's transaction. */
-  softDelete(store: string, tenant: TenantKey, id: string, reason: string, now: number): boolean {
+  private softDelete(
+    store: string,
+    tenant: TenantKey,
+    id: string,
+    reason: string,
+    now: number,
+  ): boolean {
     const row = this.statements
       .get(
         'SELECT key, text FROM memories WHERE id = ? AND store = ? AND app_id = ? AND tenant_id = ? AND deleted_at IS NULL',
@@ -270,23 +307,25 @@ export class SqliteMemories {
     return true;
   }
 
-  purge(store: string, tenant: TenantKey, id: string): boolean {
-    const row = this.statements
-      .get('SELECT key FROM memories WHERE id = ? AND store = ? AND app_id = ? AND tenant_id = ?')
-      .get(id, store, tenant.appId, tenant.tenantId) as { key: number } | undefined;
-    if (!row) return false;
-    this.statements.get('DELETE FROM memories_fts WHERE rowid = ?').run(row.key);
-    this.statements.get('DELETE FROM memories WHERE key = ?').run(row.key);
-    this.statements
-      .get(
-        'DELETE FROM memory_history WHERE store = ? AND app_id = ? AND tenant_id = ? AND memory_id = ?',
-      )
-      .run(store, tenant.appId, tenant.tenantId, id);
-    return true;
+  async purge(store: string, tenant: TenantKey, id: string): Promise<boolean> {
+    return this.statements.write(() => {
+      const row = this.statements
+        .get('SELECT key FROM memories WHERE id = ? AND store = ? AND app_id = ? AND tenant_id = ?')
+        .get(id, store, tenant.appId, tenant.tenantId) as { key: number } | undefined;
+      if (!row) return false;
+      this.statements.get('DELETE FROM memories_fts WHERE rowid = ?').run(row.key);
+      this.statements.get('DELETE FROM memories WHERE key = ?').run(row.key);
+      this.statements
+        .get(
+          'DELETE FROM memory_history WHERE store = ? AND app_id = ? AND tenant_id = ? AND memory_id = ?',
+        )
+        .run(store, tenant.appId, tenant.tenantId, id);
+      return true;
+    });
   }
 
   /** Ids of the memories a delete-by-scope forgets: every undeleted one, invalidated included. */
-  idsInScope(store: string, scope: ReadScope): string[] {
+  private idsInScope(store: string, scope: ReadScope): string[] {
     const where = memoryWhere(store, scope, {}, 'undeleted');
     return (
       this.statements
@@ -295,7 +334,7 @@ export class SqliteMemories {
     ).map((row) => row.id);
   }
 
-  history(store: string, tenant: TenantKey, memoryId: string): HistoryEntry[] {
+  async history(store: string, tenant: TenantKey, memoryId: string): Promise<HistoryEntry[]> {
     const rows = this.statements
       .get(
         'SELECT id, memory_id, event, old_text, new_text, reason, created_at FROM memory_history WHERE store = ? AND app_id = ? AND tenant_id = ? AND memory_id = ? ORDER BY created_at, rowid',
@@ -304,107 +343,19 @@ export class SqliteMemories {
     return rows.map(historyFromRow);
   }
 
-  searchText(
-    store: string,
-    scope: ReadScope,
-    tokens: string[],
-    filter: MemoryFilter,
-    limit: number,
-    invalidated = false,
-  ): RankedKey[] {
-    if (tokens.length === 0) return [];
-    const partition = invalidated
-      ? invalidatedPartition(store, scope)
-      : partitionToken(store, scope.appId, scope.tenantId);
-    const match = matchExpression(partition, tokens);
-    if (coversTenant(scope, filter)) {
-      // The partition token already limits matches to the tenant, and forgotten rows leave the
-      // index; skipping the join roughly halves the query. Callers re-check rows anyway.
-      return this.statements
-        .get(
-          `SELECT rowid AS key, -bm25(memories_fts, 0.0, 1.0) AS score FROM memories_fts
-           WHERE memories_fts MATCH ? ORDER BY bm25(memories_fts, 0.0, 1.0), rowid LIMIT ?`,
-        )
-        .all(match, limit) as RankedKey[];
-    }
-    const where = memoryWhere(store, scope, filter, invalidated ? 'invalidated' : false);
-    // bm25() is negative, lower is better; negate so higher is better like every other score.
-    const rows = this.statements
-      .get(
-        `SELECT m.key AS key, -bm25(memories_fts, 0.0, 1.0) AS score
-         FROM memories_fts JOIN memories m ON m.key = memories_fts.rowid
-         WHERE memories_fts MATCH ? AND ${where.sql}
-         ORDER BY bm25(memories_fts, 0.0, 1.0), m.key LIMIT ?`,
-      )
-      .all(match, ...where.params, limit) as RankedKey[];
-    return rows;
-  }
-
-  matchingKeys(store: string, scope: ReadScope, filter: MemoryFilter): Set<number> {
-    const where = memoryWhere(store, scope, filter, false);
-    const rows = this.statements
-      .get(`SELECT m.key AS key FROM memories m WHERE ${where.sql}`)
-      .raw()
-      .all(...where.params) as Array<[number]>;
-    return new Set(rows.map((row) => row[0]));
-  }
-
-  /** Embeddings of invalidated (not deleted) memories matching the pattern, for exact scoring on request. */
-  invalidatedVectors(
-    store: string,
-    scope: ReadScope,
-    filter: MemoryFilter,
-    limit: number,
-  ): Array<{ key: number; vector: Float32Array }> {
-    const where = memoryWhere(store, scope, filter, 'invalidated');
-    const rows = this.statements
-      .get(
-        `SELECT m.key AS key, m.embedding AS embedding FROM memories m WHERE ${where.sql} LIMIT ?`,
-      )
-      .all(...where.params, limit) as Array<{ key: number; embedding: Buffer }>;
-    return rows.map((row) => ({ key: row.key, vector: blobToVector(row.embedding) }));
-  }
-
-  vectorChangesSince(
+  async recordAccess(
     store: string,
     tenant: TenantKey,
-    sinceSeq: number,
-    limit: number,
-  ): VectorChange[] {
-    const rows = this.statements
-      .get(
-        `SELECT key, seq, agent_id, run_id, CASE WHEN deleted_at IS NULL AND valid_to IS NULL THEN embedding END AS embedding
-         FROM memories WHERE store = ? AND app_id = ? AND tenant_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
-      )
-      .all(store, tenant.appId, tenant.tenantId, sinceSeq, limit) as Array<{
-      key: number;
-      seq: number;
-      agent_id: string;
-      run_id: string;
-      embedding: Buffer | null;
-    }>;
-    return rows.map((row) => ({
-      key: row.key,
-      seq: row.seq,
-      vector: row.embedding ? blobToVector(row.embedding) : null,
-      agentId: row.agent_id,
-      runId: row.run_id,
-    }));
-  }
-
-  latestSeq(store: string, tenant: TenantKey): number {
-    const row = this.statements
-      .get('SELECT max(seq) AS seq FROM memories WHERE store = ? AND app_id = ? AND tenant_id = ?')
-      .get(store, tenant.appId, tenant.tenantId) as { seq: number | null };
-    return row.seq ?? 0;
-  }
-
-  recordAccess(store: string, tenant: TenantKey, counts: Map<number, number>, at: number): void {
-    const statement = this.statements.get(
-      'UPDATE memories SET access_count = access_count + ?, last_accessed_at = ? WHERE key = ? AND store = ? AND app_id = ? AND tenant_id = ?',
-    );
-    for (const [key, count] of counts)
-      statement.run(count, at, key, store, tenant.appId, tenant.tenantId);
+    counts: Map<number, number>,
+    at: number,
+  ): Promise<void> {
+    return this.statements.write(() => {
+      const statement = this.statements.get(
+        'UPDATE memories SET access_count = access_count + ?, last_accessed_at = ? WHERE key = ? AND store = ? AND app_id = ? AND tenant_id = ?',
+      );
+      for (const [key, count] of counts)
+        statement.run(count, at, key, store, tenant.appId, tenant.tenantId);
+    });
   }
 }
 

@@ -4,20 +4,24 @@ import type {
   ProfileHistoryEntry,
 } from '../../core/profile-record.js';
 import type { TenantKey } from '../../core/scope.js';
-import type { Page } from '../../spec/storage.js';
+import type { Page, ProfileStorage } from '../../spec/storage.js';
 import {
   type ProfileEntryRow,
   type ProfileHistoryRow,
   profileEntryFromRow,
   profileHistoryFromRow,
-} from '../record-rows.js';
+} from '../shared/record-rows.js';
 import type { Statements } from './statements.js';
 
 /** The user profile of the SQLite backend: one row per key, and a history row per change. */
-export class SqliteProfiles {
+export class SqliteProfiles implements ProfileStorage {
   constructor(private readonly statements: Statements) {}
 
-  get(tenant: TenantKey): ProfileEntry[] {
+  async change(tenant: TenantKey, changes: ProfileChange[], now: number): Promise<number> {
+    return this.statements.write(() => this.applyInTransaction(tenant, changes, now));
+  }
+
+  async get(tenant: TenantKey): Promise<ProfileEntry[]> {
     const rows = this.statements
       .get(
         'SELECT key, value, source, memory_id, updated_at FROM profile_entries WHERE app_id = ? AND tenant_id = ? ORDER BY key',
@@ -79,7 +83,7 @@ export class SqliteProfiles {
   }
 
   /** Changes newest first, of one key or all. */
-  history(tenant: TenantKey, key: string | null, page: Page): ProfileHistoryEntry[] {
+  async history(tenant: TenantKey, key: string | null, page: Page): Promise<ProfileHistoryEntry[]> {
     const rows = (
       key === null
         ? this.statements

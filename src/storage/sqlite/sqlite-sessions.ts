@@ -1,7 +1,7 @@
 import { MnemosError } from '../../core/errors.js';
 import type { TenantKey } from '../../core/scope.js';
 import type { SessionMessage, SessionRecord } from '../../core/session-record.js';
-import type { Page } from '../../spec/storage.js';
+import type { NewSessionMessage, Page, SessionStorage } from '../../spec/storage.js';
 import {
   type MessageRow,
   matchExpression,
@@ -9,7 +9,7 @@ import {
   partitionToken,
   type SessionRow,
   sessionFromRow,
-} from './rows.js';
+} from '../shared/rows.js';
 import type { Statements } from './statements.js';
 
 const sessionColumns =
@@ -22,46 +22,52 @@ export function messagePartition(tenant: TenantKey): string {
 }
 
 /** Session history of the SQLite backend. */
-export class SqliteSessions {
+export class SqliteSessions implements SessionStorage {
   constructor(private readonly statements: Statements) {}
 
-  create(session: SessionRecord): SessionRecord {
-    try {
-      this.statements
-        .get(
-          `INSERT INTO sessions (app_id, tenant_id, id, agent_id, title, metadata, parent_id, message_count, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)`,
-        )
-        .run(
-          session.appId,
-          session.tenantId,
-          session.id,
-          session.agentId,
-          session.title,
-          JSON.stringify(session.metadata),
-          session.parentId,
-          Date.parse(session.createdAt),
-          Date.parse(session.updatedAt),
-        );
-    } catch (error) {
-      if (String(error).includes('UNIQUE')) {
-        throw new MnemosError('already_exists', `session ${session.id} already exists`, {
-          details: { id: session.id },
-        });
+  async create(session: SessionRecord): Promise<SessionRecord> {
+    return this.statements.write(() => {
+      try {
+        this.statements
+          .get(
+            `INSERT INTO sessions (app_id, tenant_id, id, agent_id, title, metadata, parent_id, message_count, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)`,
+          )
+          .run(
+            session.appId,
+            session.tenantId,
+            session.id,
+            session.agentId,
+            session.title,
+            JSON.stringify(session.metadata),
+            session.parentId,
+            Date.parse(session.createdAt),
+            Date.parse(session.updatedAt),
+          );
+      } catch (error) {
+        if (String(error).includes('UNIQUE')) {
+          throw new MnemosError('already_exists', `session ${session.id} already exists`, {
+            details: { id: session.id },
+          });
+        }
+        throw error;
       }
-      throw error;
-    }
-    return this.get(session, session.id)!;
+      return this.find(session, session.id)!;
+    });
   }
 
-  get(tenant: TenantKey, id: string): SessionRecord | null {
+  async get(tenant: TenantKey, id: string): Promise<SessionRecord | null> {
+    return this.find(tenant, id);
+  }
+
+  private find(tenant: TenantKey, id: string): SessionRecord | null {
     const row = this.statements
       .get(`SELECT ${sessionColumns} FROM sessions WHERE app_id = ? AND tenant_id = ? AND id = ?`)
       .get(tenant.appId, tenant.tenantId, id) as SessionRow | undefined;
     return row ? sessionFromRow(row) : null;
   }
 
-  list(tenant: TenantKey, page: Page): SessionRecord[] {
+  async list(tenant: TenantKey, page: Page): Promise<SessionRecord[]> {
     const rows = this.statements
       .get(
         `SELECT ${sessionColumns} FROM sessions WHERE app_id = ? AND tenant_id = ? ORDER BY updated_at DESC, id LIMIT ? OFFSET ?`,
@@ -70,99 +76,107 @@ export class SqliteSessions {
     return rows.map(sessionFromRow);
   }
 
-  update(
+  async update(
     tenant: TenantKey,
     id: string,
     patch: { title?: string; metadata?: Record<string, string> },
     now: number,
-  ): SessionRecord | null {
-    const current = this.get(tenant, id);
-    if (!current) return null;
-    this.statements
-      .get(
-        'UPDATE sessions SET title = ?, metadata = ?, updated_at = ? WHERE app_id = ? AND tenant_id = ? AND id = ?',
-      )
-      .run(
-        patch.title ?? current.title,
-        JSON.stringify(patch.metadata ?? current.metadata),
-        now,
-        tenant.appId,
-        tenant.tenantId,
-        id,
-      );
-    return this.get(tenant, id);
+  ): Promise<SessionRecord | null> {
+    return this.statements.write(() => {
+      const current = this.find(tenant, id);
+      if (!current) return null;
+      this.statements
+        .get(
+          'UPDATE sessions SET title = ?, metadata = ?, updated_at = ? WHERE app_id = ? AND tenant_id = ? AND id = ?',
+        )
+        .run(
+          patch.title ?? current.title,
+          JSON.stringify(patch.metadata ?? current.metadata),
+          now,
+          tenant.appId,
+          tenant.tenantId,
+          id,
+        );
+      return this.find(tenant, id);
+    });
   }
 
   /** Deletes a session and its messages; call inside a transaction. */
-  delete(tenant: TenantKey, id: string): boolean {
-    const keys = this.statements
-      .get('SELECT key FROM session_messages WHERE app_id = ? AND tenant_id = ? AND session_id = ?')
-      .raw()
-      .all(tenant.appId, tenant.tenantId, id) as Array<[number]>;
-    const removeFts = this.statements.get('DELETE FROM session_messages_fts WHERE rowid = ?');
-    for (const [key] of keys) removeFts.run(key);
-    this.statements
-      .get('DELETE FROM session_messages WHERE app_id = ? AND tenant_id = ? AND session_id = ?')
-      .run(tenant.appId, tenant.tenantId, id);
-    return (
+  async delete(tenant: TenantKey, id: string): Promise<boolean> {
+    return this.statements.write(() => {
+      const keys = this.statements
+        .get(
+          'SELECT key FROM session_messages WHERE app_id = ? AND tenant_id = ? AND session_id = ?',
+        )
+        .raw()
+        .all(tenant.appId, tenant.tenantId, id) as Array<[number]>;
+      const removeFts = this.statements.get('DELETE FROM session_messages_fts WHERE rowid = ?');
+      for (const [key] of keys) removeFts.run(key);
       this.statements
-        .get('DELETE FROM sessions WHERE app_id = ? AND tenant_id = ? AND id = ?')
-        .run(tenant.appId, tenant.tenantId, id).changes > 0
-    );
+        .get('DELETE FROM session_messages WHERE app_id = ? AND tenant_id = ? AND session_id = ?')
+        .run(tenant.appId, tenant.tenantId, id);
+      return (
+        this.statements
+          .get('DELETE FROM sessions WHERE app_id = ? AND tenant_id = ? AND id = ?')
+          .run(tenant.appId, tenant.tenantId, id).changes > 0
+      );
+    });
   }
 
   /** Appends messages in order; call inside a transaction. */
-  append(
+  async append(
     tenant: TenantKey,
     sessionId: string,
-    messages: Array<Omit<SessionMessage, 'seq' | 'sessionId'> & { tokens: string }>,
+    messages: NewSessionMessage[],
     now: number,
-  ): SessionMessage[] {
-    const session = this.get(tenant, sessionId);
-    if (!session)
-      throw new MnemosError('not_found', `session ${sessionId} not found`, {
-        details: { sessionId },
-      });
-    const insert = this.statements.get(
-      `INSERT INTO session_messages (id, app_id, tenant_id, session_id, seq, role, content, name, metadata, parts, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
-    const index = this.statements.get(
-      'INSERT INTO session_messages_fts (rowid, partition, tokens) VALUES (?, ?, ?)',
-    );
-    const partition = messagePartition(tenant);
-    let seq = session.messageCount;
-    for (const message of messages) {
-      seq += 1;
-      const result = insert.run(
-        message.id,
-        tenant.appId,
-        tenant.tenantId,
-        sessionId,
-        seq,
-        message.role,
-        message.content,
-        message.name,
-        JSON.stringify(message.metadata),
-        JSON.stringify(message.parts),
-        Date.parse(message.createdAt),
+  ): Promise<SessionMessage[]> {
+    return this.statements.write(() => {
+      const session = this.find(tenant, sessionId);
+      if (!session)
+        throw new MnemosError('not_found', `session ${sessionId} not found`, {
+          details: { sessionId },
+        });
+      const insert = this.statements.get(
+        `INSERT INTO session_messages (id, app_id, tenant_id, session_id, seq, role, content, name, metadata, parts, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       );
-      index.run(result.lastInsertRowid, partition, message.tokens);
-    }
-    this.statements
-      .get(
-        'UPDATE sessions SET message_count = ?, updated_at = ? WHERE app_id = ? AND tenant_id = ? AND id = ?',
-      )
-      .run(seq, now, tenant.appId, tenant.tenantId, sessionId);
-    const rows = this.statements
-      .get(
-        `SELECT ${messageColumns} FROM session_messages WHERE app_id = ? AND tenant_id = ? AND session_id = ? AND seq > ? ORDER BY seq`,
-      )
-      .all(tenant.appId, tenant.tenantId, sessionId, session.messageCount) as MessageRow[];
-    return rows.map(messageFromRow);
+      const index = this.statements.get(
+        'INSERT INTO session_messages_fts (rowid, partition, tokens) VALUES (?, ?, ?)',
+      );
+      const partition = messagePartition(tenant);
+      let seq = session.messageCount;
+      for (const message of messages) {
+        seq += 1;
+        const result = insert.run(
+          message.id,
+          tenant.appId,
+          tenant.tenantId,
+          sessionId,
+          seq,
+          message.role,
+          message.content,
+          message.name,
+          JSON.stringify(message.metadata),
+          JSON.stringify(message.parts),
+          Date.parse(message.createdAt),
+        );
+        index.run(result.lastInsertRowid, partition, message.tokens);
+      }
+      this.statements
+        .get(
+          'UPDATE sessions SET message_count = ?, updated_at = ? WHERE app_id = ? AND tenant_id = ? AND id = ?',
+        )
+        .run(seq, now, tenant.appId, tenant.tenantId, sessionId);
+      const rows = this.statements
+        .get(
+          `SELECT ${messageColumns} FROM session_messages WHERE app_id = ? AND tenant_id = ? AND session_id = ? AND seq > ? ORDER BY seq`,
+        )
+        .all(tenant.appId, tenant.tenantId, sessionId, session.messageCount) as MessageRow[];
+      return rows.map(messageFromRow);
+    });
   }
 
-  messages(tenant: TenantKey, sessionId: string, page: Page): SessionMessage[] {
+  async messages(tenant: TenantKey, sessionId: string, page: Page): Promise<SessionMessage[]> {
     const rows = this.statements
       .get(
         `SELECT ${messageColumns} FROM session_messages WHERE app_id = ? AND tenant_id = ? AND session_id = ? ORDER BY seq LIMIT ? OFFSET ?`,
@@ -171,12 +185,12 @@ export class SqliteSessions {
     return rows.map(messageFromRow);
   }
 
-  search(
+  async search(
     tenant: TenantKey,
     tokens: string[],
-    sessionId: string | null,
-    limit: number,
-  ): Array<SessionMessage & { score: number }> {
+    options: { sessionId: string | null; limit: number },
+  ): Promise<Array<SessionMessage & { score: number }>> {
+    const { sessionId, limit } = options;
     if (tokens.length === 0) return [];
     const match = matchExpression(messagePartition(tenant), tokens);
     const sessionFilter = sessionId === null ? '' : ' AND m.session_id = ?';

@@ -1,4 +1,10 @@
-import type { TransferCheckpoint, TransferRow, TransferTable } from '../../spec/storage.js';
+import type {
+  TransferCheckpoint,
+  TransferRow,
+  TransferStorage,
+  TransferTable,
+} from '../../spec/storage.js';
+import { blobToVector, partitionToken, vectorToBlob } from '../shared/rows.js';
 import {
   addedColumns,
   columnList,
@@ -6,14 +12,13 @@ import {
   exportSelectList,
   rowTokens,
   transferColumns,
-} from '../transfer-columns.js';
-import { blobToVector, partitionToken, vectorToBlob } from './rows.js';
+} from '../shared/transfer-columns.js';
 import { invalidatedPartition } from './sqlite-memories.js';
 import { messagePartition } from './sqlite-sessions.js';
 import type { Statements } from './statements.js';
 
 /** Bulk copy of whole tables for `mnemos migrate`; rows are read in rowid order, the cursor is the last rowid. */
-export class SqliteTransfer {
+export class SqliteTransfer implements TransferStorage {
   constructor(private readonly statements: Statements) {}
 
   /** False for a table a file of an older schema version does not have yet: it reads as empty. */
@@ -34,11 +39,11 @@ export class SqliteTransfer {
     return new Set(rows.map((row) => row.name));
   }
 
-  exportRows(
+  async export(
     table: TransferTable,
     after: string | null,
     limit: number,
-  ): { rows: TransferRow[]; cursor: string | null } {
+  ): Promise<{ rows: TransferRow[]; cursor: string | null }> {
     if (!this.exists(table)) return { rows: [], cursor: after };
     const raw = this.statements
       .get(
@@ -50,55 +55,57 @@ export class SqliteTransfer {
     return { rows, cursor: last ? String(last.transfer_cursor) : after };
   }
 
-  countRows(table: TransferTable): number {
+  async count(table: TransferTable): Promise<number> {
     if (!this.exists(table)) return 0;
     return (this.statements.get(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
   }
 
-  /** Inserts rows and records the checkpoint; call inside a write transaction. */
-  importInTransaction(
+  /** Inserts rows and records the checkpoint in one transaction. */
+  async import(
     table: TransferTable,
     rows: TransferRow[],
     checkpoint: TransferCheckpoint,
-  ): void {
-    const advanced = this.statements
-      .get(
-        `INSERT INTO transfer_progress (migration, table_name, cursor, copied, done) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (migration, table_name) DO UPDATE SET cursor = excluded.cursor, copied = excluded.copied, done = excluded.done
-         WHERE transfer_progress.copied = ? AND NOT transfer_progress.done`,
-      )
-      .run(
-        checkpoint.migration,
-        checkpoint.table,
-        checkpoint.cursor,
-        checkpoint.copied,
-        checkpoint.done ? 1 : 0,
-        checkpoint.copied - rows.length,
+  ): Promise<void> {
+    return this.statements.write(() => {
+      const advanced = this.statements
+        .get(
+          `INSERT INTO transfer_progress (migration, table_name, cursor, copied, done) VALUES (?, ?, ?, ?, ?)
+           ON CONFLICT (migration, table_name) DO UPDATE SET cursor = excluded.cursor, copied = excluded.copied, done = excluded.done
+           WHERE transfer_progress.copied = ? AND NOT transfer_progress.done`,
+        )
+        .run(
+          checkpoint.migration,
+          checkpoint.table,
+          checkpoint.cursor,
+          checkpoint.copied,
+          checkpoint.done ? 1 : 0,
+          checkpoint.copied - rows.length,
+        );
+      if (advanced.changes === 0) throw concurrentCopy();
+      const columns = transferColumns[table];
+      const extra = table === 'memories' ? ', seq' : '';
+      const placeholders = columns.map(() => '?').join(', ') + (extra ? ', ?' : '');
+      const insert = this.statements.get(
+        `INSERT INTO ${table} (${columnList(table)}${extra}) VALUES (${placeholders})`,
       );
-    if (advanced.changes === 0) throw concurrentCopy();
-    const columns = transferColumns[table];
-    const extra = table === 'memories' ? ', seq' : '';
-    const placeholders = columns.map(() => '?').join(', ') + (extra ? ', ?' : '');
-    const insert = this.statements.get(
-      `INSERT INTO ${table} (${columnList(table)}${extra}) VALUES (${placeholders})`,
-    );
-    for (const row of rows) {
-      const values = columns.map(([name, type]) => toSqlite(row[name], type));
-      if (table === 'memories') values.push(this.statements.nextSeq());
-      const key = insert.run(...values).lastInsertRowid;
-      const tokens = rowTokens(row);
-      if (tokens === null) continue;
-      if (table === 'memories') this.indexMemory(key, row, tokens);
-      if (table === 'session_messages') {
-        const tenant = { appId: String(row.app_id), tenantId: String(row.tenant_id) };
-        this.statements
-          .get('INSERT INTO session_messages_fts (rowid, partition, tokens) VALUES (?, ?, ?)')
-          .run(key, messagePartition(tenant), tokens);
+      for (const row of rows) {
+        const values = columns.map(([name, type]) => toSqlite(row[name], type));
+        if (table === 'memories') values.push(this.statements.nextSeq());
+        const key = insert.run(...values).lastInsertRowid;
+        const tokens = rowTokens(row);
+        if (tokens === null) continue;
+        if (table === 'memories') this.indexMemory(key, row, tokens);
+        if (table === 'session_messages') {
+          const tenant = { appId: String(row.app_id), tenantId: String(row.tenant_id) };
+          this.statements
+            .get('INSERT INTO session_messages_fts (rowid, partition, tokens) VALUES (?, ?, ?)')
+            .run(key, messagePartition(tenant), tokens);
+        }
       }
-    }
+    });
   }
 
-  checkpoints(): TransferCheckpoint[] {
+  async checkpoints(): Promise<TransferCheckpoint[]> {
     const rows = this.statements
       .get('SELECT migration, table_name, cursor, copied, done FROM transfer_progress')
       .all() as Array<{

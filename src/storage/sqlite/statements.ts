@@ -1,4 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
+import { MnemosError } from '../../core/errors.js';
 
 /** Prepared-statement cache: each SQL text is compiled once per connection. */
 export class Statements {
@@ -24,5 +25,18 @@ export class Statements {
       value: number;
     };
     return row.value;
+  }
+
+  /** Runs work in an immediate transaction; driver failures become `storage_error`, never empty results. */
+  write<T>(work: () => T): T {
+    try {
+      return this.db.transaction(work).immediate();
+    } catch (error) {
+      if (MnemosError.isInstance(error)) throw error;
+      throw new MnemosError('storage_error', `database write failed: ${(error as Error).message}`, {
+        category: 'system',
+        cause: error,
+      });
+    }
   }
 }

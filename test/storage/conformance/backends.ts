@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { MemoryStorage } from '../../../src/spec/storage.js';
+import type { Storage } from '../../../src/spec/storage.js';
 import { SqliteStorage } from '../../../src/storage/sqlite/sqlite-storage.js';
 import { dropSchema, uniqueSchemaName } from './postgres-schema.js';
 
@@ -11,9 +11,9 @@ export type BackendName = 'sqlite' | 'postgres';
 /** One fresh, empty database of a backend, opened for one test. */
 export interface BackendInstance {
   /** The storage under test. */
-  readonly storage: MemoryStorage;
+  readonly storage: Storage;
   /** Opens a second storage on the same data, as another process or worker would. */
-  openAnother(): Promise<MemoryStorage>;
+  openAnother(): Promise<Storage>;
   /** Closes every storage still open and removes the data. */
   dispose(): Promise<void>;
 }
@@ -46,7 +46,7 @@ const postgresAdapterPath = '../../../src/storage/postgres/postgres-storage.js';
 /** The shape of the Postgres adapter the suite needs; typed here so the SQLite run never depends on it. */
 interface PostgresAdapterModule {
   PostgresStorage: {
-    open(url: string, options?: { schema?: string }): Promise<MemoryStorage>;
+    open(url: string, options?: { schema?: string }): Promise<Storage>;
   };
 }
 
@@ -63,9 +63,9 @@ async function loadPostgresAdapter(): Promise<PostgresAdapterModule> {
 
 /** Storages opened on one database; each is closed at most once, whoever closes it first. */
 class OpenStorages {
-  private readonly open = new Set<MemoryStorage>();
+  private readonly open = new Set<Storage>();
 
-  track(storage: MemoryStorage): MemoryStorage {
+  track(storage: Storage): Storage {
     const close = storage.close.bind(storage);
     let closing: Promise<void> | null = null;
     storage.close = () => {
@@ -113,7 +113,7 @@ const postgres: Backend = {
     const schema = uniqueSchemaName();
     const storages = new OpenStorages();
     const open = async () => storages.track(await PostgresStorage.open(databaseUrl, { schema }));
-    let storage: MemoryStorage;
+    let storage: Storage;
     try {
       storage = await open();
     } catch (error) {

@@ -1,15 +1,15 @@
 import { afterEach, beforeEach, it as vitestIt } from 'vitest';
 import { Mnemos, type MnemosOptions } from '../../../src/mnemos.js';
-import type { MemoryStorage } from '../../../src/spec/storage.js';
+import type { Storage } from '../../../src/spec/storage.js';
 import { tempHome } from '../../support/temp-home.js';
 import { type Backend, type BackendInstance, skips } from './backends.js';
 
 /** What a conformance test works with: a fresh database of the backend, and the engine over it. */
 export interface ConformanceContext {
   /** The storage under test, empty at the start of every test. */
-  readonly storage: MemoryStorage;
+  readonly storage: Storage;
   /** A second storage on the same data (another worker or process). */
-  openAnother(): Promise<MemoryStorage>;
+  openAnother(): Promise<Storage>;
   /**
    * The engine over this test's storage, opened on first call with these options (a temp home,
    * the built-in embedder). It owns the storage: closing it closes the storage.
@@ -25,7 +25,7 @@ export interface ConformanceContext {
  * @example
  * describe.each(backends)('stores on $name', (backend) => {
  *   const { it, context } = conformance(backend, 'stores');
- *   it('creates a store', async () => { await context.storage.createStore(...) });
+ *   it('creates a store', async () => { await context.storage.stores.create(...) });
  * });
  */
 export function conformance(
@@ -78,7 +78,7 @@ export function conformance(
   };
 
   const openEngine = async (
-    storage: MemoryStorage,
+    storage: Storage,
     options: Omit<MnemosOptions, 'home' | 'storage'>,
   ): Promise<Mnemos> => {
     const home = tempHome('mnemos-conformance-home-');

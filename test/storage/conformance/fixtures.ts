@@ -6,7 +6,7 @@ import type { Scope, TenantKey } from '../../../src/core/scope.js';
 import type { StoreRecord } from '../../../src/core/store-record.js';
 import { textHash } from '../../../src/core/text-hash.js';
 import { BuiltinEmbedder } from '../../../src/models/embed/builtin-embedder.js';
-import type { MemoryStorage, NewMemory } from '../../../src/spec/storage.js';
+import type { NewMemory, Storage } from '../../../src/spec/storage.js';
 import { indexTokens } from '../../../src/text/tokenizer.js';
 
 /** The embedder the engine uses by default; direct spec tests embed with it too. */
@@ -70,15 +70,15 @@ export function newMemory(
 
 /** Creates the store and inserts the memories (each at its own time, one ms apart); returns them. */
 export async function seed(
-  storage: MemoryStorage,
+  storage: Storage,
   memories: NewMemory[],
   options: { store?: string; at?: number } = {},
 ): Promise<NewMemory[]> {
   const store = options.store ?? 'mnemos';
-  if (!(await storage.getStore(store))) await storage.createStore(storeRecord(store));
+  if (!(await storage.stores.get(store))) await storage.stores.create(storeRecord(store));
   let at = options.at ?? t0;
   for (const memory of memories) {
-    await storage.applyMutations(store, memory.scope, [{ type: 'insert', memory }], at);
+    await storage.memories.apply(store, memory.scope, [{ type: 'insert', memory }], at);
     at += 1;
   }
   return memories;

@@ -37,7 +37,7 @@ describe.each(backends)('history on $name', (backend) => {
       newMemory(scopeOf(alice), 'Works at Acme'),
       newMemory(scopeOf(alice, 'other'), 'Has a cat'),
     ]);
-    await storage.applyMutations(
+    await storage.memories.apply(
       'mnemos',
       alice,
       [
@@ -51,9 +51,11 @@ describe.each(backends)('history on $name', (backend) => {
       t0 + 1000,
     );
     // Delete-by-scope forgets every undeleted memory of the pattern, the invalidated one included.
-    expect(await storage.deleteByScope('mnemos', everything(alice), t0 + 2000)).toBe(2);
-    expect(await storage.deleteMemory('mnemos', alice, old!.id, 'api', t0 + 3000)).toBe(false);
-    const history = await storage.history('mnemos', alice, old!.id);
+    expect(await storage.memories.deleteByScope('mnemos', everything(alice), t0 + 2000)).toBe(2);
+    expect(
+      await storage.memories.delete('mnemos', alice, old!.id, { reason: 'api', now: t0 + 3000 }),
+    ).toBe(false);
+    const history = await storage.memories.history('mnemos', alice, old!.id);
     expect(
       history.map(({ event, oldText, newText, reason, createdAt }) => ({
         event,
@@ -85,12 +87,14 @@ describe.each(backends)('history on $name', (backend) => {
         createdAt: new Date(t0 + 2000).toISOString(),
       },
     ]);
-    const [invalidated] = await storage.getMemories('mnemos', alice, [old!.id], true);
+    const [invalidated] = await storage.memories.get('mnemos', alice, [old!.id], {
+      includeDeleted: true,
+    });
     expect(invalidated).toMatchObject({
       validTo: new Date(t0 + 1000).toISOString(),
       deletedAt: new Date(t0 + 2000).toISOString(),
     });
-    const otherHistory = await storage.history('mnemos', alice, other!.id);
+    const otherHistory = await storage.memories.history('mnemos', alice, other!.id);
     expect(otherHistory.map(({ event, reason, createdAt }) => [event, reason, createdAt])).toEqual([
       ['ADD', 'ingest', new Date(t0 + 1).toISOString()],
       ['DELETE', 'delete_by_scope', new Date(t0 + 2000).toISOString()],
@@ -106,9 +110,9 @@ describe.each(backends)('history on $name', (backend) => {
       reason: 'llm_update',
       patch: { text, tokens: text },
     });
-    await storage.applyMutations('mnemos', alice, [update('v2'), update('v3'), update('v4')], t0);
+    await storage.memories.apply('mnemos', alice, [update('v2'), update('v3'), update('v4')], t0);
     expect(
-      (await storage.history('mnemos', alice, memory!.id)).map((entry) => entry.newText),
+      (await storage.memories.history('mnemos', alice, memory!.id)).map((entry) => entry.newText),
     ).toEqual(['v1', 'v2', 'v3', 'v4']);
   });
 });

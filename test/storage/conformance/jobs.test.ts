@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect } from 'vitest';
 import type { JobInput } from '../../../src/core/job-record.js';
-import type { MemoryStorage } from '../../../src/spec/storage.js';
+import type { Storage } from '../../../src/spec/storage.js';
 import { backends } from './backends.js';
 import { conformance } from './conformance.js';
 import {
@@ -29,12 +29,12 @@ const input: JobInput = {
   kind: 'event',
 };
 
-async function enqueue(storage: MemoryStorage, count: number, at = t0): Promise<string[]> {
-  if (!(await storage.getStore('mnemos'))) await seed(storage, []);
+async function enqueue(storage: Storage, count: number, at = t0): Promise<string[]> {
+  if (!(await storage.stores.get('mnemos'))) await seed(storage, []);
   const ids: string[] = [];
   for (let index = 0; index < count; index++) {
     const id = randomUUID();
-    await storage.enqueueJobs(
+    await storage.jobs.enqueue(
       'mnemos',
       [{ id, scope: scopeOf(alice), input: { text: `job ${index}`, metadata: {} } }],
       at + index,
@@ -51,13 +51,13 @@ describe.each(backends)('jobs on $name', (backend) => {
     const { storage } = context;
     await seed(storage, []);
     const ids = [randomUUID(), randomUUID()];
-    const records = await storage.enqueueJobs(
+    const records = await storage.jobs.enqueue(
       'mnemos',
       ids.map((id) => ({ id, scope: scopeOf(alice, 'agent', 'run'), input })),
       t0,
     );
     expect(records.map((record) => record.id)).toEqual(ids);
-    const job = await storage.getJob('mnemos', alice, ids[0]!);
+    const job = await storage.jobs.get('mnemos', alice, ids[0]!);
     expect(job).toEqual({
       id: ids[0],
       store: 'mnemos',
@@ -71,35 +71,55 @@ describe.each(backends)('jobs on $name', (backend) => {
       updatedAt: new Date(t0).toISOString(),
     });
     expect(records[0]).toEqual(job);
-    expect(await storage.pendingJobCount('mnemos')).toBe(2);
-    expect(await storage.pendingJobCount('other')).toBe(0);
-    expect(await storage.pendingJobCount(null)).toBe(2);
+    expect(await storage.jobs.pendingCount('mnemos')).toBe(2);
+    expect(await storage.jobs.pendingCount('other')).toBe(0);
+    expect(await storage.jobs.pendingCount(null)).toBe(2);
     expect(
-      await storage.listJobs('mnemos', alice, ['queued'], { limit: 10, offset: 0 }),
+      await storage.jobs.list('mnemos', alice, ['queued'], { limit: 10, offset: 0 }),
     ).toHaveLength(2);
-    expect(await storage.listJobs('mnemos', alice, ['failed'], { limit: 10, offset: 0 })).toEqual(
+    expect(await storage.jobs.list('mnemos', alice, ['failed'], { limit: 10, offset: 0 })).toEqual(
       [],
     );
-    expect(await storage.listJobs('mnemos', alice, [], { limit: 1, offset: 1 })).toHaveLength(1);
+    expect(await storage.jobs.list('mnemos', alice, [], { limit: 1, offset: 1 })).toHaveLength(1);
   });
 
   it('lists jobs newest first', async () => {
     const { storage } = context;
     const ids = await enqueue(storage, 3);
-    const listed = await storage.listJobs('mnemos', alice, [], { limit: 10, offset: 0 });
+    const listed = await storage.jobs.list('mnemos', alice, [], { limit: 10, offset: 0 });
     expect(listed.map((job) => job.id)).toEqual([...ids].reverse());
   });
 
   it('claims with a lease, oldest first, and never hands one job to two workers', async () => {
     const { storage } = context;
     const ids = await enqueue(storage, 3);
-    const first = await storage.claimJobs('worker-a', 2, lease, t0 + 100, alive);
+    const first = await storage.jobs.claim({
+      worker: 'worker-a',
+      limit: 2,
+      leaseMs: lease,
+      now: t0 + 100,
+      isOwnerAlive: alive,
+    });
     expect(first.map((job) => job.id)).toEqual(ids.slice(0, 2));
     expect(first[0]).toMatchObject({ state: 'running', attempts: 1 });
-    const second = await storage.claimJobs('worker-b', 5, lease, t0 + 200, alive);
+    const second = await storage.jobs.claim({
+      worker: 'worker-b',
+      limit: 5,
+      leaseMs: lease,
+      now: t0 + 200,
+      isOwnerAlive: alive,
+    });
     expect(second.map((job) => job.id)).toEqual([ids[2]]);
-    expect(await storage.claimJobs('worker-c', 5, lease, t0 + 300, alive)).toEqual([]);
-    expect(await storage.pendingJobCount('mnemos')).toBe(3);
+    expect(
+      await storage.jobs.claim({
+        worker: 'worker-c',
+        limit: 5,
+        leaseMs: lease,
+        now: t0 + 300,
+        isOwnerAlive: alive,
+      }),
+    ).toEqual([]);
+    expect(await storage.jobs.pendingCount('mnemos')).toBe(3);
   });
 
   it('does not double-claim across two storages on the same database', async () => {
@@ -113,9 +133,15 @@ describe.each(backends)('jobs on $name', (backend) => {
       return now;
     };
     // Each worker finishes what it claims, as the job runner does, until the queue is empty.
-    const worker = async (store: MemoryStorage, name: string) => {
+    const worker = async (store: Storage, name: string) => {
       for (;;) {
-        const jobs = await store.claimJobs(name, 3, lease, tick(), alive);
+        const jobs = await store.jobs.claim({
+          worker: name,
+          limit: 3,
+          leaseMs: lease,
+          now: tick(),
+          isOwnerAlive: alive,
+        });
         if (jobs.length === 0) return;
         claimed.push(...jobs.map((job) => job.id));
         const completions = jobs.map((job) => ({
@@ -126,7 +152,7 @@ describe.each(backends)('jobs on $name', (backend) => {
           mutations: [],
           memoryIds: [],
         }));
-        await store.commitJobs('mnemos', completions, tick());
+        await store.jobs.commit('mnemos', completions, tick());
       }
     };
     await Promise.all([
@@ -138,28 +164,66 @@ describe.each(backends)('jobs on $name', (backend) => {
     expect(claimed).toHaveLength(ids.length);
     expect(sorted(claimed)).toEqual(sorted(ids));
     expect(
-      await storage.listJobs('mnemos', alice, ['succeeded'], { limit: 50, offset: 0 }),
+      await storage.jobs.list('mnemos', alice, ['succeeded'], { limit: 50, offset: 0 }),
     ).toHaveLength(24);
   });
 
   it('reclaims a job whose lease expired or whose owner died', async () => {
     const { storage } = context;
     const [id] = await enqueue(storage, 1);
-    await storage.claimJobs('worker-a', 1, lease, t0, alive);
-    expect(await storage.claimJobs('worker-b', 1, lease, t0 + lease - 1, alive)).toEqual([]);
-    const [taken] = await storage.claimJobs('worker-b', 1, lease, t0 + lease + 1, alive);
+    await storage.jobs.claim({
+      worker: 'worker-a',
+      limit: 1,
+      leaseMs: lease,
+      now: t0,
+      isOwnerAlive: alive,
+    });
+    expect(
+      await storage.jobs.claim({
+        worker: 'worker-b',
+        limit: 1,
+        leaseMs: lease,
+        now: t0 + lease - 1,
+        isOwnerAlive: alive,
+      }),
+    ).toEqual([]);
+    const [taken] = await storage.jobs.claim({
+      worker: 'worker-b',
+      limit: 1,
+      leaseMs: lease,
+      now: t0 + lease + 1,
+      isOwnerAlive: alive,
+    });
     expect(taken).toMatchObject({ id, state: 'running', attempts: 2 });
     // Before its lease ends, worker-b is seen dead: worker-c takes the job over at once.
-    const [rescued] = await storage.claimJobs('worker-c', 1, lease, t0 + lease + 2, dead);
+    const [rescued] = await storage.jobs.claim({
+      worker: 'worker-c',
+      limit: 1,
+      leaseMs: lease,
+      now: t0 + lease + 2,
+      isOwnerAlive: dead,
+    });
     expect(rescued).toMatchObject({ id, attempts: 3 });
   });
 
   it("refuses the result of a worker whose job was taken over, and keeps the new owner's", async () => {
     const { storage } = context;
     const [first, second] = await enqueue(storage, 2);
-    await storage.claimJobs('worker-a', 2, lease, t0, alive);
+    await storage.jobs.claim({
+      worker: 'worker-a',
+      limit: 2,
+      leaseMs: lease,
+      now: t0,
+      isOwnerAlive: alive,
+    });
     // worker-a stalls past its lease: worker-b takes both jobs over (attempt 2).
-    const taken = await storage.claimJobs('worker-b', 2, lease, t0 + lease + 1, alive);
+    const taken = await storage.jobs.claim({
+      worker: 'worker-b',
+      limit: 2,
+      leaseMs: lease,
+      now: t0 + lease + 1,
+      isOwnerAlive: alive,
+    });
     expect(taken.map((job) => job.attempts)).toEqual([2, 2]);
     const late = newMemory(scopeOf(alice), 'written by the worker that lost its lease');
     const completion = (id: string, attempt: number, memory = late) => ({
@@ -171,46 +235,74 @@ describe.each(backends)('jobs on $name', (backend) => {
       memoryIds: [memory.id],
     });
     const refused = await codeOf(
-      storage.commitJobs(
+      storage.jobs.commit(
         'mnemos',
         [completion(first!, 1), completion(second!, 2, newMemory(scopeOf(alice), 'b'))],
         t0 + lease + 2,
       ),
     );
     expect(refused).toBe('lease_lost');
-    expect(await storage.getMemories('mnemos', alice, [late.id], true)).toEqual([]);
+    expect(
+      await storage.memories.get('mnemos', alice, [late.id], { includeDeleted: true }),
+    ).toEqual([]);
     const stale = { attempt: 1, owner: 'worker-a' };
-    await storage.failJob(first!, stale, 'late failure', t0 + lease + 5_000, t0 + lease + 3);
-    expect(await storage.getJob('mnemos', alice, first!)).toMatchObject({
+    await storage.jobs.fail(first!, stale, {
+      error: 'late failure',
+      retryAt: t0 + lease + 5_000,
+      now: t0 + lease + 3,
+    });
+    expect(await storage.jobs.get('mnemos', alice, first!)).toMatchObject({
       state: 'running',
       error: null,
       attempts: 2,
     });
     const fresh = newMemory(scopeOf(alice), 'written by the owner');
-    await storage.commitJobs(
+    await storage.jobs.commit(
       'mnemos',
       [completion(first!, 2, fresh), completion(second!, 2, newMemory(scopeOf(alice), 'c'))],
       t0 + lease + 4,
     );
-    expect(await storage.getJob('mnemos', alice, first!)).toMatchObject({
+    expect(await storage.jobs.get('mnemos', alice, first!)).toMatchObject({
       state: 'succeeded',
       memoryIds: [fresh.id],
     });
     // A finished job refuses any further result, even of its own attempt.
     expect(
-      await codeOf(storage.commitJobs('mnemos', [completion(first!, 2)], t0 + lease + 5)),
+      await codeOf(storage.jobs.commit('mnemos', [completion(first!, 2)], t0 + lease + 5)),
     ).toBe('lease_lost');
   });
 
   it('refuses a stale result even after a retry has reset the attempt count', async () => {
     const { storage } = context;
     const [id] = await enqueue(storage, 1);
-    await storage.claimJobs('worker-a', 1, lease, t0, alive);
+    await storage.jobs.claim({
+      worker: 'worker-a',
+      limit: 1,
+      leaseMs: lease,
+      now: t0,
+      isOwnerAlive: alive,
+    });
     // worker-a stalls; worker-b takes over and fails the job for good; an operator retries it.
-    await storage.claimJobs('worker-b', 1, lease, t0 + lease + 1, alive);
-    await storage.failJob(id!, { attempt: 2, owner: 'worker-b' }, 'boom', null, t0 + lease + 2);
-    expect(await storage.retryJobs('mnemos', alice, [id!], t0 + lease + 3)).toBe(1);
-    const [again] = await storage.claimJobs('worker-c', 1, lease, t0 + lease + 4, alive);
+    await storage.jobs.claim({
+      worker: 'worker-b',
+      limit: 1,
+      leaseMs: lease,
+      now: t0 + lease + 1,
+      isOwnerAlive: alive,
+    });
+    await storage.jobs.fail(
+      id!,
+      { attempt: 2, owner: 'worker-b' },
+      { error: 'boom', retryAt: null, now: t0 + lease + 2 },
+    );
+    expect(await storage.jobs.retry('mnemos', alice, [id!], t0 + lease + 3)).toBe(1);
+    const [again] = await storage.jobs.claim({
+      worker: 'worker-c',
+      limit: 1,
+      leaseMs: lease,
+      now: t0 + lease + 4,
+      isOwnerAlive: alive,
+    });
     expect(again).toMatchObject({ id, attempts: 1 });
     // worker-a wakes with attempt 1, the same number worker-c now holds.
     const stale = newMemory(scopeOf(alice), 'stale result');
@@ -222,98 +314,206 @@ describe.each(backends)('jobs on $name', (backend) => {
       mutations: [{ type: 'insert' as const, memory }],
       memoryIds: [memory.id],
     });
-    expect(await codeOf(storage.commitJobs('mnemos', [result('worker-a')], t0 + lease + 5))).toBe(
+    expect(await codeOf(storage.jobs.commit('mnemos', [result('worker-a')], t0 + lease + 5))).toBe(
       'lease_lost',
     );
-    await storage.failJob(id!, { attempt: 1, owner: 'worker-a' }, 'late', null, t0 + lease + 6);
-    expect(await storage.getJob('mnemos', alice, id!)).toMatchObject({ state: 'running' });
+    await storage.jobs.fail(
+      id!,
+      { attempt: 1, owner: 'worker-a' },
+      { error: 'late', retryAt: null, now: t0 + lease + 6 },
+    );
+    expect(await storage.jobs.get('mnemos', alice, id!)).toMatchObject({ state: 'running' });
     const fresh = newMemory(scopeOf(alice), 'fresh result');
-    await storage.commitJobs('mnemos', [result('worker-c', fresh)], t0 + lease + 7);
-    expect(await storage.getJob('mnemos', alice, id!)).toMatchObject({
+    await storage.jobs.commit('mnemos', [result('worker-c', fresh)], t0 + lease + 7);
+    expect(await storage.jobs.get('mnemos', alice, id!)).toMatchObject({
       state: 'succeeded',
       memoryIds: [fresh.id],
     });
-    expect(await storage.getMemories('mnemos', alice, [stale.id], true)).toEqual([]);
+    expect(
+      await storage.memories.get('mnemos', alice, [stale.id], { includeDeleted: true }),
+    ).toEqual([]);
   });
 
   it('renews the leases of a running batch for its owner only', async () => {
     const { storage } = context;
     const [id] = await enqueue(storage, 1);
-    await storage.claimJobs('worker-a', 1, lease, t0, alive);
+    await storage.jobs.claim({
+      worker: 'worker-a',
+      limit: 1,
+      leaseMs: lease,
+      now: t0,
+      isOwnerAlive: alive,
+    });
     const held = [{ id: id!, attempt: 1 }];
-    expect(await storage.renewJobs('worker-b', held, lease, t0 + lease - 1)).toBe(0);
-    expect(await storage.renewJobs('worker-a', [{ id: id!, attempt: 2 }], lease, t0 + 1)).toBe(0);
-    expect(await storage.renewJobs('worker-a', held, lease, t0 + lease - 1)).toBe(1);
+    expect(
+      await storage.jobs.renew('worker-b', held, { leaseMs: lease, now: t0 + lease - 1 }),
+    ).toBe(0);
+    expect(
+      await storage.jobs.renew('worker-a', [{ id: id!, attempt: 2 }], {
+        leaseMs: lease,
+        now: t0 + 1,
+      }),
+    ).toBe(0);
+    expect(
+      await storage.jobs.renew('worker-a', held, { leaseMs: lease, now: t0 + lease - 1 }),
+    ).toBe(1);
     // The renewed lease runs to t0 + 2 × lease - 1: no takeover before that.
-    expect(await storage.claimJobs('worker-b', 1, lease, t0 + lease + 1, alive)).toEqual([]);
-    const [taken] = await storage.claimJobs('worker-b', 1, lease, t0 + 2 * lease, alive);
+    expect(
+      await storage.jobs.claim({
+        worker: 'worker-b',
+        limit: 1,
+        leaseMs: lease,
+        now: t0 + lease + 1,
+        isOwnerAlive: alive,
+      }),
+    ).toEqual([]);
+    const [taken] = await storage.jobs.claim({
+      worker: 'worker-b',
+      limit: 1,
+      leaseMs: lease,
+      now: t0 + 2 * lease,
+      isOwnerAlive: alive,
+    });
     expect(taken).toMatchObject({ id, attempts: 2 });
-    expect(await storage.renewJobs('worker-a', held, lease, t0 + 2 * lease + 1)).toBe(0);
+    expect(
+      await storage.jobs.renew('worker-a', held, { leaseMs: lease, now: t0 + 2 * lease + 1 }),
+    ).toBe(0);
   });
 
   it('honours the claim given at enqueue time', async () => {
     const { storage } = context;
     await seed(storage, []);
     const id = randomUUID();
-    const [job] = await storage.enqueueJobs('mnemos', [{ id, scope: scopeOf(alice), input }], t0, {
-      worker: 'worker-a',
-      leaseMs: lease,
+    const [job] = await storage.jobs.enqueue('mnemos', [{ id, scope: scopeOf(alice), input }], t0, {
+      claim: {
+        worker: 'worker-a',
+        leaseMs: lease,
+      },
     });
     expect(job).toMatchObject({ state: 'running', attempts: 1 });
-    expect(await storage.claimJobs('worker-b', 1, lease, t0 + 1, alive)).toEqual([]);
     expect(
-      (await storage.claimJobs('worker-b', 1, lease, t0 + lease + 1, alive)).map((j) => j.id),
+      await storage.jobs.claim({
+        worker: 'worker-b',
+        limit: 1,
+        leaseMs: lease,
+        now: t0 + 1,
+        isOwnerAlive: alive,
+      }),
+    ).toEqual([]);
+    expect(
+      (
+        await storage.jobs.claim({
+          worker: 'worker-b',
+          limit: 1,
+          leaseMs: lease,
+          now: t0 + lease + 1,
+          isOwnerAlive: alive,
+        })
+      ).map((j) => j.id),
     ).toEqual([id]);
   });
 
   it('retries a failed attempt after its backoff, then fails for good and retries on request', async () => {
     const { storage } = context;
     const [id] = await enqueue(storage, 1);
-    await storage.claimJobs('worker-a', 1, lease, t0, alive);
+    await storage.jobs.claim({
+      worker: 'worker-a',
+      limit: 1,
+      leaseMs: lease,
+      now: t0,
+      isOwnerAlive: alive,
+    });
     const claim = { attempt: 1, owner: 'worker-a' };
-    await storage.failJob(id!, claim, 'embedder timed out', t0 + 5_000, t0 + 10);
-    expect(await storage.getJob('mnemos', alice, id!)).toMatchObject({
+    await storage.jobs.fail(id!, claim, {
+      error: 'embedder timed out',
+      retryAt: t0 + 5_000,
+      now: t0 + 10,
+    });
+    expect(await storage.jobs.get('mnemos', alice, id!)).toMatchObject({
       state: 'queued',
       error: 'embedder timed out',
       attempts: 1,
     });
-    expect(await storage.claimJobs('worker-a', 1, lease, t0 + 4_999, alive)).toEqual([]);
-    expect(await storage.claimJobs('worker-a', 1, lease, t0 + 5_000, alive)).toHaveLength(1);
+    expect(
+      await storage.jobs.claim({
+        worker: 'worker-a',
+        limit: 1,
+        leaseMs: lease,
+        now: t0 + 4_999,
+        isOwnerAlive: alive,
+      }),
+    ).toEqual([]);
+    expect(
+      await storage.jobs.claim({
+        worker: 'worker-a',
+        limit: 1,
+        leaseMs: lease,
+        now: t0 + 5_000,
+        isOwnerAlive: alive,
+      }),
+    ).toHaveLength(1);
     const second = { attempt: 2, owner: 'worker-a' };
-    await storage.failJob(id!, second, 'bad input: 无法解析', null, t0 + 6_000);
-    const failed = await storage.getJob('mnemos', alice, id!);
+    await storage.jobs.fail(id!, second, {
+      error: 'bad input: 无法解析',
+      retryAt: null,
+      now: t0 + 6_000,
+    });
+    const failed = await storage.jobs.get('mnemos', alice, id!);
     expect(failed).toMatchObject({
       state: 'failed',
       error: 'bad input: 无法解析',
       attempts: 2,
       updatedAt: new Date(t0 + 6_000).toISOString(),
     });
-    expect(await storage.pendingJobCount(null)).toBe(0);
-    expect(await storage.claimJobs('worker-a', 1, lease, t0 + 1_000_000, alive)).toEqual([]);
+    expect(await storage.jobs.pendingCount(null)).toBe(0);
     expect(
-      await storage.listJobs('mnemos', alice, ['failed'], { limit: 10, offset: 0 }),
+      await storage.jobs.claim({
+        worker: 'worker-a',
+        limit: 1,
+        leaseMs: lease,
+        now: t0 + 1_000_000,
+        isOwnerAlive: alive,
+      }),
+    ).toEqual([]);
+    expect(
+      await storage.jobs.list('mnemos', alice, ['failed'], { limit: 10, offset: 0 }),
     ).toHaveLength(1);
 
-    expect(await storage.retryJobs('mnemos', alice, ['absent'], t0 + 7_000)).toBe(0);
-    expect(await storage.retryJobs('mnemos', alice, [id!], t0 + 7_000)).toBe(1);
-    expect(await storage.getJob('mnemos', alice, id!)).toMatchObject({
+    expect(await storage.jobs.retry('mnemos', alice, ['absent'], t0 + 7_000)).toBe(0);
+    expect(await storage.jobs.retry('mnemos', alice, [id!], t0 + 7_000)).toBe(1);
+    expect(await storage.jobs.get('mnemos', alice, id!)).toMatchObject({
       state: 'queued',
       error: null,
       attempts: 0,
     });
-    expect(await storage.retryJobs('mnemos', alice, 'all-failed', t0 + 7_000)).toBe(0);
-    expect(await storage.claimJobs('worker-a', 1, lease, t0 + 7_001, alive)).toHaveLength(1);
+    expect(await storage.jobs.retry('mnemos', alice, 'all-failed', t0 + 7_000)).toBe(0);
+    expect(
+      await storage.jobs.claim({
+        worker: 'worker-a',
+        limit: 1,
+        leaseMs: lease,
+        now: t0 + 7_001,
+        isOwnerAlive: alive,
+      }),
+    ).toHaveLength(1);
   });
 
   it('retries every failed job of a tenant', async () => {
     const { storage } = context;
     const ids = await enqueue(storage, 3);
-    await storage.claimJobs('worker-a', 3, lease, t0 + 10, alive);
+    await storage.jobs.claim({
+      worker: 'worker-a',
+      limit: 3,
+      leaseMs: lease,
+      now: t0 + 10,
+      isOwnerAlive: alive,
+    });
     const claim = { attempt: 1, owner: 'worker-a' };
-    for (const id of ids.slice(0, 2)) await storage.failJob(id, claim, 'boom', null, t0 + 20);
-    expect(await storage.retryJobs('mnemos', alice, 'all-failed', t0 + 30)).toBe(2);
+    for (const id of ids.slice(0, 2))
+      await storage.jobs.fail(id, claim, { error: 'boom', retryAt: null, now: t0 + 20 });
+    expect(await storage.jobs.retry('mnemos', alice, 'all-failed', t0 + 30)).toBe(2);
     expect(
-      await storage.listJobs('mnemos', alice, ['queued'], { limit: 10, offset: 0 }),
+      await storage.jobs.list('mnemos', alice, ['queued'], { limit: 10, offset: 0 }),
     ).toHaveLength(2);
   });
 
@@ -321,9 +521,15 @@ describe.each(backends)('jobs on $name', (backend) => {
     const { storage } = context;
     const [id] = await enqueue(storage, 1);
     const [existing] = await seed(storage, [newMemory(scopeOf(alice), 'Lives in Hangzhou')]);
-    await storage.claimJobs('worker-a', 1, lease, t0 + 10, alive);
+    await storage.jobs.claim({
+      worker: 'worker-a',
+      limit: 1,
+      leaseMs: lease,
+      now: t0 + 10,
+      isOwnerAlive: alive,
+    });
     const fresh = newMemory(scopeOf(alice), 'Lives in Shanghai now');
-    await storage.commitJobs(
+    await storage.jobs.commit(
       'mnemos',
       [
         {
@@ -347,16 +553,16 @@ describe.each(backends)('jobs on $name', (backend) => {
       ],
       t0 + 20,
     );
-    expect(await storage.getJob('mnemos', alice, id!)).toMatchObject({
+    expect(await storage.jobs.get('mnemos', alice, id!)).toMatchObject({
       state: 'succeeded',
       memoryIds: [fresh.id],
       usage: { promptTokens: 120, completionTokens: 30 },
       error: null,
     });
-    expect(await storage.getMemories('mnemos', alice, [fresh.id], false)).toHaveLength(1);
-    const [invalidated] = await storage.getMemories('mnemos', alice, [existing!.id], false);
+    expect(await storage.memories.get('mnemos', alice, [fresh.id])).toHaveLength(1);
+    const [invalidated] = await storage.memories.get('mnemos', alice, [existing!.id]);
     expect(invalidated!.validTo).toBe(new Date(t0 + 20).toISOString());
-    expect(await storage.getProfile(alice)).toEqual([
+    expect(await storage.profiles.get(alice)).toEqual([
       {
         key: 'city',
         value: '上海',
@@ -365,17 +571,31 @@ describe.each(backends)('jobs on $name', (backend) => {
         updatedAt: new Date(t0 + 20).toISOString(),
       },
     ]);
-    expect(await storage.pendingJobCount(null)).toBe(0);
+    expect(await storage.jobs.pendingCount(null)).toBe(0);
     // A succeeded job is not claimable again.
-    expect(await storage.claimJobs('worker-b', 1, lease, t0 + 10 * lease, dead)).toEqual([]);
+    expect(
+      await storage.jobs.claim({
+        worker: 'worker-b',
+        limit: 1,
+        leaseMs: lease,
+        now: t0 + 10 * lease,
+        isOwnerAlive: dead,
+      }),
+    ).toEqual([]);
   });
 
   it('commits nothing of a batch when one completion fails', async () => {
     const { storage } = context;
     const [good, bad] = await enqueue(storage, 2);
-    await storage.claimJobs('worker-a', 2, lease, t0 + 10, alive);
+    await storage.jobs.claim({
+      worker: 'worker-a',
+      limit: 2,
+      leaseMs: lease,
+      now: t0 + 10,
+      isOwnerAlive: alive,
+    });
     const fresh = newMemory(scopeOf(alice), 'Should not survive');
-    const failed = storage.commitJobs(
+    const failed = storage.jobs.commit(
       'mnemos',
       [
         {
@@ -401,11 +621,15 @@ describe.each(backends)('jobs on $name', (backend) => {
       t0 + 20,
     );
     expect(await codeOf(failed)).toBe('not_found');
-    expect(await storage.getMemories('mnemos', alice, [fresh.id], true)).toEqual([]);
-    expect(await storage.getProfile(alice)).toEqual([]);
-    expect((await storage.getJob('mnemos', alice, good!))!.state).toBe('running');
-    expect((await storage.getJob('mnemos', alice, bad!))!.state).toBe('running');
-    expect(await storage.countMemories('mnemos', everything(alice), {}, true)).toBe(0);
+    expect(
+      await storage.memories.get('mnemos', alice, [fresh.id], { includeDeleted: true }),
+    ).toEqual([]);
+    expect(await storage.profiles.get(alice)).toEqual([]);
+    expect((await storage.jobs.get('mnemos', alice, good!))!.state).toBe('running');
+    expect((await storage.jobs.get('mnemos', alice, bad!))!.state).toBe('running');
+    expect(
+      await storage.memories.count('mnemos', everything(alice), { includeDeleted: true }),
+    ).toBe(0);
   });
 
   it('runs queued jobs through the engine and reports them per tenant', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect } from 'vitest';
 import { maxSources } from '../../../src/core/memory-record.js';
+import type { MemoryFilter } from '../../../src/spec/storage.js';
 import { backends } from './backends.js';
 import { conformance } from './conformance.js';
 import {
@@ -190,7 +191,7 @@ describe.each(backends)('memories through the spec on $name', (backend) => {
         salience: 0.75,
       }),
     ]);
-    const [found] = await storage.getMemories('mnemos', alice, [memory!.id, 'absent'], false);
+    const [found] = await storage.memories.get('mnemos', alice, [memory!.id, 'absent']);
     expect(found).toMatchObject({
       id: memory!.id,
       store: 'mnemos',
@@ -209,7 +210,7 @@ describe.each(backends)('memories through the spec on $name', (backend) => {
       deletedAt: null,
     });
     expect(Number.isInteger(found!.key)).toBe(true);
-    const byKey = await storage.getMemoriesByKey('mnemos', alice, [found!.key]);
+    const byKey = await storage.memories.getByKeys('mnemos', alice, [found!.key]);
     expect(byKey).toEqual([found]);
   });
 
@@ -217,7 +218,7 @@ describe.each(backends)('memories through the spec on $name', (backend) => {
     const { storage } = context;
     const [existing] = await seed(storage, [newMemory(scopeOf(alice), 'Existing memory')]);
     const fresh = newMemory(scopeOf(alice), 'Written in a failed batch');
-    const failed = storage.applyMutations(
+    const failed = storage.memories.apply(
       'mnemos',
       alice,
       [
@@ -228,10 +229,12 @@ describe.each(backends)('memories through the spec on $name', (backend) => {
       t0 + 10,
     );
     expect(await codeOf(failed)).toBe('not_found');
-    expect(await storage.getMemories('mnemos', alice, [fresh.id], true)).toEqual([]);
-    const [unchanged] = await storage.getMemories('mnemos', alice, [existing!.id], false);
+    expect(
+      await storage.memories.get('mnemos', alice, [fresh.id], { includeDeleted: true }),
+    ).toEqual([]);
+    const [unchanged] = await storage.memories.get('mnemos', alice, [existing!.id]);
     expect(unchanged!.salience).toBe(0.5);
-    expect(await storage.history('mnemos', alice, existing!.id)).toHaveLength(1);
+    expect(await storage.memories.history('mnemos', alice, existing!.id)).toHaveLength(1);
   });
 
   it('refuses an insert outside the tenant of the write', async () => {
@@ -239,17 +242,16 @@ describe.each(backends)('memories through the spec on $name', (backend) => {
     await seed(storage, []);
     const stray = newMemory(scopeOf({ appId: 'app', tenantId: 'bob' }), 'Not alice');
     await expect(
-      storage.applyMutations('mnemos', alice, [{ type: 'insert', memory: stray }], t0),
+      storage.memories.apply('mnemos', alice, [{ type: 'insert', memory: stray }], t0),
     ).rejects.toBeTruthy();
     expect(
-      await storage.countMemories(
-        'mnemos',
-        everything({ appId: 'app', tenantId: 'bob' }),
-        {},
-        true,
-      ),
+      await storage.memories.count('mnemos', everything({ appId: 'app', tenantId: 'bob' }), {
+        includeDeleted: true,
+      }),
     ).toBe(0);
-    expect(await storage.countMemories('mnemos', everything(alice), {}, true)).toBe(0);
+    expect(
+      await storage.memories.count('mnemos', everything(alice), { includeDeleted: true }),
+    ).toBe(0);
   });
 
   it('filters lists and counts by kind, metadata and creation time', async () => {
@@ -269,14 +271,13 @@ describe.each(backends)('memories through the spec on $name', (backend) => {
         metadata: { topic: 'life', lang: 'en' },
       }),
     ]);
-    const list = async (filter: Parameters<typeof storage.listMemories>[2]) =>
+    const list = async (filter: MemoryFilter) =>
       (
-        await storage.listMemories(
+        await storage.memories.list(
           'mnemos',
           everything(alice),
-          filter,
           { limit: 10, offset: 0 },
-          false,
+          { filter },
         )
       ).map((memory) => memory.id);
     expect(await list({})).toEqual([berlin!.id, mode!.id, tea!.id]);
@@ -292,15 +293,11 @@ describe.each(backends)('memories through the spec on $name', (backend) => {
     expect(await list({ createdBefore: t0 + 1 })).toEqual([mode!.id, tea!.id]);
     expect(await list({ createdAfter: t0 + 1, createdBefore: t0 + 1 })).toEqual([mode!.id]);
     expect(
-      await storage.countMemories('mnemos', everything(alice), { kinds: ['preference'] }, false),
+      await storage.memories.count('mnemos', everything(alice), {
+        filter: { kinds: ['preference'] },
+      }),
     ).toBe(2);
-    const page = await storage.listMemories(
-      'mnemos',
-      everything(alice),
-      {},
-      { limit: 1, offset: 2 },
-      false,
-    );
+    const page = await storage.memories.list('mnemos', everything(alice), { limit: 1, offset: 2 });
     expect(page.map((memory) => memory.id)).toEqual([tea!.id]);
   });
 
@@ -310,28 +307,39 @@ describe.each(backends)('memories through the spec on $name', (backend) => {
       newMemory(scopeOf(alice), 'Kept'),
       newMemory(scopeOf(alice), 'Deleted later'),
     ]);
-    expect(await storage.deleteMemory('mnemos', alice, gone!.id, 'api', t0 + 100)).toBe(true);
-    expect(await storage.deleteMemory('mnemos', alice, gone!.id, 'api', t0 + 101)).toBe(false);
-    expect(await storage.deleteMemory('mnemos', alice, 'absent', 'api', t0 + 101)).toBe(false);
-    expect(await storage.getMemories('mnemos', alice, [gone!.id], false)).toEqual([]);
-    const [deleted] = await storage.getMemories('mnemos', alice, [gone!.id], true);
+    expect(
+      await storage.memories.delete('mnemos', alice, gone!.id, { reason: 'api', now: t0 + 100 }),
+    ).toBe(true);
+    expect(
+      await storage.memories.delete('mnemos', alice, gone!.id, { reason: 'api', now: t0 + 101 }),
+    ).toBe(false);
+    expect(
+      await storage.memories.delete('mnemos', alice, 'absent', { reason: 'api', now: t0 + 101 }),
+    ).toBe(false);
+    expect(await storage.memories.get('mnemos', alice, [gone!.id])).toEqual([]);
+    const [deleted] = await storage.memories.get('mnemos', alice, [gone!.id], {
+      includeDeleted: true,
+    });
     expect(deleted!.deletedAt).toBe(new Date(t0 + 100).toISOString());
-    expect(await storage.countMemories('mnemos', everything(alice), {}, false)).toBe(1);
-    expect(await storage.countMemories('mnemos', everything(alice), {}, true)).toBe(2);
+    expect(await storage.memories.count('mnemos', everything(alice))).toBe(1);
+    expect(
+      await storage.memories.count('mnemos', everything(alice), { includeDeleted: true }),
+    ).toBe(2);
 
-    expect(await storage.purgeMemory('mnemos', alice, gone!.id)).toBe(true);
-    expect(await storage.purgeMemory('mnemos', alice, gone!.id)).toBe(false);
-    expect(await storage.getMemories('mnemos', alice, [gone!.id], true)).toEqual([]);
-    expect(await storage.history('mnemos', alice, gone!.id)).toEqual([]);
+    expect(await storage.memories.purge('mnemos', alice, gone!.id)).toBe(true);
+    expect(await storage.memories.purge('mnemos', alice, gone!.id)).toBe(false);
+    expect(
+      await storage.memories.get('mnemos', alice, [gone!.id], { includeDeleted: true }),
+    ).toEqual([]);
+    expect(await storage.memories.history('mnemos', alice, gone!.id)).toEqual([]);
     expect(
       sorted(
         (
-          await storage.listMemories(
+          await storage.memories.list(
             'mnemos',
             everything(alice),
-            {},
             { limit: 10, offset: 0 },
-            true,
+            { includeDeleted: true },
           )
         ).map((m) => m.id),
       ),
@@ -347,8 +355,8 @@ describe.each(backends)('memories through the spec on $name', (backend) => {
       newMemory(scope, 'Invalidated text'),
       newMemory(scopeOf(alice, 'b', 'r'), 'Other agent text'),
     ]);
-    await storage.deleteMemory('mnemos', alice, deleted!.id, 'api', t0 + 10);
-    await storage.applyMutations(
+    await storage.memories.delete('mnemos', alice, deleted!.id, { reason: 'api', now: t0 + 10 });
+    await storage.memories.apply(
       'mnemos',
       alice,
       [
@@ -361,7 +369,7 @@ describe.each(backends)('memories through the spec on $name', (backend) => {
       ],
       t0 + 10,
     );
-    const found = await storage.findByHash('mnemos', scope, [
+    const found = await storage.memories.findByHash('mnemos', scope, [
       same!.hash,
       deleted!.hash,
       invalidated!.hash,
@@ -369,7 +377,7 @@ describe.each(backends)('memories through the spec on $name', (backend) => {
       'f'.repeat(64),
     ]);
     expect([...found.entries()]).toEqual([[same!.hash, same!.id]]);
-    expect(await storage.findByHash('mnemos', scope, [])).toEqual(new Map());
+    expect(await storage.memories.findByHash('mnemos', scope, [])).toEqual(new Map());
   });
 
   it('finds duplicates by hash across the runs of one agent, its own run first', async () => {
@@ -383,13 +391,15 @@ describe.each(backends)('memories through the spec on $name', (backend) => {
     const hashes = ['Said in two runs', 'Said in run one', 'Said by another agent'].map(
       (text) => newMemory(scopeOf(alice), text).hash,
     );
-    const inRun2 = await storage.findByHash('mnemos', scopeOf(alice, 'a', 'r2'), hashes);
+    const inRun2 = await storage.memories.findByHash('mnemos', scopeOf(alice, 'a', 'r2'), hashes);
     expect(inRun2.get(hashes[0]!)).toBe(own!.id);
     expect(inRun2.has(hashes[1]!)).toBe(true);
     expect(inRun2.has(hashes[2]!)).toBe(false);
-    const inRun3 = await storage.findByHash('mnemos', scopeOf(alice, 'a', 'r3'), hashes);
+    const inRun3 = await storage.memories.findByHash('mnemos', scopeOf(alice, 'a', 'r3'), hashes);
     expect(inRun3.get(hashes[0]!)).toBe(older!.id);
-    expect(await storage.findByHash('mnemos', scopeOf(bob, 'a', 'r1'), hashes)).toEqual(new Map());
+    expect(await storage.memories.findByHash('mnemos', scopeOf(bob, 'a', 'r1'), hashes)).toEqual(
+      new Map(),
+    );
   });
 
   it('adds sources to a memory without history, keeping the first and the latest', async () => {
@@ -398,10 +408,10 @@ describe.each(backends)('memories through the spec on $name', (backend) => {
     const [memory] = await seed(storage, [
       { ...newMemory(scopeOf(alice), 'Has many sources'), mergedSources: merged },
     ]);
-    const [inserted] = await storage.getMemories('mnemos', alice, [memory!.id], false);
+    const [inserted] = await storage.memories.get('mnemos', alice, [memory!.id]);
     expect(inserted!.sources).toEqual([{ jobId: 'direct' }, ...merged]);
     for (let index = 1; index <= maxSources + 3; index++) {
-      await storage.applyMutations(
+      await storage.memories.apply(
         'mnemos',
         alice,
         [
@@ -415,7 +425,7 @@ describe.each(backends)('memories through the spec on $name', (backend) => {
         t0 + index,
       );
     }
-    const [found] = await storage.getMemories('mnemos', alice, [memory!.id], false);
+    const [found] = await storage.memories.get('mnemos', alice, [memory!.id]);
     expect(found!.source).toEqual({ jobId: 'direct' });
     expect(found!.sources).toHaveLength(maxSources);
     expect(found!.sources[0]).toEqual({ jobId: 'direct' });
@@ -428,10 +438,10 @@ describe.each(backends)('memories through the spec on $name', (backend) => {
     expect(found!.text).toBe('Has many sources');
     expect(found!.updatedAt).toBe(new Date(t0 + maxSources + 3).toISOString());
     expect(
-      (await storage.history('mnemos', alice, memory!.id)).map((entry) => entry.event),
+      (await storage.memories.history('mnemos', alice, memory!.id)).map((entry) => entry.event),
     ).toEqual(['ADD']);
     const [bobs] = await seed(storage, [newMemory(scopeOf(bob), 'Has many sources')]);
-    const refused = storage.applyMutations(
+    const refused = storage.memories.apply(
       'mnemos',
       alice,
       [{ type: 'update', id: bobs!.id, reason: 'duplicate', patch: { addSource: { jobId: 'x' } } }],
@@ -443,13 +453,16 @@ describe.each(backends)('memories through the spec on $name', (backend) => {
   it('reports vector changes in sequence, dropping deleted and invalidated vectors', async () => {
     const { storage } = context;
     await seed(storage, []);
-    expect(await storage.latestSeq('mnemos', alice)).toBe(0);
+    expect(await storage.search.latestSeq('mnemos', alice)).toBe(0);
     const [first, second, third] = await seed(storage, [
       newMemory(scopeOf(alice, 'a', 'r1'), 'First vector'),
       newMemory(scopeOf(alice, 'b', 'r2'), 'Second vector'),
       newMemory(scopeOf(alice), 'Third vector'),
     ]);
-    const initial = await storage.vectorChangesSince('mnemos', alice, 0, 100);
+    const initial = await storage.search.vectorChanges('mnemos', alice, {
+      afterSeq: 0,
+      limit: 100,
+    });
     expect(initial).toHaveLength(3);
     const seqs = initial.map((change) => change.seq);
     expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
@@ -458,37 +471,42 @@ describe.each(backends)('memories through the spec on $name', (backend) => {
     expect([...initial[0]!.vector!]).toEqual(
       [...embedder.embedOne(first!.text)].map((value) => Math.fround(value)),
     );
-    expect(await storage.latestSeq('mnemos', alice)).toBe(seqs[2]);
-    expect(await storage.vectorChangesSince('mnemos', alice, seqs[0]!, 1)).toHaveLength(1);
+    expect(await storage.search.latestSeq('mnemos', alice)).toBe(seqs[2]);
+    expect(
+      await storage.search.vectorChanges('mnemos', alice, { afterSeq: seqs[0]!, limit: 1 }),
+    ).toHaveLength(1);
 
-    await storage.deleteMemory('mnemos', alice, second!.id, 'api', t0 + 10);
-    await storage.applyMutations(
+    await storage.memories.delete('mnemos', alice, second!.id, { reason: 'api', now: t0 + 10 });
+    await storage.memories.apply(
       'mnemos',
       alice,
       [{ type: 'update', id: third!.id, reason: 'contradicted', patch: { validTo: t0 + 10 } }],
       t0 + 10,
     );
-    const later = await storage.vectorChangesSince('mnemos', alice, seqs[2]!, 100);
+    const later = await storage.search.vectorChanges('mnemos', alice, {
+      afterSeq: seqs[2]!,
+      limit: 100,
+    });
     expect(later.map((change) => [change.key, change.vector])).toEqual([
       [initial[1]!.key, null],
       [initial[2]!.key, null],
     ]);
     expect(later[1]!.seq).toBeGreaterThan(later[0]!.seq);
-    expect(await storage.latestSeq('mnemos', alice)).toBe(later[1]!.seq);
+    expect(await storage.search.latestSeq('mnemos', alice)).toBe(later[1]!.seq);
   });
 
   it('adds access counts and times without touching history', async () => {
     const { storage } = context;
     const [memory] = await seed(storage, [newMemory(scopeOf(alice), 'Often recalled')]);
-    const [row] = await storage.getMemories('mnemos', alice, [memory!.id], false);
-    await storage.recordAccess('mnemos', alice, new Map([[row!.key, 2]]), t0 + 500);
-    await storage.recordAccess('mnemos', alice, new Map([[row!.key, 3]]), t0 + 900);
-    const [after] = await storage.getMemories('mnemos', alice, [memory!.id], false);
+    const [row] = await storage.memories.get('mnemos', alice, [memory!.id]);
+    await storage.memories.recordAccess('mnemos', alice, new Map([[row!.key, 2]]), t0 + 500);
+    await storage.memories.recordAccess('mnemos', alice, new Map([[row!.key, 3]]), t0 + 900);
+    const [after] = await storage.memories.get('mnemos', alice, [memory!.id]);
     expect(after).toMatchObject({
       accessCount: 5,
       lastAccessedAt: new Date(t0 + 900).toISOString(),
     });
-    expect(await storage.history('mnemos', alice, memory!.id)).toHaveLength(1);
+    expect(await storage.memories.history('mnemos', alice, memory!.id)).toHaveLength(1);
   });
 
   it('returns the keys of live memories matching a pattern and filter', async () => {
@@ -498,16 +516,16 @@ describe.each(backends)('memories through the spec on $name', (backend) => {
       newMemory(scopeOf(alice, 'b'), 'Two', { kind: 'note' }),
       newMemory(scopeOf(alice, 'a'), 'Three', { kind: 'note' }),
     ]);
-    await storage.deleteMemory('mnemos', alice, c!.id, 'api', t0 + 10);
-    const rows = await storage.getMemories('mnemos', alice, [a!.id, b!.id], false);
+    await storage.memories.delete('mnemos', alice, c!.id, { reason: 'api', now: t0 + 10 });
+    const rows = await storage.memories.get('mnemos', alice, [a!.id, b!.id]);
     const keyOf = (id: string) => rows.find((row) => row.id === id)!.key;
-    const all = await storage.matchingKeys('mnemos', everything(alice), {});
+    const all = await storage.search.matchingKeys('mnemos', everything(alice), {});
     expect([...all].sort()).toEqual([keyOf(a!.id), keyOf(b!.id)].sort());
     expect([
-      ...(await storage.matchingKeys('mnemos', { ...alice, agentId: 'a', runId: '*' }, {})),
+      ...(await storage.search.matchingKeys('mnemos', { ...alice, agentId: 'a', runId: '*' }, {})),
     ]).toEqual([keyOf(a!.id)]);
     expect([
-      ...(await storage.matchingKeys('mnemos', everything(alice), { kinds: ['note'] })),
+      ...(await storage.search.matchingKeys('mnemos', everything(alice), { kinds: ['note'] })),
     ]).toEqual([keyOf(b!.id)]);
   });
 });

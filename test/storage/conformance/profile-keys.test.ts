@@ -55,7 +55,7 @@ describe.each(backends)('profile on $name', (backend) => {
     const { storage } = context;
     await seed(storage, []);
     const [memory] = await seed(storage, [newMemory(scopeOf(alice), 'Name is Alice')]);
-    const applied = await storage.changeProfile(
+    const applied = await storage.profiles.change(
       alice,
       [
         { key: 'name', value: 'Alice', source: 'extracted', memoryId: memory!.id },
@@ -67,7 +67,7 @@ describe.each(backends)('profile on $name', (backend) => {
       t0 + 50,
     );
     expect(applied).toBe(3);
-    expect(await storage.getProfile(alice)).toEqual([
+    expect(await storage.profiles.get(alice)).toEqual([
       {
         key: 'city',
         value: '上海',
@@ -83,7 +83,7 @@ describe.each(backends)('profile on $name', (backend) => {
         updatedAt: new Date(t0 + 50).toISOString(),
       },
     ]);
-    const history = await storage.profileHistory(alice, null, { limit: 10, offset: 0 });
+    const history = await storage.profiles.history(alice, null, { limit: 10, offset: 0 });
     expect(history).toEqual([
       {
         key: 'city',
@@ -111,7 +111,7 @@ describe.each(backends)('profile on $name', (backend) => {
       },
     ]);
     expect(
-      await storage.changeProfile(bob, [{ key: 'city', value: null, source: 'user' }], t0),
+      await storage.profiles.change(bob, [{ key: 'city', value: null, source: 'user' }], t0),
     ).toBe(0);
   });
 });
@@ -158,24 +158,26 @@ describe.each(backends)('keys and audit on $name', (backend) => {
       lastUsedAt: null,
       revokedAt: null,
     };
-    await storage.createKey(record, 'a'.repeat(64));
-    expect(await storage.findKeyByHash('a'.repeat(64), t0 + 1_000)).toEqual(record);
-    await storage.findKeyByHash('a'.repeat(64), t0 + 30_000);
-    expect((await storage.listKeys(alice))[0]!.lastUsedAt).toBe(new Date(t0 + 1_000).toISOString());
-    await storage.findKeyByHash('a'.repeat(64), t0 + 120_000);
-    expect((await storage.listKeys(alice))[0]!.lastUsedAt).toBe(
+    await storage.keys.create(record, 'a'.repeat(64));
+    expect(await storage.keys.findByHash('a'.repeat(64), t0 + 1_000)).toEqual(record);
+    await storage.keys.findByHash('a'.repeat(64), t0 + 30_000);
+    expect((await storage.keys.list(alice))[0]!.lastUsedAt).toBe(
+      new Date(t0 + 1_000).toISOString(),
+    );
+    await storage.keys.findByHash('a'.repeat(64), t0 + 120_000);
+    expect((await storage.keys.list(alice))[0]!.lastUsedAt).toBe(
       new Date(t0 + 120_000).toISOString(),
     );
-    expect(await storage.revokeKey(record.id, t0 + 200_000)).toBe(true);
-    expect(await storage.revokeKey(record.id, t0 + 200_000)).toBe(false);
-    expect(await storage.revokeKey('absent', t0)).toBe(false);
-    expect(await storage.findKeyByHash('a'.repeat(64), t0 + 300_000)).toBeNull();
+    expect(await storage.keys.revoke(record.id, t0 + 200_000)).toBe(true);
+    expect(await storage.keys.revoke(record.id, t0 + 200_000)).toBe(false);
+    expect(await storage.keys.revoke('absent', t0)).toBe(false);
+    expect(await storage.keys.findByHash('a'.repeat(64), t0 + 300_000)).toBeNull();
   });
 
   it('records audit entries newest first, per tenant, paged', async () => {
     const { storage } = context;
     for (let index = 0; index < 3; index++) {
-      await storage.appendAudit({
+      await storage.keys.appendAudit({
         id: randomUUID(),
         ...alice,
         keyId: 'key-1',
@@ -186,7 +188,7 @@ describe.each(backends)('keys and audit on $name', (backend) => {
         createdAt: new Date(t0 + index).toISOString(),
       });
     }
-    const entries = await storage.listAudit(alice, { limit: 10, offset: 0 });
+    const entries = await storage.keys.listAudit(alice, { limit: 10, offset: 0 });
     expect(entries.map((entry) => entry.path)).toEqual([
       '/v1/memories/2',
       '/v1/memories/1',
@@ -202,7 +204,7 @@ describe.each(backends)('keys and audit on $name', (backend) => {
     });
     expect(entries[2]!.store).toBeNull();
     expect(
-      (await storage.listAudit(alice, { limit: 1, offset: 1 })).map((entry) => entry.path),
+      (await storage.keys.listAudit(alice, { limit: 1, offset: 1 })).map((entry) => entry.path),
     ).toEqual(['/v1/memories/1']);
   });
 });
@@ -223,8 +225,8 @@ describe.each(backends)('statistics on $name', (backend) => {
       newMemory(scopeOf(bob), 'invalidated'),
     ]);
     await seed(storage, [newMemory(scopeOf(bob), 'other store')], { store: 'other' });
-    await storage.deleteMemory('mnemos', alice, deleted!.id, 'api', t0 + 10);
-    await storage.applyMutations(
+    await storage.memories.delete('mnemos', alice, deleted!.id, { reason: 'api', now: t0 + 10 });
+    await storage.memories.apply(
       'mnemos',
       bob,
       [
@@ -239,13 +241,19 @@ describe.each(backends)('statistics on $name', (backend) => {
     );
 
     const jobs = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
-    await storage.enqueueJobs(
+    await storage.jobs.enqueue(
       'mnemos',
       jobs.map((id) => ({ id, scope: scopeOf(alice), input: { text: 'x', metadata: {} } })),
       t0,
     );
-    await storage.claimJobs('worker', 3, 60_000, t0 + 1, () => true);
-    await storage.commitJobs(
+    await storage.jobs.claim({
+      worker: 'worker',
+      limit: 3,
+      leaseMs: 60_000,
+      now: t0 + 1,
+      isOwnerAlive: () => true,
+    });
+    await storage.jobs.commit(
       'mnemos',
       [
         {
@@ -269,7 +277,11 @@ describe.each(backends)('statistics on $name', (backend) => {
       ],
       t0 + 2,
     );
-    await storage.failJob(jobs[2]!, { attempt: 1, owner: 'worker' }, 'boom', null, t0 + 3);
+    await storage.jobs.fail(
+      jobs[2]!,
+      { attempt: 1, owner: 'worker' },
+      { error: 'boom', retryAt: null, now: t0 + 3 },
+    );
     expect(await storage.statistics()).toEqual({
       jobStates: { succeeded: 2, failed: 1, queued: 1 },
       memoriesByStore: { mnemos: 1, other: 1 },

@@ -125,12 +125,10 @@ describe.each(backends)('scopes on $name', (backend) => {
     const texts = async (agentId: string, runId: string) =>
       sorted(
         (
-          await storage.listMemories(
+          await storage.memories.list(
             'mnemos',
             { ...alice, agentId, runId },
-            {},
             { limit: 10, offset: 0 },
-            false,
           )
         ).map((memory) => memory.text),
       );
@@ -138,13 +136,17 @@ describe.each(backends)('scopes on $name', (backend) => {
     expect(await texts('a', '*')).toEqual(['ax', 'ay']);
     expect(await texts('*', 'x')).toEqual(['ax', 'bx']);
     expect(await texts('b', 'y')).toEqual([]);
+    expect(await storage.memories.count('mnemos', { ...alice, agentId: '*', runId: 'x' })).toBe(2);
     expect(
-      await storage.countMemories('mnemos', { ...alice, agentId: '*', runId: 'x' }, {}, false),
-    ).toBe(2);
-    expect(
-      await storage.deleteByScope('mnemos', { ...alice, agentId: 'a', runId: '*' }, Date.now()),
+      await storage.memories.deleteByScope(
+        'mnemos',
+        { ...alice, agentId: 'a', runId: '*' },
+        Date.now(),
+      ),
     ).toBe(2);
     expect(await texts('*', '*')).toEqual(['bx']);
-    expect(await storage.countMemories('mnemos', everything(alice), {}, true)).toBe(3);
+    expect(
+      await storage.memories.count('mnemos', everything(alice), { includeDeleted: true }),
+    ).toBe(3);
   });
 });

@@ -126,7 +126,7 @@ describe.each(backends)('hybrid search on $name', (backend) => {
     const current = (
       await mnemos.memories.add({ scope: alice, text: '用户现在住在上海', sync: true })
     ).memoryIds[0]!;
-    await mnemos.storage.applyMutations(
+    await mnemos.storage.memories.apply(
       'mnemos',
       alice,
       [
@@ -203,10 +203,13 @@ describe.each(backends)('search primitives on $name', (backend) => {
     ]);
     const keysOf = async (ids: string[]) =>
       new Map(
-        (await storage.getMemories('mnemos', alice, ids, true)).map((row) => [row.id, row.key]),
+        (await storage.memories.get('mnemos', alice, ids, { includeDeleted: true })).map((row) => [
+          row.id,
+          row.key,
+        ]),
       );
     const keys = await keysOf([twice!.id, once!.id, other!.id, coder!.id]);
-    const hits = await storage.searchText('mnemos', everything(alice), ['kayak'], {}, 10);
+    const hits = await storage.search.text('mnemos', everything(alice), ['kayak'], { limit: 10 });
     expect(hits.map((hit) => hit.key).sort()).toEqual(
       [keys.get(twice!.id), keys.get(once!.id), keys.get(coder!.id)].sort(),
     );
@@ -216,37 +219,38 @@ describe.each(backends)('search primitives on $name', (backend) => {
       hits.map((hit) => hit.score).sort((a, b) => b - a),
     );
 
-    expect((await storage.searchText('mnemos', everything(alice), ['kayak'], {}, 1)).length).toBe(
-      1,
-    );
+    expect(
+      (await storage.search.text('mnemos', everything(alice), ['kayak'], { limit: 1 })).length,
+    ).toBe(1);
     expect(
       (
-        await storage.searchText(
-          'mnemos',
-          { ...alice, agentId: 'coder', runId: '*' },
-          ['kayak'],
-          {},
-          10,
-        )
+        await storage.search.text('mnemos', { ...alice, agentId: 'coder', runId: '*' }, ['kayak'], {
+          limit: 10,
+        })
       ).map((hit) => hit.key),
     ).toEqual([keys.get(coder!.id)]);
     expect(
       (
-        await storage.searchText('mnemos', everything(alice), ['kayak'], { kinds: ['note'] }, 10)
+        await storage.search.text('mnemos', everything(alice), ['kayak'], {
+          limit: 10,
+          filter: { kinds: ['note'] },
+        })
       ).map((hit) => hit.key),
     ).toEqual([keys.get(twice!.id)]);
     expect(
-      (await storage.searchText('mnemos', everything(alice), queryTokens('皮划艇'), {}, 10)).map(
+      (
+        await storage.search.text('mnemos', everything(alice), queryTokens('皮划艇'), { limit: 10 })
+      ).map((hit) => hit.key),
+    ).toEqual([keys.get(coder!.id)]);
+    expect(
+      (await storage.search.text('mnemos', everything(alice), ['艇'], { limit: 10 })).map(
         (hit) => hit.key,
       ),
     ).toEqual([keys.get(coder!.id)]);
+    expect(await storage.search.text('mnemos', everything(alice), [], { limit: 10 })).toEqual([]);
     expect(
-      (await storage.searchText('mnemos', everything(alice), ['艇'], {}, 10)).map((hit) => hit.key),
-    ).toEqual([keys.get(coder!.id)]);
-    expect(await storage.searchText('mnemos', everything(alice), [], {}, 10)).toEqual([]);
-    expect(await storage.searchText('mnemos', everything(alice), ['absentword'], {}, 10)).toEqual(
-      [],
-    );
+      await storage.search.text('mnemos', everything(alice), ['absentword'], { limit: 10 }),
+    ).toEqual([]);
   });
 
   it('weighs a query token by how many times it is given', async () => {
@@ -256,13 +260,14 @@ describe.each(backends)('search primitives on $name', (backend) => {
       newMemory(scopeOf(alice), 'raft trip on the lake with friends'),
     ]);
     const keys = new Map(
-      (await storage.getMemories('mnemos', alice, [canoe!.id, paddle!.id], true)).map((row) => [
-        row.id,
-        row.key,
-      ]),
+      (
+        await storage.memories.get('mnemos', alice, [canoe!.id, paddle!.id], {
+          includeDeleted: true,
+        })
+      ).map((row) => [row.id, row.key]),
     );
     const firstFor = async (tokens: string[]) =>
-      (await storage.searchText('mnemos', everything(alice), tokens, {}, 10))[0]!.key;
+      (await storage.search.text('mnemos', everything(alice), tokens, { limit: 10 }))[0]!.key;
     expect(await firstFor(['kayak', 'raft', 'raft'])).toBe(keys.get(paddle!.id));
     expect(await firstFor(['kayak', 'kayak', 'raft'])).toBe(keys.get(canoe!.id));
   });
@@ -274,14 +279,12 @@ describe.each(backends)('search primitives on $name', (backend) => {
       tokens: 'joined a painting class',
     };
     const [stored] = await seed(storage, [unstemmed]);
-    const [row] = await storage.getMemories('mnemos', alice, [stored!.id], true);
-    const hits = await storage.searchText(
-      'mnemos',
-      everything(alice),
-      queryTokens('painting'),
-      {},
-      10,
-    );
+    const [row] = await storage.memories.get('mnemos', alice, [stored!.id], {
+      includeDeleted: true,
+    });
+    const hits = await storage.search.text('mnemos', everything(alice), queryTokens('painting'), {
+      limit: 10,
+    });
     expect(hits.map((hit) => hit.key)).toEqual([row!.key]);
   });
 
@@ -291,7 +294,7 @@ describe.each(backends)('search primitives on $name', (backend) => {
       newMemory(scopeOf(alice), 'Lives in Hangzhou now'),
       newMemory(scopeOf(alice), 'Lived in Hangzhou before'),
     ]);
-    await storage.applyMutations(
+    await storage.memories.apply(
       'mnemos',
       alice,
       [
@@ -305,32 +308,41 @@ describe.each(backends)('search primitives on $name', (backend) => {
       t0 + 10,
     );
     const keys = new Map(
-      (await storage.getMemories('mnemos', alice, [live!.id, old!.id], true)).map((row) => [
-        row.id,
-        row.key,
-      ]),
+      (
+        await storage.memories.get('mnemos', alice, [live!.id, old!.id], { includeDeleted: true })
+      ).map((row) => [row.id, row.key]),
     );
     expect(
-      (await storage.searchText('mnemos', everything(alice), ['hangzhou'], {}, 10)).map(
+      (await storage.search.text('mnemos', everything(alice), ['hangzhou'], { limit: 10 })).map(
         (hit) => hit.key,
       ),
     ).toEqual([keys.get(live!.id)]);
     expect(
-      (await storage.searchText('mnemos', everything(alice), ['hangzhou'], {}, 10, true)).map(
-        (hit) => hit.key,
-      ),
+      (
+        await storage.search.text('mnemos', everything(alice), ['hangzhou'], {
+          limit: 10,
+          invalidated: true,
+        })
+      ).map((hit) => hit.key),
     ).toEqual([keys.get(old!.id)]);
-    const vectors = await storage.invalidatedVectors('mnemos', everything(alice), {}, 10);
+    const vectors = await storage.search.invalidatedVectors('mnemos', everything(alice), {
+      limit: 10,
+    });
     expect(vectors.map((row) => row.key)).toEqual([keys.get(old!.id)]);
     expect(vectors[0]!.vector).toEqual(embedder.embedOne('Lived in Hangzhou before'));
-    expect([...(await storage.matchingKeys('mnemos', everything(alice), {}))]).toEqual([
+    expect([...(await storage.search.matchingKeys('mnemos', everything(alice), {}))]).toEqual([
       keys.get(live!.id),
     ]);
-    await storage.deleteMemory('mnemos', alice, old!.id, 'api', t0 + 20);
+    await storage.memories.delete('mnemos', alice, old!.id, { reason: 'api', now: t0 + 20 });
     expect(
-      await storage.searchText('mnemos', everything(alice), ['hangzhou'], {}, 10, true),
+      await storage.search.text('mnemos', everything(alice), ['hangzhou'], {
+        limit: 10,
+        invalidated: true,
+      }),
     ).toEqual([]);
-    expect(await storage.invalidatedVectors('mnemos', everything(alice), {}, 10)).toEqual([]);
+    expect(
+      await storage.search.invalidatedVectors('mnemos', everything(alice), { limit: 10 }),
+    ).toEqual([]);
   });
 
   it('ranks vectors natively by cosine, or refuses when the engine indexes them itself', async () => {
@@ -343,16 +355,18 @@ describe.each(backends)('search primitives on $name', (backend) => {
     const query = embedder.embedOne('swimming in a lake');
     if (!storage.capabilities.nativeVectorSearch) {
       await expect(
-        storage.searchVectors('mnemos', everything(alice), query, {}, 10),
+        storage.search.vectors('mnemos', everything(alice), query, { limit: 10 }),
       ).rejects.toBeTruthy();
       return;
     }
     const keys = new Map(
-      (await storage.getMemories('mnemos', alice, [near!.id, far!.id, elsewhere!.id], true)).map(
-        (row) => [row.id, row.key],
-      ),
+      (
+        await storage.memories.get('mnemos', alice, [near!.id, far!.id, elsewhere!.id], {
+          includeDeleted: true,
+        })
+      ).map((row) => [row.id, row.key]),
     );
-    const hits = await storage.searchVectors('mnemos', everything(alice), query, {}, 10);
+    const hits = await storage.search.vectors('mnemos', everything(alice), query, { limit: 10 });
     expect(hits[0]!.key).toBe(keys.get(near!.id));
     const cosine = (a: Float32Array, b: Float32Array) =>
       a.reduce((sum, value, index) => sum + value * b[index]!, 0);
@@ -362,19 +376,17 @@ describe.each(backends)('search primitives on $name', (backend) => {
     );
     expect(
       (
-        await storage.searchVectors(
-          'mnemos',
-          { ...alice, agentId: 'coder', runId: '*' },
-          query,
-          {},
-          10,
-        )
+        await storage.search.vectors('mnemos', { ...alice, agentId: 'coder', runId: '*' }, query, {
+          limit: 10,
+        })
       ).map((hit) => hit.key),
     ).toEqual([keys.get(elsewhere!.id)]);
-    expect(await storage.searchVectors('mnemos', everything(alice), query, {}, 1)).toHaveLength(1);
-    await storage.deleteMemory('mnemos', alice, near!.id, 'api', t0 + 10);
     expect(
-      (await storage.searchVectors('mnemos', everything(alice), query, {}, 10)).map(
+      await storage.search.vectors('mnemos', everything(alice), query, { limit: 1 }),
+    ).toHaveLength(1);
+    await storage.memories.delete('mnemos', alice, near!.id, { reason: 'api', now: t0 + 10 });
+    expect(
+      (await storage.search.vectors('mnemos', everything(alice), query, { limit: 10 })).map(
         (hit) => hit.key,
       ),
     ).not.toContain(keys.get(near!.id));

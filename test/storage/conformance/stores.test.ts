@@ -20,32 +20,34 @@ describe.each(backends)('stores on $name', (backend) => {
 
   it('creates, reads, lists, updates and deletes stores', async () => {
     const { storage } = context;
-    expect(await storage.listStores()).toEqual([]);
-    const created = await storage.createStore(storeRecord('notes', 'Team notes'));
+    expect(await storage.stores.list()).toEqual([]);
+    const created = await storage.stores.create(storeRecord('notes', 'Team notes'));
     expect(created).toEqual(storeRecord('notes', 'Team notes'));
-    await storage.createStore(storeRecord('archive'));
-    expect((await storage.listStores()).map((store) => store.name)).toEqual(['archive', 'notes']);
-    expect(await storage.getStore('notes')).toEqual(created);
-    expect(await storage.getStore('missing')).toBeNull();
+    await storage.stores.create(storeRecord('archive'));
+    expect((await storage.stores.list()).map((store) => store.name)).toEqual(['archive', 'notes']);
+    expect(await storage.stores.get('notes')).toEqual(created);
+    expect(await storage.stores.get('missing')).toBeNull();
 
     const later = t0 + 60_000;
-    const updated = await storage.updateStore('notes', 'Renamed 笔记', later);
+    const updated = await storage.stores.update('notes', 'Renamed 笔记', later);
     expect(updated).toMatchObject({
       name: 'notes',
       description: 'Renamed 笔记',
       createdAt: created.createdAt,
       updatedAt: new Date(later).toISOString(),
     });
-    expect(await storage.updateStore('missing', 'x', later)).toBeNull();
+    expect(await storage.stores.update('missing', 'x', later)).toBeNull();
 
-    expect(await storage.deleteStore('notes')).toBe(true);
-    expect(await storage.deleteStore('notes')).toBe(false);
-    expect((await storage.listStores()).map((store) => store.name)).toEqual(['archive']);
+    expect(await storage.stores.delete('notes')).toBe(true);
+    expect(await storage.stores.delete('notes')).toBe(false);
+    expect((await storage.stores.list()).map((store) => store.name)).toEqual(['archive']);
   });
 
   it('refuses a second store with the same name', async () => {
-    await context.storage.createStore(storeRecord('notes'));
-    expect(await codeOf(context.storage.createStore(storeRecord('notes')))).toBe('already_exists');
+    await context.storage.stores.create(storeRecord('notes'));
+    expect(await codeOf(context.storage.stores.create(storeRecord('notes')))).toBe(
+      'already_exists',
+    );
   });
 
   it('deletes a store with its memories, history and jobs, leaving other stores alone', async () => {
@@ -57,26 +59,30 @@ describe.each(backends)('stores on $name', (backend) => {
     const [kept] = await seed(storage, [newMemory(scope, 'kept in archive')], { store: 'archive' });
     const notesJob = randomUUID();
     const archiveJob = randomUUID();
-    await storage.enqueueJobs(
+    await storage.jobs.enqueue(
       'notes',
       [{ id: notesJob, scope, input: { text: 'x', metadata: {} } }],
       t0,
     );
-    await storage.enqueueJobs(
+    await storage.jobs.enqueue(
       'archive',
       [{ id: archiveJob, scope, input: { text: 'y', metadata: {} } }],
       t0,
     );
 
-    expect(await storage.deleteStore('notes')).toBe(true);
-    expect(await storage.getMemories('notes', alice, [gone!.id], true)).toEqual([]);
-    expect(await storage.history('notes', alice, gone!.id)).toEqual([]);
-    expect(await storage.getJob('notes', alice, notesJob)).toBeNull();
-    expect(await storage.countMemories('notes', everything(alice), {}, true)).toBe(0);
+    expect(await storage.stores.delete('notes')).toBe(true);
+    expect(
+      await storage.memories.get('notes', alice, [gone!.id], { includeDeleted: true }),
+    ).toEqual([]);
+    expect(await storage.memories.history('notes', alice, gone!.id)).toEqual([]);
+    expect(await storage.jobs.get('notes', alice, notesJob)).toBeNull();
+    expect(await storage.memories.count('notes', everything(alice), { includeDeleted: true })).toBe(
+      0,
+    );
 
-    expect(await storage.getMemories('archive', alice, [kept!.id], false)).toHaveLength(1);
-    expect(await storage.getJob('archive', alice, archiveJob)).not.toBeNull();
-    expect(await storage.pendingJobCount(null)).toBe(1);
+    expect(await storage.memories.get('archive', alice, [kept!.id])).toHaveLength(1);
+    expect(await storage.jobs.get('archive', alice, archiveJob)).not.toBeNull();
+    expect(await storage.jobs.pendingCount(null)).toBe(1);
   });
 
   it('creates the default store on first use through the engine', async () => {
@@ -98,24 +104,24 @@ describe.each(backends)('stores on $name', (backend) => {
       newMemory(scope, '用户住在杭州'),
       newMemory(scope, 'Deleted but re-embedded too'),
     ]);
-    await storage.deleteMemory('mnemos', alice, gone!.id, 'api', t0 + 1);
+    await storage.memories.delete('mnemos', alice, gone!.id, { reason: 'api', now: t0 + 1 });
     const smaller = new BuiltinEmbedder({ dimensions: 64 });
     const target = { embedderId: smaller.id, dimensions: smaller.dimensions };
 
-    const begun = await storage.beginReembed('mnemos', target, t0 + 10);
+    const begun = await storage.reembed.begin('mnemos', target, t0 + 10);
     expect(begun).toMatchObject({ resumed: false, staged: 0, total: 3 });
-    const pending = await storage.reembedPending('mnemos', 0, 2);
+    const pending = await storage.reembed.pending('mnemos', 0, 2);
     expect(pending).toHaveLength(2);
-    await storage.stageReembed(
+    await storage.reembed.stage(
       'mnemos',
       begun.run.id,
       pending.map((row) => ({ ...row, vector: smaller.embedOne(row.text) })),
     );
     // Interrupted here: a new run for the same target resumes with the staged vectors.
-    const resumed = await storage.beginReembed('mnemos', target, t0 + 20);
+    const resumed = await storage.reembed.begin('mnemos', target, t0 + 20);
     expect(resumed).toMatchObject({ resumed: true, staged: 2, total: 3 });
     expect(resumed.run.id).toBe(begun.run.id);
-    expect(await storage.finishReembed('mnemos', resumed.run.id, t0 + 30)).toEqual({
+    expect(await storage.reembed.finish('mnemos', resumed.run.id, t0 + 30)).toEqual({
       swapped: 0,
       missing: 1,
     });
@@ -128,11 +134,11 @@ describe.each(backends)('stores on $name', (backend) => {
       total: 3,
       dimensions: 64,
     });
-    expect(await storage.getStore('mnemos')).toMatchObject({
+    expect(await storage.stores.get('mnemos')).toMatchObject({
       embedderId: smaller.id,
       dimensions: 64,
     });
-    const changes = await storage.vectorChangesSince('mnemos', alice, 0, 10);
+    const changes = await storage.search.vectorChanges('mnemos', alice, { afterSeq: 0, limit: 10 });
     const live = changes.filter((change) => change.vector !== null);
     expect(live).toHaveLength(2);
     for (const change of live) expect(change.vector).toHaveLength(64);
@@ -150,18 +156,18 @@ describe.each(backends)('stores on $name', (backend) => {
   it('refuses staging for a replaced re-embedding run', async () => {
     const { storage } = context;
     await seed(storage, [newMemory(scopeOf(alice), 'Some memory')]);
-    const first = await storage.beginReembed('mnemos', { embedderId: 'a', dimensions: 8 }, t0);
-    const second = await storage.beginReembed(
+    const first = await storage.reembed.begin('mnemos', { embedderId: 'a', dimensions: 8 }, t0);
+    const second = await storage.reembed.begin(
       'mnemos',
       { embedderId: 'b', dimensions: 16 },
       t0 + 1,
     );
     expect(second.resumed).toBe(false);
-    const [row] = await storage.reembedPending('mnemos', 0, 10);
+    const [row] = await storage.reembed.pending('mnemos', 0, 10);
     await expect(
-      storage.stageReembed('mnemos', first.run.id, [{ ...row!, vector: new Float32Array(8) }]),
+      storage.reembed.stage('mnemos', first.run.id, [{ ...row!, vector: new Float32Array(8) }]),
     ).rejects.toBeTruthy();
-    expect(await storage.getStore('mnemos')).toMatchObject({
+    expect(await storage.stores.get('mnemos')).toMatchObject({
       embedderId: storeRecord().embedderId,
     });
   });

@@ -67,7 +67,7 @@ describe.each(backends)('tenant isolation on $name', (backend) => {
     const { storage } = context;
     const [memory] = await seed(storage, [newMemory(scopeOf(alice), 'Alice secret kayak')]);
     const [invalid] = await seed(storage, [newMemory(scopeOf(alice), 'Alice old kayak')]);
-    await storage.applyMutations(
+    await storage.memories.apply(
       'mnemos',
       alice,
       [
@@ -80,37 +80,51 @@ describe.each(backends)('tenant isolation on $name', (backend) => {
       ],
       t0 + 5,
     );
-    const [row] = await storage.getMemories('mnemos', alice, [memory!.id], false);
+    const [row] = await storage.memories.get('mnemos', alice, [memory!.id]);
     for (const stranger of strangers) {
-      expect(await storage.getMemories('mnemos', stranger, [memory!.id], true)).toEqual([]);
-      expect(await storage.getMemoriesByKey('mnemos', stranger, [row!.key])).toEqual([]);
-      expect(await storage.searchText('mnemos', everything(stranger), ['kayak'], {}, 10)).toEqual(
-        [],
+      expect(
+        await storage.memories.get('mnemos', stranger, [memory!.id], { includeDeleted: true }),
+      ).toEqual([]);
+      expect(await storage.memories.getByKeys('mnemos', stranger, [row!.key])).toEqual([]);
+      expect(
+        await storage.search.text('mnemos', everything(stranger), ['kayak'], { limit: 10 }),
+      ).toEqual([]);
+      expect(
+        await storage.search.text('mnemos', everything(stranger), ['kayak'], {
+          limit: 10,
+          invalidated: true,
+        }),
+      ).toEqual([]);
+      expect(
+        await storage.search.invalidatedVectors('mnemos', everything(stranger), { limit: 10 }),
+      ).toEqual([]);
+      expect(await storage.search.matchingKeys('mnemos', everything(stranger), {})).toEqual(
+        new Set(),
       );
       expect(
-        await storage.searchText('mnemos', everything(stranger), ['kayak'], {}, 10, true),
+        await storage.search.vectorChanges('mnemos', stranger, { afterSeq: 0, limit: 10 }),
       ).toEqual([]);
-      expect(await storage.invalidatedVectors('mnemos', everything(stranger), {}, 10)).toEqual([]);
-      expect(await storage.matchingKeys('mnemos', everything(stranger), {})).toEqual(new Set());
-      expect(await storage.vectorChangesSince('mnemos', stranger, 0, 10)).toEqual([]);
-      expect(await storage.latestSeq('mnemos', stranger)).toBe(0);
-      expect(await storage.findByHash('mnemos', scopeOf(stranger), [memory!.hash])).toEqual(
-        new Map(),
-      );
+      expect(await storage.search.latestSeq('mnemos', stranger)).toBe(0);
+      expect(
+        await storage.memories.findByHash('mnemos', scopeOf(stranger), [memory!.hash]),
+      ).toEqual(new Map());
       if (storage.capabilities.nativeVectorSearch) {
         const query = embedder.embedOne('Alice secret kayak');
-        expect(await storage.searchVectors('mnemos', everything(stranger), query, {}, 10)).toEqual(
-          [],
-        );
+        expect(
+          await storage.search.vectors('mnemos', everything(stranger), query, { limit: 10 }),
+        ).toEqual([]);
       }
-      await storage.recordAccess('mnemos', stranger, new Map([[row!.key, 5]]), t0 + 10);
-      expect(await storage.deleteMemory('mnemos', stranger, memory!.id, 'api', t0 + 10)).toBe(
-        false,
-      );
-      expect(await storage.purgeMemory('mnemos', stranger, memory!.id)).toBe(false);
-      expect(await storage.deleteByScope('mnemos', everything(stranger), t0 + 10)).toBe(0);
+      await storage.memories.recordAccess('mnemos', stranger, new Map([[row!.key, 5]]), t0 + 10);
+      expect(
+        await storage.memories.delete('mnemos', stranger, memory!.id, {
+          reason: 'api',
+          now: t0 + 10,
+        }),
+      ).toBe(false);
+      expect(await storage.memories.purge('mnemos', stranger, memory!.id)).toBe(false);
+      expect(await storage.memories.deleteByScope('mnemos', everything(stranger), t0 + 10)).toBe(0);
       await expect(
-        storage.applyMutations(
+        storage.memories.apply(
           'mnemos',
           stranger,
           [{ type: 'update', id: memory!.id, reason: 'api', patch: { text: 'hijacked' } }],
@@ -118,7 +132,7 @@ describe.each(backends)('tenant isolation on $name', (backend) => {
         ),
       ).rejects.toBeTruthy();
     }
-    const [after] = await storage.getMemories('mnemos', alice, [memory!.id], false);
+    const [after] = await storage.memories.get('mnemos', alice, [memory!.id]);
     expect(after).toEqual(row);
   });
 
@@ -126,22 +140,32 @@ describe.each(backends)('tenant isolation on $name', (backend) => {
     const { storage } = context;
     await seed(storage, []);
     const id = randomUUID();
-    await storage.enqueueJobs(
+    await storage.jobs.enqueue(
       'mnemos',
       [{ id, scope: scopeOf(alice), input: { text: 'x', metadata: {} } }],
       t0,
     );
-    await storage.claimJobs('worker', 1, 60_000, t0 + 1, () => true);
-    await storage.failJob(id, { attempt: 1, owner: 'worker' }, 'boom', null, t0 + 1);
-    expect(await storage.getJob('mnemos', alice, id)).toMatchObject({ state: 'failed' });
+    await storage.jobs.claim({
+      worker: 'worker',
+      limit: 1,
+      leaseMs: 60_000,
+      now: t0 + 1,
+      isOwnerAlive: () => true,
+    });
+    await storage.jobs.fail(
+      id,
+      { attempt: 1, owner: 'worker' },
+      { error: 'boom', retryAt: null, now: t0 + 1 },
+    );
+    expect(await storage.jobs.get('mnemos', alice, id)).toMatchObject({ state: 'failed' });
     for (const stranger of strangers) {
-      expect(await storage.getJob('mnemos', stranger, id)).toBeNull();
-      expect(await storage.listJobs('mnemos', stranger, [], { limit: 10, offset: 0 })).toEqual([]);
-      expect(await storage.retryJobs('mnemos', stranger, 'all-failed', t0 + 2)).toBe(0);
-      expect(await storage.retryJobs('mnemos', stranger, [id], t0 + 2)).toBe(0);
+      expect(await storage.jobs.get('mnemos', stranger, id)).toBeNull();
+      expect(await storage.jobs.list('mnemos', stranger, [], { limit: 10, offset: 0 })).toEqual([]);
+      expect(await storage.jobs.retry('mnemos', stranger, 'all-failed', t0 + 2)).toBe(0);
+      expect(await storage.jobs.retry('mnemos', stranger, [id], t0 + 2)).toBe(0);
     }
-    expect((await storage.getJob('mnemos', alice, id))!.state).toBe('failed');
-    expect(await storage.listJobs('mnemos', null, [], { limit: 10, offset: 0 })).toHaveLength(1);
+    expect((await storage.jobs.get('mnemos', alice, id))!.state).toBe('failed');
+    expect(await storage.jobs.list('mnemos', null, [], { limit: 10, offset: 0 })).toHaveLength(1);
   });
 
   it('keeps sessions and messages inside the tenant', async () => {

@@ -111,7 +111,7 @@ describe.skipIf(!testDatabaseUrl)(`mnemos migrate with Postgres (${skipReason})`
       await mnemos.memories.add({ scope, messages });
     }
     await mnemos.drain();
-    const memories = await mnemos.storage.countRows('memories');
+    const memories = await mnemos.storage.transfer.count('memories');
     await mnemos.close();
     const schema = schemas[1]!;
     const args = ['migrate', '--from', `sqlite:${source}`, '--to', inSchema(schema)];

@@ -4,13 +4,8 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { Mnemos } from '../../../src/mnemos.js';
 import { databaseUrlVariable } from '../../../src/storage/choose-storage.js';
 import { PostgresStorage } from '../../../src/storage/postgres/postgres-storage.js';
-import {
-  dropSchema,
-  skipReason,
-  testDatabaseUrl,
-  uniqueSchema,
-} from '../../../test/support/postgres.js';
-import { tempHome } from '../../../test/support/temp-home.js';
+import { dropSchema, skipReason, testDatabaseUrl, uniqueSchema } from '../../support/postgres.js';
+import { tempHome } from '../../support/temp-home.js';
 
 const url = testDatabaseUrl ?? '';
 const schemas: string[] = [];

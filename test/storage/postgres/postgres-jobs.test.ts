@@ -7,7 +7,7 @@ import {
   testDatabaseUrl,
   uniqueSchema,
   withClient,
-} from '../../../test/support/postgres.js';
+} from '../../support/postgres.js';
 
 const url = testDatabaseUrl ?? '';
 const schema = uniqueSchema('mnemos_pg_jobs');
@@ -39,7 +39,7 @@ describe.skipIf(!testDatabaseUrl)(
         scope: { appId: 'app', tenantId: `t${index % tenants}`, agentId: 'a', runId: 'r' },
         input: { text: `job ${index}`, metadata: {} },
       }));
-      await first.enqueueJobs(store, jobs, now);
+      await first.jobs.enqueue(store, jobs, now);
       return jobs.map((job) => job.id);
     }
 
@@ -59,7 +59,13 @@ describe.skipIf(!testDatabaseUrl)(
       const claimed: string[] = [];
       const worker = async (storage: PostgresStorage, name: string): Promise<void> => {
         for (;;) {
-          const jobs = await storage.claimJobs(name, 7, 60_000, now, alive);
+          const jobs = await storage.jobs.claim({
+            worker: name,
+            limit: 7,
+            leaseMs: 60_000,
+            now,
+            isOwnerAlive: alive,
+          });
           if (jobs.length === 0) return;
           claimed.push(...jobs.map((job) => job.id));
         }
@@ -72,8 +78,8 @@ describe.skipIf(!testDatabaseUrl)(
       ]);
       expect(claimed).toHaveLength(ids.length);
       expect(new Set(claimed).size).toBe(ids.length);
-      expect(await first.pendingJobCount(store)).toBe(ids.length);
-      const job = await first.getJob(store, { appId: 'app', tenantId: 't0' }, ids[0]!);
+      expect(await first.jobs.pendingCount(store)).toBe(ids.length);
+      const job = await first.jobs.get(store, { appId: 'app', tenantId: 't0' }, ids[0]!);
       expect(job).toMatchObject({ state: 'running', attempts: 1 });
     });
 
@@ -81,12 +87,38 @@ describe.skipIf(!testDatabaseUrl)(
       await drainOthers();
       const now = Date.now();
       const ids = await enqueue(3, now);
-      const [held] = await first.claimJobs('host-a:1:x', 1, 1_000, now, alive);
+      const [held] = await first.jobs.claim({
+        worker: 'host-a:1:x',
+        limit: 1,
+        leaseMs: 1_000,
+        now,
+        isOwnerAlive: alive,
+      });
       expect(held!.id).toBe(ids[0]);
-      const during = await second.claimJobs('host-b:1:y', 10, 1_000, now + 500, alive);
+      const during = await second.jobs.claim({
+        worker: 'host-b:1:y',
+        limit: 10,
+        leaseMs: 1_000,
+        now: now + 500,
+        isOwnerAlive: alive,
+      });
       expect(during.map((job) => job.id)).toEqual([ids[1], ids[2]]);
-      expect(await second.claimJobs('host-b:1:y', 10, 1_000, now + 1_000, alive)).toEqual([]);
-      const after = await second.claimJobs('host-b:1:y', 10, 1_000, now + 1_001, alive);
+      expect(
+        await second.jobs.claim({
+          worker: 'host-b:1:y',
+          limit: 10,
+          leaseMs: 1_000,
+          now: now + 1_000,
+          isOwnerAlive: alive,
+        }),
+      ).toEqual([]);
+      const after = await second.jobs.claim({
+        worker: 'host-b:1:y',
+        limit: 10,
+        leaseMs: 1_000,
+        now: now + 1_001,
+        isOwnerAlive: alive,
+      });
       expect(after.map((job) => job.id)).toEqual([ids[0]]);
       expect(after[0]!.attempts).toBe(2);
     });
@@ -95,10 +127,30 @@ describe.skipIf(!testDatabaseUrl)(
       await drainOthers();
       const now = Date.now();
       const [id] = await enqueue(1, now);
-      await first.claimJobs('this-host:999999:dead', 1, 60_000, now, alive);
-      expect(await second.claimJobs('this-host:2:live', 1, 60_000, now + 10, alive)).toEqual([]);
+      await first.jobs.claim({
+        worker: 'this-host:999999:dead',
+        limit: 1,
+        leaseMs: 60_000,
+        now,
+        isOwnerAlive: alive,
+      });
+      expect(
+        await second.jobs.claim({
+          worker: 'this-host:2:live',
+          limit: 1,
+          leaseMs: 60_000,
+          now: now + 10,
+          isOwnerAlive: alive,
+        }),
+      ).toEqual([]);
       const dead = (owner: string): boolean => !owner.includes(':999999:');
-      const taken = await second.claimJobs('this-host:2:live', 1, 60_000, now + 10, dead);
+      const taken = await second.jobs.claim({
+        worker: 'this-host:2:live',
+        limit: 1,
+        leaseMs: 60_000,
+        now: now + 10,
+        isOwnerAlive: dead,
+      });
       expect(taken.map((job) => job.id)).toEqual([id]);
     });
 
@@ -106,20 +158,44 @@ describe.skipIf(!testDatabaseUrl)(
       await drainOthers();
       const now = Date.now();
       const [id] = await enqueue(1, now);
-      await first.claimJobs('host-a:1:x', 1, 60_000, now, alive);
-      await first.failJob(id!, { attempt: 1, owner: 'host-a:1:x' }, 'boom', now + 5_000, now);
-      expect(await second.claimJobs('host-b:1:y', 1, 60_000, now + 4_999, alive)).toEqual([]);
-      const retried = await second.claimJobs('host-b:1:y', 1, 60_000, now + 5_000, alive);
+      await first.jobs.claim({
+        worker: 'host-a:1:x',
+        limit: 1,
+        leaseMs: 60_000,
+        now,
+        isOwnerAlive: alive,
+      });
+      await first.jobs.fail(
+        id!,
+        { attempt: 1, owner: 'host-a:1:x' },
+        { error: 'boom', retryAt: now + 5_000, now },
+      );
+      expect(
+        await second.jobs.claim({
+          worker: 'host-b:1:y',
+          limit: 1,
+          leaseMs: 60_000,
+          now: now + 4_999,
+          isOwnerAlive: alive,
+        }),
+      ).toEqual([]);
+      const retried = await second.jobs.claim({
+        worker: 'host-b:1:y',
+        limit: 1,
+        leaseMs: 60_000,
+        now: now + 5_000,
+        isOwnerAlive: alive,
+      });
       expect(retried).toEqual([expect.objectContaining({ id, attempts: 2, error: 'boom' })]);
       const claim = { attempt: 2, owner: 'host-b:1:y' };
-      await second.failJob(id!, claim, 'boom again', null, now + 5_001);
+      await second.jobs.fail(id!, claim, { error: 'boom again', retryAt: null, now: now + 5_001 });
       const tenant = { appId: 'app', tenantId: 't0' };
-      expect(await first.getJob(store, tenant, id!)).toMatchObject({
+      expect(await first.jobs.get(store, tenant, id!)).toMatchObject({
         state: 'failed',
         error: 'boom again',
       });
-      expect(await first.retryJobs(store, tenant, 'all-failed', now + 6_000)).toBe(1);
-      expect(await first.getJob(store, tenant, id!)).toMatchObject({
+      expect(await first.jobs.retry(store, tenant, 'all-failed', now + 6_000)).toBe(1);
+      expect(await first.jobs.get(store, tenant, id!)).toMatchObject({
         state: 'queued',
         attempts: 0,
       });
@@ -129,7 +205,7 @@ describe.skipIf(!testDatabaseUrl)(
       await drainOthers();
       const now = Date.now();
       store = `jobs_${randomUUID().slice(0, 8)}`;
-      const [job] = await first.enqueueJobs(
+      const [job] = await first.jobs.enqueue(
         store,
         [
           {
@@ -139,10 +215,18 @@ describe.skipIf(!testDatabaseUrl)(
           },
         ],
         now,
-        { worker: 'host-a:1:x', leaseMs: 60_000 },
+        { claim: { worker: 'host-a:1:x', leaseMs: 60_000 } },
       );
       expect(job).toMatchObject({ state: 'running', attempts: 1 });
-      expect(await second.claimJobs('host-b:1:y', 10, 60_000, now + 1, alive)).toEqual([]);
+      expect(
+        await second.jobs.claim({
+          worker: 'host-b:1:y',
+          limit: 10,
+          leaseMs: 60_000,
+          now: now + 1,
+          isOwnerAlive: alive,
+        }),
+      ).toEqual([]);
     });
   },
 );

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readScope, type Scope } from '../../../src/core/scope.js';
-import { vectorSearchStatement } from '../../../src/storage/postgres/pg-memory-reads.js';
+import { vectorSearchStatement } from '../../../src/storage/postgres/pg-search.js';
 import { PostgresStorage } from '../../../src/storage/postgres/postgres-storage.js';
 import { vectorIndexName } from '../../../src/storage/postgres/vectors.js';
 import {
@@ -11,7 +11,7 @@ import {
   skipReason,
   testDatabaseUrl,
   uniqueSchema,
-} from '../../../test/support/postgres.js';
+} from '../../support/postgres.js';
 
 const url = testDatabaseUrl ?? '';
 const schema = uniqueSchema('mnemos_pg_search');
@@ -44,7 +44,7 @@ describe.skipIf(!testDatabaseUrl)(`PostgresStorage: vector search (${skipReason}
   beforeAll(async () => {
     storage = await PostgresStorage.open(url, { schema });
     const now = new Date().toISOString();
-    await storage.createStore({
+    await storage.stores.create({
       name: store,
       description: '',
       embedderId: 'test',
@@ -62,7 +62,7 @@ describe.skipIf(!testDatabaseUrl)(`PostgresStorage: vector search (${skipReason}
             vector,
           ),
         );
-      await storage.applyMutations(
+      await storage.memories.apply(
         store,
         big,
         batch.map((item) => ({ type: 'insert', memory: item })),
@@ -72,19 +72,16 @@ describe.skipIf(!testDatabaseUrl)(`PostgresStorage: vector search (${skipReason}
     const smallItems = randomVectors(40, 99).map((vector, index) =>
       memory({ ...small, agentId: 'a', runId: 'r' }, `small ${index}`, vector),
     );
-    await storage.applyMutations(
+    await storage.memories.apply(
       store,
       small,
       smallItems.map((item) => ({ type: 'insert', memory: item })),
       Date.now(),
     );
-    for (const row of await storage.listMemories(
-      store,
-      readScope(big),
-      {},
-      { limit: 10_000, offset: 0 },
-      false,
-    ))
+    for (const row of await storage.memories.list(store, readScope(big), {
+      limit: 10_000,
+      offset: 0,
+    }))
       keyOf.set(Number(row.text.split(' ')[1]), row.key);
     client = new pg.Client({ connectionString: url });
     await client.connect();
@@ -121,7 +118,7 @@ describe.skipIf(!testDatabaseUrl)(`PostgresStorage: vector search (${skipReason}
   it("answers a tenant-wide search from the store's HNSW index, close to exact", async () => {
     const query = randomVectors(1, 12345)[0]!;
     expect(await method(readScope(big), query, 10)).toBe('hnsw');
-    const hits = await storage.searchVectors(store, readScope(big), query, {}, 10);
+    const hits = await storage.search.vectors(store, readScope(big), query, { limit: 10 });
     expect(hits).toHaveLength(10);
     const exact = bigVectors
       .map((vector, index) => ({ index, score: cosine(vector, query) }))
@@ -143,7 +140,7 @@ describe.skipIf(!testDatabaseUrl)(`PostgresStorage: vector search (${skipReason}
     // HNSW scan (ef_search 100) would hand back near ones only and the filter would leave nothing.
     const scope = readScope({ ...big, agentId: 'far' });
     expect(await method(scope, base, 100)).toBe('hnsw');
-    const hits = await storage.searchVectors(store, scope, base, {}, 100);
+    const hits = await storage.search.vectors(store, scope, base, { limit: 100 });
     expect(hits).toHaveLength(100);
     const far = [...keyOf].filter(([index]) => agentOf(index) === 'far');
     const allowed = new Set(far.map(([, key]) => key));
@@ -179,7 +176,7 @@ describe.skipIf(!testDatabaseUrl)(`PostgresStorage: vector search (${skipReason}
       const walk = await limited.query(statement.sql, statement.params);
       await limited.end();
       expect(walk.rows.length).toBeLessThan(100);
-      const hits = await capped.searchVectors(store, scope, base, {}, 100);
+      const hits = await capped.search.vectors(store, scope, base, { limit: 100 });
       expect(hits).toHaveLength(100);
       const far = [...keyOf].filter(([index]) => agentOf(index) === 'far');
       const exact = far
@@ -196,8 +193,8 @@ describe.skipIf(!testDatabaseUrl)(`PostgresStorage: vector search (${skipReason}
   it("searches a small tenant exactly from its own rows, never another tenant's", async () => {
     const query = randomVectors(1, 777)[0]!;
     expect(await method(readScope(small), query, 10)).toBe('exact');
-    const hits = await storage.searchVectors(store, readScope(small), query, {}, 10);
-    const rows = await storage.getMemoriesByKey(
+    const hits = await storage.search.vectors(store, readScope(small), query, { limit: 10 });
+    const rows = await storage.memories.getByKeys(
       store,
       small,
       hits.map((hit) => hit.key),
@@ -208,23 +205,21 @@ describe.skipIf(!testDatabaseUrl)(`PostgresStorage: vector search (${skipReason}
 
   it('drops deleted and invalidated memories from vector search', async () => {
     const query = bigVectors[5]!;
-    const [first] = await storage.searchVectors(store, readScope(big), query, {}, 1);
+    const [first] = await storage.search.vectors(store, readScope(big), query, { limit: 1 });
     expect(first!.key).toBe(keyOf.get(5));
-    const [row] = await storage.getMemoriesByKey(store, big, [first!.key]);
-    await storage.applyMutations(
+    const [row] = await storage.memories.getByKeys(store, big, [first!.key]);
+    await storage.memories.apply(
       store,
       big,
       [{ type: 'update', id: row!.id, patch: { validTo: Date.now() }, reason: 'test' }],
       Date.now(),
     );
-    const after = await storage.searchVectors(store, readScope(big), query, {}, 5);
+    const after = await storage.search.vectors(store, readScope(big), query, { limit: 5 });
     expect(after.map((hit) => hit.key)).not.toContain(first!.key);
-    const changes = await storage.vectorChangesSince(
-      store,
-      big,
-      (await storage.latestSeq(store, big)) - 1,
-      10,
-    );
+    const changes = await storage.search.vectorChanges(store, big, {
+      afterSeq: (await storage.search.latestSeq(store, big)) - 1,
+      limit: 10,
+    });
     expect(changes).toEqual([expect.objectContaining({ key: first!.key, vector: null })]);
   });
 
@@ -232,7 +227,7 @@ describe.skipIf(!testDatabaseUrl)(`PostgresStorage: vector search (${skipReason}
     const moved = 'moved';
     const tenant = { appId: 'app', tenantId: 'moved' };
     const now = new Date().toISOString();
-    await storage.createStore({
+    await storage.stores.create({
       name: moved,
       description: '',
       embedderId: 'test-32',
@@ -243,29 +238,29 @@ describe.skipIf(!testDatabaseUrl)(`PostgresStorage: vector search (${skipReason}
     const items = randomVectors(1_500, 31).map((vector, index) =>
       memory({ ...tenant, agentId: 'a', runId: 'r' }, `moved ${index}`, vector),
     );
-    await storage.applyMutations(
+    await storage.memories.apply(
       moved,
       tenant,
       items.map((item) => ({ type: 'insert' as const, memory: item })),
       Date.now(),
     );
-    const begun = await storage.beginReembed(
+    const begun = await storage.reembed.begin(
       moved,
       { embedderId: 'test-16', dimensions: 16 },
       Date.now(),
     );
     for (let after = 0; ; ) {
-      const pending = await storage.reembedPending(moved, after, 500);
+      const pending = await storage.reembed.pending(moved, after, 500);
       if (pending.length === 0) break;
       const vectors = randomVectors(pending.length, after + 1, 16);
-      await storage.stageReembed(
+      await storage.reembed.stage(
         moved,
         begun.run.id,
         pending.map((row, index) => ({ ...row, vector: vectors[index]! })),
       );
       after = pending.at(-1)!.key;
     }
-    expect(await storage.finishReembed(moved, begun.run.id, Date.now())).toEqual({
+    expect(await storage.reembed.finish(moved, begun.run.id, Date.now())).toEqual({
       swapped: 1_500,
       missing: 0,
     });
@@ -279,6 +274,8 @@ describe.skipIf(!testDatabaseUrl)(`PostgresStorage: vector search (${skipReason}
     // slower) until autovacuum's ANALYZE, which a write of this size soon triggers.
     await client.query('ANALYZE memories');
     expect(await method(readScope(tenant), query, 10, moved)).toBe('hnsw');
-    expect(await storage.searchVectors(moved, readScope(tenant), query, {}, 10)).toHaveLength(10);
+    expect(
+      await storage.search.vectors(moved, readScope(tenant), query, { limit: 10 }),
+    ).toHaveLength(10);
   });
 });

@@ -8,7 +8,7 @@ import {
   testDatabaseUrl,
   uniqueSchema,
   withClient,
-} from '../../../test/support/postgres.js';
+} from '../../support/postgres.js';
 
 const url = testDatabaseUrl ?? '';
 const schemas: string[] = [];
@@ -38,7 +38,7 @@ describe.skipIf(!testDatabaseUrl)(`PostgresStorage: open and migrations (${skipR
     const storage = await PostgresStorage.open(url, { schema: freshSchema() });
     try {
       const now = Date.now();
-      await storage.createStore({
+      await storage.stores.create({
         name: 'bits',
         description: '',
         embedderId: 'test',
@@ -48,7 +48,7 @@ describe.skipIf(!testDatabaseUrl)(`PostgresStorage: open and migrations (${skipR
       });
       const embedding = Float32Array.from([-0, 0.1, -1e-30, 1 / 3]);
       const tenant = { appId: 'app', tenantId: 't' };
-      await storage.applyMutations(
+      await storage.memories.apply(
         'bits',
         tenant,
         [
@@ -65,7 +65,7 @@ describe.skipIf(!testDatabaseUrl)(`PostgresStorage: open and migrations (${skipR
         ],
         now,
       );
-      const { rows } = await storage.exportRows('memories', null, 10);
+      const { rows } = await storage.transfer.export('memories', null, 10);
       const stored = rows[0]!.embedding as Float32Array;
       expect(Object.is(stored[0], -0)).toBe(true);
       expect(Buffer.from(stored.buffer).equals(Buffer.from(embedding.buffer))).toBe(true);
@@ -84,7 +84,7 @@ describe.skipIf(!testDatabaseUrl)(`PostgresStorage: open and migrations (${skipR
         Array.from({ length: schemaVersion }, (_, i) => i + 1),
       );
       const now = Date.now();
-      await storages[0]!.createStore({
+      await storages[0]!.stores.create({
         name: 'shared',
         description: '',
         embedderId: 'test',
@@ -94,7 +94,7 @@ describe.skipIf(!testDatabaseUrl)(`PostgresStorage: open and migrations (${skipR
       });
       // Every pool sees the same schema.
       for (const storage of storages)
-        expect((await storage.listStores()).map((s) => s.name)).toEqual(['shared']);
+        expect((await storage.stores.list()).map((s) => s.name)).toEqual(['shared']);
     } finally {
       await Promise.all(storages.map((storage) => storage.close()));
     }
@@ -115,7 +115,7 @@ describe.skipIf(!testDatabaseUrl)(`PostgresStorage: open and migrations (${skipR
     const b = await PostgresStorage.open(url, { schema: second });
     try {
       const now = new Date().toISOString();
-      await a.createStore({
+      await a.stores.create({
         name: 'only_in_a',
         description: '',
         embedderId: 'test',
@@ -123,7 +123,7 @@ describe.skipIf(!testDatabaseUrl)(`PostgresStorage: open and migrations (${skipR
         createdAt: now,
         updatedAt: now,
       });
-      expect(await b.listStores()).toEqual([]);
+      expect(await b.stores.list()).toEqual([]);
     } finally {
       await a.close();
       await b.close();
@@ -156,10 +156,10 @@ describe.skipIf(!testDatabaseUrl)(`PostgresStorage: open and migrations (${skipR
     await (await PostgresStorage.open(url, { schema })).close();
     const storage = await PostgresStorage.open(url, { schema, readOnly: true });
     try {
-      expect(await storage.listStores()).toEqual([]);
+      expect(await storage.stores.list()).toEqual([]);
       const now = new Date().toISOString();
       await expect(
-        storage.createStore({
+        storage.stores.create({
           name: 'nope',
           description: '',
           embedderId: 'test',
@@ -194,7 +194,7 @@ describe.skipIf(!testDatabaseUrl)(`PostgresStorage: open and migrations (${skipR
       { schema: freshSchema() },
     );
     try {
-      await Promise.all([storage.listStores(), storage.pendingJobCount(null)]);
+      await Promise.all([storage.stores.list(), storage.jobs.pendingCount(null)]);
       const killed = await withClient(url, async (client) => {
         const { rows } = await client.query(
           'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1',
@@ -204,13 +204,13 @@ describe.skipIf(!testDatabaseUrl)(`PostgresStorage: open and migrations (${skipR
       });
       expect(killed).toBeGreaterThan(0);
       await new Promise((resolve) => setTimeout(resolve, 100));
-      expect(await storage.listStores()).toEqual([]);
-      await storage.changeProfile(
+      expect(await storage.stores.list()).toEqual([]);
+      await storage.profiles.change(
         { appId: 'app', tenantId: 't' },
         [{ key: 'name', value: 'Ada', source: 'user' }],
         Date.now(),
       );
-      expect(await storage.getProfile({ appId: 'app', tenantId: 't' })).toHaveLength(1);
+      expect(await storage.profiles.get({ appId: 'app', tenantId: 't' })).toHaveLength(1);
     } finally {
       await storage.close();
     }
@@ -222,6 +222,6 @@ describe.skipIf(!testDatabaseUrl)(`PostgresStorage: open and migrations (${skipR
     if (password) expect(storage.location).not.toContain(`:${password}@`);
     await storage.close();
     await storage.close();
-    await expect(storage.listStores()).rejects.toMatchObject({ code: 'storage_error' });
+    await expect(storage.stores.list()).rejects.toMatchObject({ code: 'storage_error' });
   });
 });

@@ -11,7 +11,7 @@ import {
   skipReason,
   testDatabaseUrl,
   uniqueSchema,
-} from '../../../test/support/postgres.js';
+} from '../../support/postgres.js';
 
 const url = testDatabaseUrl ?? '';
 const schema = uniqueSchema('mnemos_pg_text');
@@ -24,7 +24,7 @@ describe.skipIf(!testDatabaseUrl)(`PostgresStorage: full-text search (${skipReas
   beforeAll(async () => {
     storage = await PostgresStorage.open(url, { schema });
     const now = new Date().toISOString();
-    await storage.createStore({
+    await storage.stores.create({
       name: store,
       description: '',
       embedderId: 'test',
@@ -51,23 +51,25 @@ describe.skipIf(!testDatabaseUrl)(`PostgresStorage: full-text search (${skipReas
       'Prefers TypeScript for backend work',
     ];
     const items = texts.map((text, index) => memory(scope, text, randomVectors(1, index)[0]!));
-    await storage.applyMutations(
+    await storage.memories.apply(
       store,
       scope,
       items.map((item) => ({ type: 'insert', memory: item })),
       Date.now(),
     );
     const other = { appId: 'app', tenantId: 'zh-other', agentId: 'a', runId: 'r' };
-    await storage.applyMutations(
+    await storage.memories.apply(
       store,
       other,
       [{ type: 'insert', memory: memory(other, '回答问题', randomVectors(1, 9)[0]!) }],
       Date.now(),
     );
     const search = async (query: string) => {
-      const hits = await storage.searchText(store, readScope(scope), queryTokens(query), {}, 10);
+      const hits = await storage.search.text(store, readScope(scope), queryTokens(query), {
+        limit: 10,
+      });
       return (
-        await storage.getMemoriesByKey(
+        await storage.memories.getByKeys(
           store,
           scope,
           hits.map((hit) => hit.key),
@@ -88,19 +90,19 @@ describe.skipIf(!testDatabaseUrl)(`PostgresStorage: full-text search (${skipReas
       ...memory(scope, 'odd tokens', randomVectors(1, 5)[0]!),
       tokens: odd.join(' '),
     };
-    await storage.applyMutations(store, scope, [{ type: 'insert', memory: item }], Date.now());
+    await storage.memories.apply(store, scope, [{ type: 'insert', memory: item }], Date.now());
     for (const token of odd) {
-      const hits = await storage.searchText(store, readScope(scope), [token], {}, 10);
+      const hits = await storage.search.text(store, readScope(scope), [token], { limit: 10 });
       expect(hits).toHaveLength(1);
     }
-    expect(await storage.searchText(store, readScope(scope), ['a'], {}, 10)).toEqual([]);
+    expect(await storage.search.text(store, readScope(scope), ['a'], { limit: 10 })).toEqual([]);
   });
 
   it('keeps invalidated memories out of default full-text search and finds them on request', async () => {
     const scope = { appId: 'app', tenantId: 'inv', agentId: 'a', runId: 'r' };
     const item = memory(scope, '住在上海', randomVectors(1, 3)[0]!);
-    await storage.applyMutations(store, scope, [{ type: 'insert', memory: item }], Date.now());
-    await storage.applyMutations(
+    await storage.memories.apply(store, scope, [{ type: 'insert', memory: item }], Date.now());
+    await storage.memories.apply(
       store,
       scope,
       [
@@ -114,8 +116,10 @@ describe.skipIf(!testDatabaseUrl)(`PostgresStorage: full-text search (${skipReas
       Date.now(),
     );
     const tokens = queryTokens('上海');
-    expect(await storage.searchText(store, readScope(scope), tokens, {}, 10)).toEqual([]);
-    expect(await storage.searchText(store, readScope(scope), tokens, {}, 10, true)).toHaveLength(1);
+    expect(await storage.search.text(store, readScope(scope), tokens, { limit: 10 })).toEqual([]);
+    expect(
+      await storage.search.text(store, readScope(scope), tokens, { limit: 10, invalidated: true }),
+    ).toHaveLength(1);
   });
 
   it('ranks by BM25: a rare word outweighs a common one said twice', async () => {
@@ -124,20 +128,16 @@ describe.skipIf(!testDatabaseUrl)(`PostgresStorage: full-text search (${skipReas
       memory(scope, `coffee coffee note ${index}`, randomVectors(1, 100 + index)[0]!),
     );
     const rare = memory(scope, 'pottery class', randomVectors(1, 99)[0]!);
-    await storage.applyMutations(
+    await storage.memories.apply(
       store,
       scope,
       [...common, rare].map((item) => ({ type: 'insert' as const, memory: item })),
       Date.now(),
     );
-    const hits = await storage.searchText(
-      store,
-      readScope(scope),
-      queryTokens('coffee pottery'),
-      {},
-      5,
-    );
-    const [first] = await storage.getMemoriesByKey(store, scope, [hits[0]!.key]);
+    const hits = await storage.search.text(store, readScope(scope), queryTokens('coffee pottery'), {
+      limit: 5,
+    });
+    const [first] = await storage.memories.getByKeys(store, scope, [hits[0]!.key]);
     expect(first!.text).toBe('pottery class');
     expect(hits).toHaveLength(5);
     for (let i = 1; i < hits.length; i++)
@@ -151,13 +151,13 @@ describe.skipIf(!testDatabaseUrl)(`PostgresStorage: full-text search (${skipReas
       (text, index) => memory(scope, text, randomVectors(1, 200 + index)[0]!),
     );
     const now = Date.now();
-    await storage.applyMutations(
+    await storage.memories.apply(
       store,
       tenant,
       items.map((item) => ({ type: 'insert' as const, memory: item })),
       now,
     );
-    await storage.applyMutations(
+    await storage.memories.apply(
       store,
       tenant,
       [
@@ -172,17 +172,17 @@ describe.skipIf(!testDatabaseUrl)(`PostgresStorage: full-text search (${skipReas
       ],
       now,
     );
-    await storage.deleteMemory(store, tenant, items[3]!.id, 'test', now);
-    await storage.purgeMemory(store, tenant, items[4]!.id);
+    await storage.memories.delete(store, tenant, items[3]!.id, { reason: 'test', now });
+    await storage.memories.purge(store, tenant, items[4]!.id);
     const other = { appId: 'app', tenantId: 'stats', agentId: 'b', runId: 'r' };
-    await storage.applyMutations(
+    await storage.memories.apply(
       store,
       tenant,
       [{ type: 'insert', memory: memory(other, 'nine ten', randomVectors(1, 300)[0]!) }],
       now,
     );
-    await storage.deleteByScope(store, readScope({ ...tenant, agentId: 'b' }), now);
-    const session = await storage.createSession({
+    await storage.memories.deleteByScope(store, readScope({ ...tenant, agentId: 'b' }), now);
+    const session = await storage.sessions.create({
       id: randomUUID(),
       appId: 'app',
       tenantId: 'stats',
@@ -204,7 +204,7 @@ describe.skipIf(!testDatabaseUrl)(`PostgresStorage: full-text search (${skipReas
       createdAt: new Date(now).toISOString(),
       tokens: content,
     });
-    await storage.appendMessages(tenant, session.id, [message('a b'), message('c')], now);
+    await storage.sessions.append(tenant, session.id, [message('a b'), message('c')], now);
     const { rows } = await client.query<{ space: string; stored: string; actual: string }>(
       `SELECT s.space, s.documents || '/' || s.lexemes AS stored,
                 (SELECT count(*) || '/' || coalesce(sum(length(t.tsv) - 1), 0) FROM (
@@ -218,7 +218,7 @@ describe.skipIf(!testDatabaseUrl)(`PostgresStorage: full-text search (${skipReas
     expect(rows).toHaveLength(2);
     for (const row of rows) expect(row.stored).toBe(row.actual);
     expect(rows.find((row) => row.space === store)?.stored).toBe('2/3');
-    await storage.deleteSession(tenant, session.id);
+    await storage.sessions.delete(tenant, session.id);
     const after = await client.query<{ documents: string }>(
       "SELECT documents FROM text_statistics WHERE space <> $1 AND app_id = 'app' AND tenant_id = 'stats'",
       [store],

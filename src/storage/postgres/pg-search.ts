@@ -1,136 +1,22 @@
-import type { HistoryEntry } from '../../core/memory-record.js';
-import type { ReadScope, Scope, TenantKey } from '../../core/scope.js';
-import type {
-  KeyedMemory,
-  MemoryFilter,
-  Page,
-  RankedKey,
-  VectorChange,
-} from '../../spec/storage.js';
-import { type HistoryRow, historyFromRow, type MemoryRow, memoryFromRow } from '../sqlite/rows.js';
+import type { ReadScope, TenantKey } from '../../core/scope.js';
+import type { MemoryFilter, MemorySearch, RankedKey, VectorChange } from '../../spec/storage.js';
 import { bm25Ranking } from './bm25.js';
 import type { Database } from './database.js';
 import { memoryWhere, Params } from './filter-sql.js';
 import { parseVector, vectorIndexPredicate, vectorLiteral } from './vectors.js';
 
-/** Memory columns selected for records (the row mappers are shared with the SQLite backend). */
-const columns = [
-  'key',
-  'id',
-  'store',
-  'app_id',
-  'tenant_id',
-  'agent_id',
-  'run_id',
-  'text',
-  'kind',
-  'salience',
-  'metadata',
-  'source',
-  'hash',
-  'created_at',
-  'updated_at',
-  'last_accessed_at',
-  'access_count',
-  'valid_to',
-  'deleted_at',
-]
-  .map((column) => `m.${column}`)
-  .join(', ');
-
-/** Memory reads and searches of the Postgres backend; each runs as one statement. */
-export class MemoryReads {
+/** Memory searches of the Postgres backend; each runs as one statement. */
+export class PostgresSearch implements MemorySearch {
   constructor(private readonly db: Database) {}
 
-  async getByIds(
-    store: string,
-    tenant: TenantKey,
-    ids: string[],
-    includeDeleted: boolean,
-  ): Promise<KeyedMemory[]> {
-    if (ids.length === 0) return [];
-    const rows = await this.db.rows<MemoryRow>(
-      `SELECT ${columns} FROM memories m
-       WHERE m.app_id = $1 AND m.tenant_id = $2 AND m.id = ANY($3::text[]) AND m.store = $4${includeDeleted ? '' : ' AND m.deleted_at IS NULL'}`,
-      [tenant.appId, tenant.tenantId, ids, store],
-    );
-    return rows.map(memoryFromRow);
-  }
-
-  async getByKeys(store: string, tenant: TenantKey, keys: number[]): Promise<KeyedMemory[]> {
-    if (keys.length === 0) return [];
-    const rows = await this.db.rows<MemoryRow>(
-      `SELECT ${columns} FROM memories m
-       WHERE m.app_id = $1 AND m.tenant_id = $2 AND m.key = ANY($3::bigint[]) AND m.store = $4`,
-      [tenant.appId, tenant.tenantId, keys, store],
-    );
-    return rows.map(memoryFromRow);
-  }
-
-  async list(
-    store: string,
-    scope: ReadScope,
-    filter: MemoryFilter,
-    page: Page,
-    includeDeleted: boolean,
-  ): Promise<KeyedMemory[]> {
-    const params = new Params();
-    const where = memoryWhere(params, store, scope, filter, includeDeleted);
-    const rows = await this.db.rows<MemoryRow>(
-      `SELECT ${columns} FROM memories m WHERE ${where}
-       ORDER BY m.created_at DESC, m.key DESC LIMIT ${params.add(page.limit)} OFFSET ${params.add(page.offset)}`,
-      params.values,
-    );
-    return rows.map(memoryFromRow);
-  }
-
-  async count(
-    store: string,
-    scope: ReadScope,
-    filter: MemoryFilter,
-    includeDeleted: boolean,
-  ): Promise<number> {
-    const params = new Params();
-    const where = memoryWhere(params, store, scope, filter, includeDeleted);
-    const rows = await this.db.rows<{ n: number }>(
-      `SELECT count(*) AS n FROM memories m WHERE ${where}`,
-      params.values,
-    );
-    return rows[0]?.n ?? 0;
-  }
-
-  async findByHash(store: string, scope: Scope, hashes: string[]): Promise<Map<string, string>> {
-    const found = new Map<string, string>();
-    if (hashes.length === 0) return found;
-    const rows = await this.db.rows<{ hash: string; id: string }>(
-      `SELECT hash, id FROM memories
-       WHERE store = $1 AND app_id = $2 AND tenant_id = $3 AND agent_id = $4
-         AND hash = ANY($6::text[]) AND deleted_at IS NULL AND valid_to IS NULL
-       ORDER BY run_id = $5 DESC, key`,
-      [store, scope.appId, scope.tenantId, scope.agentId, scope.runId, hashes],
-    );
-    for (const row of rows) if (!found.has(row.hash)) found.set(row.hash, row.id);
-    return found;
-  }
-
-  async history(store: string, tenant: TenantKey, memoryId: string): Promise<HistoryEntry[]> {
-    const rows = await this.db.rows<HistoryRow>(
-      `SELECT id, memory_id, event, old_text, new_text, reason, created_at FROM memory_history
-       WHERE store = $1 AND app_id = $2 AND tenant_id = $3 AND memory_id = $4 ORDER BY created_at, seq`,
-      [store, tenant.appId, tenant.tenantId, memoryId],
-    );
-    return rows.map(historyFromRow);
-  }
-
   /** BM25 full-text search inside the pattern and filter; with `invalidated`, over invalidated memories instead. */
-  async searchText(
+  async text(
     store: string,
     scope: ReadScope,
     tokens: string[],
-    filter: MemoryFilter,
-    limit: number,
-    invalidated: boolean,
+    options: { limit: number; filter?: MemoryFilter; invalidated?: boolean },
   ): Promise<RankedKey[]> {
+    const { limit, filter = {}, invalidated = false } = options;
     const params = new Params();
     const where = memoryWhere(params, store, scope, filter, invalidated ? 'invalidated' : false);
     const ranking = bm25Ranking({
@@ -150,13 +36,13 @@ export class MemoryReads {
   }
 
   /** Nearest live memories by cosine similarity (see `vectorSearchStatement`). */
-  async searchVectors(
+  async vectors(
     store: string,
     scope: ReadScope,
     vector: Float32Array,
-    filter: MemoryFilter,
-    limit: number,
+    options: { limit: number; filter?: MemoryFilter },
   ): Promise<RankedKey[]> {
+    const { limit, filter = {} } = options;
     const statement = vectorSearchStatement(store, scope, vector, filter, limit);
     const hits = await this.db.rows<RankedKey & { matching: number }>(
       statement.sql,
@@ -182,9 +68,9 @@ export class MemoryReads {
   async invalidatedVectors(
     store: string,
     scope: ReadScope,
-    filter: MemoryFilter,
-    limit: number,
+    options: { limit: number; filter?: MemoryFilter },
   ): Promise<Array<{ key: number; vector: Float32Array }>> {
+    const { limit, filter = {} } = options;
     const params = new Params();
     const where = memoryWhere(params, store, scope, filter, 'invalidated');
     const rows = await this.db.rows<{ key: number; embedding: string }>(
@@ -194,12 +80,12 @@ export class MemoryReads {
     return rows.map((row) => ({ key: row.key, vector: parseVector(row.embedding) }));
   }
 
-  async vectorChangesSince(
+  async vectorChanges(
     store: string,
     tenant: TenantKey,
-    sinceSeq: number,
-    limit: number,
+    options: { afterSeq: number; limit: number },
   ): Promise<VectorChange[]> {
+    const { afterSeq, limit } = options;
     const rows = await this.db.rows<{
       key: number;
       seq: number;
@@ -210,7 +96,7 @@ export class MemoryReads {
       `SELECT key, seq, agent_id, run_id,
               CASE WHEN deleted_at IS NULL AND valid_to IS NULL THEN embedding::text END AS embedding
        FROM memories WHERE store = $1 AND app_id = $2 AND tenant_id = $3 AND seq > $4 ORDER BY seq LIMIT $5`,
-      [store, tenant.appId, tenant.tenantId, sinceSeq, limit],
+      [store, tenant.appId, tenant.tenantId, afterSeq, limit],
     );
     return rows.map((row) => ({
       key: row.key,

@@ -1,5 +1,5 @@
-import { MnemosError } from '../core/errors.js';
-import type { TransferTable } from '../spec/storage.js';
+import { MnemosError } from '../../core/errors.js';
+import type { TransferTable } from '../../spec/storage.js';
 
 /** How a copied column is typed, so each backend can bind and cast it. */
 export type ColumnType = 'text' | 'integer' | 'real' | 'boolean' | 'vector';

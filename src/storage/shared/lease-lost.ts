@@ -1,4 +1,4 @@
-import { MnemosError } from '../core/errors.js';
+import { MnemosError } from '../../core/errors.js';
 
 /** The error of a commit whose jobs another worker has claimed since (after their lease ran out). */
 export function leaseLost(ids: string[]): MnemosError {

@@ -1,5 +1,5 @@
-import { type MemorySource, maxSources } from '../core/memory-record.js';
-import type { MemoryPatch } from '../spec/storage.js';
+import { type MemorySource, maxSources } from '../../core/memory-record.js';
+import type { MemoryPatch } from '../../spec/storage.js';
 
 /**
  * The `source` column of a memory: the first source as a JSON object, with the later ones under

@@ -5,7 +5,7 @@ import { partsFromJson } from '../../core/message-parts.js';
 import type { SessionMessage, SessionRecord } from '../../core/session-record.js';
 import type { StoreRecord } from '../../core/store-record.js';
 import type { KeyedMemory } from '../../spec/storage.js';
-import { decodeSources } from '../memory-sources.js';
+import { decodeSources } from './memory-sources.js';
 
 /** ISO string of an epoch millisecond, or null. */
 export function iso(value: number | null | undefined): string | null {

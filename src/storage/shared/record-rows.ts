@@ -1,5 +1,9 @@
-import type { ApiKeyRecord, AuditEntry } from '../core/key-record.js';
-import type { ProfileEntry, ProfileHistoryEntry, ProfileSource } from '../core/profile-record.js';
+import type { ApiKeyRecord, AuditEntry } from '../../core/key-record.js';
+import type {
+  ProfileEntry,
+  ProfileHistoryEntry,
+  ProfileSource,
+} from '../../core/profile-record.js';
 
 /** An `api_keys` row as both backends read it (SQLite stores `admin` as 0/1, Postgres as boolean). */
 export interface KeyRow {
