@@ -36,8 +36,17 @@ export function staleDistReason(): string | null {
 export default function setup(): void {
   const reason = staleDistReason();
   if (!reason) return;
-  console.log(`\n[dist] ${reason}: building with npm run build\n`);
-  execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
+  console.log(`\n[dist] ${reason}: building with tsc -p tsconfig.build.json\n`);
+  // tsc rewrites files in place (npm run build would clear dist/ first), so a run that is already
+  // using dist/ in parallel never finds it missing.
+  execFileSync(
+    process.execPath,
+    [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
+    {
+      cwd: root,
+      stdio: 'inherit',
+    },
+  );
   const still = staleDistReason();
-  if (still) throw new Error(`dist/ is still stale after npm run build: ${still}`);
+  if (still) throw new Error(`dist/ is still stale after the build: ${still}`);
 }

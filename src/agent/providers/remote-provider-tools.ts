@@ -1,17 +1,6 @@
-import type { z } from 'zod';
 import type { MnemosClient } from '../../client/mnemos-client.js';
-import type { AgentTool, AnyTool } from '../tools/tool.js';
-import {
-  memoryForgetSchema,
-  memoryProfileSchema,
-  memoryRememberSchema,
-  memorySearchSchema,
-  memoryToolDescriptions,
-  profileToolResult,
-  rememberToolResult,
-  requireWrite,
-  searchToolResult,
-} from './engine-tools.js';
+import type { AnyTool } from '../tools/tool.js';
+import { memoryToolSet } from './memory-tool-set.js';
 
 /** How the remote tools write, and how their calls are watched. */
 export interface RemoteToolScopes {
@@ -30,13 +19,9 @@ export interface RemoteToolScopes {
  */
 export function remoteMemoryTools(client: MnemosClient, scopes: RemoteToolScopes): AnyTool[] {
   const store = (): { store?: string } => (scopes.store ? { store: scopes.store } : {});
-
-  const search: AgentTool<z.output<typeof memorySearchSchema>> = {
-    name: 'memory_search',
-    toolset: 'memory',
-    description: memoryToolDescriptions.memory_search,
-    schema: memorySearchSchema,
-    execute: async (args, context) => {
+  return memoryToolSet({
+    canWrite: () => scopes.canWrite(),
+    search: async (args, context) => {
       const { results } = await scopes.run(() =>
         client.memories.search(
           {
@@ -48,18 +33,10 @@ export function remoteMemoryTools(client: MnemosClient, scopes: RemoteToolScopes
           { signal: context.signal },
         ),
       );
-      return searchToolResult(results);
+      return results;
     },
-  };
-
-  const remember: AgentTool<z.output<typeof memoryRememberSchema>> = {
-    name: 'memory_remember',
-    toolset: 'memory',
-    description: memoryToolDescriptions.memory_remember,
-    schema: memoryRememberSchema,
-    execute: async (args, context) => {
-      requireWrite(scopes.canWrite());
-      const job = await scopes.run(() =>
+    remember: (args, context) =>
+      scopes.run(() =>
         client.memories.add(
           {
             ...store(),
@@ -71,43 +48,21 @@ export function remoteMemoryTools(client: MnemosClient, scopes: RemoteToolScopes
           },
           { signal: context.signal },
         ),
-      );
-      return rememberToolResult(job);
+      ),
+    forget: async (id, context) => {
+      await scopes.run(() => client.memories.delete(id, { ...store(), signal: context.signal }));
     },
-  };
-
-  const forget: AgentTool<z.output<typeof memoryForgetSchema>> = {
-    name: 'memory_forget',
-    toolset: 'memory',
-    description: memoryToolDescriptions.memory_forget,
-    schema: memoryForgetSchema,
-    execute: async (args, context) => {
-      requireWrite(scopes.canWrite());
-      await scopes.run(() =>
-        client.memories.delete(args.memory_id, { ...store(), signal: context.signal }),
-      );
-      return { forgotten: args.memory_id };
-    },
-  };
-
-  const profile: AgentTool<z.output<typeof memoryProfileSchema>> = {
-    name: 'memory_profile',
-    toolset: 'memory',
-    description: memoryToolDescriptions.memory_profile,
-    schema: memoryProfileSchema,
-    execute: async (args, context) => {
+    profile: async (limit, context) => {
       const [entries, listed] = await scopes.run(() =>
         Promise.all([
           client.profile.get({ signal: context.signal }),
-          client.memories.list({ ...store(), limit: args.limit }, { signal: context.signal }),
+          client.memories.list({ ...store(), limit }, { signal: context.signal }),
         ]),
       );
-      return profileToolResult(
-        Object.fromEntries(entries.map((entry) => [entry.key, entry.value])),
+      return {
+        profile: Object.fromEntries(entries.map((entry) => [entry.key, entry.value])),
         listed,
-      );
+      };
     },
-  };
-
-  return [search, remember, forget, profile];
+  });
 }
