@@ -222,6 +222,11 @@ export class Mnemos {
     await this.runner?.idle();
   }
 
+  /** Short name of the storage backend (`sqlite`, `postgres`), for health checks and logs. */
+  get storageKind(): string {
+    return this.storage.kind;
+  }
+
   /** Whole-database counts for operators' metrics (jobs by state, memories by store, tokens). */
   async statistics(): Promise<StorageStatistics> {
     return this.storage.statistics();

@@ -152,7 +152,7 @@ export function createApp(options: AppOptions): {
       await next();
     });
 
-  app.get('/health', (c) => c.json({ ok: true, storage: mnemos.storage.kind }));
+  app.get('/health', (c) => c.json({ ok: true, storage: mnemos.storageKind }));
   app.get('/metrics', async (c) =>
     c.text(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType }),
   );

@@ -41,7 +41,8 @@ export class ServerMetrics {
       help: 'Ingestion jobs queued or running',
       registers: [this.registry],
       async collect() {
-        this.set(await mnemos.storage.jobs.pendingCount(null));
+        const { jobStates } = await statistics();
+        this.set((jobStates.queued ?? 0) + (jobStates.running ?? 0));
       },
     });
     new Gauge({

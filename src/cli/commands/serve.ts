@@ -75,7 +75,7 @@ export function serveCommand(): Command {
         });
         log.info('listening', {
           url: server.url,
-          storage: mnemos.storage.kind,
+          storage: mnemos.storageKind,
           metrics: metricsKey === undefined ? 'open' : 'key required',
         });
         process.stdout.write(`${server.url}\n`);
