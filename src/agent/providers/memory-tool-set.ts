@@ -58,13 +58,13 @@ export interface ToolMemory {
 }
 
 /** Refuses a write when the scopes say writing is not allowed here, with their reason. */
-export function requireWrite(allowed: true | string): void {
+function requireWrite(allowed: true | string): void {
   if (allowed !== true)
     throw new MnemosError('invalid_scope', allowed, { details: { writable: false } });
 }
 
 /** What `memory_search` returns for a list of search results. */
-export function searchToolResult(results: ReadonlyArray<{ memory: ToolMemory; score: number }>) {
+function searchToolResult(results: ReadonlyArray<{ memory: ToolMemory; score: number }>) {
   return {
     results: results.map((result) => ({
       id: result.memory.id,
@@ -78,7 +78,7 @@ export function searchToolResult(results: ReadonlyArray<{ memory: ToolMemory; sc
 }
 
 /** What `memory_remember` returns for the add's job. */
-export function rememberToolResult(job: {
+function rememberToolResult(job: {
   id: string;
   status: string;
   memoryIds: string[];
@@ -95,7 +95,7 @@ export function rememberToolResult(job: {
 }
 
 /** What `memory_profile` returns: the profile as a record and the newest memories. */
-export function profileToolResult(
+function profileToolResult(
   profile: Record<string, string>,
   listed: { memories: ReadonlyArray<ToolMemory>; total: number },
 ) {
