@@ -15,6 +15,7 @@ const layers = {
   sessions: [3, 'services'],
   profile: [3, 'services'],
   keys: [3, 'services'],
+  skills: [3, 'services'],
   storage: [3, 'adapters'],
   models: [3, 'adapters'],
   'mnemos.ts': [4, 'composition'],

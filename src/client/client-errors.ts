@@ -7,6 +7,7 @@ const knownCodes: Record<ErrorCode, true> = {
   limit_exceeded: true,
   not_found: true,
   already_exists: true,
+  conflict: true,
   embedder_mismatch: true,
   store_not_found: true,
   job_failed: true,

@@ -8,6 +8,7 @@ export type ErrorCode =
   | 'limit_exceeded'
   | 'not_found'
   | 'already_exists'
+  | 'conflict'
   | 'embedder_mismatch'
   | 'store_not_found'
   | 'job_failed'

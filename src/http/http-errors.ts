@@ -10,6 +10,7 @@ const statusOf: Record<ErrorCode, number> = {
   not_found: 404,
   store_not_found: 404,
   already_exists: 409,
+  conflict: 409,
   embedder_mismatch: 409,
   lease_lost: 409,
   payload_too_large: 413,

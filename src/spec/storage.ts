@@ -9,6 +9,17 @@ import type {
 import type { ProfileChange, ProfileEntry, ProfileHistoryEntry } from '../core/profile-record.js';
 import type { ReadScope, Scope, TenantKey } from '../core/scope.js';
 import type { SessionMessage, SessionRecord } from '../core/session-record.js';
+import type {
+  SkillActor,
+  SkillChangeAction,
+  SkillFiles,
+  SkillOrigin,
+  SkillProvenance,
+  SkillRecord,
+  SkillStatus,
+  SkillSummary,
+  SkillVersionEntry,
+} from '../core/skill-record.js';
 import type { StoreRecord } from '../core/store-record.js';
 
 /** Real differences between storage backends; the engine branches on these, never on the adapter. */
@@ -397,6 +408,55 @@ export interface KeyStorage {
   listAudit(tenant: TenantKey, page: Page): Promise<AuditEntry[]>;
 }
 
+/** A whole new version of a skill, with what the change was. */
+export interface SkillWrite {
+  name: string;
+  description: string;
+  origin: SkillOrigin;
+  status: SkillStatus;
+  files: SkillFiles;
+  provenance: SkillProvenance[];
+  /**
+   * The version this change was made from; null: the skill must not exist yet. When the stored
+   * version differs the write changes nothing and fails with `conflict` (someone changed it since).
+   */
+  expectedVersion: number | null;
+  action: SkillChangeAction;
+  actor: SkillActor;
+  note: string;
+}
+
+/** What a deletion was, for its history row. */
+export interface SkillDeletion {
+  /** As in {@link SkillWrite.expectedVersion}; a mismatch fails with `conflict`. */
+  expectedVersion: number;
+  actor: SkillActor;
+  note: string;
+}
+
+/**
+ * Skills of each (app, tenant) on a server, with every version kept: replicas share them and no
+ * tenant sees another's. Versions of a name keep counting after a delete, so history never repeats one.
+ */
+export interface SkillStorage {
+  /** Skills by name; archived ones only when asked. */
+  list(tenant: TenantKey, options?: { includeArchived?: boolean }): Promise<SkillSummary[]>;
+  get(tenant: TenantKey, name: string): Promise<SkillRecord | null>;
+  /**
+   * In one transaction: checks `expectedVersion`, stores the skill as the next version (after the
+   * highest the name ever had) and appends its history row. Returns the stored skill.
+   */
+  save(tenant: TenantKey, write: SkillWrite, now: number): Promise<SkillRecord>;
+  /** Removes the skill, appending a `delete` history row (files null); false when it did not exist. */
+  delete(tenant: TenantKey, name: string, deletion: SkillDeletion, now: number): Promise<boolean>;
+  /** Recorded versions of one skill, newest first (deleted skills included). */
+  history(tenant: TenantKey, name: string, page: Page): Promise<SkillVersionEntry[]>;
+  /** One recorded version, or null. */
+  version(tenant: TenantKey, name: string, version: number): Promise<SkillVersionEntry | null>;
+  /** Records that the skill was loaded into a turn (sets `lastUsedAt`; not a new version). */
+  markUsed(tenant: TenantKey, name: string, now: number): Promise<void>;
+}
+
 /** Whole-database counts for metrics: cheap enough to read on every scrape. */
 export interface StorageStatistics {
   jobStates: Record<string, number>;
@@ -416,6 +476,8 @@ export const transferTables = [
   'profile_history',
   'api_keys',
   'audit_log',
+  'skills',
+  'skill_history',
 ] as const;
 
 /** A table `mnemos migrate` copies. */
@@ -489,6 +551,7 @@ export interface Storage {
   readonly sessions: SessionStorage;
   readonly profiles: ProfileStorage;
   readonly keys: KeyStorage;
+  readonly skills: SkillStorage;
   readonly reembed: ReembedStorage;
   readonly transfer: TransferStorage;
   /** Counts across every store and tenant, for `/metrics` (operators only, never tenants). */

@@ -1,5 +1,5 @@
 import { redactSecrets } from '../../redaction/redactor.js';
-import { scanForThreats, type ThreatFinding, threatRefusal } from './injection-scan.js';
+import { scanForThreats, type ThreatFinding, threatRefusal } from '../../text/injection-scan.js';
 import { charCount, hasSeparatorLine } from './notes-file.js';
 import {
   CONSOLIDATE_ADVICE,

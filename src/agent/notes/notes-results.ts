@@ -1,4 +1,4 @@
-import { scanForThreats, type ThreatFinding } from './injection-scan.js';
+import { scanForThreats, type ThreatFinding } from '../../text/injection-scan.js';
 import { charCount, usedChars } from './notes-file.js';
 
 /** Which curated file: `memory` (the agent's own notes) or `user` (what it knows about the user). */
