@@ -30,6 +30,7 @@ import {
 import { ProfileService } from './profile/profile-service.js';
 import { Redactor } from './redaction/redactor.js';
 import { SessionService } from './sessions/session-service.js';
+import { SkillService } from './skills/skill-service.js';
 import type { Embedder } from './spec/embedder.js';
 import type { Extractor } from './spec/extractor.js';
 import type { Reranker } from './spec/reranker.js';
@@ -78,6 +79,8 @@ export class Mnemos {
   readonly profile: ProfileService;
   /** API keys and the audit trail of the HTTP service. */
   readonly keys: KeyService;
+  /** Skills: a tenant's in the database, or the home's and the project's. */
+  readonly skills: SkillService;
 
   private constructor(
     readonly home: string,
@@ -95,6 +98,7 @@ export class Mnemos {
       sessions: SessionService;
       profile: ProfileService;
       keys: KeyService;
+      skills: SkillService;
     },
   ) {
     this.stores = services.stores;
@@ -102,6 +106,7 @@ export class Mnemos {
     this.sessions = services.sessions;
     this.profile = services.profile;
     this.keys = services.keys;
+    this.skills = services.skills;
   }
 
   /** Opens the engine on a home folder, resuming any queued ingestion jobs. */
@@ -206,6 +211,7 @@ export class Mnemos {
         sessions: new SessionService(storage, redactor),
         profile: new ProfileService(storage, redactor),
         keys: new KeyService(storage),
+        skills: new SkillService(storage.skills, home),
       },
     );
     if (!options.readOnly && options.processJobs !== false) runner.kick();
