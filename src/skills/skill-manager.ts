@@ -270,28 +270,35 @@ export class SkillManager {
   }
 
   /**
-   * Archives active skills of writable places not used (or changed) for `days` days. Returns their
-   * names. Nothing is deleted.
+   * Archives active skills of writable places not used (or changed) for `days` days, only those of
+   * the given origins when `origins` is set (the agent's own, for the automatic curator). Returns
+   * their names. Nothing is deleted.
    */
-  async archiveStale(days: number, now = Date.now()): Promise<string[]> {
-    const cutoff = now - days * 86_400_000;
+  async archiveStale(
+    days: number,
+    options: { origins?: readonly SkillOrigin[]; now?: number } = {},
+  ): Promise<string[]> {
+    const cutoff = (options.now ?? Date.now()) - days * 86_400_000;
     const archived: string[] = [];
     for (const repository of this.repositories.filter((place) => place.writable)) {
       for (const summary of await repository.list()) {
+        if (options.origins && !options.origins.includes(summary.origin)) continue;
         const last = Date.parse(summary.lastUsedAt ?? summary.updatedAt);
         if (last >= cutoff) continue;
         const skill = await repository.get(summary.name);
         if (!skill) continue;
-        await this.update(
+        await this.store(
           repository,
           skill,
+          skill.name,
           skill.files,
+          skill.origin,
+          'archived',
           'archive',
           {
             actor: 'user',
             note: `not used for ${days} days`,
           },
-          'archived',
         );
         archived.push(summary.name);
       }
