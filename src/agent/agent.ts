@@ -21,6 +21,7 @@ import { fromStored, type StoredMessage, toStored } from './loop/stored-messages
 import { runTurnLoop } from './loop/turn-loop.js';
 import type { MemoryManager } from './providers/memory-manager.js';
 import type { AgentContext, HookMessage } from './providers/memory-provider.js';
+import type { AgentSkills } from './skills/agent-skills.js';
 import type { AnyTool } from './tools/tool.js';
 
 /** Everything an agent runs on; built by `createAgent` from the configuration. */
@@ -47,6 +48,8 @@ export interface AgentOptions {
   confirm?: ((question: string) => Promise<boolean>) | undefined;
   /** Tools not offered on this surface, with why (see `ToolContext.withheld`). */
   withheld?: ReadonlyMap<string, string>;
+  /** Skills: tools, catalog, preloaded skills, `/skill-name` turns and the learning loop. */
+  skills?: AgentSkills;
 }
 
 /** The final event of a turn. */
@@ -79,6 +82,11 @@ export class Agent {
       toolset: tool.toolset,
       description: tool.description,
     }));
+  }
+
+  /** The agent's skills, when it has them. */
+  get skills(): AgentSkills | undefined {
+    return this.options.skills;
   }
 
   /** The model chain, primary first. */
@@ -146,8 +154,13 @@ export class Agent {
     const signal = options.signal ?? new AbortController().signal;
     const emit = options.onEvent ?? (() => {});
     const at = new Date().toISOString();
-    await this.options.memory.onTurnStart(session.id, text);
-    const recall = await this.options.memory.prefetch(text, session.id);
+    const skills = this.options.skills;
+    const invoked = skills ? await skills.expand(text) : null;
+    // Recall looks for what the user asked, not for the text of the skill they invoked.
+    const asked = invoked ? invoked.instruction || text : text;
+    skills?.startTurn({ sessionId: session.id, user: asked, usage: this.sessionUsage });
+    await this.options.memory.onTurnStart(session.id, asked);
+    const recall = await this.options.memory.prefetch(asked, session.id);
     if (recall.timedOut.length > 0) {
       emit({
         type: 'notice',
@@ -166,9 +179,10 @@ export class Agent {
       turnUsage = addUsage(turnUsage, await this.compress(signal, emit));
     }
     const current = this.session as SessionRecord;
+    const said = invoked ? invoked.message : text;
     const userForModel: ModelMessage = {
       role: 'user',
-      content: recall.block ? `${text}\n\n${recall.block}` : text,
+      content: recall.block ? `${said}\n\n${recall.block}` : said,
     };
     let done: TurnDone;
     let result: Awaited<ReturnType<typeof runTurnLoop>>;
@@ -206,7 +220,7 @@ export class Agent {
       return done;
     }
     turnUsage = addUsage(turnUsage, result.usage);
-    const userMessage: ModelMessage = { role: 'user', content: text };
+    const userMessage: ModelMessage = { role: 'user', content: said };
     this.history.push(userMessage, ...result.added);
     await this.persistTurn(current.id, [userMessage, ...result.added], result.text, at, emit);
     if (result.reason !== 'cancelled' && result.text.trim() !== '') {
@@ -229,8 +243,25 @@ export class Agent {
       reason: result.reason,
     };
     await this.saveUsage(emit);
+    if (result.reason === 'answered') {
+      skills?.afterTurn(
+        {
+          sessionId: current.id,
+          user: asked,
+          added: result.added,
+          answer: result.text,
+          sessionUsage: this.sessionUsage,
+        },
+        this.history,
+      );
+    }
     emit(done);
     return done;
+  }
+
+  /** Resolves when work the agent does after turns (the skills review) has finished. */
+  async idle(): Promise<void> {
+    await this.options.skills?.idle();
   }
 
   /** Hands over queued turn syncs without ending the session (a server between requests). */
@@ -240,6 +271,7 @@ export class Agent {
 
   /** Ends the session for the memory providers, finishes queued syncs and shuts them down. */
   async close(): Promise<void> {
+    await this.idle();
     if (this.session) await this.options.memory.onSessionEnd(this.session.id, this.hookMessages());
     await this.options.memory.shutdown();
   }
@@ -269,13 +301,15 @@ export class Agent {
 
   private allTools(): AnyTool[] {
     const core = new Set(this.options.tools.map((tool) => tool.name));
-    return [...this.options.tools, ...this.options.memory.tools(core)];
+    const skillTools = this.options.skills?.tools() ?? [];
+    return [...this.options.tools, ...skillTools, ...this.options.memory.tools(core)];
   }
 
   private async rebuildSystem(): Promise<void> {
     this.system = buildSystemPrompt({
       home: this.options.home,
       memoryBlocks: await this.options.memory.systemPromptBlocks(),
+      skillBlocks: (await this.options.skills?.systemBlocks()) ?? [],
       tools: this.tools,
       summary: this.summary,
       today: new Date().toISOString().slice(0, 10),

@@ -9,6 +9,7 @@ import {
   type ResolvedChatModel,
   resolveChatModel,
 } from '../models/llm/resolve-chat-model.js';
+import type { SkillService } from '../skills/skill-service.js';
 import { Agent } from './agent.js';
 import { CuratedNotesProvider } from './notes/curated-notes-provider.js';
 import { EngineMemoryProvider } from './providers/engine-provider.js';
@@ -16,6 +17,7 @@ import type { EngineMemory } from './providers/engine-tools.js';
 import { MemoryManager } from './providers/memory-manager.js';
 import type { AgentContext, MemoryProvider } from './providers/memory-provider.js';
 import { RemoteMemoryProvider } from './providers/remote-provider.js';
+import { AgentSkills } from './skills/agent-skills.js';
 import { bubblewrapSandbox, sandboxWorkspace } from './tools/bubblewrap-sandbox.js';
 import { builtinTools, selectToolsets } from './tools/builtin-tools.js';
 import { type SessionSearchServices, sessionSearchTool } from './tools/session-search-tool.js';
@@ -24,10 +26,11 @@ import { createTenantWorkspace, tenantWorkspacePath } from './tools/tenant-works
 import { TodoStore } from './tools/todo-tool.js';
 import type { AnyTool } from './tools/tool.js';
 
-/** What an agent uses of the engine: its home and settings, sessions, memories and profiles. */
+/** What an agent uses of the engine: its home and settings, sessions, memories, profiles and skills. */
 export interface AgentEngine extends EngineMemory, SessionSearchServices {
   home: string;
   config: MnemosConfig;
+  skills: SkillService;
 }
 
 /** Who the agent serves and how it is run; everything else comes from the configuration. */
@@ -61,6 +64,10 @@ export interface CreateAgentOptions {
   log?: (level: 'warn' | 'debug', message: string) => void;
   /** The model chain to use instead of the configured one (benchmarks, embedding hosts). */
   models?: ChainedModel[];
+  /** Skills loaded into every session's prompt, beyond `agent.skills.preload` (`mnemos chat -s`). */
+  preloadSkills?: string[];
+  /** Lines about work done after turns (the skills review), for whoever shows them. */
+  notify?: (message: string) => void;
 }
 
 /**
@@ -109,7 +116,11 @@ export function createAgent(options: CreateAgentOptions): Agent {
   }
   const builtinNames = toolsets.filter((name) => builtin.some((tool) => tool.toolset === name));
   const unknown = toolsets.filter(
-    (name) => name !== 'memory' && name !== 'session_search' && !builtinNames.includes(name),
+    (name) =>
+      name !== 'memory' &&
+      name !== 'session_search' &&
+      name !== 'skills' &&
+      !builtinNames.includes(name),
   );
   if (unknown.length > 0) selectToolsets(builtin, unknown);
   core.unshift(...selectToolsets(builtin, builtinNames));
@@ -142,7 +153,28 @@ export function createAgent(options: CreateAgentOptions): Agent {
     prefetchBudgetMs: agent.prefetch_budget_ms,
     ...(options.log ? { log: options.log } : {}),
   });
-  return new Agent({
+  const skillSettings = agent.skills;
+  const reviewOn = confined ? skillSettings.review.http : skillSettings.review.local;
+  const skills = new AgentSkills({
+    manager: confined
+      ? mnemos.skills.forTenant({ appId, tenantId: userId })
+      : mnemos.skills.local({ workspace: skillSettings.project ? workspace : undefined }),
+    tools: wanted.has('skills'),
+    canManage: wanted.has('skills'),
+    preload: [...new Set([...skillSettings.preload, ...(options.preloadSkills ?? [])])],
+    review:
+      reviewOn && wanted.has('skills') && skillSettings.review.interval > 0
+        ? {
+            interval: skillSettings.review.interval,
+            maxIterations: skillSettings.review.max_iterations,
+          }
+        : null,
+    archiveAfterDays: skillSettings.archive_after_days,
+    models: () => built.models,
+    workspace,
+    ...(options.notify ? { notify: options.notify } : {}),
+  });
+  const built: Agent = new Agent({
     sessions: mnemos.sessions,
     models,
     tools: core,
@@ -162,7 +194,9 @@ export function createAgent(options: CreateAgentOptions): Agent {
     ...(options.agentContext ? { agentContext: options.agentContext } : {}),
     ...(options.confirm ? { confirm: options.confirm } : {}),
     ...(withheld.size > 0 ? { withheld } : {}),
+    skills,
   });
+  return built;
 }
 
 /**

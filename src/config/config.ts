@@ -176,7 +176,7 @@ const agentSchema = z
     /** Tool groups offered to the model on the local, trusted surface (`mnemos chat`). */
     toolsets: z
       .array(z.string().min(1))
-      .default(['file', 'terminal', 'web', 'todo', 'memory', 'session_search']),
+      .default(['file', 'terminal', 'web', 'todo', 'memory', 'session_search', 'skills']),
     /**
      * Untrusted surfaces (HTTP agent turns): no `file` or `terminal` unless listed here; where they
      * are, each (app, tenant) gets its own workspace and commands run in the sandbox.
@@ -210,6 +210,32 @@ const agentSchema = z
       .object({ url: z.url(), api_key_env: envName.default('MNEMOS_API_KEY') })
       .strict()
       .optional(),
+    /** Skills: saved procedures the agent loads when a task fits them (see docs/skills.md). */
+    skills: z
+      .object({
+        /** Skills loaded into the system prompt of every session (as `mnemos chat -s`). */
+        preload: z.array(z.string().min(1)).default([]),
+        /** Read the project's `<workspace>/.agents/skills`, which win over the home's skills. */
+        project: z.boolean().default(true),
+        /** The learning loop: a background review after every `interval` tool-using turns. */
+        review: z
+          .object({
+            /** Tool-using turns between reviews; 0 turns the review off. */
+            interval: z.number().int().min(0).max(1_000).default(10),
+            /** Model steps one review may take. */
+            max_iterations: z.number().int().min(1).max(50).default(16),
+            /** Review in `mnemos chat` (trusted, on by default). */
+            local: z.boolean().default(true),
+            /** Review HTTP agent turns (untrusted input; off by default). */
+            http: z.boolean().default(false),
+          })
+          .strict()
+          .prefault({}),
+        /** Skills the agent created and nobody used for this many days are archived (never deleted); 0 keeps them. */
+        archive_after_days: z.number().int().min(0).max(3_650).default(30),
+      })
+      .strict()
+      .prefault({}),
     /** Character limits of the curated notes (MEMORY.md, USER.md). */
     notes: z
       .object({

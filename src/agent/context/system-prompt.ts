@@ -12,6 +12,8 @@ export interface SystemPromptParts {
   home: string;
   /** Blocks of memory providers, curated notes first. */
   memoryBlocks: readonly string[];
+  /** The skills catalog and preloaded skills. */
+  skillBlocks?: readonly string[];
   tools: readonly AnyTool[];
   /** Summary of earlier messages, for a session continued after compression. */
   summary?: string | undefined;
@@ -28,12 +30,13 @@ export function identityOf(home: string): string {
 }
 
 /**
- * The system prompt, in order: identity, curated memory snapshot and other provider blocks, tool
- * guidance, and the summary of a compressed conversation.
+ * The system prompt, in order: identity, curated memory snapshot and other provider blocks, the
+ * skills catalog and preloaded skills, tool guidance, and the summary of a compressed conversation.
  */
 export function buildSystemPrompt(parts: SystemPromptParts): string {
   const sections = [identityOf(parts.home), `Today is ${parts.today}.`];
   sections.push(...parts.memoryBlocks);
+  sections.push(...(parts.skillBlocks ?? []));
   const toolsets = [...new Set(parts.tools.map((tool) => tool.toolset))];
   if (toolsets.length > 0) {
     const guidance = [

@@ -29,12 +29,19 @@ export const slashHelp: ReadonlyArray<[string, string]> = [
     'show the model chain, or switch (e.g. /model qwen-plus, /model ollama/qwen2.5:7b)',
   ],
   ['/tools', 'list the tools the model can call'],
+  ['/skills', 'list the skills; /<skill-name> [instruction] uses one for this message'],
   ['/help', 'this list'],
   ['/quit', 'save and leave (also /exit, Ctrl-D)'],
 ];
 
-/** Runs one slash command; returns `quit` when the REPL should end. */
-export async function runSlash(line: string, context: SlashContext): Promise<'quit' | undefined> {
+/**
+ * Runs one slash command; returns `quit` when the REPL should end, and `turn` when the line names a
+ * skill (`/skill-name instruction`) and should go to the agent as a turn.
+ */
+export async function runSlash(
+  line: string,
+  context: SlashContext,
+): Promise<'quit' | 'turn' | undefined> {
   const [name = '', ...rest] = line.trim().split(/\s+/);
   const argument = line.trim().slice(name.length).trim();
   const { agent, mnemos, owner, style, print } = context;
@@ -133,7 +140,17 @@ export async function runSlash(line: string, context: SlashContext): Promise<'qu
           `${style.bold(tool.name.padEnd(16))} ${style.dim(`[${tool.toolset}]`)} ${clip(tool.description, 90)}`,
         );
       return;
+    case '/skills': {
+      const catalog = (await agent.skills?.catalog()) ?? [];
+      if (catalog.length === 0) print(style.dim('no skills yet (mnemos skills --help)'));
+      for (const entry of catalog)
+        print(
+          `${style.bold(`/${entry.name}`.padEnd(24))} ${style.dim(`[${entry.source}]`)} ${clip(entry.description, 80)}`,
+        );
+      return;
+    }
     default:
-      print(style.yellow(`unknown command ${name}; /help lists them`));
+      if (await agent.skills?.has(name.slice(1).toLowerCase().replaceAll('_', '-'))) return 'turn';
+      print(style.yellow(`unknown command ${name}; /help lists them, /skills the skills`));
   }
 }

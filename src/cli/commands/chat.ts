@@ -10,6 +10,7 @@ import { printJson } from '../support/output.js';
 
 interface ChatOptions {
   query?: string;
+  skills?: string[];
   resume?: string;
   user?: string;
   debug?: boolean;
@@ -21,6 +22,17 @@ export function chatCommand(): Command {
     .description('chat with the agent (streaming, tools, long-term memory); -q for one answer')
     .option('-q, --query <text>', 'ask one question, print the answer and exit')
     .option('--resume <session>', 'continue a session (see /sessions)')
+    .option(
+      '-s, --skills <names>',
+      'preload skills into the session (comma-separated; see mnemos skills list)',
+      (value: string, previous: string[] = []) => [
+        ...previous,
+        ...value
+          .split(',')
+          .map((name) => name.trim())
+          .filter((name) => name !== ''),
+      ],
+    )
     .option('--user <id>', 'who is chatting (default: config tenant_id)')
     .option('--debug', 'show recall timing and other debug notices')
     .action(async (options: ChatOptions, command: Command) => {
@@ -59,6 +71,10 @@ export function chatCommand(): Command {
                   lines.confirm(`${style.yellow('?')} ${question} [y/N] `),
               }
             : {}),
+          ...(options.skills ? { preloadSkills: options.skills } : {}),
+          notify: (message: string) => {
+            if (!json) process.stderr.write(`${style.dim(message)}\n`);
+          },
           log: (level, message) => {
             if (level === 'warn' || options.debug)
               process.stderr.write(`${style.yellow('!')} ${message}\n`);
@@ -151,22 +167,22 @@ async function repl(
       if (text === '') continue;
       interrupts = 0;
       if (text.startsWith('/')) {
+        let outcome: Awaited<ReturnType<typeof runSlash>>;
         try {
-          if (
-            (await runSlash(text, {
-              agent,
-              mnemos,
-              owner: { appId: mnemos.config.app_id, tenantId: who.userId },
-              agentName: who.agentName,
-              style,
-              print,
-            })) === 'quit'
-          )
-            break;
+          outcome = await runSlash(text, {
+            agent,
+            mnemos,
+            owner: { appId: mnemos.config.app_id, tenantId: who.userId },
+            agentName: who.agentName,
+            style,
+            print,
+          });
         } catch (error) {
           print(style.red(`error: ${error instanceof Error ? error.message : String(error)}`));
+          continue;
         }
-        continue;
+        if (outcome === 'quit') break;
+        if (outcome !== 'turn') continue;
       }
       current = new AbortController();
       renderer.begin();
