@@ -117,7 +117,7 @@ export class AgentSkills {
     const command = parseSkillCommand(text);
     if (!command) return null;
     const found = await this.options.manager.find(command.name);
-    if (!found || found.skill.status !== 'active') return null;
+    if (found?.skill.status !== 'active') return null;
     const skill = await this.load(command.name, 'invoked');
     this.session.markViewed(skill.name);
     return {
@@ -173,7 +173,7 @@ export class AgentSkills {
 
   private async load(name: string, how: 'preloaded' | 'invoked'): Promise<SkillRecord> {
     const found = await this.options.manager.find(name);
-    if (!found || found.skill.status !== 'active') {
+    if (found?.skill.status !== 'active') {
       const known = (await this.options.manager.catalog()).map((entry) => entry.name);
       throw new MnemosError(
         'not_found',

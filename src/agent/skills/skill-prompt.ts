@@ -23,7 +23,7 @@ export function skillCatalogBlock(
     lines.push('<available_skills>');
     for (const entry of catalog.slice(0, catalogLimit)) {
       lines.push(
-        `<skill><name>${escape(entry.name)}</name><description>${escape(cut(entry.description))}</description></skill>`,
+        `<skill><name>${escapeXml(entry.name)}</name><description>${escapeXml(cut(entry.description))}</description></skill>`,
       );
     }
     if (catalog.length > catalogLimit) {
@@ -74,7 +74,7 @@ export function parseSkillCommand(text: string): { name: string; instruction: st
 function skillBlock(skill: SkillRecord): string {
   const files = Object.keys(skill.files).filter((path) => path !== 'SKILL.md');
   const parts = [
-    `<skill name="${escape(skill.name)}">\n${skill.files['SKILL.md'] ?? ''}\n</skill>`,
+    `<skill name="${escapeXml(skill.name)}">\n${skill.files['SKILL.md'] ?? ''}\n</skill>`,
   ];
   if (files.length > 0) {
     parts.push(
@@ -91,6 +91,6 @@ function cut(text: string): string {
     : `${flat.slice(0, catalogDescriptionChars - 1)}…`;
 }
 
-function escape(text: string): string {
+function escapeXml(text: string): string {
   return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
 }
