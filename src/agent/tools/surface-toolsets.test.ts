@@ -14,12 +14,14 @@ describe('surfaceToolsets', () => {
       'todo',
       'memory',
       'session_search',
+      'skills',
     ]);
     expect(surfaceToolsets(agent, 'http', 'default')).toEqual([
       'web',
       'todo',
       'memory',
       'session_search',
+      'skills',
     ]);
     expect(
       surfaceToolsets(agentOf({ agent: { toolsets: ['terminal', 'memory'] } }), 'http', 'x'),
