@@ -151,6 +151,22 @@ describe('skills in mnemos chat', () => {
     expect(results.join('\n')).toContain('DEPLOY-CHECKLIST-7');
   });
 
+  it('runs /skill-name from the REPL, lists skills with /skills, and still calls unknown commands unknown', async () => {
+    const home = makeHome();
+    const cli = cliFor(home);
+    writeSkill(home, 'deploy-app', deploySkill);
+    replies.push({ text: 'deploying from the REPL' });
+    const input = ['/skills', '/deploy-app now', '/deploy-ap', '/quit', ''].join('\n');
+    const result = await cli(['chat'], { env: env(), input });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/\/deploy-app\s+\[user\] Deploy the web app/);
+    expect(result.stdout).toContain('deploying from the REPL');
+    expect(result.stdout).toContain('unknown command /deploy-ap');
+    const user = lastUser(chatRequests('You are Mnemos').at(-1)!);
+    expect(user).toContain('DEPLOY-CHECKLIST-7');
+    expect(user).toContain("The user's instruction: now");
+  });
+
   it('learns: a tool-using session ends with a new skill naming it, a similar session patches that skill, with history', async () => {
     const home = makeHome();
     const cli = cliFor(home);
