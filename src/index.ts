@@ -40,6 +40,16 @@ export type {
   ToolCallPart,
   ToolResultPart,
 } from './core/session-record.js';
+export type {
+  SkillActor,
+  SkillFiles,
+  SkillOrigin,
+  SkillProvenance,
+  SkillRecord,
+  SkillStatus,
+  SkillSummary,
+  SkillVersionEntry,
+} from './core/skill-record.js';
 export type { StoreRecord } from './core/store-record.js';
 export type { DoctorReport } from './doctor.js';
 export { PassthroughExtractor } from './memory/ingest/passthrough-extractor.js';
@@ -60,6 +70,12 @@ export { Mnemos, type MnemosOptions } from './mnemos.js';
 export { BuiltinEmbedder } from './models/embed/builtin-embedder.js';
 export { OnnxCrossEncoderReranker, OnnxEmbedder } from './models/onnx/index.js';
 export { LlmReranker } from './models/rerank/llm-reranker.js';
+export { DirectorySkills } from './skills/directory-skills.js';
+export { parseSkillMarkdown, type SkillIssue, validateSkill } from './skills/skill-format.js';
+export { type CatalogEntry, SkillManager } from './skills/skill-manager.js';
+export type { SkillRepository, SkillSource } from './skills/skill-repository.js';
+export { type SkillScan, scanSkill } from './skills/skill-scan.js';
+export { localSkills, SkillService } from './skills/skill-service.js';
 export type { Embedder } from './spec/embedder.js';
 export type { ExtractedMemory, Extractor } from './spec/extractor.js';
 export type { RerankCandidate, Reranker } from './spec/reranker.js';
