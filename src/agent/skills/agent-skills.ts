@@ -94,10 +94,7 @@ export class AgentSkills {
     await this.curate();
     const blocks: string[] = [];
     if (this.options.tools) {
-      const catalog = skillCatalogBlock(
-        await this.options.manager.catalog(),
-        this.options.canManage,
-      );
+      const catalog = skillCatalogBlock(await this.listable(), this.options.canManage);
       if (catalog) blocks.push(catalog);
     }
     const preloaded: SkillRecord[] = [];
@@ -153,6 +150,24 @@ export class AgentSkills {
       },
       history,
     );
+  }
+
+  /**
+   * The catalog without skills whose description scans dangerous: descriptions of hand-written
+   * and project skills were never scanned, and the catalog puts them in every prompt.
+   */
+  private async listable(): Promise<CatalogEntry[]> {
+    const listed: CatalogEntry[] = [];
+    for (const entry of await this.options.manager.catalog()) {
+      if (this.options.manager.scan({ 'SKILL.md': entry.description }).verdict === 'dangerous') {
+        this.notify(
+          `skills: ${entry.name} (${entry.source}) left out of the catalog: its description scans dangerous`,
+        );
+        continue;
+      }
+      listed.push(entry);
+    }
+    return listed;
   }
 
   /** The skills available to this agent (active only). */
