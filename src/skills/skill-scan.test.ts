@@ -258,6 +258,32 @@ describe('scanSkill: threats', () => {
     expect(ids(scanSkill(skill('ok', many)))).toEqual(['limits/too_many_files']);
   });
 
+  it('a BOM opening a file is not hidden text; one inside a line is', () => {
+    expect(scanSkill({ 'SKILL.md': '\uFEFF<?xml version="1.0"?>\n' }).verdict).toBe('safe');
+    expect(scanSkill({ 'SKILL.md': 'a\nb\uFEFFc\n' }).verdict).toBe('dangerous');
+  });
+
+  it('named secrets in code are not embedded secrets; literal ones are', () => {
+    for (const line of [
+      'ApiKey = Environment.GetEnvironmentVariable("ANTHROPIC_API_KEY")',
+      'qpdf --password=mypassword --decrypt in.pdf out.pdf',
+      'AccessToken: "xoxp-...",',
+      'api_key = os.environ["SERVICE_API_KEY_PRODUCTION"]',
+    ]) {
+      expect(describeScan(scanSkill(skill(line)))).toBe('');
+    }
+    expect(ids(scanSkill(skill('password = "hunter2hunter2"')))).toEqual(['secret/password_value']);
+    expect(ids(scanSkill(skill('API_KEY=Zk29fj3LqP0xWv7Yt5Ns')))).toEqual(['secret/secret_value']);
+  });
+
+  it('API documentation that mentions uploads to a URL is caution, not dangerous', () => {
+    const scan = scanSkill(
+      skill('| Files API | https://docs.example.com/files | upload files in messages |'),
+    );
+    expect(ids(scan)).toEqual(['exfiltration/send_data_to_url']);
+    expect(scan.verdict).toBe('caution');
+  });
+
   it('masks secrets in excerpts', () => {
     const scan = scanSkill(skill('token: ghp_abcdefghijklmnopqrstuvwxyz0123456789'));
     expect(scan.findings[0]?.category).toBe('secret');

@@ -119,9 +119,11 @@ function scanFile(file: string, content: string): SkillFinding[] {
   const findings: SkillFinding[] = [];
   const lines = content.split('\n');
   for (let index = 0; index < lines.length && findings.length < maxFindingsPerFile; index += 1) {
-    const raw = (lines[index] ?? '').replace(/\r$/, '');
+    // A byte-order mark opening a file is an encoding marker, not hidden text.
+    const line = (lines[index] ?? '').replace(/\r$/, '');
+    const raw = index === 0 ? line.replace(/^\uFEFF/, '') : line;
     if (raw.trim() === '') continue;
-    const line = index + 1;
+    const number = index + 1;
     const seen = new Set<string>();
     const add = (
       id: string,
@@ -138,7 +140,7 @@ function scanFile(file: string, content: string): SkillFinding[] {
         category,
         severity,
         file,
-        line,
+        line: number,
         // Reports are printed and logged; they must not carry the secret they warn about.
         excerpt: category === 'secret' ? maskSecrets(excerpt) : excerpt,
       });
@@ -148,7 +150,7 @@ function scanFile(file: string, content: string): SkillFinding[] {
     const visible = raw.replace(hiddenCharacters, '');
     const again = threat?.category === 'hidden_text' ? scanForThreats(visible) : null;
     for (const found of [threat, again]) {
-      if (found !== null) add(found.id, found.category, threatSeverity[found.category], 0, visible);
+      if (found !== null) add(found.id, found.category, sharedSeverity(found), 0, visible);
     }
     const folded = visible.normalize('NFKC');
     for (const { id, category, severity, pattern, alsoNeeds } of skillPatterns) {
@@ -166,9 +168,43 @@ function scanFile(file: string, content: string): SkillFinding[] {
  * before that one rule is trusted.
  */
 function sharedScan(line: string): ReturnType<typeof scanForThreats> {
-  const threat = scanForThreats(line);
-  if (threat?.id !== 'exfil_command') return threat;
-  return scanForThreats(line.replace(/\s(?:-H|--header)\s{1,5}(["'])[^"'\n]{0,300}\1/g, ' '));
+  let threat = scanForThreats(line);
+  if (threat?.id === 'exfil_command') {
+    threat = scanForThreats(line.replace(/\s(?:-H|--header)\s{1,5}(["'])[^"'\n]{0,300}\1/g, ' '));
+  }
+  // Skill code names its secrets (`ApiKey = Environment.GetEnvironmentVariable(…)`,
+  // `--password=mypassword`): only a literal that looks real counts as an embedded secret.
+  if (
+    (threat?.id === 'secret_value' || threat?.id === 'password_value') &&
+    !hasLiteralSecret(line)
+  ) {
+    return null;
+  }
+  return threat;
+}
+
+/**
+ * The shared scan's "imperative verb, sensitive word, URL" rule reads API documentation
+ * ("upload files in messages | https://…") as a threat; in a skill it warns instead of blocking.
+ * Skill patterns still block sending secret files.
+ */
+function sharedSeverity(finding: NonNullable<ReturnType<typeof scanForThreats>>): SkillSeverity {
+  return finding.id === 'send_data_to_url' ? 'caution' : threatSeverity[finding.category];
+}
+
+const secretAssignment =
+  /(?:key|secret|token|passw(?:or)?d|pwd|passphrase)\w{0,30}["']?\s{0,3}[:=]\s{0,3}(["']?)([^\s"'(),;]{1,200})/gi;
+
+/** True when a secret-named key is given a literal: quoted (8+ characters) or a long token with digits. */
+function hasLiteralSecret(line: string): boolean {
+  for (const [, quote, value = ''] of line.matchAll(secretAssignment)) {
+    if (/\.{3}|…|^[<${[]|x{4}|your|example|placeholder|changeme/i.test(value)) continue;
+    if (quote !== '' && value.length >= 8) return true;
+    if (value.length >= 16 && /\d/.test(value) && /[A-Za-z]/.test(value) && !/[.[]/.test(value)) {
+      return true;
+    }
+  }
+  return false;
 }
 
 function excerptAt(text: string, at: number): string {
