@@ -284,6 +284,30 @@ describe('scanSkill: threats', () => {
     expect(scan.verdict).toBe('caution');
   });
 
+  it('ordinary lines of published skills stay safe', () => {
+    for (const line of [
+      `curl -s "https://api.github.com/user" | python3 -c "import sys,json; print(json.load(sys.stdin)['login'])"`,
+      'curl -s https://api.example.com/items | node -e "process.stdin.pipe(process.stdout)"',
+      'ssh-keygen -t ed25519 -C "their-email@example.com" -f ~/.ssh/id_ed25519 -N ""',
+      'curl -u $LAMBDA_API_KEY: https://cloud.example.com/api/v1/instances',
+    ]) {
+      expect(describeScan(scanSkill(skill(line)))).toBe('');
+    }
+  });
+
+  it('model control tokens and authorized_keys edits warn; a literal key appended blocks', () => {
+    const tokens = scanSkill(skill('tokenizer = Tokenizer(BPE(unk_token="<|endoftext|>"))'));
+    expect([ids(tokens), tokens.verdict]).toEqual([['injection/control_tokens'], 'caution']);
+    const placeholder = scanSkill(skill("echo 'ssh-rsa AAAA...' >> ~/.ssh/authorized_keys"));
+    expect(placeholder.verdict).toBe('caution');
+    expect(ids(placeholder)).toContain('persistence/ssh_backdoor');
+    const literal = scanSkill(
+      skill(`echo 'ssh-ed25519 AAAA${'C3NzaC1lZDI1NTE5'.repeat(5)} x' >> ~/.ssh/authorized_keys`),
+    );
+    expect(literal.verdict).toBe('dangerous');
+    expect(ids(literal)).toContain('persistence/authorized_keys_literal');
+  });
+
   it('masks secrets in excerpts', () => {
     const scan = scanSkill(skill('token: ghp_abcdefghijklmnopqrstuvwxyz0123456789'));
     expect(scan.findings[0]?.category).toBe('secret');

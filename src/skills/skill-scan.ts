@@ -150,7 +150,9 @@ function scanFile(file: string, content: string): SkillFinding[] {
     const visible = raw.replace(hiddenCharacters, '');
     const again = threat?.category === 'hidden_text' ? scanForThreats(visible) : null;
     for (const found of [threat, again]) {
-      if (found !== null) add(found.id, found.category, sharedSeverity(found), 0, visible);
+      if (found === null) continue;
+      const category = found.id === 'ssh_backdoor' ? 'persistence' : found.category;
+      add(found.id, category, sharedSeverity(found), 0, visible);
     }
     const folded = visible.normalize('NFKC');
     for (const { id, category, severity, pattern, alsoNeeds } of skillPatterns) {
@@ -163,14 +165,17 @@ function scanFile(file: string, content: string): SkillFinding[] {
 }
 
 /**
- * The shared text scan, except that a token sent in a request header (`curl -H "Authorization:
- * Bearer $TOKEN" https://api…`) is how skills call APIs, not exfiltration: headers are set aside
- * before that one rule is trusted.
+ * The shared text scan, except that a token sent as a request header or basic-auth user
+ * (`curl -H "Authorization: Bearer $TOKEN" https://api…`, `curl -u $KEY:`) is how skills call
+ * APIs, not exfiltration: those arguments are set aside before that one rule is trusted.
  */
 function sharedScan(line: string): ReturnType<typeof scanForThreats> {
   let threat = scanForThreats(line);
   if (threat?.id === 'exfil_command') {
-    threat = scanForThreats(line.replace(/\s(?:-H|--header)\s{1,5}(["'])[^"'\n]{0,300}\1/g, ' '));
+    const withoutCredentials = line
+      .replace(/\s(?:-H|--header)\s{1,5}(["'])[^"'\n]{0,300}\1/g, ' ')
+      .replace(/\s(?:-u|--user)\s{1,5}\S{1,300}/g, ' ');
+    threat = scanForThreats(withoutCredentials);
   }
   // Skill code names its secrets (`ApiKey = Environment.GetEnvironmentVariable(…)`,
   // `--password=mypassword`): only a literal that looks real counts as an embedded secret.
@@ -183,14 +188,17 @@ function sharedScan(line: string): ReturnType<typeof scanForThreats> {
   return threat;
 }
 
-/**
- * The shared scan's "imperative verb, sensitive word, URL" rule reads API documentation
- * ("upload files in messages | https://…") as a threat; in a skill it warns instead of blocking.
- * Skill patterns still block sending secret files.
- */
+/** Severity in a skill of a shared finding; skill patterns still block sending secret files. */
 function sharedSeverity(finding: NonNullable<ReturnType<typeof scanForThreats>>): SkillSeverity {
-  return finding.id === 'send_data_to_url' ? 'caution' : threatSeverity[finding.category];
+  return softenedInSkills.has(finding.id) ? 'caution' : threatSeverity[finding.category];
 }
+
+/**
+ * Shared rules that warn in skills: the verb-data-URL heuristic (it reads API documentation
+ * tables as threats), chat control tokens (skills about models quote `<|endoftext|>`) and
+ * writing `authorized_keys` (persistence, which warns; a literal key appended still blocks).
+ */
+const softenedInSkills = new Set(['send_data_to_url', 'control_tokens', 'ssh_backdoor']);
 
 const secretAssignment =
   /(?:key|secret|token|passw(?:or)?d|pwd|passphrase)\w{0,30}["']?\s{0,3}[:=]\s{0,3}(["']?)([^\s"'(),;]{1,200})/gi;
