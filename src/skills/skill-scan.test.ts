@@ -244,10 +244,12 @@ describe('scanSkill: threats', () => {
         '/etc/cron.d/x': 'echo',
         'assets/logo.png': '\u0089PNG\u0000\u0000',
         'assets/big.txt': 'word '.repeat(53_000),
+        'scripts/ru\u200Bn.sh': 'echo',
       }),
     );
     expect(ids(scan).sort()).toEqual([
       'binary/binary_content',
+      'hidden_text/hidden_characters_in_path',
       'limits/file_too_large',
       'traversal/unsafe_path',
       'traversal/unsafe_path',

@@ -42,7 +42,8 @@ const threatSeverity: Record<ThreatCategory, SkillSeverity> = {
   secret: 'caution',
 };
 
-const hiddenCharacters = /[\u200B\u2060-\u2064\uFEFF\u202A-\u202E\u2066-\u2069]/g;
+const hiddenCharacter = /[\u200B\u2060-\u2064\uFEFF\u202A-\u202E\u2066-\u2069]/;
+const hiddenCharacters = new RegExp(hiddenCharacter.source, 'g');
 const excerptLength = 160;
 /** Findings kept per file, so a hostile file cannot flood the report. */
 const maxFindingsPerFile = 50;
@@ -76,6 +77,16 @@ export function scanSkill(files: SkillFiles): SkillScan {
         file: path,
         line: 0,
         excerpt: `${JSON.stringify(path)}: ${problem}`,
+      });
+    }
+    if (hiddenCharacter.test(path)) {
+      findings.push({
+        id: 'hidden_characters_in_path',
+        category: 'hidden_text',
+        severity: 'dangerous',
+        file: path,
+        line: 0,
+        excerpt: JSON.stringify(path),
       });
     }
     if (bytes > skillLimits.maxFileBytes) {
@@ -148,7 +159,7 @@ function scanFile(file: string, content: string): SkillFinding[] {
     const threat = sharedScan(raw);
     // Hidden characters can split words ("ig\u200Bnore"), so look again with them removed.
     const visible = raw.replace(hiddenCharacters, '');
-    const again = threat?.category === 'hidden_text' ? scanForThreats(visible) : null;
+    const again = threat?.category === 'hidden_text' ? sharedScan(visible) : null;
     for (const found of [threat, again]) {
       if (found === null) continue;
       const category = found.id === 'ssh_backdoor' ? 'persistence' : found.category;
