@@ -257,7 +257,9 @@ describe('scanSkill: threats', () => {
     expect(scan.verdict).toBe('dangerous');
     const many: Record<string, string> = {};
     for (let i = 0; i < 51; i += 1) many[`references/${i}.md`] = 'x';
-    expect(ids(scanSkill(skill('ok', many)))).toEqual(['limits/too_many_files']);
+    expect(describeScan(scanSkill(skill('ok', many)))).toBe(
+      '.:0 limits/too_many_files: 52 files (at most 50)',
+    );
   });
 
   it('a BOM opening a file is not hidden text; one inside a line is', () => {

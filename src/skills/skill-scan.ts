@@ -17,7 +17,7 @@ export interface SkillFinding {
   id: string;
   category: SkillThreatCategory;
   severity: SkillSeverity;
-  /** The file, relative to the skill folder. */
+  /** The file, relative to the skill folder; `.` for the skill as a whole. */
   file: string;
   /** 1-based line; 0 when the finding is about the file or the skill as a whole. */
   line: number;
@@ -61,7 +61,7 @@ export function scanSkill(files: SkillFiles): SkillScan {
   let total = 0;
   if (paths.length > skillLimits.maxFiles) {
     findings.push(
-      limit('too_many_files', '', `${paths.length} files (at most ${skillLimits.maxFiles})`),
+      limit('too_many_files', '.', `${paths.length} files (at most ${skillLimits.maxFiles})`),
     );
   }
   for (const path of paths) {
@@ -110,7 +110,7 @@ export function scanSkill(files: SkillFiles): SkillScan {
   }
   if (total > skillLimits.maxSkillBytes) {
     findings.push(
-      limit('skill_too_large', '', `${total} bytes (at most ${skillLimits.maxSkillBytes})`),
+      limit('skill_too_large', '.', `${total} bytes (at most ${skillLimits.maxSkillBytes})`),
     );
   }
   return { verdict: verdictOf(findings), findings };
