@@ -17,7 +17,7 @@ export interface SkillFinding {
   id: string;
   category: SkillThreatCategory;
   severity: SkillSeverity;
-  /** The file, relative to the skill folder. */
+  /** The file, relative to the skill folder; `.` for the skill as a whole. */
   file: string;
   /** 1-based line; 0 when the finding is about the file or the skill as a whole. */
   line: number;
@@ -42,7 +42,8 @@ const threatSeverity: Record<ThreatCategory, SkillSeverity> = {
   secret: 'caution',
 };
 
-const hiddenCharacters = /[\u200B\u2060-\u2064\uFEFF\u202A-\u202E\u2066-\u2069]/g;
+const hiddenCharacter = /[\u200B\u2060-\u2064\uFEFF\u202A-\u202E\u2066-\u2069]/;
+const hiddenCharacters = new RegExp(hiddenCharacter.source, 'g');
 const excerptLength = 160;
 /** Findings kept per file, so a hostile file cannot flood the report. */
 const maxFindingsPerFile = 50;
@@ -60,7 +61,7 @@ export function scanSkill(files: SkillFiles): SkillScan {
   let total = 0;
   if (paths.length > skillLimits.maxFiles) {
     findings.push(
-      limit('too_many_files', '', `${paths.length} files (at most ${skillLimits.maxFiles})`),
+      limit('too_many_files', '.', `${paths.length} files (at most ${skillLimits.maxFiles})`),
     );
   }
   for (const path of paths) {
@@ -76,6 +77,16 @@ export function scanSkill(files: SkillFiles): SkillScan {
         file: path,
         line: 0,
         excerpt: `${JSON.stringify(path)}: ${problem}`,
+      });
+    }
+    if (hiddenCharacter.test(path)) {
+      findings.push({
+        id: 'hidden_characters_in_path',
+        category: 'hidden_text',
+        severity: 'dangerous',
+        file: path,
+        line: 0,
+        excerpt: JSON.stringify(path),
       });
     }
     if (bytes > skillLimits.maxFileBytes) {
@@ -99,7 +110,7 @@ export function scanSkill(files: SkillFiles): SkillScan {
   }
   if (total > skillLimits.maxSkillBytes) {
     findings.push(
-      limit('skill_too_large', '', `${total} bytes (at most ${skillLimits.maxSkillBytes})`),
+      limit('skill_too_large', '.', `${total} bytes (at most ${skillLimits.maxSkillBytes})`),
     );
   }
   return { verdict: verdictOf(findings), findings };
@@ -119,9 +130,11 @@ function scanFile(file: string, content: string): SkillFinding[] {
   const findings: SkillFinding[] = [];
   const lines = content.split('\n');
   for (let index = 0; index < lines.length && findings.length < maxFindingsPerFile; index += 1) {
-    const raw = (lines[index] ?? '').replace(/\r$/, '');
+    // A byte-order mark opening a file is an encoding marker, not hidden text.
+    const line = (lines[index] ?? '').replace(/\r$/, '');
+    const raw = index === 0 ? line.replace(/^\uFEFF/, '') : line;
     if (raw.trim() === '') continue;
-    const line = index + 1;
+    const number = index + 1;
     const seen = new Set<string>();
     const add = (
       id: string,
@@ -138,7 +151,7 @@ function scanFile(file: string, content: string): SkillFinding[] {
         category,
         severity,
         file,
-        line,
+        line: number,
         // Reports are printed and logged; they must not carry the secret they warn about.
         excerpt: category === 'secret' ? maskSecrets(excerpt) : excerpt,
       });
@@ -146,9 +159,11 @@ function scanFile(file: string, content: string): SkillFinding[] {
     const threat = sharedScan(raw);
     // Hidden characters can split words ("ig\u200Bnore"), so look again with them removed.
     const visible = raw.replace(hiddenCharacters, '');
-    const again = threat?.category === 'hidden_text' ? scanForThreats(visible) : null;
+    const again = threat?.category === 'hidden_text' ? sharedScan(visible) : null;
     for (const found of [threat, again]) {
-      if (found !== null) add(found.id, found.category, threatSeverity[found.category], 0, visible);
+      if (found === null) continue;
+      const category = found.id === 'ssh_backdoor' ? 'persistence' : found.category;
+      add(found.id, category, sharedSeverity(found), 0, visible);
     }
     const folded = visible.normalize('NFKC');
     for (const { id, category, severity, pattern, alsoNeeds } of skillPatterns) {
@@ -161,14 +176,54 @@ function scanFile(file: string, content: string): SkillFinding[] {
 }
 
 /**
- * The shared text scan, except that a token sent in a request header (`curl -H "Authorization:
- * Bearer $TOKEN" https://api…`) is how skills call APIs, not exfiltration: headers are set aside
- * before that one rule is trusted.
+ * The shared text scan, except that a token sent as a request header or basic-auth user
+ * (`curl -H "Authorization: Bearer $TOKEN" https://api…`, `curl -u $KEY:`) is how skills call
+ * APIs, not exfiltration: those arguments are set aside before that one rule is trusted.
  */
 function sharedScan(line: string): ReturnType<typeof scanForThreats> {
-  const threat = scanForThreats(line);
-  if (threat?.id !== 'exfil_command') return threat;
-  return scanForThreats(line.replace(/\s(?:-H|--header)\s{1,5}(["'])[^"'\n]{0,300}\1/g, ' '));
+  let threat = scanForThreats(line);
+  if (threat?.id === 'exfil_command') {
+    const withoutCredentials = line
+      .replace(/\s(?:-H|--header)\s{1,5}(["'])[^"'\n]{0,300}\1/g, ' ')
+      .replace(/\s(?:-u|--user)\s{1,5}\S{1,300}/g, ' ');
+    threat = scanForThreats(withoutCredentials);
+  }
+  // Skill code names its secrets (`ApiKey = Environment.GetEnvironmentVariable(…)`,
+  // `--password=mypassword`): only a literal that looks real counts as an embedded secret.
+  if (
+    (threat?.id === 'secret_value' || threat?.id === 'password_value') &&
+    !hasLiteralSecret(line)
+  ) {
+    return null;
+  }
+  return threat;
+}
+
+/** Severity in a skill of a shared finding; skill patterns still block sending secret files. */
+function sharedSeverity(finding: NonNullable<ReturnType<typeof scanForThreats>>): SkillSeverity {
+  return softenedInSkills.has(finding.id) ? 'caution' : threatSeverity[finding.category];
+}
+
+/**
+ * Shared rules that warn in skills: the verb-data-URL heuristic (it reads API documentation
+ * tables as threats), chat control tokens (skills about models quote `<|endoftext|>`) and
+ * writing `authorized_keys` (persistence, which warns; a literal key appended still blocks).
+ */
+const softenedInSkills = new Set(['send_data_to_url', 'control_tokens', 'ssh_backdoor']);
+
+const secretAssignment =
+  /(?:key|secret|token|passw(?:or)?d|pwd|passphrase)\w{0,30}["']?\s{0,3}[:=]\s{0,3}(["']?)([^\s"'(),;]{1,200})/gi;
+
+/** True when a secret-named key is given a literal: quoted (8+ characters) or a long token with digits. */
+function hasLiteralSecret(line: string): boolean {
+  for (const [, quote, value = ''] of line.matchAll(secretAssignment)) {
+    if (/\.{3}|…|^[<${[]|x{4}|your|example|placeholder|changeme/i.test(value)) continue;
+    if (quote !== '' && value.length >= 8) return true;
+    if (value.length >= 16 && /\d/.test(value) && /[A-Za-z]/.test(value) && !/[.[]/.test(value)) {
+      return true;
+    }
+  }
+  return false;
 }
 
 function excerptAt(text: string, at: number): string {
