@@ -184,3 +184,18 @@ describe('SkillManager over skill folders', () => {
     expect(all.files['SKILL.md']).toContain('go; go');
   });
 });
+
+describe('SkillManager and other clients’ skills', () => {
+  it('stores a Hermes-style skill with nested metadata, which strict validation reports', async () => {
+    const { validateSkill } = await import('./skill-format.js');
+    const content =
+      '---\nname: hermes-style\ndescription: From Hermes.\nmetadata:\n  hermes:\n    tags: [a, b]\n---\n\nbody\n';
+    expect(
+      validateSkill({ 'SKILL.md': content }, 'hermes-style').map((issue) => issue.rule),
+    ).toContain('metadata_type');
+    const stored = await localSkills(temp()).create({ 'SKILL.md': content }, 'installed', {
+      actor: 'user',
+    });
+    expect(stored.version).toBe(1);
+  });
+});

@@ -364,7 +364,9 @@ export class SkillManager {
         { details: { name, source: repository.source } },
       );
     }
-    const errors = validateSkill(files, name).filter((issue) => issue.level === 'error');
+    const errors = validateSkill(files, name).filter(
+      (issue) => issue.level === 'error' && !toleratedOnSave.has(issue.rule),
+    );
     if (errors.length > 0) {
       throw new MnemosError(
         'invalid_input',
@@ -414,6 +416,19 @@ export class SkillManager {
     }
   }
 }
+
+/**
+ * Strict rules a stored skill may break because loading tolerates them: other clients' frontmatter
+ * (Hermes nests `metadata.hermes`, some tools write `allowed-tools` as a map). `mnemos skills
+ * validate` still reports them as errors.
+ */
+const toleratedOnSave: ReadonlySet<string> = new Set([
+  'metadata_type',
+  'allowed_tools_type',
+  'license_type',
+  'frontmatter_yaml_repaired',
+  'frontmatter_unknown_key',
+]);
 
 function checkSupportPath(path: string): void {
   const [folder, ...rest] = path.split('/');
