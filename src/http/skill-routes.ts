@@ -270,9 +270,7 @@ function withoutSkillMd(files: SkillFiles): SkillFiles {
 /** Refuses a skill whose files add up to more than the skill limit, before anything is written. */
 function checkSize(files: SkillFiles): SkillFiles {
   let bytes = 0;
-  for (const [path, text] of Object.entries(files)) {
-    bytes += Buffer.byteLength(path, 'utf8') + Buffer.byteLength(text, 'utf8');
-  }
+  for (const text of Object.values(files)) bytes += Buffer.byteLength(text, 'utf8');
   if (bytes > skillLimits.maxSkillBytes) {
     throw new MnemosError(
       'payload_too_large',

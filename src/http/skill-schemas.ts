@@ -17,12 +17,8 @@ export const SkillNameParam = z.object({
     .openapi({ param: { name: 'name', in: 'path' }, example: 'deploy-checklist' }),
 });
 
-const expectedVersion = z.coerce
-  .number()
-  .int()
-  .min(1)
-  .optional()
-  .openapi({ description: 'the version the change is made from; a stale one answers 409' });
+const staleNote = { description: 'the version the change is made from; a stale one answers 409' };
+const expectedVersion = z.number().int().min(1).optional().openapi(staleNote);
 
 /** Supporting files by path relative to the skill folder; SKILL.md itself comes from `content`. */
 const FilesSchema = z
@@ -95,7 +91,9 @@ export const RevertSkillBody = z
   .openapi('RevertSkill');
 
 /** `?expected_version=` of delete, archive and restore. */
-export const ExpectedVersionQuery = z.object({ expected_version: expectedVersion }).strict();
+export const ExpectedVersionQuery = z
+  .object({ expected_version: z.coerce.number().int().min(1).optional().openapi(staleNote) })
+  .strict();
 
 /** `?include_archived=` of the listing. */
 export const ListSkillsQuery = z
