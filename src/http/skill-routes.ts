@@ -141,12 +141,14 @@ export function skillRoutes(app: OpenAPIHono<AppEnv>, mnemos: Mnemos): void {
       const path = input.file_path ?? 'SKILL.md';
       const { skill } = await skills.require(name);
       const current = skill.files[path];
-      // A patch can outgrow the limit (a short string replaced many times): check its result.
+      // A patch can outgrow the limit (a short string replaced many times): its size is counted
+      // before the text is built, so a hostile replace_all cannot make a huge string first.
       if (current !== undefined) {
-        const result = input.replace_all
-          ? current.split(input.old_string).join(input.new_string)
-          : current.replace(input.old_string, () => input.new_string);
-        checkSize({ ...skill.files, [path]: result });
+        const found = current.split(input.old_string).length - 1;
+        const times = input.replace_all ? found : Math.min(found, 1);
+        const growth =
+          times * (Buffer.byteLength(input.new_string) - Buffer.byteLength(input.old_string));
+        checkSize(skill.files, growth);
       }
       const patched = await skills.patch(
         name,
@@ -156,7 +158,7 @@ export function skillRoutes(app: OpenAPIHono<AppEnv>, mnemos: Mnemos): void {
           path,
           replaceAll: input.replace_all ?? false,
         },
-        change('patched', input.expected_version),
+        change('patched', input.expected_version ?? skill.version),
       );
       return c.json(skillJson(patched), 200);
     },
@@ -267,9 +269,9 @@ function withoutSkillMd(files: SkillFiles): SkillFiles {
   return rest;
 }
 
-/** Refuses a skill whose files add up to more than the skill limit, before anything is written. */
-function checkSize(files: SkillFiles): SkillFiles {
-  let bytes = 0;
+/** Refuses a skill whose files (grown by `growth` bytes) are over the skill limit, before any write. */
+function checkSize(files: SkillFiles, growth = 0): SkillFiles {
+  let bytes = growth;
   for (const text of Object.values(files)) bytes += Buffer.byteLength(text, 'utf8');
   if (bytes > skillLimits.maxSkillBytes) {
     throw new MnemosError(

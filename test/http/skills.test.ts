@@ -324,6 +324,20 @@ describe('/v1/skills', () => {
     });
     expectError(grown, 413, 'payload_too_large');
     expect((await api('GET', '/v1/skills/grows')).json<SkillBody>().version).toBe(1);
+
+    // 200,000 matches × 600 KB would be a 120 GB string: refused from the counts alone.
+    const many = await api('PUT', '/v1/skills/grows', {
+      files: { 'references/x.md': 'x'.repeat(200_000) },
+    });
+    expect(many.status, many.text).toBe(200);
+    const huge = await api('PATCH', '/v1/skills/grows', {
+      old_string: 'x',
+      new_string: 'z'.repeat(600_000),
+      file_path: 'references/x.md',
+      replace_all: true,
+    });
+    expectError(huge, 413, 'payload_too_large');
+    expect((await api('GET', '/v1/skills/grows')).json<SkillBody>().version).toBe(2);
   });
 
   it('keeps tenants apart: the same name lives independently in two tenants', async () => {
