@@ -1,10 +1,30 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Storage } from '../../src/spec/storage.js';
+import { PostgresStorage } from '../../src/storage/postgres/postgres-storage.js';
+import { dropSchema, testDatabaseUrl, uniqueSchema } from '../support/postgres.js';
 import { type Answer, call, expectError, startTestServer, type TestServer } from './helpers.js';
 
 /**
- * `/v1/skills` over real HTTP on a fresh SQLite home: every route, versions and history, stale
- * versions, validation and safety-scan refusals that store nothing, and tenant isolation.
+ * `/v1/skills` over real HTTP on a fresh SQLite home, and on a Postgres schema of its own when
+ * MNEMOS_TEST_DATABASE_URL is set: every route, versions and history, stale versions, validation and
+ * safety-scan refusals that store nothing, and tenant isolation.
  */
+
+const backends: Array<{ name: string; open: () => Promise<Storage | undefined> }> = [
+  { name: 'sqlite', open: async () => undefined },
+];
+const schemas: string[] = [];
+if (testDatabaseUrl) {
+  const url = testDatabaseUrl;
+  backends.push({
+    name: 'postgres',
+    open: async () => {
+      const schema = uniqueSchema('mnemos_http_skills');
+      schemas.push(schema);
+      return PostgresStorage.open(url, { schema });
+    },
+  });
+}
 
 const alice = { appId: 'app', tenantId: 'alice' };
 const bob = { appId: 'app', tenantId: 'bob' };
@@ -54,20 +74,24 @@ async function names(key: string, query = ''): Promise<string[]> {
   return answer.json<{ skills: Array<{ name: string }> }>().skills.map((skill) => skill.name);
 }
 
-beforeAll(async () => {
-  server = await startTestServer({ maxBodyBytes: 4 * 1024 * 1024 });
-  keys.alice = (await server.mnemos.keys.create(alice)).key;
-  keys.bob = (await server.mnemos.keys.create(bob)).key;
-  keys.admin = (
-    await server.mnemos.keys.create({ appId: 'ops', tenantId: 'ops', admin: true })
-  ).key;
-});
+describe.each(backends)('/v1/skills on $name', (backend) => {
+  beforeAll(async () => {
+    const storage = await backend.open();
+    server = await startTestServer({
+      maxBodyBytes: 4 * 1024 * 1024,
+      ...(storage ? { storage } : {}),
+    });
+    keys.alice = (await server.mnemos.keys.create(alice)).key;
+    keys.bob = (await server.mnemos.keys.create(bob)).key;
+    keys.admin = (
+      await server.mnemos.keys.create({ appId: 'ops', tenantId: 'ops', admin: true })
+    ).key;
+  });
 
-afterAll(async () => {
-  await server?.remove();
-});
+  afterAll(async () => {
+    await server?.remove();
+  });
 
-describe('/v1/skills', () => {
   it('creates, lists, reads, replaces, patches, archives, restores and deletes a skill', async () => {
     const api = as(keys.alice);
     const created = await api('POST', '/v1/skills', {
@@ -415,6 +439,10 @@ describe('/v1/skills', () => {
       'put /v1/skills/{name}',
     ]);
   });
+});
+
+afterAll(async () => {
+  for (const schema of schemas) if (testDatabaseUrl) await dropSchema(testDatabaseUrl, schema);
 });
 
 function patchBody(oldString: string, newString: string) {
