@@ -132,6 +132,24 @@ describe('extractSkillArchive', () => {
     expect(error.code).toBe('invalid_input');
   });
 
+  it('leaves nothing behind when extraction fails half-way', async () => {
+    const archive = join(base, 'clash.tar');
+    const entries = [
+      { path: 's/SKILL.md', content: skillText('s') },
+      { path: 's/a', content: 'a file' },
+      { path: 's/a/b', content: 'under the file' },
+    ];
+    await writeFile(archive, rawTar(entries));
+    const fresh = join(base, 'fresh');
+    const error = await extractSkillArchive(archive, fresh).catch((cause: unknown) => cause);
+    expect(MnemosError.isInstance(error) && error.code).toBe('invalid_input');
+    expect(existsSync(fresh)).toBe(false);
+    const empty = join(base, 'empty');
+    await mkdir(empty);
+    await extractSkillArchive(archive, empty).catch(() => undefined);
+    expect(await readdir(empty)).toEqual([]);
+  });
+
   it('refuses archives over the entry limit', async () => {
     const entries = Array.from({ length: 2001 }, (_, i) => ({
       path: `s/references/${i}.md`,

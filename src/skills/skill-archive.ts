@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { chmod, lstat, mkdir, readdir, realpath } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readdir, realpath, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { extract, Parser, type ReadEntry } from 'tar';
 import { MnemosError } from '../core/errors.js';
@@ -32,18 +32,30 @@ export async function extractSkillArchive(archive: string, into: string): Promis
     );
   }
   await inspectArchive(archive);
-  await prepareTarget(into);
+  const created = await prepareTarget(into);
   const budget = { entries: 0, bytes: 0 };
-  // The filter repeats the checks in case the file changed since it was inspected.
-  await extract({
-    file: archive,
-    cwd: into,
-    strict: true,
-    preservePaths: false,
-    preserveOwner: false,
-    filter: (_path, entry) => 'type' in entry && entryProblem(entry as ReadEntry, budget) === null,
-  });
-  await normaliseModes(into);
+  try {
+    // The filter repeats the checks in case the file changed since it was inspected.
+    await extract({
+      file: archive,
+      cwd: into,
+      strict: true,
+      preservePaths: false,
+      preserveOwner: false,
+      filter: (_path, entry) =>
+        'type' in entry && entryProblem(entry as ReadEntry, budget) === null,
+    });
+    await normaliseModes(into);
+  } catch (cause) {
+    // A half-extracted archive must not pass for a skill later.
+    await (created ? rm(into, { recursive: true, force: true }) : emptyFolder(into));
+    throw MnemosError.isInstance(cause)
+      ? cause
+      : new MnemosError('invalid_input', `could not extract ${archive}: ${errorMessage(cause)}`, {
+          details: { archive },
+          cause,
+        });
+  }
   return skillFoldersIn(into);
 }
 
@@ -111,8 +123,8 @@ function entryProblem(entry: ReadEntry, budget: { entries: number; bytes: number
   return skillPathProblem(path);
 }
 
-/** Creates `into`, refusing a symlink or a folder that already holds something. */
-async function prepareTarget(into: string): Promise<void> {
+/** Creates `into` (true when it did not exist), refusing a symlink or a folder that holds something. */
+async function prepareTarget(into: string): Promise<boolean> {
   const existing = await lstat(into).catch(() => null);
   if (existing !== null) {
     if (!existing.isDirectory() || (await readdir(into)).length > 0) {
@@ -120,8 +132,15 @@ async function prepareTarget(into: string): Promise<void> {
         details: { into },
       });
     }
+    return false;
   }
   await mkdir(into, { recursive: true, mode: 0o755 });
+  return true;
+}
+
+async function emptyFolder(dir: string): Promise<void> {
+  for (const name of await readdir(dir))
+    await rm(join(dir, name), { recursive: true, force: true });
 }
 
 /** Resets modes so an archive cannot bring setuid bits or world-writable files. */

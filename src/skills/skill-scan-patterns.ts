@@ -34,7 +34,9 @@ const privatePath = String.raw`(?:(?:~|\$HOME|\$\{HOME\}|/root|/home/[\w.-]{1,32
 const secretPath = String.raw`(?:${privatePath}|(?:^|[\s'"=@/(])\.env(?![\w.-]))`;
 const reader = String.raw`\b(?:cat|less|more|head|tail|base64|xxd|od|strings|cp|scp|rsync|tar|zip|read_text|read_bytes|readFile(?:Sync)?|Get-Content)\b|\bopen\s{0,3}\(`;
 const uploader = String.raw`\b(?:curl|wget|http|https|httpie|nc|ncat|netcat|socat|scp|rsync|ftp|sftp|requests\.(?:post|put)|fetch|axios\.(?:post|put)|Invoke-WebRequest|Invoke-RestMethod|iwr|irm)\b`;
-const shell = String.raw`(?:sudo\s+(?:-\S{1,20}\s+){0,3})?(?:ba|z|da|k|c|tc|fi)?sh\b|python[0-9.]{0,4}\b(?!\s{1,5}-m\s{1,5}json\.tool)|perl\b|ruby\b|node\b|php\b|iex\b|invoke-expression\b`;
+// An interpreter given its program inline (`python3 -c "…"`, `node -e`, `sh -c`) reads the
+// download as data, which is how skills parse JSON; without such a flag it runs the download.
+const shell = String.raw`(?:sudo\s+(?:-\S{1,20}\s+){0,3})?(?:(?:ba|z|da|k|c|tc|fi)?sh\b(?!\s{1,5}-c\b)|(?:python[0-9.]{0,4}|perl|ruby|node|php)\b(?!\s{1,5}-[a-zA-Z])|iex\b|invoke-expression\b)`;
 const home = String.raw`(?:~|\$HOME|\$\{HOME\})`;
 const rmFlags = String.raw`(?:-{1,2}[a-zA-Z-]{1,20}\s+){0,4}`;
 const rmTarget = String.raw`(?:/\*?|${home}/?\*?|/(?:bin|boot|dev|etc|home|lib|lib64|opt|root|sbin|srv|usr|var)/?\*?)`;
@@ -71,7 +73,7 @@ export const skillPatterns: readonly SkillPattern[] = [
     category: 'exfiltration',
     severity: 'dangerous',
     pattern: new RegExp(secretPath, 'i'),
-    alsoNeeds: /\b(?:send|upload|post|forward|transmit|exfiltrate|leak|email|mail)\b/i,
+    alsoNeeds: /\b(?:send|upload|post|forward|transmit|exfiltrate|leak)\b/i,
   },
   {
     id: 'upload_command_substitution',
@@ -150,6 +152,14 @@ export const skillPatterns: readonly SkillPattern[] = [
     category: 'persistence',
     severity: 'caution',
     pattern: /authorized_keys/,
+  },
+  {
+    // Appending one real public key is a backdoor for whoever holds the private half.
+    id: 'authorized_keys_literal',
+    category: 'persistence',
+    severity: 'dangerous',
+    pattern: /(?:ssh-(?:rsa|ed25519|dss)|ecdsa-sha2-[\w-]{1,20}) AAAA[0-9A-Za-z+/]{60}/,
+    alsoNeeds: /authorized_keys/,
   },
   {
     id: 'autostart_service',

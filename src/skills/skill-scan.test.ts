@@ -244,10 +244,12 @@ describe('scanSkill: threats', () => {
         '/etc/cron.d/x': 'echo',
         'assets/logo.png': '\u0089PNG\u0000\u0000',
         'assets/big.txt': 'word '.repeat(53_000),
+        'scripts/ru\u200Bn.sh': 'echo',
       }),
     );
     expect(ids(scan).sort()).toEqual([
       'binary/binary_content',
+      'hidden_text/hidden_characters_in_path',
       'limits/file_too_large',
       'traversal/unsafe_path',
       'traversal/unsafe_path',
@@ -255,7 +257,9 @@ describe('scanSkill: threats', () => {
     expect(scan.verdict).toBe('dangerous');
     const many: Record<string, string> = {};
     for (let i = 0; i < 51; i += 1) many[`references/${i}.md`] = 'x';
-    expect(ids(scanSkill(skill('ok', many)))).toEqual(['limits/too_many_files']);
+    expect(describeScan(scanSkill(skill('ok', many)))).toBe(
+      '.:0 limits/too_many_files: 52 files (at most 50)',
+    );
   });
 
   it('a BOM opening a file is not hidden text; one inside a line is', () => {
@@ -282,6 +286,30 @@ describe('scanSkill: threats', () => {
     );
     expect(ids(scan)).toEqual(['exfiltration/send_data_to_url']);
     expect(scan.verdict).toBe('caution');
+  });
+
+  it('ordinary lines of published skills stay safe', () => {
+    for (const line of [
+      `curl -s "https://api.github.com/user" | python3 -c "import sys,json; print(json.load(sys.stdin)['login'])"`,
+      'curl -s https://api.example.com/items | node -e "process.stdin.pipe(process.stdout)"',
+      'ssh-keygen -t ed25519 -C "their-email@example.com" -f ~/.ssh/id_ed25519 -N ""',
+      'curl -u $LAMBDA_API_KEY: https://cloud.example.com/api/v1/instances',
+    ]) {
+      expect(describeScan(scanSkill(skill(line)))).toBe('');
+    }
+  });
+
+  it('model control tokens and authorized_keys edits warn; a literal key appended blocks', () => {
+    const tokens = scanSkill(skill('tokenizer = Tokenizer(BPE(unk_token="<|endoftext|>"))'));
+    expect([ids(tokens), tokens.verdict]).toEqual([['injection/control_tokens'], 'caution']);
+    const placeholder = scanSkill(skill("echo 'ssh-rsa AAAA...' >> ~/.ssh/authorized_keys"));
+    expect(placeholder.verdict).toBe('caution');
+    expect(ids(placeholder)).toContain('persistence/ssh_backdoor');
+    const literal = scanSkill(
+      skill(`echo 'ssh-ed25519 AAAA${'C3NzaC1lZDI1NTE5'.repeat(5)} x' >> ~/.ssh/authorized_keys`),
+    );
+    expect(literal.verdict).toBe('dangerous');
+    expect(ids(literal)).toContain('persistence/authorized_keys_literal');
   });
 
   it('masks secrets in excerpts', () => {

@@ -17,7 +17,7 @@ export interface SkillFinding {
   id: string;
   category: SkillThreatCategory;
   severity: SkillSeverity;
-  /** The file, relative to the skill folder. */
+  /** The file, relative to the skill folder; `.` for the skill as a whole. */
   file: string;
   /** 1-based line; 0 when the finding is about the file or the skill as a whole. */
   line: number;
@@ -42,7 +42,8 @@ const threatSeverity: Record<ThreatCategory, SkillSeverity> = {
   secret: 'caution',
 };
 
-const hiddenCharacters = /[\u200B\u2060-\u2064\uFEFF\u202A-\u202E\u2066-\u2069]/g;
+const hiddenCharacter = /[\u200B\u2060-\u2064\uFEFF\u202A-\u202E\u2066-\u2069]/;
+const hiddenCharacters = new RegExp(hiddenCharacter.source, 'g');
 const excerptLength = 160;
 /** Findings kept per file, so a hostile file cannot flood the report. */
 const maxFindingsPerFile = 50;
@@ -60,7 +61,7 @@ export function scanSkill(files: SkillFiles): SkillScan {
   let total = 0;
   if (paths.length > skillLimits.maxFiles) {
     findings.push(
-      limit('too_many_files', '', `${paths.length} files (at most ${skillLimits.maxFiles})`),
+      limit('too_many_files', '.', `${paths.length} files (at most ${skillLimits.maxFiles})`),
     );
   }
   for (const path of paths) {
@@ -76,6 +77,16 @@ export function scanSkill(files: SkillFiles): SkillScan {
         file: path,
         line: 0,
         excerpt: `${JSON.stringify(path)}: ${problem}`,
+      });
+    }
+    if (hiddenCharacter.test(path)) {
+      findings.push({
+        id: 'hidden_characters_in_path',
+        category: 'hidden_text',
+        severity: 'dangerous',
+        file: path,
+        line: 0,
+        excerpt: JSON.stringify(path),
       });
     }
     if (bytes > skillLimits.maxFileBytes) {
@@ -99,7 +110,7 @@ export function scanSkill(files: SkillFiles): SkillScan {
   }
   if (total > skillLimits.maxSkillBytes) {
     findings.push(
-      limit('skill_too_large', '', `${total} bytes (at most ${skillLimits.maxSkillBytes})`),
+      limit('skill_too_large', '.', `${total} bytes (at most ${skillLimits.maxSkillBytes})`),
     );
   }
   return { verdict: verdictOf(findings), findings };
@@ -148,9 +159,11 @@ function scanFile(file: string, content: string): SkillFinding[] {
     const threat = sharedScan(raw);
     // Hidden characters can split words ("ig\u200Bnore"), so look again with them removed.
     const visible = raw.replace(hiddenCharacters, '');
-    const again = threat?.category === 'hidden_text' ? scanForThreats(visible) : null;
+    const again = threat?.category === 'hidden_text' ? sharedScan(visible) : null;
     for (const found of [threat, again]) {
-      if (found !== null) add(found.id, found.category, sharedSeverity(found), 0, visible);
+      if (found === null) continue;
+      const category = found.id === 'ssh_backdoor' ? 'persistence' : found.category;
+      add(found.id, category, sharedSeverity(found), 0, visible);
     }
     const folded = visible.normalize('NFKC');
     for (const { id, category, severity, pattern, alsoNeeds } of skillPatterns) {
@@ -163,14 +176,17 @@ function scanFile(file: string, content: string): SkillFinding[] {
 }
 
 /**
- * The shared text scan, except that a token sent in a request header (`curl -H "Authorization:
- * Bearer $TOKEN" https://api…`) is how skills call APIs, not exfiltration: headers are set aside
- * before that one rule is trusted.
+ * The shared text scan, except that a token sent as a request header or basic-auth user
+ * (`curl -H "Authorization: Bearer $TOKEN" https://api…`, `curl -u $KEY:`) is how skills call
+ * APIs, not exfiltration: those arguments are set aside before that one rule is trusted.
  */
 function sharedScan(line: string): ReturnType<typeof scanForThreats> {
   let threat = scanForThreats(line);
   if (threat?.id === 'exfil_command') {
-    threat = scanForThreats(line.replace(/\s(?:-H|--header)\s{1,5}(["'])[^"'\n]{0,300}\1/g, ' '));
+    const withoutCredentials = line
+      .replace(/\s(?:-H|--header)\s{1,5}(["'])[^"'\n]{0,300}\1/g, ' ')
+      .replace(/\s(?:-u|--user)\s{1,5}\S{1,300}/g, ' ');
+    threat = scanForThreats(withoutCredentials);
   }
   // Skill code names its secrets (`ApiKey = Environment.GetEnvironmentVariable(…)`,
   // `--password=mypassword`): only a literal that looks real counts as an embedded secret.
@@ -183,14 +199,17 @@ function sharedScan(line: string): ReturnType<typeof scanForThreats> {
   return threat;
 }
 
-/**
- * The shared scan's "imperative verb, sensitive word, URL" rule reads API documentation
- * ("upload files in messages | https://…") as a threat; in a skill it warns instead of blocking.
- * Skill patterns still block sending secret files.
- */
+/** Severity in a skill of a shared finding; skill patterns still block sending secret files. */
 function sharedSeverity(finding: NonNullable<ReturnType<typeof scanForThreats>>): SkillSeverity {
-  return finding.id === 'send_data_to_url' ? 'caution' : threatSeverity[finding.category];
+  return softenedInSkills.has(finding.id) ? 'caution' : threatSeverity[finding.category];
 }
+
+/**
+ * Shared rules that warn in skills: the verb-data-URL heuristic (it reads API documentation
+ * tables as threats), chat control tokens (skills about models quote `<|endoftext|>`) and
+ * writing `authorized_keys` (persistence, which warns; a literal key appended still blocks).
+ */
+const softenedInSkills = new Set(['send_data_to_url', 'control_tokens', 'ssh_backdoor']);
 
 const secretAssignment =
   /(?:key|secret|token|passw(?:or)?d|pwd|passphrase)\w{0,30}["']?\s{0,3}[:=]\s{0,3}(["']?)([^\s"'(),;]{1,200})/gi;
