@@ -13,5 +13,6 @@ export { isUnavailable, type UnreachableReason } from './client-errors.js';
 export type { MemoriesApi } from './memories-api.js';
 export { MnemosClient } from './mnemos-client.js';
 export type { SessionsApi } from './sessions-api.js';
+export type * from './skill-types.js';
 export type { KeysApi, ProfileApi, StoresApi } from './tenant-apis.js';
 export type * from './types.js';

@@ -15,6 +15,7 @@ import { memoryRoutes } from './memory-routes.js';
 import { ServerMetrics } from './metrics.js';
 import { RateLimiter } from './rate-limiter.js';
 import { sessionRoutes } from './session-routes.js';
+import { skillRoutes } from './skill-routes.js';
 import { storeRoutes } from './store-routes.js';
 import type { TenantContext } from './tenant-context.js';
 
@@ -159,6 +160,7 @@ export function createApp(options: AppOptions): {
   storeRoutes(app, mnemos);
   memoryRoutes(app, mnemos);
   sessionRoutes(app, mnemos, agents);
+  skillRoutes(app, mnemos);
   adminRoutes(app, mnemos);
   if (options.mcp) {
     const mcp = options.mcp;
@@ -181,7 +183,7 @@ export function createApp(options: AppOptions): {
       title: 'Mnemos',
       version: '1',
       description:
-        'Memory for agents: stores, memories, sessions, the agent, API keys. Every /v1 route needs `Authorization: Bearer <API key>`.',
+        'Memory for agents: stores, memories, sessions, the agent, skills, API keys. Every /v1 route needs `Authorization: Bearer <API key>`.',
     },
   });
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {

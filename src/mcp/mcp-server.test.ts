@@ -53,7 +53,7 @@ afterAll(async () => {
 });
 
 describe('MCP server', () => {
-  it('lists the memory tools with input schemas from their zod schemas', async () => {
+  it('lists the memory and skill tools with input schemas from their zod schemas', async () => {
     const { tools } = await client.listTools();
     const byName = new Map(tools.map((tool) => [tool.name, tool]));
     expect([...byName.keys()]).toEqual([
@@ -63,6 +63,8 @@ describe('MCP server', () => {
       'memory_forget',
       'memory_profile',
       'session_search',
+      'skills_list',
+      'skill_view',
     ]);
     const properties = (name: string): string[] =>
       Object.keys(byName.get(name)!.inputSchema.properties ?? {}).sort();
@@ -73,6 +75,9 @@ describe('MCP server', () => {
     expect(properties('memory_forget')).toEqual(['memory_id']);
     expect(properties('memory_profile')).toEqual(['limit']);
     expect(properties('session_search')).toEqual(['limit', 'query']);
+    expect(properties('skills_list')).toEqual([]);
+    expect(properties('skill_view')).toEqual(['file_path', 'name']);
+    expect(byName.get('skill_view')!.inputSchema.required).toEqual(['name']);
     expect(byName.get('memory_search')!.description).toContain('long-term memory');
   });
 
@@ -194,5 +199,65 @@ describe('MCP server', () => {
     const sessions = found.body.sessions as Array<{ session_id: string; matches: string[] }>;
     expect(sessions[0]!.session_id).toBe(session.id);
     expect(sessions[0]!.matches.join(' ')).toContain('西湖');
+  });
+
+  it("lists the tenant's active skills and views one's SKILL.md and files", async () => {
+    const skills = mnemos.skills.forTenant(alice);
+    const content =
+      '---\nname: tea-brewing\ndescription: How the user brews oolong tea\n---\n\n# Steps\n\n1. Water at 95 °C.\n2. 乌龙茶泡三十秒。\n';
+    await skills.create(
+      { 'SKILL.md': content, 'references/cups.md': '# Cups\n\nGaiwan.\n' },
+      'user',
+      { actor: 'user' },
+    );
+    await skills.create(
+      {
+        'SKILL.md':
+          '---\nname: old-recipe\ndescription: An archived recipe\n---\n\n# Old\n\nSteps.\n',
+      },
+      'user',
+      { actor: 'user' },
+    );
+    await skills.archive('old-recipe', { actor: 'user' });
+    await mnemos.skills
+      .forTenant({ appId: 'app', tenantId: 'bob' })
+      .create(
+        { 'SKILL.md': '---\nname: bobs-skill\ndescription: Bob only\n---\n\n# Bob\n\nSteps.\n' },
+        'user',
+        { actor: 'user' },
+      );
+
+    const listed = await call('skills_list', {});
+    expect(listed.isError).toBe(false);
+    expect(listed.body.skills).toEqual([
+      {
+        name: 'tea-brewing',
+        description: 'How the user brews oolong tea',
+        version: 1,
+        updated_at: expect.any(String),
+      },
+    ]);
+
+    const viewed = await call('skill_view', { name: 'tea-brewing' });
+    expect(viewed.isError).toBe(false);
+    expect(viewed.body).toMatchObject({
+      name: 'tea-brewing',
+      file_path: 'SKILL.md',
+      content,
+      files: ['SKILL.md', 'references/cups.md'],
+    });
+    expect((await skills.require('tea-brewing')).skill.lastUsedAt).not.toBeNull();
+    const file = await call('skill_view', { name: 'tea-brewing', file_path: 'references/cups.md' });
+    expect(file.body.content).toBe('# Cups\n\nGaiwan.\n');
+
+    for (const args of [
+      { name: 'old-recipe' },
+      { name: 'bobs-skill' },
+      { name: 'tea-brewing', file_path: 'scripts/none.sh' },
+    ]) {
+      const refused = await call('skill_view', args);
+      expect(refused.isError).toBe(true);
+      expect(refused.body).toMatchObject({ error: { code: 'not_found' } });
+    }
   });
 });

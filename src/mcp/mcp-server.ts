@@ -9,6 +9,7 @@ import {
 import type { AnyTool, ToolContext } from '../agent/tools/tool.js';
 import { invalidInput, MnemosError } from '../core/errors.js';
 import { scopeWithDefaults, type TenantKey } from '../core/scope.js';
+import { type SkillServices, skillTools } from './skill-tools.js';
 
 /** Options of {@link createMcpServer}. */
 export interface McpServerOptions {
@@ -30,16 +31,16 @@ const { version } = JSON.parse(
 ) as { version: string };
 
 const instructions =
-  "Mnemos is the user's long-term memory. Search it (memory_search, session_search) before answering anything that may depend on what the user said before; store lasting facts and preferences with memory_remember.";
+  "Mnemos is the user's long-term memory. Search it (memory_search, session_search) before answering anything that may depend on what the user said before; store lasting facts and preferences with memory_remember. The user's skills (skills_list, skill_view) describe how to do recurring tasks.";
 
 /**
  * An MCP server exposing Mnemos' memory tools (`memory_search`, `memory_remember`, `memory_list`,
- * `memory_forget`, `memory_profile`) and `session_search`, built from the same tool definitions the
- * agent uses. Every call acts inside `tenant()`: writes go to the exact scope (tenant, agent `mcp`,
+ * `memory_forget`, `memory_profile`), `session_search`, built from the same tool definitions the
+ * agent uses, and the read-only skill tools `skills_list` and `skill_view`. Every call acts inside `tenant()`: writes go to the exact scope (tenant, agent `mcp`,
  * run `mcp` or the call's `_meta["mnemos/run_id"]`), reads cover all agents and runs of the tenant.
  */
 export function createMcpServer(
-  mnemos: EngineMemory & SessionSearchServices,
+  mnemos: EngineMemory & SessionSearchServices & SkillServices,
   tenant: () => TenantKey,
   options: McpServerOptions = {},
 ): McpServer {
@@ -57,6 +58,7 @@ export function createMcpServer(
       store: options.store,
     }),
     sessionSearchTool(mnemos, () => pickTenant(tenant())),
+    ...skillTools(mnemos, () => pickTenant(tenant())),
   ];
   for (const tool of tools) register(server, tool, options.runId ?? 'mcp');
   return server;

@@ -144,6 +144,12 @@ export class SkillManager {
     return this.update(repository, skill, { ...skill.files, 'SKILL.md': content }, 'edit', change);
   }
 
+  /** Replaces all files of a skill at once (SKILL.md included), recorded as an `edit`. */
+  async replace(name: string, files: SkillFiles, change: SkillChange): Promise<SkillRecord> {
+    const { skill, repository } = await this.require(name);
+    return this.update(repository, skill, files, 'edit', change);
+  }
+
   /** Replaces text in one file: the string must occur exactly once unless `replaceAll`. */
   async patch(name: string, patch: SkillPatch, change: SkillChange): Promise<SkillRecord> {
     const { skill, repository } = await this.require(name);

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, describe, expect, it } from 'vitest';
+import { Mnemos } from '../../src/mnemos.js';
 import { cliFor, cliPath, json, type ListJson, makeHome, removeHomes } from '../support/cli.js';
 
 afterAll(() => removeHomes());
@@ -58,6 +59,8 @@ describe('mnemos mcp (stdio)', () => {
       'memory_remember',
       'memory_search',
       'session_search',
+      'skill_view',
+      'skills_list',
     ]);
     const remembered = await call(client, 'memory_remember', {
       content: '用户在上海工作，是一名前端工程师',
@@ -96,6 +99,37 @@ describe('mnemos mcp (stdio)', () => {
     ]);
     const others = (await cli(['mem', 'list', '--json'])).json<ListJson>();
     expect(others.total).toBe(0);
+  });
+
+  it("views a skill stored for the tenant it serves, and not another tenant's", async () => {
+    const home = makeHome();
+    const content =
+      '---\nname: git-release\ndescription: Tag and publish a release\n---\n\n# Steps\n\n1. git tag v1.2.3\n';
+    const mnemos = await Mnemos.open({ home });
+    try {
+      await mnemos.skills
+        .forTenant({ appId: 'notes', tenantId: 'bob' })
+        .create({ 'SKILL.md': content }, 'user', { actor: 'user' });
+    } finally {
+      await mnemos.close();
+    }
+    const { client } = await connect(home, ['--app', 'notes', '--tenant', 'bob']);
+    const listed = await call(client, 'skills_list', {});
+    expect((listed.skills as Array<{ name: string }>).map((skill) => skill.name)).toEqual([
+      'git-release',
+    ]);
+    const viewed = await call(client, 'skill_view', { name: 'git-release' });
+    expect(viewed).toMatchObject({ name: 'git-release', content, files: ['SKILL.md'] });
+    await client.close();
+
+    const other = await connect(home, ['--app', 'notes', '--tenant', 'carol']);
+    const refused = await other.client.callTool({
+      name: 'skill_view',
+      arguments: { name: 'git-release' },
+    });
+    expect(refused.isError).toBe(true);
+    expect(JSON.stringify(refused.content)).toContain('not_found');
+    await other.client.close();
   });
 
   it('on SIGTERM stores the queued memory and exits 0, with only protocol on stdout', async () => {

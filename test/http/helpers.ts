@@ -6,6 +6,7 @@ import { expect } from 'vitest';
 import { jsonLogger } from '../../src/http/logger.js';
 import { type RunningServer, startServer } from '../../src/http/server.js';
 import { Mnemos } from '../../src/mnemos.js';
+import type { Storage } from '../../src/spec/storage.js';
 
 /**
  * Settings every HTTP test home starts from: no chat model (passthrough extraction, so a developer's
@@ -35,11 +36,16 @@ export async function startTestServer(
     maxBodyBytes?: number;
     /** An existing home, used with its own `config.yaml`. */
     home?: string;
+    /** Storage instead of the home's SQLite file (e.g. a Postgres schema of its own). */
+    storage?: Storage;
   } = {},
 ): Promise<TestServer> {
   const home = options.home ?? mkdtempSync(join(tmpdir(), 'mnemos-http-'));
   if (!options.home) writeFileSync(join(home, 'config.yaml'), options.config ?? baseConfig);
-  const mnemos = await Mnemos.open({ home });
+  const mnemos = await Mnemos.open({
+    home,
+    ...(options.storage ? { storage: options.storage } : {}),
+  });
   const logs: string[] = [];
   let pending = '';
   const stream = new Writable({
