@@ -62,7 +62,7 @@ export class MnemosClient {
   ): Promise<SkillListing[]> {
     const { skills } = await this.http.json<{ skills: SkillListing[] }>('GET', '/v1/skills', {
       ...options,
-      query: { include_archived: input.includeArchived },
+      query: { includeArchived: input.includeArchived },
     });
     return skills;
   }
@@ -91,7 +91,7 @@ export class MnemosClient {
     return this.http.json('PUT', `/v1/skills${segment(name)}`, { ...options, body: input });
   }
 
-  /** Replaces `old_string` by `new_string` in one file of a skill. */
+  /** Replaces `oldString` by `newString` in one file of a skill. */
   patchSkill(
     name: string,
     input: SkillPatchInput,
@@ -108,7 +108,7 @@ export class MnemosClient {
     const { expectedVersion, ...call } = options;
     await this.http.json('DELETE', `/v1/skills${segment(name)}`, {
       ...call,
-      query: { expected_version: expectedVersion },
+      query: { expectedVersion: expectedVersion },
     });
   }
 
@@ -139,7 +139,7 @@ export class MnemosClient {
       ...call,
       body: {
         version,
-        ...(expectedVersion !== undefined ? { expected_version: expectedVersion } : {}),
+        ...(expectedVersion !== undefined ? { expectedVersion: expectedVersion } : {}),
       },
     });
   }
@@ -174,7 +174,7 @@ export class MnemosClient {
     const { expectedVersion, ...call } = options;
     return this.http.json('POST', `/v1/skills${segment(name)}/${action}`, {
       ...call,
-      query: { expected_version: expectedVersion },
+      query: { expectedVersion: expectedVersion },
     });
   }
 }

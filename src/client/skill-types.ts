@@ -15,14 +15,14 @@ export interface SkillListing {
   origin: SkillOrigin;
   status: SkillStatus;
   version: number;
-  created_at: string;
-  updated_at: string;
-  last_used_at: string | null;
+  createdAt: string;
+  updatedAt: string;
+  lastUsedAt: string | null;
 }
 
 /** One experience a skill was learned from, as the API shows it. */
 export interface SkillProvenanceEntry {
-  session_id: string;
+  sessionId: string;
   task: string;
   tools: string[];
   outcome: string;
@@ -43,7 +43,7 @@ export interface SkillHistoryEntry {
   action: SkillChangeAction;
   actor: SkillActor;
   note: string;
-  created_at: string;
+  createdAt: string;
   files?: SkillFiles | null;
 }
 
@@ -59,17 +59,17 @@ export interface SkillUpdateInput {
   content?: string;
   files?: SkillFiles;
   /** The version the change is made from; a stale one fails with `conflict`. */
-  expected_version?: number;
+  expectedVersion?: number;
 }
 
-/** Input of `patchSkill`: `old_string` must occur once in the file unless `replace_all`. */
+/** Input of `patchSkill`: `oldString` must occur once in the file unless `replaceAll`. */
 export interface SkillPatchInput {
-  old_string: string;
-  new_string: string;
+  oldString: string;
+  newString: string;
   /** Default `SKILL.md`. */
-  file_path?: string;
-  replace_all?: boolean;
-  expected_version?: number;
+  filePath?: string;
+  replaceAll?: boolean;
+  expectedVersion?: number;
 }
 
 /** The version a change is made from; a stale one fails with `conflict`. */

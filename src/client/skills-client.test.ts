@@ -51,22 +51,22 @@ describe('MnemosClient skills', () => {
 
     const updated = await alice.updateSkill('csv-cleanup', {
       content: skillMd('Clean CSV exports', '# Steps\n\n1. Trim the columns.\n2. Dedupe rows.'),
-      expected_version: 1,
+      expectedVersion: 1,
     });
     expect(updated.version).toBe(2);
     expect(updated.files['scripts/trim.py']).toBe('print("trim")\n');
 
     const patched = await alice.patchSkill('csv-cleanup', {
-      old_string: 'Dedupe rows.',
-      new_string: 'Drop duplicate rows.',
+      oldString: 'Dedupe rows.',
+      newString: 'Drop duplicate rows.',
     });
     expect(patched.version).toBe(3);
 
     const stale = await failure(
       alice.patchSkill('csv-cleanup', {
-        old_string: 'Trim',
-        new_string: 'Cut',
-        expected_version: 2,
+        oldString: 'Trim',
+        newString: 'Cut',
+        expectedVersion: 2,
       }),
     );
     expect(stale.code).toBe('conflict');

@@ -47,7 +47,7 @@ export function skillRoutes(app: OpenAPIHono<AppEnv>, mnemos: Mnemos): void {
       method: 'get',
       path: '/v1/skills',
       tags,
-      summary: 'Skills of the tenant by name; archived ones with `include_archived=true`',
+      summary: 'Skills of the tenant by name; archived ones with `includeArchived=true`',
       request: { query: ListSkillsQuery },
       responses: {
         200: json(z.object({ skills: z.array(SkillSummarySchema) }), 'The skills'),
@@ -55,7 +55,7 @@ export function skillRoutes(app: OpenAPIHono<AppEnv>, mnemos: Mnemos): void {
       },
     }),
     async (c) => {
-      const includeArchived = c.req.valid('query').include_archived === 'true';
+      const includeArchived = c.req.valid('query').includeArchived === 'true';
       const skills = await skillsOf(c).catalog({ includeArchived });
       return c.json({ skills: skills.map(summaryJson) }, 200);
     },
@@ -119,7 +119,7 @@ export function skillRoutes(app: OpenAPIHono<AppEnv>, mnemos: Mnemos): void {
       const updated = await skills.replace(
         name,
         files,
-        change('edited', input.expected_version ?? skill.version),
+        change('edited', input.expectedVersion ?? skill.version),
       );
       return c.json(skillJson(updated), 200);
     },
@@ -130,7 +130,7 @@ export function skillRoutes(app: OpenAPIHono<AppEnv>, mnemos: Mnemos): void {
       method: 'patch',
       path: '/v1/skills/{name}',
       tags,
-      summary: 'Replace `old_string` by `new_string` in one file (once, unless `replace_all`)',
+      summary: 'Replace `oldString` by `newString` in one file (once, unless `replaceAll`)',
       request: { params: SkillNameParam, ...body(PatchSkillBody) },
       responses: changeResponses,
     }),
@@ -138,27 +138,27 @@ export function skillRoutes(app: OpenAPIHono<AppEnv>, mnemos: Mnemos): void {
       const input = c.req.valid('json');
       const skills = skillsOf(c);
       const name = c.req.valid('param').name;
-      const path = input.file_path ?? 'SKILL.md';
+      const path = input.filePath ?? 'SKILL.md';
       const { skill } = await skills.require(name);
       const current = skill.files[path];
       // A patch can outgrow the limit (a short string replaced many times): its size is counted
-      // before the text is built, so a hostile replace_all cannot make a huge string first.
+      // before the text is built, so a hostile replaceAll cannot make a huge string first.
       if (current !== undefined) {
-        const found = current.split(input.old_string).length - 1;
-        const times = input.replace_all ? found : Math.min(found, 1);
+        const found = current.split(input.oldString).length - 1;
+        const times = input.replaceAll ? found : Math.min(found, 1);
         const growth =
-          times * (Buffer.byteLength(input.new_string) - Buffer.byteLength(input.old_string));
+          times * (Buffer.byteLength(input.newString) - Buffer.byteLength(input.oldString));
         checkSize(skill.files, growth);
       }
       const patched = await skills.patch(
         name,
         {
-          oldString: input.old_string,
-          newString: input.new_string,
+          oldString: input.oldString,
+          newString: input.newString,
           path,
-          replaceAll: input.replace_all ?? false,
+          replaceAll: input.replaceAll ?? false,
         },
-        change('patched', input.expected_version ?? skill.version),
+        change('patched', input.expectedVersion ?? skill.version),
       );
       return c.json(skillJson(patched), 200);
     },
@@ -176,7 +176,7 @@ export function skillRoutes(app: OpenAPIHono<AppEnv>, mnemos: Mnemos): void {
     async (c) => {
       await skillsOf(c).delete(
         c.req.valid('param').name,
-        change('deleted', c.req.valid('query').expected_version),
+        change('deleted', c.req.valid('query').expectedVersion),
       );
       return c.body(null, 204);
     },
@@ -200,7 +200,7 @@ export function skillRoutes(app: OpenAPIHono<AppEnv>, mnemos: Mnemos): void {
         const name = c.req.valid('param').name;
         const how = change(
           action === 'archive' ? 'archived' : 'restored',
-          c.req.valid('query').expected_version,
+          c.req.valid('query').expectedVersion,
         );
         const skill =
           action === 'archive' ? await skills.archive(name, how) : await skills.restore(name, how);
@@ -222,8 +222,8 @@ export function skillRoutes(app: OpenAPIHono<AppEnv>, mnemos: Mnemos): void {
       const input = c.req.valid('json');
       const skill = await skillsOf(c).revert(c.req.valid('param').name, input.version, {
         actor: 'user',
-        ...(input.expected_version !== undefined
-          ? { expectedVersion: input.expected_version }
+        ...(input.expectedVersion !== undefined
+          ? { expectedVersion: input.expectedVersion }
           : {}),
       });
       return c.json(skillJson(skill), 200);

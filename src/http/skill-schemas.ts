@@ -60,7 +60,7 @@ export const ReplaceSkillBody = z
     files: FilesSchema.optional().openapi({
       description: 'replaces every supporting file (`{}` removes them all); omitted: kept',
     }),
-    expected_version: expectedVersion,
+    expectedVersion: expectedVersion,
   })
   .strict()
   .refine((body) => body.content !== undefined || body.files !== undefined, {
@@ -72,11 +72,11 @@ export const ReplaceSkillBody = z
 /** Body of `PATCH /v1/skills/{name}`. */
 export const PatchSkillBody = z
   .object({
-    old_string: z.string().min(1),
-    new_string: z.string(),
-    file_path: z.string().min(1).max(255).optional().openapi({ description: 'default SKILL.md' }),
-    replace_all: z.boolean().optional(),
-    expected_version: expectedVersion,
+    oldString: z.string().min(1),
+    newString: z.string(),
+    filePath: z.string().min(1).max(255).optional().openapi({ description: 'default SKILL.md' }),
+    replaceAll: z.boolean().optional(),
+    expectedVersion: expectedVersion,
   })
   .strict()
   .openapi('PatchSkill');
@@ -85,19 +85,19 @@ export const PatchSkillBody = z
 export const RevertSkillBody = z
   .object({
     version: z.number().int().min(1).openapi({ description: 'the version whose files come back' }),
-    expected_version: expectedVersion,
+    expectedVersion: expectedVersion,
   })
   .strict()
   .openapi('RevertSkill');
 
-/** `?expected_version=` of delete, archive and restore. */
+/** `?expectedVersion=` of delete, archive and restore. */
 export const ExpectedVersionQuery = z
-  .object({ expected_version: z.coerce.number().int().min(1).optional().openapi(staleNote) })
+  .object({ expectedVersion: z.coerce.number().int().min(1).optional().openapi(staleNote) })
   .strict();
 
-/** `?include_archived=` of the listing. */
+/** `?includeArchived=` of the listing. */
 export const ListSkillsQuery = z
-  .object({ include_archived: z.enum(['true', 'false']).optional() })
+  .object({ includeArchived: z.enum(['true', 'false']).optional() })
   .strict();
 
 /** `?limit&offset&files` of a skill's history. */
@@ -120,15 +120,15 @@ export const SkillSummarySchema = z
     origin: z.enum(['user', 'agent', 'installed']),
     status: z.enum(['active', 'archived']),
     version: z.number().int(),
-    created_at: z.string(),
-    updated_at: z.string(),
-    last_used_at: z.string().nullable(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    lastUsedAt: z.string().nullable(),
   })
   .openapi('SkillSummary');
 
 const ProvenanceSchema = z
   .object({
-    session_id: z.string(),
+    sessionId: z.string(),
     task: z.string(),
     tools: z.array(z.string()),
     outcome: z.string(),
@@ -153,7 +153,7 @@ export const SkillVersionSchema = z
     action: z.string(),
     actor: z.enum(['user', 'agent', 'review']),
     note: z.string(),
-    created_at: z.string(),
+    createdAt: z.string(),
     files: z.record(z.string(), z.string()).nullable().optional().openapi({
       description: 'with `?files=true`: the files after the change (null: the change deleted it)',
     }),
@@ -163,7 +163,7 @@ export const SkillVersionSchema = z
 /** Answers skill changes may give besides the shared ones. */
 export const skillChangeErrors = {
   409: {
-    description: 'A skill of that name exists, or `expected_version` is stale',
+    description: 'A skill of that name exists, or `expectedVersion` is stale',
     content: { 'application/json': { schema: ErrorSchema } },
   },
   413: {
@@ -180,9 +180,9 @@ export function summaryJson(skill: SkillSummary | SkillRecord) {
     origin: skill.origin,
     status: skill.status,
     version: skill.version,
-    created_at: skill.createdAt,
-    updated_at: skill.updatedAt,
-    last_used_at: skill.lastUsedAt,
+    createdAt: skill.createdAt,
+    updatedAt: skill.updatedAt,
+    lastUsedAt: skill.lastUsedAt,
   };
 }
 
@@ -202,14 +202,14 @@ export function versionJson(entry: SkillVersionEntry, withFiles: boolean) {
     action: entry.action,
     actor: entry.actor,
     note: entry.note,
-    created_at: entry.createdAt,
+    createdAt: entry.createdAt,
     ...(withFiles ? { files: entry.files } : {}),
   };
 }
 
 function provenanceJson(provenance: SkillProvenance) {
   return {
-    session_id: provenance.sessionId,
+    sessionId: provenance.sessionId,
     task: provenance.task,
     tools: provenance.tools,
     outcome: provenance.outcome,

@@ -199,3 +199,23 @@ describe('SkillManager and other clients’ skills', () => {
     expect(stored.version).toBe(1);
   });
 });
+
+describe('SkillManager patch size', () => {
+  it('refuses a patch that would grow a file past the limit before building it', async () => {
+    const manager = localSkills(temp());
+    await manager.create({ 'SKILL.md': skill('grow', 'Grows.', 'x'.repeat(200_000)) }, 'user', {
+      actor: 'user',
+    });
+    const error = await failure(
+      manager.patch(
+        'grow',
+        { oldString: 'x', newString: 'y'.repeat(100_000), replaceAll: true },
+        {
+          actor: 'user',
+        },
+      ),
+    );
+    expect(error.code).toBe('payload_too_large');
+    expect((await manager.require('grow')).skill.version).toBe(1);
+  });
+});

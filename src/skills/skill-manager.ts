@@ -12,7 +12,7 @@ import type {
 } from '../core/skill-record.js';
 import type { Page } from '../spec/storage.js';
 import { parseSkillMarkdown, validateSkill } from './skill-format.js';
-import { skillFolders } from './skill-limits.js';
+import { skillFolders, skillLimits } from './skill-limits.js';
 import { scanDecision, trustOf } from './skill-policy.js';
 import type { SkillRepository, SkillSource } from './skill-repository.js';
 import { describeScan, type SkillScan, scanSkill } from './skill-scan.js';
@@ -176,6 +176,18 @@ export class SkillManager {
         'invalid_input',
         `old_string occurs ${count} times in ${path} of ${name}: give more context, or set replace_all`,
         { details: { field: 'old_string', path, count } },
+      );
+    }
+    // Checked before the text is built: a short string replaced many times could grow past memory.
+    const grown =
+      Buffer.byteLength(text) +
+      (patch.replaceAll ? count : 1) *
+        (Buffer.byteLength(patch.newString) - Buffer.byteLength(patch.oldString));
+    if (grown > skillLimits.maxFileBytes) {
+      throw new MnemosError(
+        'payload_too_large',
+        `the patch would make ${path} of ${name} ${grown} bytes; a file holds at most ${skillLimits.maxFileBytes}`,
+        { details: { name, path, bytes: grown } },
       );
     }
     const patched = patch.replaceAll

@@ -38,9 +38,9 @@ interface SkillBody {
   origin: string;
   status: string;
   version: number;
-  created_at: string;
-  updated_at: string;
-  last_used_at: string | null;
+  createdAt: string;
+  updatedAt: string;
+  lastUsedAt: string | null;
   files: Record<string, string>;
   provenance: unknown[];
 }
@@ -50,7 +50,7 @@ interface VersionBody {
   action: string;
   actor: string;
   note: string;
-  created_at: string;
+  createdAt: string;
   files?: Record<string, string> | null;
 }
 
@@ -106,21 +106,21 @@ describe.each(backends)('/v1/skills on $name', (backend) => {
       origin: 'user',
       status: 'active',
       version: 1,
-      last_used_at: null,
+      lastUsedAt: null,
       provenance: [],
     });
     expect(Object.keys(skill.files).sort()).toEqual(['SKILL.md', 'scripts/check.sh']);
     expect(Object.keys(skill).sort()).toEqual(
       [
-        'created_at',
+        'createdAt',
         'description',
         'files',
-        'last_used_at',
+        'lastUsedAt',
         'name',
         'origin',
         'provenance',
         'status',
-        'updated_at',
+        'updatedAt',
         'version',
       ].sort(),
     );
@@ -133,9 +133,9 @@ describe.each(backends)('/v1/skills on $name', (backend) => {
         origin: 'user',
         status: 'active',
         version: 1,
-        created_at: skill.created_at,
-        updated_at: skill.updated_at,
-        last_used_at: null,
+        createdAt: skill.createdAt,
+        updatedAt: skill.updatedAt,
+        lastUsedAt: null,
       },
     ]);
     expect((await api('GET', '/v1/skills/deploy-checklist')).json<SkillBody>()).toEqual(skill);
@@ -143,7 +143,7 @@ describe.each(backends)('/v1/skills on $name', (backend) => {
     const replaced = await api('PUT', '/v1/skills/deploy-checklist', {
       content: skillMd('deploy-checklist', 'Steps to deploy the shop', '# Steps\n\n1. Tag it.'),
       files: { 'references/hosts.md': '# Hosts\n\nweb-1, web-2\n' },
-      expected_version: 1,
+      expectedVersion: 1,
     });
     expect(replaced.status, replaced.text).toBe(200);
     expect(replaced.json<SkillBody>()).toMatchObject({
@@ -165,9 +165,9 @@ describe.each(backends)('/v1/skills on $name', (backend) => {
     });
 
     const patched = await api('PATCH', '/v1/skills/deploy-checklist', {
-      old_string: 'web-3',
-      new_string: 'web-4',
-      file_path: 'references/hosts.md',
+      oldString: 'web-3',
+      newString: 'web-4',
+      filePath: 'references/hosts.md',
     });
     expect(patched.status, patched.text).toBe(200);
     expect(patched.json<SkillBody>()).toMatchObject({ version: 4 });
@@ -177,15 +177,15 @@ describe.each(backends)('/v1/skills on $name', (backend) => {
     expect(archived.status, archived.text).toBe(200);
     expect(archived.json<SkillBody>()).toMatchObject({ status: 'archived', version: 5 });
     expect(await names(keys.alice)).toEqual([]);
-    expect(await names(keys.alice, '?include_archived=true')).toEqual(['deploy-checklist']);
-    const restored = await api('POST', '/v1/skills/deploy-checklist/restore?expected_version=5');
+    expect(await names(keys.alice, '?includeArchived=true')).toEqual(['deploy-checklist']);
+    const restored = await api('POST', '/v1/skills/deploy-checklist/restore?expectedVersion=5');
     expect(restored.json<SkillBody>()).toMatchObject({ status: 'active', version: 6 });
 
-    expect((await api('DELETE', '/v1/skills/deploy-checklist?expected_version=6')).status).toBe(
+    expect((await api('DELETE', '/v1/skills/deploy-checklist?expectedVersion=6')).status).toBe(
       204,
     );
     expectError(await api('GET', '/v1/skills/deploy-checklist'), 404, 'not_found');
-    expect(await names(keys.alice, '?include_archived=true')).toEqual([]);
+    expect(await names(keys.alice, '?includeArchived=true')).toEqual([]);
 
     const trail = await api('GET', '/v1/requests');
     const skillRequests = trail
@@ -209,8 +209,8 @@ describe.each(backends)('/v1/skills on $name', (backend) => {
     const first = skillMd('release-notes', 'Write release notes from merged changes');
     expect((await api('POST', '/v1/skills', { content: first })).status).toBe(201);
     const patched = await api('PATCH', '/v1/skills/release-notes', {
-      old_string: 'Run the checks.',
-      new_string: 'Group changes by area.',
+      oldString: 'Run the checks.',
+      newString: 'Group changes by area.',
     });
     expect(patched.json<SkillBody>().files['SKILL.md']).toContain('Group changes by area.');
     const reverted = await api('POST', '/v1/skills/release-notes/revert', { version: 1 });
@@ -238,7 +238,7 @@ describe.each(backends)('/v1/skills on $name', (backend) => {
     );
   });
 
-  it('answers 409 for a stale expected_version and for a taken name, changing nothing', async () => {
+  it('answers 409 for a stale expectedVersion and for a taken name, changing nothing', async () => {
     const api = as(keys.alice);
     const content = skillMd('stale-check', 'Checks stale versions');
     expect((await api('POST', '/v1/skills', { content })).status).toBe(201);
@@ -248,19 +248,19 @@ describe.each(backends)('/v1/skills on $name', (backend) => {
     expectError(
       await api('PATCH', '/v1/skills/stale-check', {
         ...patchBody('tests', 'specs'),
-        expected_version: 1,
+        expectedVersion: 1,
       }),
       409,
       'conflict',
     );
     expectError(
-      await api('PUT', '/v1/skills/stale-check', { content, expected_version: 1 }),
+      await api('PUT', '/v1/skills/stale-check', { content, expectedVersion: 1 }),
       409,
       'conflict',
     );
-    expectError(await api('DELETE', '/v1/skills/stale-check?expected_version=1'), 409, 'conflict');
+    expectError(await api('DELETE', '/v1/skills/stale-check?expectedVersion=1'), 409, 'conflict');
     expectError(
-      await api('POST', '/v1/skills/stale-check/archive?expected_version=1'),
+      await api('POST', '/v1/skills/stale-check/archive?expectedVersion=1'),
       409,
       'conflict',
     );
@@ -276,20 +276,20 @@ describe.each(backends)('/v1/skills on $name', (backend) => {
     ['bad YAML', '---\nname: bad-yaml\ndescription: [unclosed\n---\n\n# Steps\n', 'bad-yaml'],
   ])('answers 400 with the issues for %s and stores nothing', async (_case, content, name) => {
     const api = as(keys.alice);
-    const before = await names(keys.alice, '?include_archived=true');
+    const before = await names(keys.alice, '?includeArchived=true');
     const answer = await api('POST', '/v1/skills', { content });
     expectError(answer, 400, 'invalid_input');
     const issues = answer.json<{ error: { details: { issues: unknown[] } } }>().error.details
       .issues;
     expect(issues.length, answer.text).toBeGreaterThan(0);
     for (const issue of issues) expect(issue).toMatchObject({ level: 'error' });
-    expect(await names(keys.alice, '?include_archived=true')).toEqual(before);
+    expect(await names(keys.alice, '?includeArchived=true')).toEqual(before);
     expect(await server.mnemos.skills.forTenant(alice).find(name)).toBeNull();
   });
 
   it('answers 403 for a skill the safety scan refuses, and stores nothing', async () => {
     const api = as(keys.alice);
-    const before = await names(keys.alice, '?include_archived=true');
+    const before = await names(keys.alice, '?includeArchived=true');
     const answer = await api('POST', '/v1/skills', {
       content: skillMd(
         'exfiltrate',
@@ -302,7 +302,7 @@ describe.each(backends)('/v1/skills on $name', (backend) => {
       .error.details;
     expect(details.verdict).toBe('dangerous');
     expect(details.findings.length).toBeGreaterThan(0);
-    expect(await names(keys.alice, '?include_archived=true')).toEqual(before);
+    expect(await names(keys.alice, '?includeArchived=true')).toEqual(before);
     expectError(await api('GET', '/v1/skills/exfiltrate'), 404, 'not_found');
     expectError(await api('GET', '/v1/skills/exfiltrate/history'), 404, 'not_found');
 
@@ -335,7 +335,7 @@ describe.each(backends)('/v1/skills on $name', (backend) => {
 
   it('refuses bad bodies at the boundary before anything is written', async () => {
     const api = as(keys.alice);
-    const before = await names(keys.alice, '?include_archived=true');
+    const before = await names(keys.alice, '?includeArchived=true');
     const content = skillMd('boundary', 'Boundary checks');
     const refused: Array<[string, string, unknown, number, string]> = [
       ['POST', '/v1/skills', { content, extra: true }, 400, 'invalid_input'],
@@ -345,17 +345,17 @@ describe.each(backends)('/v1/skills on $name', (backend) => {
       ['POST', '/v1/skills', { files: {} }, 400, 'invalid_input'],
       ['POST', '/v1/skills', 'not json', 400, 'invalid_input'],
       ['PUT', '/v1/skills/boundary', {}, 400, 'invalid_input'],
-      ['PATCH', '/v1/skills/boundary', { old_string: '', new_string: 'x' }, 400, 'invalid_input'],
+      ['PATCH', '/v1/skills/boundary', { oldString: '', newString: 'x' }, 400, 'invalid_input'],
       ['GET', '/v1/skills/Not%20A%20Name', undefined, 400, 'invalid_input'],
-      ['GET', '/v1/skills?include_archived=yes', undefined, 400, 'invalid_input'],
-      ['DELETE', '/v1/skills/boundary?expected_version=0', undefined, 400, 'invalid_input'],
+      ['GET', '/v1/skills?includeArchived=yes', undefined, 400, 'invalid_input'],
+      ['DELETE', '/v1/skills/boundary?expectedVersion=0', undefined, 400, 'invalid_input'],
       ['POST', '/v1/skills/boundary/revert', { version: 'one' }, 400, 'invalid_input'],
     ];
     for (const [method, path, body, status, code] of refused) {
       const answer = await api(method, path, body);
       expectError(answer, status, code);
     }
-    expect(await names(keys.alice, '?include_archived=true')).toEqual(before);
+    expect(await names(keys.alice, '?includeArchived=true')).toEqual(before);
   });
 
   it('answers 413 payload_too_large for a skill over the size limit, storing nothing', async () => {
@@ -369,8 +369,8 @@ describe.each(backends)('/v1/skills on $name', (backend) => {
       (await api('POST', '/v1/skills', { content: skillMd('grows', 'Grows by patches') })).status,
     ).toBe(201);
     const grown = await api('PATCH', '/v1/skills/grows', {
-      old_string: 'Run the checks.',
-      new_string: 'y'.repeat(1024 * 1024),
+      oldString: 'Run the checks.',
+      newString: 'y'.repeat(1024 * 1024),
     });
     expectError(grown, 413, 'payload_too_large');
     expect((await api('GET', '/v1/skills/grows')).json<SkillBody>().version).toBe(1);
@@ -381,10 +381,10 @@ describe.each(backends)('/v1/skills on $name', (backend) => {
     });
     expect(many.status, many.text).toBe(200);
     const huge = await api('PATCH', '/v1/skills/grows', {
-      old_string: 'x',
-      new_string: 'z'.repeat(600_000),
-      file_path: 'references/x.md',
-      replace_all: true,
+      oldString: 'x',
+      newString: 'z'.repeat(600_000),
+      filePath: 'references/x.md',
+      replaceAll: true,
     });
     expectError(huge, 413, 'payload_too_large');
     expect((await api('GET', '/v1/skills/grows')).json<SkillBody>().version).toBe(2);
@@ -396,7 +396,7 @@ describe.each(backends)('/v1/skills on $name', (backend) => {
     const aliceContent = skillMd('weekly-report', 'Alice writes the weekly report');
     expect((await asAlice('POST', '/v1/skills', { content: aliceContent })).status).toBe(201);
 
-    expect(await names(keys.bob, '?include_archived=true')).not.toContain('weekly-report');
+    expect(await names(keys.bob, '?includeArchived=true')).not.toContain('weekly-report');
     expectError(await asBob('GET', '/v1/skills/weekly-report'), 404, 'not_found');
     expectError(await asBob('GET', '/v1/skills/weekly-report/history'), 404, 'not_found');
     expectError(
@@ -472,5 +472,5 @@ afterAll(async () => {
 });
 
 function patchBody(oldString: string, newString: string) {
-  return { old_string: oldString, new_string: newString };
+  return { oldString: oldString, newString: newString };
 }
