@@ -135,7 +135,8 @@ export class SkillManager {
         { details: { name, source: existing.repository.source } },
       );
     }
-    return this.store(target, null, name, files, origin, 'active', 'create', change);
+    const action = origin === 'installed' ? 'install' : 'create';
+    return this.store(target, null, name, files, origin, 'active', action, change);
   }
 
   /** Replaces SKILL.md. */
