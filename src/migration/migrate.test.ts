@@ -58,7 +58,14 @@ describe('migrate between two SQLite databases', () => {
     const report = await migrate({ from, to: `sqlite:${join(dir.home, 'copy')}`, home: dir.home });
     expect(report.verification?.ok).toBe(true);
     const counts = Object.fromEntries(report.copy.tables.map((t) => [t.table, t.copied]));
-    expect(counts).toMatchObject({ stores: 2, sessions: 1, session_messages: 2, api_keys: 1 });
+    expect(counts).toMatchObject({
+      stores: 2,
+      sessions: 1,
+      session_messages: 2,
+      api_keys: 1,
+      skills: 2,
+      skill_history: 5,
+    });
     expect(counts.memories).toBe(10);
     for (const check of report.verification!.tables) expect(check.source).toBe(check.target);
     expect(report.verification!.searches.length).toBeGreaterThanOrEqual(6);
@@ -144,12 +151,17 @@ describe('migrate between two SQLite databases', () => {
     await migrate({ from, to: `sqlite:${to}`, home: dir.home, verify: false });
     const db = new Database(to);
     db.prepare("UPDATE memories SET salience = 0.01 WHERE text LIKE '%Lyon%'").run();
+    db.prepare(
+      "UPDATE skill_history SET files = replace(files, 'build', 'BUILD') WHERE name = 'deploy' AND version = 1",
+    ).run();
     db.close();
     const report = await migrate({ from, to: `sqlite:${to}`, home: dir.home });
     expect(report.verification?.ok).toBe(false);
     const memories = report.verification!.tables.find((check) => check.table === 'memories');
     expect(memories).toMatchObject({ sameRows: false, source: 10, target: 10 });
-    expect(report.verification!.tables.filter((check) => !check.sameRows)).toHaveLength(1);
+    expect(
+      report.verification!.tables.filter((check) => !check.sameRows).map((check) => check.table),
+    ).toEqual(['memories', 'skill_history']);
   });
 
   it('reports a copy whose full-text index is missing, though every row is the same', async () => {
@@ -193,7 +205,7 @@ describe('migrate between two SQLite databases', () => {
     copyFileSync(join(dir.home, 'source', 'mnemos.db'), older);
     const db = new Database(older);
     db.exec(
-      'DROP TABLE api_keys; DROP TABLE audit_log; DROP TABLE transfer_progress; ALTER TABLE session_messages DROP COLUMN parts',
+      'DROP TABLE api_keys; DROP TABLE audit_log; DROP TABLE transfer_progress; DROP TABLE skills; DROP TABLE skill_history; ALTER TABLE session_messages DROP COLUMN parts',
     );
     db.pragma('user_version = 3');
     db.close();
@@ -204,7 +216,13 @@ describe('migrate between two SQLite databases', () => {
     });
     expect(report.verification?.ok).toBe(true);
     const copied = Object.fromEntries(report.copy.tables.map((t) => [t.table, t.copied]));
-    expect(copied).toMatchObject({ memories: 10, api_keys: 0, audit_log: 0 });
+    expect(copied).toMatchObject({
+      memories: 10,
+      api_keys: 0,
+      audit_log: 0,
+      skills: 0,
+      skill_history: 0,
+    });
     const copy = new SqliteStorage(join(dir.home, 'from-older.db'));
     const messages = await copy.sessions.messages(alice, filled.sessionId, {
       limit: 10,

@@ -1,4 +1,5 @@
 import { expect } from 'vitest';
+import type { SkillRecord } from '../../src/core/skill-record.js';
 import type { Mnemos } from '../../src/mnemos.js';
 import { indexTokens } from '../../src/text/tokenizer.js';
 
@@ -15,6 +16,8 @@ export interface Filled {
   sessionId: string;
   /** A key's secret, to authenticate against the copy. */
   key: string;
+  /** Alice's skill at its second version. */
+  skill: SkillRecord;
 }
 
 const aliceTexts = [
@@ -32,7 +35,7 @@ const toolInput = { url: 'https://kyoto.travel/spring', note: '京都'.repeat(1_
 /**
  * Writes one of everything a migration copies: memories of two tenants and several agents (one
  * updated, one deleted, one invalidated, one said in two sessions), a second store, a session with messages, profile
- * values with history, an API key and audit rows.
+ * values with history, an API key and audit rows, skills with versions (one deleted) of two tenants.
  */
 export async function fillHome(mnemos: Mnemos): Promise<Filled> {
   const ids = new Map<string, string>();
@@ -104,7 +107,47 @@ export async function fillHome(mnemos: Mnemos): Promise<Filled> {
     status: 202,
     store,
   });
-  return { ids, deleted, invalidated, sessionId: session.id, key };
+  const skill = await writeSkills(mnemos);
+  return { ids, deleted, invalidated, sessionId: session.id, key, skill };
+}
+
+/** Alice's `deploy` at version 2 (used once), her `scratch` deleted at version 2, Bob's `deploy`. */
+async function writeSkills(mnemos: Mnemos): Promise<SkillRecord> {
+  const skills = mnemos.storage.skills;
+  const base = {
+    name: 'deploy',
+    description: 'Deploy the app',
+    origin: 'agent' as const,
+    status: 'active' as const,
+    provenance: [],
+    actor: 'agent' as const,
+  };
+  const now = Date.now();
+  const first = { 'SKILL.md': '---\nname: deploy\n---\n1. build\n' };
+  await skills.save(
+    alice,
+    { ...base, files: first, expectedVersion: null, action: 'create', note: 'learned' },
+    now,
+  );
+  await skills.markUsed(alice, 'deploy', now + 1);
+  const second = { ...first, 'scripts/部署.sh': '#!/bin/sh\necho "上线"\n' };
+  const skill = await skills.save(
+    alice,
+    { ...base, files: second, expectedVersion: 1, action: 'patch', note: 'added the script' },
+    now + 2,
+  );
+  await skills.save(
+    alice,
+    { ...base, name: 'scratch', files: first, expectedVersion: null, action: 'create', note: '' },
+    now,
+  );
+  await skills.delete(alice, 'scratch', { expectedVersion: 1, actor: 'user', note: 'gone' }, now);
+  await skills.save(
+    bob,
+    { ...base, files: { 'SKILL.md': 'bob' }, expectedVersion: null, action: 'create', note: '' },
+    now,
+  );
+  return skill;
 }
 
 /** Checks through the public API that a copy behaves like its source did. */
@@ -149,4 +192,21 @@ export async function expectSameBehaviour(copy: Mnemos, filled: Filled): Promise
   expect(await copy.profile.history(alice, { key: 'city' })).toHaveLength(2);
   expect((await copy.keys.authenticate(filled.key))?.tenantId).toBe('alice');
   expect(await copy.keys.requests(alice)).toHaveLength(1);
+  const skills = copy.storage.skills;
+  expect(await skills.get(alice, 'deploy')).toEqual(filled.skill);
+  expect((await skills.list(alice)).map((skill) => [skill.name, skill.version])).toEqual([
+    ['deploy', 2],
+  ]);
+  const page = { limit: 10, offset: 0 };
+  const versions = await skills.history(alice, 'deploy', page);
+  expect(versions.map((entry) => [entry.version, entry.action])).toEqual([
+    [2, 'patch'],
+    [1, 'create'],
+  ]);
+  expect(versions[0]?.files).toEqual(filled.skill.files);
+  expect((await skills.history(alice, 'scratch', page)).map((entry) => entry.files)).toEqual([
+    null,
+    { 'SKILL.md': '---\nname: deploy\n---\n1. build\n' },
+  ]);
+  expect((await skills.get(bob, 'deploy'))?.files).toEqual({ 'SKILL.md': 'bob' });
 }

@@ -39,6 +39,8 @@ const orderColumns: Record<TransferTable, string[]> = {
   profile_history: ['app_id', 'tenant_id', 'seq'],
   api_keys: ['id'],
   audit_log: ['app_id', 'tenant_id', 'seq'],
+  skills: ['app_id', 'tenant_id', 'name'],
+  skill_history: ['app_id', 'tenant_id', 'name', 'version'],
 };
 
 const arrayTypes: Record<ColumnType, string> = {

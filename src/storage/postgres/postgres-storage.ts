@@ -9,6 +9,7 @@ import { PostgresProfiles } from './pg-profiles.js';
 import { PostgresReembed } from './pg-reembed.js';
 import { PostgresSearch } from './pg-search.js';
 import { PostgresSessions } from './pg-sessions.js';
+import { PostgresSkills } from './pg-skills.js';
 import { PostgresStores } from './pg-stores.js';
 import { PostgresTransfer } from './pg-transfer.js';
 
@@ -31,6 +32,7 @@ export class PostgresStorage implements Storage {
   readonly jobs: PostgresJobs;
   readonly sessions: PostgresSessions;
   readonly profiles: PostgresProfiles;
+  readonly skills: PostgresSkills;
   readonly keys: PostgresKeys;
   readonly reembed: PostgresReembed;
   readonly transfer: PostgresTransfer;
@@ -44,6 +46,7 @@ export class PostgresStorage implements Storage {
     this.memories = new PostgresMemories(db);
     this.search = new PostgresSearch(db);
     this.profiles = new PostgresProfiles(db);
+    this.skills = new PostgresSkills(db);
     this.jobs = new PostgresJobs(db, this.profiles);
     this.sessions = new PostgresSessions(db);
     this.keys = new PostgresKeys(db);

@@ -258,8 +258,49 @@ CREATE INDEX memories_agent_hash ON memories (store, app_id, tenant_id, agent_id
 DROP INDEX memories_hash;
 `;
 
+/**
+ * Version 6: the skills of each (app, tenant), files and provenance as JSON text (kept byte for
+ * byte, unlike jsonb), with every version kept in `skill_history` (files null for a deletion).
+ */
+const version6 = `
+CREATE TABLE skills (
+  app_id text NOT NULL,
+  tenant_id text NOT NULL,
+  name text NOT NULL,
+  description text NOT NULL,
+  origin text NOT NULL,
+  status text NOT NULL,
+  version bigint NOT NULL,
+  files text NOT NULL,
+  provenance text NOT NULL,
+  created_at bigint NOT NULL,
+  updated_at bigint NOT NULL,
+  last_used_at bigint,
+  PRIMARY KEY (app_id, tenant_id, name)
+);
+CREATE TABLE skill_history (
+  app_id text NOT NULL,
+  tenant_id text NOT NULL,
+  name text NOT NULL,
+  version bigint NOT NULL,
+  action text NOT NULL,
+  actor text NOT NULL,
+  note text NOT NULL,
+  files text,
+  created_at bigint NOT NULL,
+  UNIQUE (app_id, tenant_id, name, version)
+);
+`;
+
 /** Schema steps in order; step i brings the recorded version from i to i + 1. */
-export const migrations: readonly string[] = [version1, version2, version3, version4, version5];
+export const migrations: readonly string[] = [
+  version1,
+  version2,
+  version3,
+  version4,
+  version5,
+  version6,
+];
 
 /** Schema version this Mnemos writes. */
 export const schemaVersion = migrations.length;

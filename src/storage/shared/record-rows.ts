@@ -4,6 +4,17 @@ import type {
   ProfileHistoryEntry,
   ProfileSource,
 } from '../../core/profile-record.js';
+import type {
+  SkillActor,
+  SkillChangeAction,
+  SkillFiles,
+  SkillOrigin,
+  SkillProvenance,
+  SkillRecord,
+  SkillStatus,
+  SkillSummary,
+  SkillVersionEntry,
+} from '../../core/skill-record.js';
 
 /** An `api_keys` row as both backends read it (SQLite stores `admin` as 0/1, Postgres as boolean). */
 export interface KeyRow {
@@ -105,6 +116,76 @@ export function profileHistoryFromRow(row: ProfileHistoryRow): ProfileHistoryEnt
     newValue: row.new_value,
     source: row.source as ProfileSource,
     memoryId: row.memory_id,
+    createdAt: new Date(row.created_at).toISOString(),
+  };
+}
+
+/** A `skills` row: files and provenance as JSON text. */
+export interface SkillRow {
+  name: string;
+  description: string;
+  origin: string;
+  status: string;
+  version: number;
+  files: string;
+  provenance: string;
+  created_at: number;
+  updated_at: number;
+  last_used_at: number | null;
+}
+
+/** A `skill_history` row: files as JSON text, null for a deletion. */
+export interface SkillHistoryRow {
+  name: string;
+  version: number;
+  action: string;
+  actor: string;
+  note: string;
+  files: string | null;
+  created_at: number;
+}
+
+/** Columns of a skill row without its files, in {@link SkillRow} order. */
+export const skillSummaryColumns =
+  'name, description, origin, status, version, provenance, created_at, updated_at, last_used_at';
+
+/** Columns of a skill row, in {@link SkillRow} order. */
+export const skillColumns =
+  'name, description, origin, status, version, files, provenance, created_at, updated_at, last_used_at';
+
+/** Columns of a skill history row, in {@link SkillHistoryRow} order. */
+export const skillHistoryColumns = 'name, version, action, actor, note, files, created_at';
+
+/** A skill row without its files as the spec's summary. */
+export function skillSummaryFromRow(row: Omit<SkillRow, 'files'>): SkillSummary {
+  return {
+    name: row.name,
+    description: row.description,
+    origin: row.origin as SkillOrigin,
+    status: row.status as SkillStatus,
+    version: row.version,
+    provenance: JSON.parse(row.provenance) as SkillProvenance[],
+    createdAt: new Date(row.created_at).toISOString(),
+    updatedAt: new Date(row.updated_at).toISOString(),
+    lastUsedAt: iso(row.last_used_at),
+  };
+}
+
+/** A skill row as the spec's record. */
+export function skillFromRow(row: SkillRow): SkillRecord {
+  const { files, ...summary } = row;
+  return { ...skillSummaryFromRow(summary), files: JSON.parse(files) as SkillFiles };
+}
+
+/** A skill history row as the spec's version entry. */
+export function skillVersionFromRow(row: SkillHistoryRow): SkillVersionEntry {
+  return {
+    name: row.name,
+    version: row.version,
+    action: row.action as SkillChangeAction,
+    actor: row.actor as SkillActor,
+    note: row.note,
+    files: row.files === null ? null : (JSON.parse(row.files) as SkillFiles),
     createdAt: new Date(row.created_at).toISOString(),
   };
 }

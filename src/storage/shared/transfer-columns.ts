@@ -135,6 +135,31 @@ export const transferColumns: Record<
     ['store', 'text'],
     ['created_at', 'integer'],
   ],
+  skills: [
+    ['app_id', 'text'],
+    ['tenant_id', 'text'],
+    ['name', 'text'],
+    ['description', 'text'],
+    ['origin', 'text'],
+    ['status', 'text'],
+    ['version', 'integer'],
+    ['files', 'text'],
+    ['provenance', 'text'],
+    ['created_at', 'integer'],
+    ['updated_at', 'integer'],
+    ['last_used_at', 'integer'],
+  ],
+  skill_history: [
+    ['app_id', 'text'],
+    ['tenant_id', 'text'],
+    ['name', 'text'],
+    ['version', 'integer'],
+    ['action', 'text'],
+    ['actor', 'text'],
+    ['note', 'text'],
+    ['files', 'text'],
+    ['created_at', 'integer'],
+  ],
 };
 
 /**

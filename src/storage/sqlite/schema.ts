@@ -217,7 +217,41 @@ CREATE INDEX memories_agent_hash ON memories (store, app_id, tenant_id, agent_id
 DROP INDEX memories_hash;
 `;
 
-const migrations = [version1, version2, version3, version4, version5, version6, version7];
+/**
+ * Version 8: the skills of each (app, tenant), files and provenance as JSON text, with every
+ * version kept in `skill_history` (files null for a deletion).
+ */
+const version8 = `
+CREATE TABLE skills (
+  app_id TEXT NOT NULL,
+  tenant_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  description TEXT NOT NULL,
+  origin TEXT NOT NULL,
+  status TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  files TEXT NOT NULL,
+  provenance TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  last_used_at INTEGER,
+  PRIMARY KEY (app_id, tenant_id, name)
+);
+CREATE TABLE skill_history (
+  app_id TEXT NOT NULL,
+  tenant_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  action TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  note TEXT NOT NULL,
+  files TEXT,
+  created_at INTEGER NOT NULL,
+  UNIQUE (app_id, tenant_id, name, version)
+);
+`;
+
+const migrations = [version1, version2, version3, version4, version5, version6, version7, version8];
 
 /** Current schema version, kept in `PRAGMA user_version`. */
 export const schemaVersion = migrations.length;

@@ -9,6 +9,7 @@ import { SqliteProfiles } from './sqlite-profiles.js';
 import { SqliteReembed } from './sqlite-reembed.js';
 import { SqliteSearch } from './sqlite-search.js';
 import { SqliteSessions } from './sqlite-sessions.js';
+import { SqliteSkills } from './sqlite-skills.js';
 import { SqliteStores } from './sqlite-stores.js';
 import { SqliteTransfer } from './sqlite-transfer.js';
 import { Statements } from './statements.js';
@@ -25,6 +26,7 @@ export class SqliteStorage implements Storage {
   readonly jobs: SqliteJobs;
   readonly sessions: SqliteSessions;
   readonly profiles: SqliteProfiles;
+  readonly skills: SqliteSkills;
   readonly keys: SqliteKeys;
   readonly reembed: SqliteReembed;
   readonly transfer: SqliteTransfer;
@@ -58,6 +60,7 @@ export class SqliteStorage implements Storage {
     this.memories = new SqliteMemories(this.statements);
     this.search = new SqliteSearch(this.statements);
     this.profiles = new SqliteProfiles(this.statements);
+    this.skills = new SqliteSkills(this.statements);
     this.jobs = new SqliteJobs(this.statements, this.memories, this.profiles);
     this.sessions = new SqliteSessions(this.statements);
     this.keys = new SqliteKeys(this.statements);
