@@ -6,6 +6,7 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  symlinkSync,
   utimesSync,
   writeFileSync,
 } from 'node:fs';
@@ -212,7 +213,10 @@ describe('mnemos skills: local skills', () => {
     const source = folder();
     writeSkill(source, 'csv-report', { files: { 'scripts/report.py': 'print("report")\n' } });
 
-    const fromFolder = await cli(['skills', 'install', '--json', join(source, 'csv-report')]);
+    // Through a link to the folder: the folder itself is copied, not the link.
+    const link = join(folder(), 'linked');
+    symlinkSync(join(source, 'csv-report'), link);
+    const fromFolder = await cli(['skills', 'install', '--json', link]);
     expect(fromFolder.code, fromFolder.stderr).toBe(0);
     expect(fromFolder.json()).toMatchObject({
       count: 1,
@@ -498,7 +502,7 @@ const backends: Array<[string, () => Record<string, string>]> = [
           () => {
             const schema = uniqueSchema('mnemos_skills_cli');
             schemas.push(schema);
-            const url = new URL(testDatabaseUrl);
+            const url = new URL(testDatabaseUrl ?? '');
             url.searchParams.set('schema', schema);
             return { MNEMOS_DATABASE_URL: url.toString() };
           },
@@ -508,7 +512,7 @@ const backends: Array<[string, () => Record<string, string>]> = [
 ];
 
 describe.each(backends)(
-  `mnemos skills --tenant on %s (Postgres: ${skipReason})`,
+  `mnemos skills --tenant on %s${testDatabaseUrl ? '' : ` (Postgres: ${skipReason})`}`,
   (_name, environment) => {
     it("acts on each tenant's database skills apart, and never on the local ones", async () => {
       const home = makeHome();
@@ -568,6 +572,11 @@ describe.each(backends)(
       expect(mixed.errorJson().error.code).toBe('invalid_input');
       const appAlone = await cli(['skills', 'list', '--app', 'other-app']);
       expect(appAlone.errorJson().error.code).toBe('invalid_input');
+      for (const tenant of ['*', '']) {
+        const bad = await cli(['skills', 'install', '--tenant', tenant, alice]);
+        expect(bad.code).toBe(2);
+        expect(bad.errorJson().error.code).toBe('invalid_scope');
+      }
     });
   },
 );

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { cp, lstat, mkdir, rm, rmdir, stat } from 'node:fs/promises';
+import { cp, lstat, mkdir, realpath, rm, rmdir, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { MnemosError } from '../../core/errors.js';
 import type { SkillRecord } from '../../core/skill-record.js';
@@ -31,10 +31,12 @@ export async function installSkills(
   source: string,
   force: boolean,
 ): Promise<InstalledSkill[]> {
-  const path = resolve(source);
-  const found = await stat(path).catch(() => null);
-  if (!found)
+  // The real path, so a link to a folder is copied as the folder, not as the link.
+  const path = await realpath(resolve(source)).catch(() => null);
+  const found = path === null ? null : await stat(path).catch(() => null);
+  if (path === null || !found) {
     throw new MnemosError('not_found', `${source} does not exist`, { details: { source } });
+  }
   const quarantineRoot = join(home, 'skills', '.quarantine');
   const quarantine = join(quarantineRoot, randomUUID());
   await mkdir(quarantine, { recursive: true, mode: 0o700 });

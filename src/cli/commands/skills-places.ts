@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { MnemosError } from '../../core/errors.js';
+import { defaultPart, tenantScope } from '../../core/scope.js';
 import type { SkillManager } from '../../skills/skill-manager.js';
 import { homeOf, tenantOwner, withMnemos } from '../support/context.js';
 
@@ -55,10 +56,12 @@ export async function withSkills<T>(
       { details: { field: 'workspace' } },
     );
   }
+  // Checked before the engine opens (and creates a database), like every other bad input.
+  tenantScope({ appId: options.app ?? defaultPart, tenantId: options.tenant });
   return withMnemos(
     command,
     (mnemos) => {
-      const owner = tenantOwner(mnemos, options);
+      const owner = tenantScope(tenantOwner(mnemos, options));
       return work({ manager: mnemos.skills.forTenant(owner), home: mnemos.home, owner });
     },
     { processJobs: false },

@@ -117,7 +117,15 @@ export function skillsCommand(): Command {
         await withSkills(command, options, async ({ manager, home }) => {
           const { installSkills } = await import('./skills-install.js');
           const installed = await installSkills(manager, home, source, options.force ?? false);
-          if (globals(command).json) return printJson({ installed, count: installed.length });
+          if (globals(command).json) {
+            return printJson({
+              installed: installed.map(({ skill, verdict }) => ({
+                skill: withFileNames(skill),
+                verdict,
+              })),
+              count: installed.length,
+            });
+          }
           for (const { skill, verdict } of installed) {
             process.stdout.write(
               `installed ${skill.name} (version ${skill.version}, scan ${verdict}${verdict === 'safe' ? '' : ', forced'})\n`,
@@ -237,11 +245,16 @@ function positive(value: string): number {
 
 function printChange(command: Command, skill: SkillRecord, text: string): void {
   if (globals(command).json) {
-    const { files, ...summary } = skill;
-    printJson({ skill: { ...summary, files: Object.keys(files) } });
+    printJson({ skill: withFileNames(skill) });
   } else {
     process.stdout.write(`${text}\n`);
   }
+}
+
+/** A skill for JSON output after a change: its file paths, not their text. */
+function withFileNames(skill: SkillRecord): Omit<SkillRecord, 'files'> & { files: string[] } {
+  const { files, ...summary } = skill;
+  return { ...summary, files: Object.keys(files).sort() };
 }
 
 /** Where a skill is: its folder, or the database. */
