@@ -38,18 +38,5 @@ export function nextSkillVersion(highestRecorded: number | null, stored: number 
  * on both backends; files and provenance are stored as JSON, where it is escaped.
  */
 export function rejectSkillNul(name: string, change: SkillWrite | SkillDeletion): void {
-  const { note, actor } = change;
-  const text =
-    'files' in change
-      ? {
-          name,
-          note,
-          actor,
-          description: change.description,
-          origin: change.origin,
-          status: change.status,
-          action: change.action,
-        }
-      : { name, note, actor };
-  rejectNul(text, 'skill change');
+  rejectNul({ ...change, name, files: null, provenance: null }, 'skill change');
 }

@@ -155,7 +155,7 @@ describe.each(backends)('skills on $name', (backend) => {
       storage.skills.save(alice, write('deploy', { expectedVersion: 1, note: 'stale' }), t0 + 2),
     );
     expect(stale.code).toBe('conflict');
-    expect(stale.message).toContain('2');
+    expect(stale.message).toContain('stored version is 2');
     expect(stale.details).toEqual({ name: 'deploy', version: 2 });
     const missing = await errorOf(
       storage.skills.save(alice, write('never', { expectedVersion: 1 }), t0 + 2),
