@@ -271,6 +271,26 @@ describe('mnemos skills: local skills', () => {
     expectNoQuarantine(home);
   });
 
+  it('refuses a tarball with an entry climbing out with .., writing nothing', async () => {
+    const home = makeHome();
+    const packed = folder();
+    writeSkill(join(packed, 'top'), 'fine-skill');
+    writeFiles(packed, { 'top/inner/.keep': '', 'escape.txt': 'outside\n' });
+    const archive = join(folder('mnemos-tarball-'), 'climbing.tgz');
+    // -P keeps the leading ../ that tar would otherwise strip.
+    const made = spawnSync('tar', ['-czPf', archive, '../fine-skill', '../../escape.txt'], {
+      cwd: join(packed, 'top', 'inner'),
+      encoding: 'utf8',
+    });
+    expect(made.status, made.stderr).toBe(0);
+    const result = await cliFor(home)(['skills', 'install', '--json', archive]);
+    expect(result.code).toBe(2);
+    expect(result.errorJson().error.code).toBe('invalid_input');
+    expect(result.errorJson().error.message).toContain('..');
+    expect(readdirSync(join(home, 'skills'))).toEqual([]);
+    expect(existsSync(join(home, 'escape.txt'))).toBe(false);
+  });
+
   it('refuses a dangerous skill even with --force, leaving nothing behind', async () => {
     const home = makeHome();
     const cli = cliFor(home);
