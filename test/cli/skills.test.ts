@@ -584,8 +584,9 @@ describe.each(backends)(
         'install',
       ]);
       const reverted = await cli(['skills', 'revert', 'weekly-report', '1', '--tenant', 'bob']);
+      // Brought back after the uninstall, it is still an installed skill, not one a person wrote.
       expect(reverted.json()).toMatchObject({
-        skill: { version: 3, description: "Bob's report steps." },
+        skill: { version: 3, description: "Bob's report steps.", origin: 'installed' },
       });
 
       const mixed = await cli(['skills', 'list', '--tenant', 'bob', '--workspace', folder()]);
