@@ -16,8 +16,6 @@ export interface SkillPlaceOptions {
 export interface SkillPlace {
   manager: SkillManager;
   home: string;
-  /** `local` (project + home folders) or the tenant whose database skills these are. */
-  owner: 'local' | { appId: string; tenantId: string };
 }
 
 /** Adds `--tenant`, `--app` and `--workspace` to a skills subcommand. */
@@ -47,7 +45,7 @@ export async function withSkills<T>(
     const home = homeOf(command);
     const { localSkills } = await import('../../skills/skill-service.js');
     const workspace = resolve(options.workspace ?? process.cwd());
-    return work({ manager: localSkills(home, { workspace }), home, owner: 'local' });
+    return work({ manager: localSkills(home, { workspace }), home });
   }
   if (options.workspace !== undefined) {
     throw new MnemosError(
@@ -62,7 +60,7 @@ export async function withSkills<T>(
     command,
     (mnemos) => {
       const owner = tenantScope(tenantOwner(mnemos, options));
-      return work({ manager: mnemos.skills.forTenant(owner), home: mnemos.home, owner });
+      return work({ manager: mnemos.skills.forTenant(owner), home: mnemos.home });
     },
     { processJobs: false },
   );
