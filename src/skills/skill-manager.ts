@@ -416,6 +416,22 @@ export class SkillManager {
   }
 }
 
+function checkSupportPath(path: string): void {
+  const [folder, ...rest] = path.split('/');
+  if (
+    !(skillFolders as readonly string[]).includes(folder ?? '') ||
+    rest.length === 0 ||
+    rest.some((part) => part === '' || part === '.' || part === '..') ||
+    path.includes('\\')
+  ) {
+    throw new MnemosError(
+      'invalid_input',
+      `file_path must be a relative path under ${skillFolders.join('/, ')}/ (got ${JSON.stringify(path)})`,
+      { details: { field: 'file_path' } },
+    );
+  }
+}
+
 /** The origin a deleted skill had at `entry`: from its latest create or install up to then. */
 async function originBefore(
   repository: SkillRepository,
@@ -432,20 +448,4 @@ async function originBefore(
     ) ?? entry;
   if (start.action === 'install') return 'installed';
   return start.actor === 'user' ? 'user' : 'agent';
-}
-
-function checkSupportPath(path: string): void {
-  const [folder, ...rest] = path.split('/');
-  if (
-    !(skillFolders as readonly string[]).includes(folder ?? '') ||
-    rest.length === 0 ||
-    rest.some((part) => part === '' || part === '.' || part === '..') ||
-    path.includes('\\')
-  ) {
-    throw new MnemosError(
-      'invalid_input',
-      `file_path must be a relative path under ${skillFolders.join('/, ')}/ (got ${JSON.stringify(path)})`,
-      { details: { field: 'file_path' } },
-    );
-  }
 }
