@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { configSchema } from '../../src/config/config.js';
 import { childEnv, cliFor, cliPath, makeHome, removeHomes } from '../support/cli.js';
 import { dropSchema, skipReason, testDatabaseUrl, uniqueSchema } from '../support/postgres.js';
 
@@ -510,6 +511,46 @@ describe('mnemos skills: local skills', () => {
         .filter((name) => name !== undefined),
     );
     expect([...packages]).toEqual(['commander']);
+  });
+});
+
+/** True once config.yaml has the `agent.skills` settings the commands read. */
+const skillSettingsExist = configSchema.safeParse({
+  agent: { skills: { archive_after_days: 10, project: false } },
+}).success;
+
+describe.runIf(skillSettingsExist)('mnemos skills and the agent.skills settings', () => {
+  it('archive --stale defaults to archive_after_days; project: false skips the current folder', async () => {
+    const home = makeHome();
+    const workspace = folder();
+    writeFileSync(
+      join(home, 'config.yaml'),
+      'agent:\n  skills:\n    archive_after_days: 10\n    project: false\n',
+    );
+    writeSkill(join(home, 'skills'), 'old-skill');
+    const daysAgo = new Date(Date.now() - 15 * 86_400_000);
+    utimesSync(join(home, 'skills', 'old-skill', 'SKILL.md'), daysAgo, daysAgo);
+    writeSkill(join(workspace, '.agents', 'skills'), 'project-skill');
+    const inWorkspace = (args: string[]) =>
+      spawnSync(process.execPath, [cliPath, ...args], {
+        cwd: workspace,
+        env: childEnv(home),
+        encoding: 'utf8',
+      });
+
+    const list = inWorkspace(['skills', 'list', '--json']);
+    expect(list.status, list.stderr).toBe(0);
+    expect(JSON.parse(list.stdout).skills.map((skill: { name: string }) => skill.name)).toEqual([
+      'old-skill',
+    ]);
+    const named = inWorkspace(['skills', 'list', '--json', '--workspace', workspace]);
+    expect(JSON.parse(named.stdout).skills.map((skill: { name: string }) => skill.name)).toEqual([
+      'old-skill',
+      'project-skill',
+    ]);
+    const stale = inWorkspace(['skills', 'archive', '--stale', '--json']);
+    expect(stale.status, stale.stderr).toBe(0);
+    expect(JSON.parse(stale.stdout)).toEqual({ archived: ['old-skill'], count: 1, days: 10 });
   });
 });
 

@@ -9,9 +9,6 @@ import { clip, printJson, printTable } from '../support/output.js';
 import { checkSkillFolders, issueLine, reportedIssues, skillFoldersAt } from './skills-check.js';
 import { type SkillPlaceOptions, skillPlaceFlags, withSkills } from './skills-places.js';
 
-/** Days without use after which `archive --stale` archives a skill; config has no setting for it yet. */
-const defaultStaleDays = 30;
-
 /** `mnemos skills …`: agent skills (agentskills.io SKILL.md folders), local or a tenant's. */
 export function skillsCommand(): Command {
   const skills = new Command('skills').description(
@@ -190,7 +187,11 @@ export function skillsCommand(): Command {
     .description('hide a skill from the catalog and the agent, keeping it (`restore` undoes it)')
     .argument('[name]')
     .option('--stale', 'archive every skill not used for --days days instead of one')
-    .option('--days <n>', `with --stale: days without use (default ${defaultStaleDays})`, positive)
+    .option(
+      '--days <n>',
+      'with --stale: days without use (default: agent.skills.archive_after_days, else 30)',
+      positive,
+    )
     .action(
       async (
         name: string | undefined,
@@ -207,12 +208,12 @@ export function skillsCommand(): Command {
             details: { field: 'days' },
           });
         }
-        await withSkills(command, options, async ({ manager }) => {
+        await withSkills(command, options, async ({ manager, staleDays }) => {
           if (name !== undefined) {
             const skill = await manager.archive(name, { actor: 'user' });
             return printChange(command, skill, `archived ${name} (version ${skill.version})`);
           }
-          const days = options.days ?? defaultStaleDays;
+          const days = options.days ?? staleDays;
           const archived = await manager.archiveStale(days);
           if (globals(command).json) return printJson({ archived, count: archived.length, days });
           process.stdout.write(
