@@ -11,6 +11,7 @@ import { profileCommand } from './commands/profile.js';
 import { serveCommand } from './commands/serve.js';
 import { sessionsCommand } from './commands/sessions.js';
 import { setupCommand } from './commands/setup.js';
+import { skillsCommand } from './commands/skills.js';
 import { statusCommand } from './commands/status.js';
 import { storesCommand } from './commands/stores.js';
 import { exitCodeOf, printError } from './support/output.js';
@@ -36,6 +37,7 @@ export function program(json = false): Command {
     configCommand(),
     sessionsCommand(),
     profileCommand(),
+    skillsCommand(),
     statusCommand(),
     setupCommand(),
     serveCommand(),

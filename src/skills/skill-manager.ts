@@ -135,7 +135,8 @@ export class SkillManager {
         { details: { name, source: existing.repository.source } },
       );
     }
-    return this.store(target, null, name, files, origin, 'active', 'create', change);
+    const action = origin === 'installed' ? 'install' : 'create';
+    return this.store(target, null, name, files, origin, 'active', action, change);
   }
 
   /** Replaces SKILL.md. */
@@ -271,7 +272,7 @@ export class SkillManager {
     if (found) {
       return this.update(repository, found.skill, entry.files, 'revert', { ...change, note });
     }
-    const origin: SkillOrigin = entry.actor === 'user' ? 'user' : 'agent';
+    const origin = await originBefore(repository, entry);
     return this.store(repository, null, name, entry.files, origin, 'active', 'revert', {
       ...change,
       note,
@@ -462,4 +463,22 @@ function checkSupportPath(path: string): void {
       { details: { field: 'file_path' } },
     );
   }
+}
+
+/** The origin a deleted skill had at `entry`: from its latest create or install up to then. */
+async function originBefore(
+  repository: SkillRepository,
+  entry: SkillVersionEntry,
+): Promise<SkillOrigin> {
+  const entries = await repository.history(entry.name, {
+    limit: Number.MAX_SAFE_INTEGER,
+    offset: 0,
+  });
+  const start =
+    entries.find(
+      (older) =>
+        older.version <= entry.version && (older.action === 'create' || older.action === 'install'),
+    ) ?? entry;
+  if (start.action === 'install') return 'installed';
+  return start.actor === 'user' ? 'user' : 'agent';
 }
