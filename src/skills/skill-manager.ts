@@ -437,11 +437,11 @@ export class SkillManager {
 }
 
 /**
- * Strict rules a stored skill may break because loading tolerates them: other clients' frontmatter
+ * Strict rules a stored (or installed) skill may break because loading tolerates them: other clients' frontmatter
  * (Hermes nests `metadata.hermes`, some tools write `allowed-tools` as a map). `mnemos skills
  * validate` still reports them as errors.
  */
-const toleratedOnSave: ReadonlySet<string> = new Set([
+export const toleratedOnSave: ReadonlySet<string> = new Set([
   'metadata_type',
   'allowed_tools_type',
   'license_type',

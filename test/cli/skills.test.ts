@@ -256,6 +256,24 @@ describe('mnemos skills: local skills', () => {
     expectNoQuarantine(home);
   });
 
+  it('installs a Hermes-style skill with nested metadata, which validate still reports', async () => {
+    const home = makeHome();
+    const cli = cliFor(home);
+    const source = folder();
+    writeFiles(join(source, 'hermes-notes'), {
+      'SKILL.md':
+        '---\nname: hermes-notes\ndescription: Notes the Hermes way. Use for notes.\nmetadata:\n  hermes:\n    tags: [notes]\n---\n\n# Notes\n\n1. Write them.\n',
+    });
+    const validate = await cli(['skills', 'validate', join(source, 'hermes-notes')]);
+    expect(validate.code).toBe(1);
+    expect(validate.stdout + validate.stderr).toContain('metadata_type');
+    const installed = await cli(['skills', 'install', '--json', join(source, 'hermes-notes')]);
+    expect(installed.code, installed.stderr).toBe(0);
+    expect(readFileSync(join(home, 'skills', 'hermes-notes', 'SKILL.md'), 'utf8')).toContain(
+      'hermes:',
+    );
+  });
+
   it('installs all or none: one broken skill in a tarball leaves nothing installed', async () => {
     const home = makeHome();
     const packed = folder();

@@ -17,11 +17,6 @@ export interface CheckedSkill {
   scan: SkillScan;
 }
 
-/** True when a checked skill has an error of the format (scan findings are judged apart). */
-export function hasFormatErrors(skill: CheckedSkill): boolean {
-  return skill.issues.some((issue) => issue.level === 'error');
-}
-
 /**
  * The skill folders at a path: the path itself when it holds SKILL.md, else its (not hidden)
  * subfolders that hold one. Throws `not_found` for a missing path and `invalid_input` when there

@@ -3,11 +3,11 @@ import { cp, lstat, mkdir, realpath, rm, rmdir, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { MnemosError } from '../../core/errors.js';
 import type { SkillRecord } from '../../core/skill-record.js';
+import type { SkillIssue } from '../../skills/skill-format.js';
 import type { SkillManager } from '../../skills/skill-manager.js';
 import {
   type CheckedSkill,
   checkSkillFolders,
-  hasFormatErrors,
   issueLine,
   skillFoldersAt,
 } from './skills-check.js';
@@ -107,12 +107,13 @@ async function refuseUnlessAllPass(
     import('../../skills/skill-policy.js'),
     import('../../skills/skill-scan.js'),
   ]);
-  const invalid = checked.filter(hasFormatErrors);
+  const { toleratedOnSave } = await import('../../skills/skill-manager.js');
+  const blocking = (issue: SkillIssue): boolean =>
+    issue.level === 'error' && !toleratedOnSave.has(issue.rule);
+  const invalid = checked.filter((skill) => skill.issues.some(blocking));
   if (invalid.length > 0) {
     const lines = invalid.flatMap((skill) =>
-      skill.issues
-        .filter((issue) => issue.level === 'error')
-        .map((issue) => issueLine(skill, issue)),
+      skill.issues.filter(blocking).map((issue) => issueLine(skill, issue)),
     );
     throw new MnemosError('invalid_input', `nothing installed: not valid\n${lines.join('\n')}`, {
       details: {
