@@ -222,9 +222,7 @@ export function skillRoutes(app: OpenAPIHono<AppEnv>, mnemos: Mnemos): void {
       const input = c.req.valid('json');
       const skill = await skillsOf(c).revert(c.req.valid('param').name, input.version, {
         actor: 'user',
-        ...(input.expectedVersion !== undefined
-          ? { expectedVersion: input.expectedVersion }
-          : {}),
+        ...(input.expectedVersion !== undefined ? { expectedVersion: input.expectedVersion } : {}),
       });
       return c.json(skillJson(skill), 200);
     },

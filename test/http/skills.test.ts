@@ -181,9 +181,7 @@ describe.each(backends)('/v1/skills on $name', (backend) => {
     const restored = await api('POST', '/v1/skills/deploy-checklist/restore?expectedVersion=5');
     expect(restored.json<SkillBody>()).toMatchObject({ status: 'active', version: 6 });
 
-    expect((await api('DELETE', '/v1/skills/deploy-checklist?expectedVersion=6')).status).toBe(
-      204,
-    );
+    expect((await api('DELETE', '/v1/skills/deploy-checklist?expectedVersion=6')).status).toBe(204);
     expectError(await api('GET', '/v1/skills/deploy-checklist'), 404, 'not_found');
     expect(await names(keys.alice, '?includeArchived=true')).toEqual([]);
 

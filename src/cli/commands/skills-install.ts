@@ -5,12 +5,7 @@ import { MnemosError } from '../../core/errors.js';
 import type { SkillRecord } from '../../core/skill-record.js';
 import type { SkillIssue } from '../../skills/skill-format.js';
 import type { SkillManager } from '../../skills/skill-manager.js';
-import {
-  type CheckedSkill,
-  checkSkillFolders,
-  issueLine,
-  skillFoldersAt,
-} from './skills-check.js';
+import { type CheckedSkill, checkSkillFolders, issueLine, skillFoldersAt } from './skills-check.js';
 
 /** One skill `mnemos skills install` stored. */
 export interface InstalledSkill {
