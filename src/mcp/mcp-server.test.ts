@@ -233,8 +233,8 @@ describe('MCP server', () => {
       {
         name: 'tea-brewing',
         description: 'How the user brews oolong tea',
-        version: 1,
-        updated_at: expect.any(String),
+        source: 'tenant',
+        editable: false,
       },
     ]);
 
@@ -244,7 +244,7 @@ describe('MCP server', () => {
       name: 'tea-brewing',
       file_path: 'SKILL.md',
       content,
-      files: ['SKILL.md', 'references/cups.md'],
+      files: ['references/cups.md'],
     });
     expect((await skills.require('tea-brewing')).skill.lastUsedAt).not.toBeNull();
     const file = await call('skill_view', { name: 'tea-brewing', file_path: 'references/cups.md' });

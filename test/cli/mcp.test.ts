@@ -119,7 +119,7 @@ describe('mnemos mcp (stdio)', () => {
       'git-release',
     ]);
     const viewed = await call(client, 'skill_view', { name: 'git-release' });
-    expect(viewed).toMatchObject({ name: 'git-release', content, files: ['SKILL.md'] });
+    expect(viewed).toMatchObject({ name: 'git-release', content, files: [] });
     await client.close();
 
     const other = await connect(home, ['--app', 'notes', '--tenant', 'carol']);

@@ -104,6 +104,13 @@ export function skillViewTool(session: SkillSession): AnyTool {
     schema: viewSchema,
     async execute(args: z.infer<typeof viewSchema>) {
       const found = await session.manager.require(args.name);
+      if (found.skill.status !== 'active') {
+        throw new MnemosError(
+          'not_found',
+          `skill ${args.name} is archived; \`mnemos skills restore ${args.name}\` brings it back`,
+          { details: { name: args.name } },
+        );
+      }
       const path = args.file_path ?? 'SKILL.md';
       const content = found.skill.files[path];
       if (content === undefined) {
