@@ -173,6 +173,26 @@ describe('mnemos chat with MCP servers', () => {
     expect(search.stdout).toContain('The deploy key rotates every Tuesday');
   });
 
+  it('in the REPL a confirmation tool runs when the person says yes, not when no; /tools lists MCP tools', async () => {
+    const { home } = homeWithServers();
+    const ask = {
+      toolCalls: [{ id: 'c1', name: 'mcp_fx_secret_env', arguments: { name: 'SECRET' } }],
+    };
+    const answer = (request: ChatRequest): ScriptedReply => ({
+      text: `secret says ${toolResults(request).at(-1)}`,
+    });
+    replies.push(ask, answer, ask, answer);
+    const chat = await cliFor(home)(['chat'], {
+      env: env(),
+      input: 'what is the secret?\ny\nagain?\nn\n/tools\n/quit\n',
+    });
+    expect(chat.code, chat.stderr).toBe(0);
+    expect(chat.stdout).toMatch(/secret says "from-dotenv-or-environment"/);
+    expect(chat.stdout).toMatch(/secret says .*the user declined the call of mcp_fx_secret_env/);
+    expect(chat.stdout).toMatch(/mcp_fx_echo\s+\[mcp_fx\]/);
+    expect(chat.stdout).not.toContain('mcp_fx_fail');
+  });
+
   it('a server that cannot start is a warning; the chat goes on with the others', async () => {
     const { home } = homeWithServers({ broken: { command: join(makeHome(), 'no-such-binary') } });
     replies.push((request) => ({ text: `tools: ${offered(request).join(',')}` }));

@@ -19,6 +19,8 @@ afterEach(async () => {
   await Promise.all(open.splice(0).map((toolbox) => toolbox.close()));
 });
 afterAll(() => {
+  delete process.env.MNEMOS_TEST_MCP_SECRET;
+  delete process.env.MNEMOS_TEST_MCP_TOKEN;
   removeFixtureServers();
   rmSync(home, { recursive: true, force: true });
 });
