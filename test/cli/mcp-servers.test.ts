@@ -51,10 +51,7 @@ afterAll(async () => {
   removeFixtureServers();
 });
 
-const env = (): Record<string, string> => ({
-  OLLAMA_HOST: new URL(server.url).host,
-  MNEMOS_TEST_FIXTURE_SECRET: 'from-dotenv-or-environment',
-});
+const env = (): Record<string, string> => ({ OLLAMA_HOST: new URL(server.url).host });
 
 /** A chat home whose config offers Mnemos' own `mnemos mcp` (on its own home) and the fixture. */
 function homeWithServers(extra: Record<string, unknown> = {}): {
@@ -83,6 +80,8 @@ function homeWithServers(extra: Record<string, unknown> = {}): {
   };
   // JSON is YAML.
   writeFileSync(join(home, 'config.yaml'), JSON.stringify(config));
+  // The secret env_from names lives in the home's .env, never in config.yaml.
+  writeFileSync(join(home, '.env'), 'MNEMOS_TEST_FIXTURE_SECRET=from-dotenv-or-environment\n');
   return { home, memoryHome };
 }
 

@@ -1,6 +1,13 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { McpToolbox } from '../../src/agent/tools/mcp/mcp-toolbox.js';
+import type { AnyTool } from '../../src/agent/tools/tool.js';
+import { validateConfig } from '../../src/config/config.js';
 import { removeFixtureServers, writeFixtureServer } from '../cli/mcp-fixture-server.js';
+import { makeHome, removeHomes, runCli } from '../support/cli.js';
 import { type ModelServer, startModelServer } from '../support/model-server.js';
+import { startServe } from '../support/serve.js';
 import {
   baseConfig,
   call,
@@ -28,6 +35,7 @@ afterAll(async () => {
   for (const server of servers) await server.remove();
   await model?.close();
   removeFixtureServers();
+  removeHomes();
 });
 
 const mcpYaml = [
@@ -133,6 +141,68 @@ describe('MCP servers on HTTP agent turns', () => {
       content: 'hi',
     });
     expect(answer.text).toContain('unknown toolset mcp_nope');
+  });
+});
+
+describe("mnemos serve's /mcp as a Streamable HTTP server of the MCP client", () => {
+  it('connects with the API key from the environment, remembers and searches; a wrong key cannot connect', async () => {
+    const home = makeHome();
+    writeFileSync(join(home, 'config.yaml'), 'extractor: passthrough\n');
+    const created = await runCli(
+      ['keys', 'create', '--app', 'shop', '--tenant', 'u1', '--name', 'mcp client', '--json'],
+      { home },
+    );
+    expect(created.code, created.stderr).toBe(0);
+    const { key } = created.json<{ key: string }>();
+    const serve = await startServe(home, { timeoutMs: 20_000 });
+    const toolboxFor = (variable: string, warnings: string[]): McpToolbox =>
+      new McpToolbox({
+        servers: validateConfig(
+          {
+            mcp_servers: {
+              self: { url: `${serve.url}/mcp`, headers_from_env: { Authorization: variable } },
+            },
+          },
+          'test',
+        ).mcp_servers,
+        home,
+        warn: (message) => warnings.push(message),
+      });
+    process.env.MNEMOS_TEST_MCP_AUTH = `Bearer ${key}`;
+    process.env.MNEMOS_TEST_MCP_WRONG = 'Bearer mnemos_wrong_key';
+    const warnings: string[] = [];
+    const toolbox = toolboxFor('MNEMOS_TEST_MCP_AUTH', warnings);
+    const refused = toolboxFor('MNEMOS_TEST_MCP_WRONG', warnings);
+    try {
+      const tools = await toolbox.tools();
+      const named = (name: string): AnyTool => {
+        const tool = tools.find((candidate) => candidate.name === name);
+        if (!tool)
+          throw new Error(`no ${name} in ${tools.map((t) => t.name).join(', ')}: ${warnings}`);
+        return tool;
+      };
+      const context = { signal: new AbortController().signal, sessionId: 's', workspace: home };
+      const remember = named('mcp_self_memory_remember');
+      await remember.execute(
+        remember.schema.parse({ content: 'The warehouse opens at seven', sync: true }),
+        context,
+      );
+      const search = named('mcp_self_memory_search');
+      const found = await search.execute(
+        search.schema.parse({ query: 'warehouse opens' }),
+        context,
+      );
+      expect(String(found)).toContain('The warehouse opens at seven');
+      expect(warnings).toEqual([]);
+      expect(await refused.tools()).toEqual([]);
+      expect(warnings[0]).toContain('MCP server self: could not connect');
+    } finally {
+      await toolbox.close();
+      await refused.close();
+      await serve.stop();
+      delete process.env.MNEMOS_TEST_MCP_AUTH;
+      delete process.env.MNEMOS_TEST_MCP_WRONG;
+    }
   });
 });
 

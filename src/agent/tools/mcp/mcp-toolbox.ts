@@ -38,9 +38,12 @@ export class McpToolbox {
 
   /** Ends every connection (stdio servers' processes end). */
   async close(): Promise<void> {
+    const pending = this.listed;
+    this.listed = null;
+    // A close during connecting waits for it, so no server started meanwhile outlives the toolbox.
+    await pending?.catch(() => {});
     const connections = this.connections;
     this.connections = [];
-    this.listed = null;
     await Promise.all(connections.map((connection) => connection.close()));
   }
 
