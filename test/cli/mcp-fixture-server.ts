@@ -50,11 +50,12 @@ export function removeFixtureServers(): void {
 
 /**
  * A Streamable HTTP MCP server on 127.0.0.1 (stateless, one `whoami` tool) that answers only
- * requests carrying `x-fixture-token: <token>`.
+ * requests carrying `x-fixture-token: <token>`; `port` 0 picks a free one.
  */
 export async function startHttpFixtureServer(
   token: string,
-): Promise<{ url: string; close(): Promise<void> }> {
+  port = 0,
+): Promise<{ url: string; port: number; close(): Promise<void> }> {
   const server: Server = createServer(async (request, response) => {
     if (request.headers['x-fixture-token'] !== token) {
       response.writeHead(401, { 'content-type': 'application/json' }).end('{"error":"no token"}');
@@ -76,10 +77,11 @@ export async function startHttpFixtureServer(
     await mcp.connect(transport);
     await transport.handleRequest(request, response);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const bound = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${port}/mcp`,
+    url: `http://127.0.0.1:${bound}/mcp`,
+    port: bound,
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();

@@ -1,4 +1,5 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { McpServerConfig } from '../../../config/config.js';
 import { MnemosError } from '../../../core/errors.js';
 import { mcpTransport } from './mcp-transport.js';
@@ -19,8 +20,6 @@ export interface McpCallResult {
 }
 
 const clientInfo = { name: 'mnemos', version: '1' };
-/** JSON-RPC error code of a request the SDK gave up waiting for. */
-const requestTimeoutCode = -32001;
 
 /**
  * The client side of one configured server. `connect` is bounded by `connect_timeout_ms`; a call
@@ -102,6 +101,13 @@ export class McpServerConnection {
       })) as McpCallResult;
     } catch (error) {
       if (signal.aborted) throw error;
+      // A transport failure (HTTP server gone, process dead) drops the connection so the next call
+      // reconnects; an error the server answered with leaves it as it is.
+      const answered = error instanceof McpError && error.code !== ErrorCode.ConnectionClosed;
+      if (!answered && this.client === client) {
+        this.client = null;
+        await client.close().catch(() => {});
+      }
       throw this.failure(`tool ${tool} failed`, error);
     }
   }
@@ -121,7 +127,7 @@ export class McpServerConnection {
   private failure(what: string, error: unknown): MnemosError {
     if (MnemosError.isInstance(error) && error.code === 'config_error') return error;
     const reason =
-      (error as { code?: unknown }).code === requestTimeoutCode
+      error instanceof McpError && error.code === ErrorCode.RequestTimeout
         ? `no answer within ${this.config.timeout_ms} ms (timeout_ms)`
         : error instanceof Error
           ? error.message

@@ -192,6 +192,25 @@ describe('McpToolbox with a stdio server', () => {
 });
 
 describe('McpToolbox with a Streamable HTTP server', () => {
+  it('a server that goes away fails the call naming it; once back, the next call reconnects', async () => {
+    let server = await startHttpFixtureServer('sesame');
+    try {
+      const tools = await toolbox({
+        web: { url: server.url, headers: { 'x-fixture-token': 'sesame' }, timeout_ms: 2_000 },
+      }).tools();
+      const whoami = named(tools, 'mcp_web_whoami');
+      expect(await call(whoami, {})).toBe('hello from http-fixture');
+      await server.close();
+      await expect(call(whoami, {})).rejects.toThrow(
+        /^MCP server web: tool whoami failed: .*the next call reconnects/,
+      );
+      server = await startHttpFixtureServer('sesame', server.port);
+      expect(await call(whoami, { greeting: 'again' })).toBe('again from http-fixture');
+    } finally {
+      await server.close();
+    }
+  });
+
   it('sends the configured headers, from the environment too; without them it cannot connect', async () => {
     const server = await startHttpFixtureServer('sesame');
     try {
