@@ -178,6 +178,11 @@ export function createAgent(options: CreateAgentOptions): Agent {
     workspace,
     ...(options.notify ? { notify: options.notify } : {}),
   });
+  const toolSource = mcpToolSource({
+    servers: mcpServersForSurface(config, surface, toolsets),
+    home: mnemos.home,
+    ...(options.log ? { warn: (message: string) => options.log?.('warn', message) } : {}),
+  });
   const built: Agent = new Agent({
     sessions: mnemos.sessions,
     models,
@@ -199,23 +204,9 @@ export function createAgent(options: CreateAgentOptions): Agent {
     ...(options.confirm ? { confirm: options.confirm } : {}),
     ...(withheld.size > 0 ? { withheld } : {}),
     skills,
-    ...optional(
-      'toolSource',
-      mcpToolSource({
-        servers: mcpServersForSurface(config, surface, toolsets),
-        home: mnemos.home,
-        ...(options.log ? { warn: (message: string) => options.log?.('warn', message) } : {}),
-      }),
-    ),
+    ...(toolSource ? { toolSource } : {}),
   });
   return built;
-}
-
-function optional<Key extends string, Value>(
-  key: Key,
-  value: Value | undefined,
-): { [K in Key]?: Value } {
-  return (value === undefined ? {} : { [key]: value }) as { [K in Key]?: Value };
 }
 
 /**
