@@ -50,6 +50,14 @@ export interface AgentOptions {
   withheld?: ReadonlyMap<string, string>;
   /** Skills: tools, catalog, preloaded skills, `/skill-name` turns and the learning loop. */
   skills?: AgentSkills;
+  /** Tools that need connecting (external MCP servers): awaited when a session opens. */
+  toolSource?: AgentToolSource;
+}
+
+/** Tools reached asynchronously; `tools()` may be called again after `close()`. */
+export interface AgentToolSource {
+  tools(): Promise<AnyTool[]>;
+  close(): Promise<void>;
 }
 
 /** The final event of a turn. */
@@ -66,6 +74,7 @@ export class Agent {
   private summary: string | undefined;
   private sessionUsage: TokenUsage = noUsage;
   private tools: AnyTool[] = [];
+  private sourceTools: AnyTool[] = [];
 
   constructor(private options: AgentOptions) {}
 
@@ -267,6 +276,7 @@ export class Agent {
   /** Hands over queued turn syncs without ending the session (a server between requests). */
   async release(): Promise<void> {
     await this.options.memory.flush();
+    await this.options.toolSource?.close();
   }
 
   /** Ends the session for the memory providers, finishes queued syncs and shuts them down. */
@@ -274,6 +284,7 @@ export class Agent {
     await this.idle();
     if (this.session) await this.options.memory.onSessionEnd(this.session.id, this.hookMessages());
     await this.options.memory.shutdown();
+    await this.options.toolSource?.close();
   }
 
   private async open(
@@ -295,6 +306,7 @@ export class Agent {
       platform: this.options.platform,
       parentSessionId: session.parentId ?? undefined,
     });
+    this.sourceTools = (await this.options.toolSource?.tools()) ?? [];
     this.tools = this.allTools();
     await this.rebuildSystem();
   }
@@ -302,7 +314,12 @@ export class Agent {
   private allTools(): AnyTool[] {
     const core = new Set(this.options.tools.map((tool) => tool.name));
     const skillTools = this.options.skills?.tools() ?? [];
-    return [...this.options.tools, ...skillTools, ...this.options.memory.tools(core)];
+    return [
+      ...this.options.tools,
+      ...this.sourceTools,
+      ...skillTools,
+      ...this.options.memory.tools(core),
+    ];
   }
 
   private async rebuildSystem(): Promise<void> {

@@ -20,6 +20,8 @@ import { RemoteMemoryProvider } from './providers/remote-provider.js';
 import { AgentSkills } from './skills/agent-skills.js';
 import { bubblewrapSandbox, sandboxWorkspace } from './tools/bubblewrap-sandbox.js';
 import { builtinTools, selectToolsets } from './tools/builtin-tools.js';
+import { mcpServersForSurface, mcpToolsets } from './tools/mcp/mcp-servers-for-surface.js';
+import { mcpToolSource } from './tools/mcp/mcp-tool-source.js';
 import { type SessionSearchServices, sessionSearchTool } from './tools/session-search-tool.js';
 import { type AgentSurface, confinedToolsets, surfaceToolsets } from './tools/surface-toolsets.js';
 import { createTenantWorkspace, tenantWorkspacePath } from './tools/tenant-workspace.js';
@@ -115,11 +117,13 @@ export function createAgent(options: CreateAgentOptions): Agent {
     core.push(sessionSearchTool(mnemos, () => ({ appId, tenantId: userId })));
   }
   const builtinNames = toolsets.filter((name) => builtin.some((tool) => tool.toolset === name));
+  const mcpNames = mcpToolsets(config);
   const unknown = toolsets.filter(
     (name) =>
       name !== 'memory' &&
       name !== 'session_search' &&
       name !== 'skills' &&
+      !mcpNames.includes(name) &&
       !builtinNames.includes(name),
   );
   if (unknown.length > 0) selectToolsets(builtin, unknown);
@@ -174,6 +178,11 @@ export function createAgent(options: CreateAgentOptions): Agent {
     workspace,
     ...(options.notify ? { notify: options.notify } : {}),
   });
+  const toolSource = mcpToolSource({
+    servers: mcpServersForSurface(config, surface, toolsets),
+    home: mnemos.home,
+    ...(options.log ? { warn: (message: string) => options.log?.('warn', message) } : {}),
+  });
   const built: Agent = new Agent({
     sessions: mnemos.sessions,
     models,
@@ -195,6 +204,7 @@ export function createAgent(options: CreateAgentOptions): Agent {
     ...(options.confirm ? { confirm: options.confirm } : {}),
     ...(withheld.size > 0 ? { withheld } : {}),
     skills,
+    ...(toolSource ? { toolSource } : {}),
   });
   return built;
 }

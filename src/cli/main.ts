@@ -5,6 +5,7 @@ import { chatCommand } from './commands/chat.js';
 import { configCommand } from './commands/config.js';
 import { keysCommand } from './commands/keys.js';
 import { mcpCommand } from './commands/mcp.js';
+import { mcpServersCommand } from './commands/mcp-servers.js';
 import { memCommand } from './commands/mem.js';
 import { migrateCommand } from './commands/migrate.js';
 import { profileCommand } from './commands/profile.js';
@@ -43,6 +44,7 @@ export function program(json = false): Command {
     serveCommand(),
     keysCommand(),
     mcpCommand(),
+    mcpServersCommand(),
     migrateCommand(),
   ])
     root.addCommand(command);

@@ -247,6 +247,65 @@ const agentSchema = z
   })
   .strict();
 
+/** Name of a configured MCP server: the middle of its tools' names `mcp_<server>_<tool>`. */
+const mcpServerName = /^[a-z0-9_-]{1,32}$/;
+
+/** An external MCP server whose tools the agent may call: a stdio command or a Streamable HTTP URL. */
+const mcpServerSchema = z
+  .object({
+    /** Executable of a stdio server (looked up on PATH); exactly one of `command` and `url`. */
+    command: z.string().min(1).optional(),
+    args: z.array(z.string()).default([]),
+    /** Variables for the child beyond the minimal default environment (PATH, HOME, …); no secrets. */
+    env: z.record(envName, z.string()).default({}),
+    /** Child variables read from the environment or `.env`: `{ VAR: NAME_OF_ENV_VARIABLE }`. */
+    env_from: z.record(envName, envName).default({}),
+    /** Working folder of the child; relative to the home. */
+    cwd: z.string().min(1).optional(),
+    /** Endpoint of a Streamable HTTP server. */
+    url: z.url().optional(),
+    headers: z.record(z.string().min(1), z.string()).default({}),
+    /** Request headers read from the environment or `.env`: `{ Header: ENV_NAME }`. */
+    headers_from_env: z.record(z.string().min(1), envName).default({}),
+    /** When set, only these tools (the server's own names) are offered. */
+    allowed_tools: z.array(z.string().min(1)).optional(),
+    /** Tools never offered; wins over `allowed_tools`. */
+    denied_tools: z.array(z.string().min(1)).default([]),
+    /** Tools that ask the person first (exact names, or `*` for all); refused where nobody can answer. */
+    require_confirmation: z.array(z.string().min(1)).default([]),
+    /** Longest wait for one tool call. */
+    timeout_ms: z.number().int().min(100).max(3_600_000).default(30_000),
+    /** Longest wait for the server to start and answer the handshake. */
+    connect_timeout_ms: z.number().int().min(100).max(600_000).default(10_000),
+    enabled: z.boolean().default(true),
+  })
+  .strict()
+  .superRefine((value, context) => {
+    if ((value.command === undefined) === (value.url === undefined)) {
+      context.addIssue({ code: 'custom', message: 'set exactly one of command and url' });
+    }
+    const stdioOnly = ['args', 'env', 'env_from', 'cwd'] as const;
+    const httpOnly = ['headers', 'headers_from_env'] as const;
+    const given = (key: string): boolean => {
+      const field = value[key as keyof typeof value];
+      return Array.isArray(field)
+        ? field.length > 0
+        : typeof field === 'object'
+          ? Object.keys(field).length > 0
+          : field !== undefined;
+    };
+    if (value.url !== undefined) {
+      for (const key of stdioOnly.filter(given)) {
+        context.addIssue({ code: 'custom', path: [key], message: `${key} needs command` });
+      }
+    }
+    if (value.command !== undefined) {
+      for (const key of httpOnly.filter(given)) {
+        context.addIssue({ code: 'custom', path: [key], message: `${key} needs url` });
+      }
+    }
+  });
+
 /** Everything `config.yaml` may hold; secrets never live here, they go in `.env`. */
 export const configSchema = z
   .object({
@@ -272,8 +331,24 @@ export const configSchema = z
     /** `mnemos serve`: `metrics_key_env` names the variable holding the key `/metrics` then needs. */
     server: z.object({ metrics_key_env: envName.optional() }).strict().prefault({}),
     redaction: redactionConfigSchema.prefault({}),
+    /** External MCP servers whose tools the agent may call (see docs/configuration.md). */
+    mcp_servers: z
+      .record(z.string(), mcpServerSchema)
+      .superRefine((servers, context) => {
+        for (const name of Object.keys(servers).filter((key) => !mcpServerName.test(key))) {
+          context.addIssue({
+            code: 'custom',
+            path: [name],
+            message: 'server name must be 1-32 lowercase letters, digits, _ or -',
+          });
+        }
+      })
+      .default({}),
   })
   .strict();
+
+/** One configured MCP server, defaults filled in. */
+export type McpServerConfig = MnemosConfig['mcp_servers'][string];
 
 /** Resolved configuration with every default filled in. */
 export type MnemosConfig = z.infer<typeof configSchema>;

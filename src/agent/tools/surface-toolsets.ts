@@ -9,7 +9,7 @@ export const confinedToolsets: readonly string[] = ['file', 'terminal'];
 /**
  * The toolsets of an agent on a surface. Locally, `agent.toolsets`. On an untrusted surface, the
  * agent's own entry in `agent.surfaces.<surface>.agents`, else `agent.surfaces.<surface>.toolsets`,
- * else `agent.toolsets` without the confined toolsets (`file`, `terminal`).
+ * else `agent.toolsets` without the confined toolsets (`file`, `terminal`) and MCP servers (`mcp_*`).
  */
 export function surfaceToolsets(
   agent: MnemosConfig['agent'],
@@ -21,6 +21,7 @@ export function surfaceToolsets(
   return (
     settings.agents[agentName]?.toolsets ??
     settings.toolsets ??
-    agent.toolsets.filter((name) => !confinedToolsets.includes(name))
+    // MCP servers reach whatever their operator wired them to: on an untrusted surface only where listed for it.
+    agent.toolsets.filter((name) => !confinedToolsets.includes(name) && !name.startsWith('mcp_'))
   );
 }
