@@ -139,17 +139,6 @@ export function skillRoutes(app: OpenAPIHono<AppEnv>, mnemos: Mnemos): void {
       const skills = skillsOf(c);
       const name = c.req.valid('param').name;
       const path = input.filePath ?? 'SKILL.md';
-      const { skill } = await skills.require(name);
-      const current = skill.files[path];
-      // A patch can outgrow the limit (a short string replaced many times): its size is counted
-      // before the text is built, so a hostile replaceAll cannot make a huge string first.
-      if (current !== undefined) {
-        const found = current.split(input.oldString).length - 1;
-        const times = input.replaceAll ? found : Math.min(found, 1);
-        const growth =
-          times * (Buffer.byteLength(input.newString) - Buffer.byteLength(input.oldString));
-        checkSize(skill.files, growth);
-      }
       const patched = await skills.patch(
         name,
         {
@@ -158,7 +147,7 @@ export function skillRoutes(app: OpenAPIHono<AppEnv>, mnemos: Mnemos): void {
           path,
           replaceAll: input.replaceAll ?? false,
         },
-        change('patched', input.expectedVersion ?? skill.version),
+        change('patched', input.expectedVersion),
       );
       return c.json(skillJson(patched), 200);
     },
@@ -267,9 +256,9 @@ function withoutSkillMd(files: SkillFiles): SkillFiles {
   return rest;
 }
 
-/** Refuses a skill whose files (grown by `growth` bytes) are over the skill limit, before any write. */
-function checkSize(files: SkillFiles, growth = 0): SkillFiles {
-  let bytes = growth;
+/** Refuses a skill whose files are over the skill limit, before any write (413, not a 400 issue). */
+function checkSize(files: SkillFiles): SkillFiles {
+  let bytes = 0;
   for (const text of Object.values(files)) bytes += Buffer.byteLength(text, 'utf8');
   if (bytes > skillLimits.maxSkillBytes) {
     throw new MnemosError(

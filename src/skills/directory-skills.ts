@@ -96,8 +96,7 @@ export class DirectorySkills implements SkillRepository {
     checkName(write.name);
     const current = await this.get(write.name);
     this.checkVersion(write.name, current?.version ?? null, write.expectedVersion);
-    if (current) await this.recordBaseline(current);
-    const version = Math.max(current?.version ?? 0, await this.highestVersion(write.name)) + 1;
+    const version = await this.nextVersion(write.name, current);
     const now = new Date(this.clock()).toISOString();
     const target = this.folder(write.name, write.status);
     await writeSkillFolder(target, write.files);
@@ -136,8 +135,7 @@ export class DirectorySkills implements SkillRepository {
     const current = await this.get(name);
     if (!current) return false;
     this.checkVersion(name, current.version, deletion.expectedVersion);
-    await this.recordBaseline(current);
-    const version = Math.max(current.version, await this.highestVersion(name)) + 1;
+    const version = await this.nextVersion(name, current);
     await rm(this.folder(name, current.status), { recursive: true, force: true });
     await rm(this.metaPath(name), { force: true });
     await this.appendHistory({
@@ -269,14 +267,15 @@ export class DirectorySkills implements SkillRepository {
     await appendFile(this.historyPath(entry.name), `${JSON.stringify(entry)}\n`);
   }
 
-  private async highestVersion(name: string): Promise<number> {
-    return (await this.readHistory(name)).reduce((top, entry) => Math.max(top, entry.version), 0);
-  }
-
-  /** Records the version on disk before the first change made through Mnemos. */
-  private async recordBaseline(current: SkillRecord): Promise<void> {
-    if ((await this.readHistory(current.name)).length > 0) return;
-    await this.appendHistory(baselineOf(current));
+  /**
+   * The version a change is stored as: after the highest the name ever had. A skill on disk with
+   * no history yet (written by hand) has its current files recorded first, so it can be reverted to.
+   */
+  private async nextVersion(name: string, current: SkillRecord | null): Promise<number> {
+    const history = await this.readHistory(name);
+    if (current && history.length === 0) await this.appendHistory(baselineOf(current));
+    const highest = history.reduce((top, entry) => Math.max(top, entry.version), 0);
+    return Math.max(current?.version ?? 0, highest) + 1;
   }
 
   private checkVersion(name: string, stored: number | null, expected: number | null): void {

@@ -191,6 +191,17 @@ export class SkillManager {
         { details: { name, path, bytes: grown } },
       );
     }
+    const total = Object.entries(skill.files).reduce(
+      (sum, [file, content]) => sum + (file === path ? grown : Buffer.byteLength(content)),
+      0,
+    );
+    if (total > skillLimits.maxSkillBytes) {
+      throw new MnemosError(
+        'payload_too_large',
+        `the patch would make the files of ${name} add up to ${total} bytes, over the limit of ${skillLimits.maxSkillBytes}`,
+        { details: { name, bytes: total, limit: skillLimits.maxSkillBytes } },
+      );
+    }
     const patched = patch.replaceAll
       ? text.split(patch.oldString).join(patch.newString)
       : text.replace(patch.oldString, () => patch.newString);
@@ -326,9 +337,8 @@ export class SkillManager {
   }
 
   /** Records that a skill was loaded into a turn. */
-  async markUsed(name: string): Promise<void> {
-    const found = await this.find(name);
-    if (found?.repository.writable) await found.repository.markUsed(name);
+  async markUsed(found: FoundSkill): Promise<void> {
+    if (found.repository.writable) await found.repository.markUsed(found.skill.name);
   }
 
   /** The scan of a skill's files, for loading skills nobody scanned (written by hand). */

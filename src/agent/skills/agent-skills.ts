@@ -2,7 +2,7 @@ import type { ModelMessage } from 'ai';
 import type { ChainedModel, TokenUsage } from '../../core/agent-events.js';
 import { MnemosError } from '../../core/errors.js';
 import type { SkillRecord } from '../../core/skill-record.js';
-import type { CatalogEntry, SkillManager } from '../../skills/skill-manager.js';
+import type { CatalogEntry, FoundSkill, SkillManager } from '../../skills/skill-manager.js';
 import type { AnyTool } from '../tools/tool.js';
 import {
   invokedSkillMessage,
@@ -99,7 +99,7 @@ export class AgentSkills {
     }
     const preloaded: SkillRecord[] = [];
     for (const name of this.options.preload) {
-      preloaded.push(await this.load(name, 'preloaded'));
+      preloaded.push(await this.preload(name));
     }
     const block = preloadedSkillsBlock(preloaded);
     if (block) blocks.push(block);
@@ -115,7 +115,7 @@ export class AgentSkills {
     if (!command) return null;
     const found = await this.options.manager.find(command.name);
     if (found?.skill.status !== 'active') return null;
-    const skill = await this.load(command.name, 'invoked');
+    const skill = await this.activate(found);
     this.session.markViewed(skill.name);
     return {
       message: invokedSkillMessage(skill, command.instruction),
@@ -186,18 +186,23 @@ export class AgentSkills {
     return this.reviewer?.idle() ?? Promise.resolve();
   }
 
-  private async load(name: string, how: 'preloaded' | 'invoked'): Promise<SkillRecord> {
+  private async preload(name: string): Promise<SkillRecord> {
     const found = await this.options.manager.find(name);
     if (found?.skill.status !== 'active') {
       const known = (await this.options.manager.catalog()).map((entry) => entry.name);
       throw new MnemosError(
         'not_found',
-        `no skill named ${name} to load (${how}); skills: ${known.length > 0 ? known.join(', ') : 'none'}`,
+        `no skill named ${name} to load (preloaded); skills: ${known.length > 0 ? known.join(', ') : 'none'}`,
         { details: { name } },
       );
     }
+    return this.activate(found);
+  }
+
+  /** Loads a found skill into the turn: refused when it scans dangerous, else marked used. */
+  private async activate(found: FoundSkill): Promise<SkillRecord> {
     checkLoadable(found, this.options.manager);
-    await this.options.manager.markUsed(name);
+    await this.options.manager.markUsed(found);
     return found.skill;
   }
 

@@ -121,7 +121,7 @@ export function skillViewTool(session: SkillSession): AnyTool {
       }
       checkLoadable(found, session.manager);
       session.markViewed(args.name, path);
-      await session.manager.markUsed(args.name);
+      await session.manager.markUsed(found);
       return {
         name: found.skill.name,
         description: found.skill.description,
@@ -170,15 +170,16 @@ export function skillManageTool(session: SkillSession): AnyTool {
       switch (args.action) {
         case 'create': {
           const content = need(args.content, 'content', 'create');
-          await refuseNearDuplicate(session, content, args.force_new ?? false);
-          const named = parseSkillMarkdown(content).skill?.frontmatter.name;
-          if (named !== undefined && named !== args.name) {
+          const frontmatter = parseSkillMarkdown(content).skill?.frontmatter;
+          if (frontmatter && frontmatter.name !== args.name) {
             throw new MnemosError(
               'invalid_input',
-              `the frontmatter of content names the skill ${named}, not ${args.name}: make them equal`,
+              `the frontmatter of content names the skill ${frontmatter.name}, not ${args.name}: make them equal`,
               { details: { field: 'content' } },
             );
           }
+          // Content that does not parse is refused by the manager's validation below.
+          if (frontmatter && !args.force_new) await refuseNearDuplicate(session, frontmatter);
           const skill = await session.manager.create(
             { 'SKILL.md': content },
             'agent',
@@ -259,18 +260,13 @@ function requireViewed(session: SkillSession, name: string, path: string): void 
 /** Refuses a new skill that reads like an existing one, pointing the agent at the one to improve. */
 async function refuseNearDuplicate(
   session: SkillSession,
-  content: string,
-  force: boolean,
+  skill: { name: string; description: string },
 ): Promise<void> {
-  if (force) return;
-  const words = skillWords(content);
+  const words = skillWords(skill);
   if (words.size === 0) return;
   let best: { entry: CatalogEntry; score: number } | null = null;
   for (const entry of await session.manager.catalog()) {
-    const score = jaccard(
-      words,
-      skillWords(`${entry.name.replaceAll('-', ' ')} ${entry.description}`),
-    );
+    const score = jaccard(words, skillWords(entry));
     if (!best || score > best.score) best = { entry, score };
   }
   if (best && best.score >= nearDuplicate) {
@@ -282,18 +278,9 @@ async function refuseNearDuplicate(
   }
 }
 
-/** Words of a skill's name and description (the frontmatter of SKILL.md, or given text). */
-function skillWords(text: string): Set<string> {
-  const frontmatter = /^---\r?\n([\s\S]*?)\r?\n---/.exec(text)?.[1];
-  const source = frontmatter
-    ? frontmatter
-        .split('\n')
-        .filter((line) => /^(name|description)\s*:/.test(line))
-        .join(' ')
-        .replace(/^(name|description)\s*:/gm, ' ')
-        .replaceAll('-', ' ')
-    : text;
-  return new Set(terms(source, true));
+/** Words of a skill's name (hyphens as spaces) and description, stopwords dropped. */
+function skillWords(skill: { name: string; description: string }): Set<string> {
+  return new Set(terms(`${skill.name.replaceAll('-', ' ')} ${skill.description}`, true));
 }
 
 function jaccard(a: Set<string>, b: Set<string>): number {
