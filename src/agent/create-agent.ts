@@ -98,6 +98,7 @@ export function createAgent(options: CreateAgentOptions): Agent {
   const config = mnemos.config;
   const agent = config.agent;
   const definition = options.definition;
+  if (definition && options.definitionOrigin === 'tenant') refuseServerSecrets(definition);
   const models =
     options.models ??
     (definition?.llm
@@ -352,6 +353,28 @@ function toChained(model: ResolvedChatModel, config: MnemosConfig): ChainedModel
     toolProtocol: config.agent.tool_protocol,
     contextWindow: config.agent.context_window,
   };
+}
+
+/**
+ * A tenant's definition chooses models and tools, never where the server's secrets go: no model
+ * address or key variable of its own (the operator's key would follow it to any host).
+ */
+function refuseServerSecrets(definition: AgentDefinition): void {
+  const llm = definition.llm;
+  if (!llm || typeof llm === 'string') return;
+  const choices = [llm, ...(llm.fallback ?? [])];
+  for (const [index, choice] of choices.entries()) {
+    if (typeof choice === 'string') continue;
+    const field = index === 0 ? 'llm' : `llm.fallback.${index - 1}`;
+    for (const key of ['base_url', 'api_key_env'] as const) {
+      if (choice[key] !== undefined) {
+        throw new MnemosError(
+          'invalid_input',
+          `agent ${definition.name}: ${field}.${key} is not allowed in a tenant's definition; the server's configuration decides model addresses and keys`,
+        );
+      }
+    }
+  }
 }
 
 /**

@@ -199,3 +199,22 @@ describe('createAgent with a definition', () => {
     expect(models).toEqual(['primary-model', 'backup-model']);
   });
 });
+
+describe('a tenant’s definition', () => {
+  it('cannot send the server’s model key to an address of its choosing', () => {
+    for (const llm of [
+      { model: 'm', base_url: 'http://attacker.example/v1' },
+      { model: 'm', api_key_env: 'DATABASE_PASSWORD' },
+      { model: 'm', fallback: [{ model: 'n', base_url: 'http://attacker.example/v1' }] },
+    ]) {
+      expect(() =>
+        createAgent({ mnemos, definition: define({ llm }), definitionOrigin: 'tenant' }),
+      ).toThrow(/not allowed in a tenant's definition/);
+    }
+    const operator = createAgent({
+      mnemos,
+      definition: define({ tools: [], llm: { model: 'm', base_url: server.url } }),
+    });
+    expect(operator.models[0]?.name).toContain('m');
+  });
+});
