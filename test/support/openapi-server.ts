@@ -40,7 +40,12 @@ export function openApiTestDocument(): Record<string, unknown> {
           summary: 'Get an order by id.',
           security: [{ bearer: [] }],
           parameters: [
-            { name: 'expand', in: 'query', schema: { type: 'boolean' }, description: 'Include lines.' },
+            {
+              name: 'expand',
+              in: 'query',
+              schema: { type: 'boolean' },
+              description: 'Include lines.',
+            },
           ],
           responses: {
             '200': {
@@ -56,7 +61,9 @@ export function openApiTestDocument(): Record<string, unknown> {
           summary: 'Open a support ticket.',
           requestBody: {
             required: true,
-            content: { 'application/json': { schema: { $ref: '#/components/schemas/TicketInput' } } },
+            content: {
+              'application/json': { schema: { $ref: '#/components/schemas/TicketInput' } },
+            },
           },
           responses: { '201': { description: 'Created' } },
         },
@@ -83,7 +90,9 @@ export function openApiTestDocument(): Record<string, unknown> {
         },
       },
       '/broken': { get: { responses: { '500': { description: 'Always fails' } } } },
-      '/slow': { get: { operationId: 'slowReport', responses: { '200': { description: 'Never' } } } },
+      '/slow': {
+        get: { operationId: 'slowReport', responses: { '200': { description: 'Never' } } },
+      },
       '/big': { get: { operationId: 'bigReport', responses: { '200': { description: '1 MB' } } } },
       '/away': {
         get: { operationId: 'goAway', responses: { '302': { description: 'Elsewhere' } } },

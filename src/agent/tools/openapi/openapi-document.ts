@@ -173,7 +173,11 @@ function firstRemoteRef(
   if (typeof ref === 'string' && !ref.startsWith('#')) return { ref, at };
   for (const [key, item] of Object.entries(value)) {
     if (isData(key, parentKey)) continue;
-    const found = firstRemoteRef(item, `${at}/${key}`, key);
+    const found = firstRemoteRef(
+      item,
+      `${at}/${key.replace(/~/gu, '~0').replace(/\//gu, '~1')}`,
+      key,
+    );
     if (found) return found;
   }
   return undefined;

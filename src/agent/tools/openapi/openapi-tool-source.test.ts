@@ -67,7 +67,9 @@ describe('openApiToolSource', () => {
   });
 
   it('offers one tool per operation from a fetched document, with the server relative to it', async () => {
-    const { tools, warnings } = await toolsOf({ auth: { type: 'bearer', token_env: 'SHOP_TOKEN' } });
+    const { tools, warnings } = await toolsOf({
+      auth: { type: 'bearer', token_env: 'SHOP_TOKEN' },
+    });
     expect([...tools.keys()]).toEqual([
       'shop_get_order',
       'shop_create_ticket',
@@ -100,7 +102,11 @@ describe('openApiToolSource', () => {
     const created = await call(tools.get('shop_create_ticket'), {
       body: { title: 'Broken lid', priority: 'high' },
     });
-    expect(created).toMatchObject({ status: 201, ok: true, body: { id: 't-1', title: 'Broken lid' } });
+    expect(created).toMatchObject({
+      status: 201,
+      ok: true,
+      body: { id: 't-1', title: 'Broken lid' },
+    });
     expect(api.log.bodies.at(-1)).toEqual({ title: 'Broken lid', priority: 'high' });
     expect(api.log.headers.get('/v1/tickets')?.['content-type']).toBe('application/json');
   });
@@ -186,7 +192,9 @@ describe('openApiToolSource', () => {
     const first = await source?.tools();
     expect(first?.map((tool) => tool.name)).toEqual(['shop_get_order']);
     expect(warnings).toEqual([
-      expect.stringMatching(/^openapi tool gone: spec_file .*missing\.json cannot be read \(ENOENT\)/),
+      expect.stringMatching(
+        /^openapi tool gone: spec_file .*missing\.json cannot be read \(ENOENT\)/,
+      ),
     ]);
     const fetched = api.count('/openapi.json');
     expect(await source?.tools()).toBe(first);
@@ -201,7 +209,10 @@ describe('openApiToolSource with a cache', () => {
   async function cachedTools(scope: string, ttl = 60): Promise<Map<string, AnyTool>> {
     return (
       await toolsOf(
-        { auth: { type: 'header', name: 'X-Api-Key', value_env: 'SEARCH_KEY' }, cache_ttl_seconds: ttl },
+        {
+          auth: { type: 'header', name: 'X-Api-Key', value_env: 'SEARCH_KEY' },
+          cache_ttl_seconds: ttl,
+        },
         { cache, cacheScope: scope },
       )
     ).tools;
@@ -242,7 +253,10 @@ describe('openApiToolSource with a cache', () => {
 
   it('needs a scope with a cache', () => {
     expect(() =>
-      openApiToolSource([entry({ spec_url: `${api.origin}/openapi.json` })], { baseDir: dir, cache }),
+      openApiToolSource([entry({ spec_url: `${api.origin}/openapi.json` })], {
+        baseDir: dir,
+        cache,
+      }),
     ).toThrow(/needs a cacheScope/);
   });
 });
