@@ -82,7 +82,15 @@ export async function callOpenApiOperation(
       continue;
     }
     if (parameter.in === 'path') {
-      path = path.replaceAll(`{${parameter.name}}`, pathValue(value, parameter));
+      const segment = pathValue(value, parameter);
+      // URLs resolve `.` and `..` (also percent-encoded), which would move the call to another path.
+      if (/^(?:\.|%2e){1,2}$/iu.test(segment)) {
+        throw new MnemosError(
+          'invalid_input',
+          `${label}: path parameter ${parameter.key} may not be ${JSON.stringify(String(value))}`,
+        );
+      }
+      path = path.replaceAll(`{${parameter.name}}`, segment);
     } else if (parameter.in === 'query') {
       for (const [name, text] of queryPairs(value, parameter)) query.append(name, text);
     } else if (parameter.in === 'header') {

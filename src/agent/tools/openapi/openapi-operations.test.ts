@@ -43,6 +43,9 @@ describe('openApiOperations', () => {
       '/broken',
     ]);
     expect(operations.map((item) => item.toolName)).toContain('shop_replace_categories');
+    expect(operations.find((item) => item.path === '/broken')?.description).toBe(
+      'GET /broken of API shop.',
+    );
     expect(warnings).toEqual([
       'openapi tool shop: operation uploadFile (POST /upload) is not offered: its request body is application/octet-stream, and Mnemos sends only JSON bodies',
     ]);
@@ -66,7 +69,7 @@ describe('openApiOperations', () => {
 
   it('makes path-item and operation parameters properties, a path parameter required', () => {
     const getOrder = operation('getOrder');
-    expect(getOrder.description).toBe('Get an order by id. (GET /orders/{id}, OpenAPI shop).');
+    expect(getOrder.description).toBe('Get an order by id. (GET /orders/{id} of API shop).');
     expect(getOrder.parameters.map((item) => [item.key, item.in])).toEqual([
       ['id', 'path'],
       ['expand', 'query'],
@@ -131,6 +134,24 @@ describe('openApiOperations', () => {
     expect(list.parameters.map((item) => item.name)).toEqual(['tag', 'X-Trace']);
     expect(list.schema.safeParse({ tag: null }).success).toBe(true);
     expect(list.description.length).toBeLessThan(1_100);
+  });
+
+  it('suggests operations when a document has very many', () => {
+    const paths = Object.fromEntries(
+      Array.from({ length: 65 }, (_, index) => [
+        `/r${index}`,
+        { get: { operationId: `r${index}` } },
+      ]),
+    );
+    const doc = parseDocument(JSON.stringify({ openapi: '3.1.0', paths }), 'test');
+    const warnings: string[] = [];
+    expect(openApiOperations(doc, config(), (message) => warnings.push(message))).toHaveLength(65);
+    expect(warnings).toEqual([
+      'openapi tool shop: the document has 65 operations, more tools than a model chooses among well; list the ones the agent needs in operations',
+    ]);
+    warnings.length = 0;
+    openApiOperations(doc, config({ operations: ['r1'] }), (message) => warnings.push(message));
+    expect(warnings).toEqual([]);
   });
 
   it('leaves out an operation whose reference points to nothing', () => {

@@ -9,6 +9,8 @@ import {
 
 /** Longest tool name model providers accept. */
 const maxToolNameLength = 64;
+/** Operations of one document past which a warning suggests `operations`. */
+const manyOperations = 64;
 /** Longest tool description built from an operation's summary and description. */
 export const maxOperationDescriptionLength = 1_000;
 
@@ -120,7 +122,15 @@ export function openApiOperations(
       try {
         const shared = dereference(document, asArray(rawItem.parameters));
         const operation = dereference(document, raw);
-        const built = buildOperation(path, method, operationId, shared, operation, target, label);
+        const built = buildOperation(
+          path,
+          method,
+          operationId,
+          shared,
+          operation,
+          target,
+          config.name,
+        );
         if (typeof built === 'string') {
           warn(built);
           continue;
@@ -135,6 +145,11 @@ export function openApiOperations(
       }
     }
   }
+  if (!wanted && operations.length > manyOperations) {
+    warn(
+      `${label}: the document has ${operations.length} operations, more tools than a model chooses among well; list the ones the agent needs in operations`,
+    );
+  }
   for (const id of wanted ?? []) {
     if (!seen.has(id)) warn(`${label}: operations lists ${id}, which the document does not have`);
   }
@@ -148,8 +163,9 @@ function buildOperation(
   shared: unknown[],
   operation: JsonObject,
   target: 'openapi-3.0' | 'draft-2020-12',
-  label: string,
+  apiName: string,
 ): Omit<OpenApiOperation, 'toolName'> | string {
+  const label = `openapi tool ${apiName}`;
   const declared = new Map<string, JsonObject>();
   for (const parameter of [...shared, ...asArray(operation.parameters)]) {
     if (!isObject(parameter) || typeof parameter.name !== 'string') continue;
@@ -229,7 +245,7 @@ function buildOperation(
     operationId,
     method: method.toUpperCase(),
     path,
-    description: operationDescription(method, path, operation, label),
+    description: operationDescription(method, path, operation, apiName),
     parameters,
     ...(body ? { body } : {}),
     jsonSchema,
@@ -241,11 +257,12 @@ function asArray(value: unknown): unknown[] {
   return Array.isArray(value) ? value : [];
 }
 
+/** Summary and description, cut, then where the call goes: `… (GET /orders/{id} of API shop).` */
 function operationDescription(
   method: string,
   path: string,
   operation: JsonObject,
-  label: string,
+  apiName: string,
 ): string {
   const parts = [operation.summary, operation.description]
     .filter((part): part is string => typeof part === 'string' && part.trim() !== '')
@@ -256,7 +273,8 @@ function operationDescription(
   if (text.length > maxOperationDescriptionLength)
     text = `${text.slice(0, maxOperationDescriptionLength - 1)}…`;
   const deprecated = operation.deprecated === true ? ' Deprecated.' : '';
-  return `${text || `${method.toUpperCase()} ${path}`} (${method.toUpperCase()} ${path}, ${label.replace(/^openapi tool /u, 'OpenAPI ')}).${deprecated}`;
+  const call = `${method.toUpperCase()} ${path} of API ${apiName}`;
+  return `${text ? `${text} (${call})` : call}.${deprecated}`;
 }
 
 /**

@@ -85,6 +85,9 @@ describe('openApiToolSource', () => {
     const result = await call(tools.get('shop_get_order'), { id: 'a/1', expand: true });
     expect(result).toMatchObject({ status: 200, ok: true, body: { id: 'a/1', item: 'teapot' } });
     expect((result.body as { expand: string }).expand).toBe('true');
+    await expect(call(tools.get('shop_get_order'), { id: '..' })).rejects.toThrow(
+      'openapi tool shop_get_order: path parameter id may not be ".."',
+    );
     expect(api.log.headers.get('/v1/orders/a%2F1')?.authorization).toBe(`Bearer ${orderToken}`);
   });
 
