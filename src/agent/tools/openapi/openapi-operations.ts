@@ -166,51 +166,10 @@ function buildOperation(
   apiName: string,
 ): Omit<OpenApiOperation, 'toolName'> | string {
   const label = `openapi tool ${apiName}`;
-  const declared = new Map<string, JsonObject>();
-  for (const parameter of [...shared, ...asArray(operation.parameters)]) {
-    if (!isObject(parameter) || typeof parameter.name !== 'string') continue;
-    if (typeof parameter.in !== 'string' || !locations.has(parameter.in)) continue;
-    if (parameter.in === 'header' && ignoredHeaders.has(parameter.name.toLowerCase())) continue;
-    // An operation's parameter replaces the path item's of the same name and location.
-    declared.set(`${parameter.in}\u0000${parameter.name}`, parameter);
-  }
-  const properties: JsonObject = {};
-  const required: string[] = [];
-  const parameters: OpenApiParameterBinding[] = [];
-  for (const parameter of declared.values()) {
-    const name = parameter.name as string;
-    const where = parameter.in as OpenApiParameterBinding['in'];
-    let key = name.replace(/[^A-Za-z0-9_.-]/gu, '_').slice(0, 64) || 'parameter';
-    if (key in properties || key === 'body') key = `${where}_${key}`.slice(0, 64);
-    const content = isObject(parameter.content) ? Object.values(parameter.content)[0] : undefined;
-    const schema = isObject(parameter.schema)
-      ? parameter.schema
-      : isObject(content) && isObject(content.schema)
-        ? content.schema
-        : {};
-    const text = [
-      parameter.description,
-      where === 'path' ? undefined : `(${where} parameter ${name})`,
-    ]
-      .filter((part) => typeof part === 'string' && part.trim())
-      .join(' ');
-    properties[key] = text ? { ...schema, description: text } : schema;
-    if (where === 'path' || parameter.required === true) required.push(key);
-    const style =
-      typeof parameter.style === 'string'
-        ? parameter.style
-        : where === 'query' || where === 'cookie'
-          ? 'form'
-          : 'simple';
-    parameters.push({
-      key,
-      name,
-      in: where,
-      style,
-      explode: typeof parameter.explode === 'boolean' ? parameter.explode : style === 'form',
-      json: !isObject(parameter.schema) && content !== undefined,
-    });
-  }
+  const { properties, required, parameters } = parameterArguments([
+    ...shared,
+    ...asArray(operation.parameters),
+  ]);
   let body: OpenApiOperation['body'];
   if (isObject(operation.requestBody)) {
     const content = isObject(operation.requestBody.content) ? operation.requestBody.content : {};
@@ -251,6 +210,62 @@ function buildOperation(
     jsonSchema,
     schema: argumentSchema(jsonSchema, target),
   };
+}
+
+/**
+ * The arguments of an operation's parameters (the path item's, then the operation's, which replace
+ * them by name and location): one property each, keyed by the name made safe for providers.
+ */
+function parameterArguments(declarations: unknown[]): {
+  properties: JsonObject;
+  required: string[];
+  parameters: OpenApiParameterBinding[];
+} {
+  const declared = new Map<string, JsonObject>();
+  for (const parameter of declarations) {
+    if (!isObject(parameter) || typeof parameter.name !== 'string') continue;
+    if (typeof parameter.in !== 'string' || !locations.has(parameter.in)) continue;
+    if (parameter.in === 'header' && ignoredHeaders.has(parameter.name.toLowerCase())) continue;
+    declared.set(`${parameter.in}\u0000${parameter.name}`, parameter);
+  }
+  const properties: JsonObject = {};
+  const required: string[] = [];
+  const parameters: OpenApiParameterBinding[] = [];
+  for (const parameter of declared.values()) {
+    const name = parameter.name as string;
+    const where = parameter.in as OpenApiParameterBinding['in'];
+    let key = name.replace(/[^A-Za-z0-9_.-]/gu, '_').slice(0, 64) || 'parameter';
+    if (Object.hasOwn(properties, key) || key === 'body') key = `${where}_${key}`.slice(0, 64);
+    const content = isObject(parameter.content) ? Object.values(parameter.content)[0] : undefined;
+    const schema = isObject(parameter.schema)
+      ? parameter.schema
+      : isObject(content) && isObject(content.schema)
+        ? content.schema
+        : {};
+    const text = [
+      parameter.description ?? schema.description,
+      where === 'path' ? undefined : `(${where} parameter ${name})`,
+    ]
+      .filter((part) => typeof part === 'string' && part.trim())
+      .join(' ');
+    properties[key] = text ? { ...schema, description: text } : schema;
+    if (where === 'path' || parameter.required === true) required.push(key);
+    const style =
+      typeof parameter.style === 'string'
+        ? parameter.style
+        : where === 'query' || where === 'cookie'
+          ? 'form'
+          : 'simple';
+    parameters.push({
+      key,
+      name,
+      in: where,
+      style,
+      explode: typeof parameter.explode === 'boolean' ? parameter.explode : style === 'form',
+      json: !isObject(parameter.schema) && content !== undefined,
+    });
+  }
+  return { properties, required, parameters };
 }
 
 function asArray(value: unknown): unknown[] {
