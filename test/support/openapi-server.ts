@@ -23,7 +23,7 @@ export interface OpenApiTestServer {
 
 /** The bearer token `GET /orders/{id}` accepts. */
 export const orderToken = 'order-token-123';
-/** The key `GET /search` accepts in `X-Api-Key`. */
+/** The key `GET /search` accepts in `X-Api-Key` or query `api_key`. */
 export const searchKey = 'search-key-456';
 
 /** The test API's document: OpenAPI 3.1, paths under the relative server `/v1`. */
@@ -165,7 +165,8 @@ export async function startOpenApiServer(): Promise<OpenApiTestServer> {
     return c.json({ id: 't-1', title: body.title }, 201);
   });
   app.get('/v1/search', (c) => {
-    if (c.req.header('x-api-key') !== searchKey) return c.json({ error: 'bad key' }, 403);
+    const key = c.req.header('x-api-key') ?? c.req.query('api_key');
+    if (key !== searchKey) return c.json({ error: 'bad key' }, 403);
     return c.json({ q: c.req.query('q'), tags: c.req.queries('tags') ?? [], hits: 2 });
   });
   app.get('/v1/broken', (c) => c.json({ error: 'database on fire' }, 500));

@@ -114,6 +114,23 @@ describe('openApiToolSource', () => {
     expect(api.log.headers.get('/v1/tickets')?.['content-type']).toBe('application/json');
   });
 
+  it('sends a query key from the environment', async () => {
+    const { tools } = await toolsOf({
+      auth: { type: 'query', name: 'api_key', value_env: 'SEARCH_KEY' },
+    });
+    const found = await call(tools.get('shop_search_items'), { q: 'lid' });
+    expect(found).toMatchObject({ status: 200, ok: true, body: { q: 'lid' } });
+  });
+
+  it('stops a call when the turn is cancelled', async () => {
+    const { tools } = await toolsOf({});
+    const controller = new AbortController();
+    const tool = tools.get('shop_slow_report')!;
+    const pending = tool.execute({}, { ...context, signal: controller.signal });
+    setTimeout(() => controller.abort(), 50);
+    await expect(pending).rejects.toThrow('openapi tool shop_slow_report: cancelled');
+  });
+
   it('stops before any request when the secret variable is not set, naming it', async () => {
     const { tools } = await toolsOf(
       { auth: { type: 'bearer', token_env: 'SHOP_TOKEN' } },
