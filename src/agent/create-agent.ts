@@ -11,6 +11,7 @@ import {
 } from '../models/llm/resolve-chat-model.js';
 import type { SkillService } from '../skills/skill-service.js';
 import { Agent } from './agent.js';
+import { delegateTool } from './delegation/delegate-tool.js';
 import { CuratedNotesProvider } from './notes/curated-notes-provider.js';
 import { EngineMemoryProvider } from './providers/engine-provider.js';
 import type { EngineMemory } from './providers/engine-tools.js';
@@ -70,6 +71,13 @@ export interface CreateAgentOptions {
   preloadSkills?: string[];
   /** Lines about work done after turns (the skills review), for whoever shows them. */
   notify?: (message: string) => void;
+  /** Toolsets instead of the surface's (a delegated child: a subset of its parent's). */
+  toolsets?: string[];
+  /**
+   * `false`: no memory at all (a delegated child): no curated notes, no long-term recall or sync,
+   * no memory tools, no skills review; nothing the agent does is remembered.
+   */
+  memory?: false;
 }
 
 /**
@@ -84,7 +92,7 @@ export function createAgent(options: CreateAgentOptions): Agent {
   const todos = options.todos ?? new TodoStore();
   const surface = options.surface ?? 'local';
   const agentName = options.agentName ?? config.agent_id;
-  const toolsets = surfaceToolsets(agent, surface, agentName);
+  const toolsets = options.toolsets ?? surfaceToolsets(agent, surface, agentName);
   const wanted = new Set(toolsets);
   const userId = options.userId ?? config.tenant_id;
   const appId = options.appId ?? config.app_id;
@@ -123,6 +131,7 @@ export function createAgent(options: CreateAgentOptions): Agent {
       name !== 'memory' &&
       name !== 'session_search' &&
       name !== 'skills' &&
+      name !== 'delegation' &&
       !mcpNames.includes(name) &&
       !builtinNames.includes(name),
   );
@@ -148,11 +157,10 @@ export function createAgent(options: CreateAgentOptions): Agent {
       await manager?.onMemoryWrite(write, curated);
     },
   });
-  const providers: MemoryProvider[] = [
-    curated,
-    longTermMemory(mnemos, appId, options.log),
-    ...(options.extraProviders ?? []),
-  ];
+  const providers: MemoryProvider[] =
+    options.memory === false
+      ? []
+      : [curated, longTermMemory(mnemos, appId, options.log), ...(options.extraProviders ?? [])];
   manager = new MemoryManager(wanted.has('memory') ? providers : providers.map(withoutTools), {
     prefetchBudgetMs: agent.prefetch_budget_ms,
     ...(options.log ? { log: options.log } : {}),
@@ -167,7 +175,10 @@ export function createAgent(options: CreateAgentOptions): Agent {
     canManage: wanted.has('skills'),
     preload: [...new Set([...skillSettings.preload, ...(options.preloadSkills ?? [])])],
     review:
-      reviewOn && wanted.has('skills') && skillSettings.review.interval > 0
+      reviewOn &&
+      options.memory !== false &&
+      wanted.has('skills') &&
+      skillSettings.review.interval > 0
         ? {
             interval: skillSettings.review.interval,
             maxIterations: skillSettings.review.max_iterations,
@@ -183,6 +194,39 @@ export function createAgent(options: CreateAgentOptions): Agent {
     home: mnemos.home,
     ...(options.log ? { warn: (message: string) => options.log?.('warn', message) } : {}),
   });
+  // Delegation: `delegate_task` runs tasks in children built like this agent, with a subset of its
+  // toolsets (never `delegation`, so children cannot delegate) and memory off.
+  if (wanted.has('delegation')) {
+    const memory = manager;
+    const limits = agent.delegation;
+    core.push(
+      delegateTool({
+        limits: {
+          maxConcurrent: limits.max_concurrent,
+          timeoutMs: limits.timeout_ms,
+          maxIterations: limits.max_iterations,
+          maxIterationsTotal: limits.max_iterations_total,
+          maxTokensTotal: limits.max_tokens_total,
+        },
+        toolsets,
+        memory: () => memory,
+        spawnChild: (childToolsets) =>
+          createAgent({
+            mnemos,
+            appId,
+            userId,
+            agentName,
+            platform: options.platform ?? 'cli',
+            surface,
+            agentContext: 'subagent',
+            models: [...built.models],
+            toolsets: childToolsets,
+            memory: false,
+            ...(options.log ? { log: options.log } : {}),
+          }),
+      }),
+    );
+  }
   const built: Agent = new Agent({
     sessions: mnemos.sessions,
     models,
