@@ -163,6 +163,13 @@ export async function runDelegatedTask(
                 used,
                 `stopped after ${reserved} model steps (agent.delegation.max_iterations) without an answer`,
               );
+      } else if (done.reason === 'limit') {
+        outcome = result(
+          'failed',
+          done.text,
+          used,
+          "stopped at the agent's own limits (limits.max_tokens_per_turn or limits.timeout_ms)",
+        );
       } else {
         outcome = result('failed', done.text, used, done.error ?? 'the child turn failed');
       }
