@@ -17,6 +17,8 @@ import {
 } from './context/compressor.js';
 import { buildSystemPrompt } from './context/system-prompt.js';
 import { messageText } from './context/token-estimate.js';
+import type { ModelBreaker } from './loop/model-breaker.js';
+import type { QuotaGuard } from './loop/quota-guard.js';
 import { fromStored, type StoredMessage, toStored } from './loop/stored-messages.js';
 import { runTurnLoop } from './loop/turn-loop.js';
 import type { MemoryManager } from './providers/memory-manager.js';
@@ -52,6 +54,10 @@ export interface AgentOptions {
   skills?: AgentSkills;
   /** Tools that need connecting (external MCP servers): awaited when a session opens. */
   toolSource?: AgentToolSource;
+  /** Circuit breakers of the models (shared across agents); none: every turn starts at the primary. */
+  breaker?: ModelBreaker;
+  /** Token quotas of the user, checked before every model call; none: unlimited. */
+  quota?: QuotaGuard;
 }
 
 /** Tools reached asynchronously; `tools()` may be called again after `close()`. */
@@ -162,6 +168,8 @@ export class Agent {
     const session = this.session as SessionRecord;
     const signal = options.signal ?? new AbortController().signal;
     const emit = options.onEvent ?? (() => {});
+    const refused = await this.checkQuota(session.id, emit);
+    if (refused) return refused;
     const at = new Date().toISOString();
     const skills = this.options.skills;
     const invoked = skills ? await skills.expand(text) : null;
@@ -185,7 +193,9 @@ export class Agent {
         this.options.compression,
       )
     ) {
-      turnUsage = addUsage(turnUsage, await this.compress(signal, emit));
+      const used = await this.compress(signal, emit);
+      turnUsage = addUsage(turnUsage, used);
+      await this.recordUsage(session.id, used, emit);
     }
     const current = this.session as SessionRecord;
     const said = invoked ? invoked.message : text;
@@ -211,6 +221,8 @@ export class Agent {
           withheld: this.options.withheld,
         },
         emit,
+        breaker: this.options.breaker,
+        quota: this.options.quota,
       });
     } catch (error) {
       this.sessionUsage = addUsage(this.sessionUsage, turnUsage);
@@ -250,6 +262,7 @@ export class Agent {
       sessionUsage: this.sessionUsage,
       steps: result.steps,
       reason: result.reason,
+      ...(result.error ? { error: result.error } : {}),
     };
     await this.saveUsage(emit);
     if (result.reason === 'answered') {
@@ -441,6 +454,53 @@ export class Agent {
       const batch = messages.slice(start, start + maxAppendMessages);
       await this.options.sessions.append(this.owner(), sessionId, batch);
       progress.written += batch.length;
+    }
+  }
+
+  /**
+   * The `done` of a turn refused before it starts because a quota is spent (nothing is stored),
+   * or null when the turn may run.
+   */
+  private async checkQuota(
+    sessionId: string,
+    emit: (event: AgentEvent) => void,
+  ): Promise<TurnDone | null> {
+    try {
+      await this.options.quota?.check({ sessionId });
+      return null;
+    } catch (error) {
+      if (!MnemosError.isInstance(error) || error.code !== 'quota_exceeded') throw error;
+      emit({ type: 'notice', level: 'warn', message: error.message });
+      const done: TurnDone = {
+        type: 'done',
+        sessionId,
+        text: '',
+        usage: noUsage,
+        sessionUsage: this.sessionUsage,
+        steps: 0,
+        reason: 'quota_exceeded',
+        error: error.message,
+      };
+      emit(done);
+      return done;
+    }
+  }
+
+  /** Counts tokens the agent used outside the turn loop (compression) against the quotas. */
+  private async recordUsage(
+    sessionId: string,
+    usage: TokenUsage,
+    emit: (event: AgentEvent) => void,
+  ): Promise<void> {
+    if (!this.options.quota || usage.inputTokens + usage.outputTokens === 0) return;
+    try {
+      await this.options.quota.record({ sessionId }, usage);
+    } catch (error) {
+      emit({
+        type: 'notice',
+        level: 'warn',
+        message: `the tokens of compression could not be counted against the quotas: ${describeFailure(error)}`,
+      });
     }
   }
 

@@ -11,6 +11,8 @@ import {
 } from '../models/llm/resolve-chat-model.js';
 import type { SkillService } from '../skills/skill-service.js';
 import { Agent } from './agent.js';
+import { type ModelBreaker, sharedBreaker } from './loop/model-breaker.js';
+import type { QuotaGuard } from './loop/quota-guard.js';
 import { CuratedNotesProvider } from './notes/curated-notes-provider.js';
 import { EngineMemoryProvider } from './providers/engine-provider.js';
 import type { EngineMemory } from './providers/engine-tools.js';
@@ -70,6 +72,10 @@ export interface CreateAgentOptions {
   preloadSkills?: string[];
   /** Lines about work done after turns (the skills review), for whoever shows them. */
   notify?: (message: string) => void;
+  /** Token quotas of the user; none: unlimited. */
+  quota?: QuotaGuard;
+  /** Circuit breakers of the models; default the process-wide one of `agent.breaker`. */
+  breaker?: ModelBreaker;
 }
 
 /**
@@ -205,6 +211,15 @@ export function createAgent(options: CreateAgentOptions): Agent {
     ...(withheld.size > 0 ? { withheld } : {}),
     skills,
     ...(toolSource ? { toolSource } : {}),
+    breaker:
+      options.breaker ??
+      sharedBreaker({
+        window: agent.breaker.window,
+        failureRate: agent.breaker.failure_rate,
+        minCalls: agent.breaker.min_calls,
+        cooldownMs: agent.breaker.cooldown_ms,
+      }),
+    ...(options.quota ? { quota: options.quota } : {}),
   });
   return built;
 }
