@@ -86,6 +86,15 @@ export class AgentHost {
     });
   }
 
+  /**
+   * Throws `quota_exceeded` when a token quota (`agent.quotas`) of the tenant or the session is
+   * spent, so a turn is refused before it starts; the turn itself checks before every model call.
+   */
+  async admit(tenant: TenantContext, sessionId: string): Promise<void> {
+    if (!this.mnemos.usage.limited) return;
+    await this.mnemos.usage.check(tenantKey(tenant), sessionId);
+  }
+
   /** True when the turn exists and belongs to this tenant. */
   has(tenant: TenantContext, turnId: string): boolean {
     return this.turns.get(turnId)?.owner === ownerKey(tenant);
@@ -117,6 +126,7 @@ export class AgentHost {
         agentName: options.agentName ?? this.mnemos.config.agent_id,
         platform: 'http',
         surface: 'http',
+        ...(this.mnemos.usage.limited ? { quota: this.mnemos.usage.guard(tenantKey(tenant)) } : {}),
         notesDir: join(
           this.mnemos.home,
           'notes',
@@ -154,6 +164,10 @@ export class AgentHost {
       setTimeout(() => this.turns.delete(turnId), keepMs).unref();
     }
   }
+}
+
+function tenantKey(tenant: TenantContext): { appId: string; tenantId: string } {
+  return { appId: tenant.appId, tenantId: tenant.tenantId };
 }
 
 function ownerKey(tenant: TenantContext): string {

@@ -282,6 +282,11 @@ export function sessionRoutes(app: OpenAPIHono<AppEnv>, mnemos: Mnemos, agents: 
       const sessionId = c.req.valid('param').id;
       const input = c.req.valid('json');
       await mnemos.sessions.get(tenantOf(tenant), sessionId);
+      await agents.admit(tenant, sessionId).catch((error: unknown) => {
+        const wait = MnemosError.isInstance(error) ? error.details.retryAfterSeconds : undefined;
+        if (typeof wait === 'number') c.header('retry-after', String(wait));
+        throw error;
+      });
       const { turnId, done } = agents.start(tenant, sessionId, input.content, {
         agentName: input.agentId,
       });
