@@ -113,7 +113,15 @@ export class AgentHost {
     log: TurnLog,
     options: { agentName?: string | undefined; signal?: AbortSignal },
   ): Promise<TurnDone> {
+    // Names the model made up are counted under one label, so they cannot grow the metric unbounded.
+    let offered = new Set<string>();
     const emit = (event: AgentEvent): void => {
+      if (event.type === 'tool_result') {
+        this.metrics.toolCalls.inc({
+          tool: offered.has(event.name) ? event.name : '(unknown)',
+          outcome: event.isError ? 'error' : 'ok',
+        });
+      }
       const numbered = { id: `${turnId}.${log.events.length + 1}`, event };
       log.events.push(numbered);
       for (const listener of log.listeners) listener(numbered);
@@ -135,6 +143,7 @@ export class AgentHost {
       });
       try {
         await agent.resume(sessionId);
+        offered = new Set(agent.toolList.map((tool) => tool.name));
         const done = await agent.turn(content, {
           onEvent: emit,
           ...(options.signal ? { signal: options.signal } : {}),

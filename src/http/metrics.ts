@@ -2,7 +2,7 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 import type { Mnemos } from '../mnemos.js';
 import type { StorageStatistics } from '../spec/storage.js';
 
-/** The Prometheus metrics of one server: per-route traffic, ingestion, memories and tokens. */
+/** The Prometheus metrics of one server: per-route traffic, ingestion, memories, tokens, tool calls. */
 export class ServerMetrics {
   readonly registry = new Registry();
   readonly requests = new Counter({
@@ -22,6 +22,13 @@ export class ServerMetrics {
     name: 'mnemos_agent_tokens_total',
     help: 'Chat tokens used by agent turns',
     labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+
+  readonly toolCalls = new Counter({
+    name: 'mnemos_tool_calls_total',
+    help: 'Tool calls of agent turns by tool and outcome (ok, or error when the tool failed or refused)',
+    labelNames: ['tool', 'outcome'] as const,
     registers: [this.registry],
   });
 
