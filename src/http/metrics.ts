@@ -32,6 +32,9 @@ export class ServerMetrics {
     registers: [this.registry],
   });
 
+  /** Clients following sessions now (`/v1/sessions/{id}/stream` and `/ws`); set by the agent host. */
+  watching: () => number = () => 0;
+
   private cached: { at: number; value: Promise<StorageStatistics> } | null = null;
 
   constructor(mnemos: Mnemos) {
@@ -43,6 +46,15 @@ export class ServerMetrics {
         this.cached = { at: now, value: mnemos.statistics() };
       return this.cached.value;
     };
+    const metrics = this;
+    new Gauge({
+      name: 'mnemos_session_streams',
+      help: 'Open session streams (SSE and WebSocket clients following a session)',
+      registers: [this.registry],
+      collect() {
+        this.set(metrics.watching());
+      },
+    });
     new Gauge({
       name: 'mnemos_ingest_queue_depth',
       help: 'Ingestion jobs queued or running',
