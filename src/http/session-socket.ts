@@ -1,4 +1,4 @@
-import type { IncomingMessage, Server } from 'node:http';
+import { type IncomingMessage, type Server, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { AgentHost } from './agent-host.js';
@@ -51,6 +51,7 @@ export function acceptSessionSockets(
 
   function serve(ws: WebSocket, target: SessionSocketTarget): void {
     const watch = agents.watch(target.tenant, target.sessionId, target.lastEventId, (numbered) => {
+      if (ws.readyState !== ws.OPEN) return;
       const { type, ...data } = numbered.event;
       ws.send(JSON.stringify({ id: numbered.id, event: type, data }));
     });
@@ -85,7 +86,7 @@ function routedRequest(request: IncomingMessage, url: URL): Request {
 
 /** Answers the handshake with an HTTP error and closes the socket. */
 function refuse(socket: Duplex, status: number, body: string, headers?: Headers): void {
-  const lines = [`HTTP/1.1 ${status} ${status === 404 ? 'Not Found' : 'Error'}`];
+  const lines = [`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}`];
   lines.push('content-type: application/json');
   const retry = headers?.get('retry-after');
   if (retry) lines.push(`retry-after: ${retry}`);
