@@ -3,7 +3,7 @@ import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMcpServer } from '../src/mcp/mcp-server.js';
 import type { Mnemos } from '../src/mnemos.js';
-import { call, startTestServer, type TestServer } from './http/helpers.js';
+import { baseConfig, call, startTestServer, type TestServer } from './http/helpers.js';
 import { runCli } from './support/cli.js';
 
 /**
@@ -207,5 +207,45 @@ describe('the same limit gets the same code on every surface', () => {
     }
     expect(await written()).toEqual(before);
     expect(await server.mnemos.profile.get(owner)).toEqual([]);
+  });
+
+  it('a spent token quota: quota_exceeded naming the quota from the library, HTTP 429', async () => {
+    const limited = await startTestServer({
+      config: `${baseConfig}agent:\n  quotas:\n    per_user_tokens: 10\n`,
+    });
+    try {
+      const limitedKey = (await limited.mnemos.keys.create(owner)).key;
+      await limited.mnemos.sessions.create(owner, { id: 's1' });
+      await limited.mnemos.usage.record(owner, 's1', { inputTokens: 7, outputTokens: 3 });
+      const errors = [
+        await (async () => {
+          try {
+            await limited.mnemos.usage.check(owner, 's1');
+          } catch (error) {
+            return (error as { toJSON(): ErrorBody }).toJSON();
+          }
+          throw new Error('expected the quota check to fail');
+        })(),
+        await (async () => {
+          const answer = await call(limited.url, limitedKey, 'POST', '/v1/sessions/s1/messages', {
+            content: 'hi',
+          });
+          expect(answer.status, answer.text).toBe(429);
+          return answer.json<{ error: ErrorBody }>().error;
+        })(),
+      ];
+      for (const error of errors) {
+        expect(error.code, error.message).toBe('quota_exceeded');
+        expect(error.details).toEqual({
+          quota: 'per_user_tokens',
+          limit: 10,
+          used: 10,
+          resetsAt: null,
+        });
+        expect(error.message).toMatch(/agent\.quotas\.per_user_tokens/);
+      }
+    } finally {
+      await limited.remove();
+    }
   });
 });

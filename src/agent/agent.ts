@@ -18,6 +18,8 @@ import {
 } from './context/compressor.js';
 import { buildSystemPrompt } from './context/system-prompt.js';
 import { messageText } from './context/token-estimate.js';
+import type { ModelBreaker } from './loop/model-breaker.js';
+import type { QuotaGuard } from './loop/quota-guard.js';
 import { fromStored, type StoredMessage, toStored } from './loop/stored-messages.js';
 import { runTurnLoop } from './loop/turn-loop.js';
 import type { MemoryManager } from './providers/memory-manager.js';
@@ -59,6 +61,10 @@ export interface AgentOptions {
   skills?: AgentSkills;
   /** Tools that need connecting (external MCP servers): awaited when a session opens. */
   toolSource?: AgentToolSource;
+  /** Circuit breakers of the models (shared across agents); none: every turn starts at the primary. */
+  breaker?: ModelBreaker;
+  /** Token quotas of the user, checked before every model call; none: unlimited. */
+  quota?: QuotaGuard;
 }
 
 /** Tools reached asynchronously; `tools()` may be called again after `close()`. */
@@ -183,6 +189,8 @@ export class Agent {
     );
     const signal = signals.length > 0 ? AbortSignal.any(signals) : new AbortController().signal;
     const emit = options.onEvent ?? (() => {});
+    const refused = await this.checkQuota(session.id, emit);
+    if (refused) return refused;
     const at = new Date().toISOString();
     const skills = this.options.skills;
     const invoked = skills ? await skills.expand(text) : null;
@@ -206,7 +214,9 @@ export class Agent {
         this.options.compression,
       )
     ) {
-      turnUsage = addUsage(turnUsage, await this.compress(signal, emit));
+      const used = await this.compress(signal, emit);
+      turnUsage = addUsage(turnUsage, used);
+      await this.recordUsage(session.id, used, emit);
     }
     const current = this.session as SessionRecord;
     const said = invoked ? invoked.message : text;
@@ -236,6 +246,8 @@ export class Agent {
         },
         emit,
         onStep: options.onStep,
+        breaker: this.options.breaker,
+        quota: this.options.quota,
       });
     } catch (error) {
       this.sessionUsage = addUsage(this.sessionUsage, turnUsage);
@@ -283,6 +295,7 @@ export class Agent {
       sessionUsage: this.sessionUsage,
       steps: result.steps,
       reason: result.reason,
+      ...(result.error ? { error: result.error } : {}),
     };
     await this.saveUsage(emit);
     if (result.reason === 'answered') {
@@ -475,6 +488,53 @@ export class Agent {
       const batch = messages.slice(start, start + maxAppendMessages);
       await this.options.sessions.append(this.owner(), sessionId, batch);
       progress.written += batch.length;
+    }
+  }
+
+  /**
+   * The `done` of a turn refused before it starts because a quota is spent (nothing is stored),
+   * or null when the turn may run.
+   */
+  private async checkQuota(
+    sessionId: string,
+    emit: (event: AgentEvent) => void,
+  ): Promise<TurnDone | null> {
+    try {
+      await this.options.quota?.check({ sessionId });
+      return null;
+    } catch (error) {
+      if (!MnemosError.isInstance(error) || error.code !== 'quota_exceeded') throw error;
+      emit({ type: 'notice', level: 'warn', message: error.message });
+      const done: TurnDone = {
+        type: 'done',
+        sessionId,
+        text: '',
+        usage: noUsage,
+        sessionUsage: this.sessionUsage,
+        steps: 0,
+        reason: 'quota_exceeded',
+        error: error.message,
+      };
+      emit(done);
+      return done;
+    }
+  }
+
+  /** Counts tokens the agent used outside the turn loop (compression) against the quotas. */
+  private async recordUsage(
+    sessionId: string,
+    usage: TokenUsage,
+    emit: (event: AgentEvent) => void,
+  ): Promise<void> {
+    if (!this.options.quota || usage.inputTokens + usage.outputTokens === 0) return;
+    try {
+      await this.options.quota.record({ sessionId }, usage);
+    } catch (error) {
+      emit({
+        type: 'notice',
+        level: 'warn',
+        message: `the tokens of compression could not be counted against the quotas: ${describeFailure(error)}`,
+      });
     }
   }
 

@@ -19,6 +19,8 @@ import { Agent } from './agent.js';
 import { definitionModels, resolveDefinitionModel } from './definition/definition-models.js';
 import { type DefinitionTools, definitionTools } from './definition/definition-tools.js';
 import { delegateTool } from './delegation/delegate-tool.js';
+import { type ModelBreaker, sharedBreaker } from './loop/model-breaker.js';
+import type { QuotaGuard } from './loop/quota-guard.js';
 import { CuratedNotesProvider } from './notes/curated-notes-provider.js';
 import { EngineMemoryProvider } from './providers/engine-provider.js';
 import type { EngineMemory } from './providers/engine-tools.js';
@@ -133,6 +135,10 @@ export interface CreateAgentOptions {
    * no memory tools, no skills review; nothing the agent does is remembered.
    */
   memory?: false;
+  /** Token quotas of the user; none: unlimited. */
+  quota?: QuotaGuard;
+  /** Circuit breakers of the models; default the process-wide one of `agent.breaker`. */
+  breaker?: ModelBreaker;
 }
 
 /**
@@ -384,6 +390,15 @@ export function createAgent(options: CreateAgentOptions): Agent {
     ...(withheld.size > 0 ? { withheld } : {}),
     skills,
     ...(toolSource ? { toolSource } : {}),
+    breaker:
+      options.breaker ??
+      sharedBreaker({
+        window: agent.breaker.window,
+        failureRate: agent.breaker.failure_rate,
+        minCalls: agent.breaker.min_calls,
+        cooldownMs: agent.breaker.cooldown_ms,
+      }),
+    ...(options.quota ? { quota: options.quota } : {}),
   });
   return built;
 }

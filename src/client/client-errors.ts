@@ -18,6 +18,7 @@ const knownCodes: Record<ErrorCode, true> = {
   unauthorized: true,
   forbidden: true,
   rate_limited: true,
+  quota_exceeded: true,
   payload_too_large: true,
   internal_error: true,
   closed: true,

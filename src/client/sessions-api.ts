@@ -1,5 +1,6 @@
 import type { SessionMessage, SessionRecord } from '../core/session-record.js';
 import { type HttpTransport, segment } from './http-transport.js';
+import { sessionEvents } from './session-stream.js';
 import { turnEvents, turnOf } from './turn-stream.js';
 import type {
   CallOptions,
@@ -133,5 +134,17 @@ export class SessionsApi {
       { kind: 'resume', turnId, lastEventId },
       options.signal,
     );
+  }
+
+  /**
+   * Every event of every turn of a session, whoever started the turn: kept ones after
+   * `lastEventId`, then live ones, until `signal` aborts (the stream never ends by itself).
+   * @example for await (const { event } of client.sessions.watch(id, { signal })) if (event.type === 'done') console.log(event.text);
+   */
+  watch(
+    sessionId: string,
+    options: { lastEventId?: string; signal?: AbortSignal } = {},
+  ): AsyncIterable<StreamedEvent> {
+    return sessionEvents(this.http, sessionId, options.lastEventId, options.signal);
   }
 }

@@ -89,8 +89,13 @@ export async function* turnEvents(
   }
 }
 
+/** True for the SSE event name of an agent event this client knows. */
+export function isEventType(name: string): name is AgentEvent['type'] {
+  return Object.hasOwn(eventTypes, name);
+}
+
 /** An agent event from its SSE name and JSON data (the event minus `type`). */
-function parseEvent(type: string, id: string, data: string): AgentEvent {
+export function parseEvent(type: string, id: string, data: string): AgentEvent {
   try {
     return { type, ...JSON.parse(data) } as AgentEvent;
   } catch {

@@ -261,6 +261,35 @@ const agentSchema = z
       })
       .strict()
       .prefault({}),
+    /**
+     * Circuit breaker of each chat model, shared by the agents of a process: when `failure_rate` of
+     * its last `window` calls failed (at least `min_calls`), turns start at the next model of the
+     * chain for `cooldown_ms`, then try it once again.
+     */
+    breaker: z
+      .object({
+        window: z.number().int().min(1).max(1_000).default(20),
+        failure_rate: z.number().gt(0).max(1).default(0.5),
+        min_calls: z.number().int().min(1).max(1_000).default(4),
+        cooldown_ms: z.number().int().min(0).max(86_400_000).default(30_000),
+      })
+      .strict()
+      .prefault({}),
+    /**
+     * Token quotas (input plus output tokens of chat calls), checked before every model call of
+     * agent turns and counted in the database, so replicas share them; unset is unlimited.
+     */
+    quotas: z
+      .object({
+        /** Tokens one session may use. */
+        per_session_tokens: z.number().int().min(1).optional(),
+        /** Tokens one user (app and tenant) may use per UTC day. */
+        per_user_daily_tokens: z.number().int().min(1).optional(),
+        /** Tokens one user may use in all. */
+        per_user_tokens: z.number().int().min(1).optional(),
+      })
+      .strict()
+      .prefault({}),
     /** Character limits of the curated notes (MEMORY.md, USER.md). */
     notes: z
       .object({

@@ -37,7 +37,8 @@ export type AgentEvent =
       sessionUsage: TokenUsage;
       steps: number;
       /** Why the turn ended. */
-      reason: 'answered' | 'max_iterations' | 'limit' | 'cancelled' | 'failed';
+      reason: 'answered' | 'max_iterations' | 'limit' | 'cancelled' | 'failed' | 'quota_exceeded';
+      /** `failed` and `quota_exceeded`: what went wrong. */
       error?: string;
     };
 

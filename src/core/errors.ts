@@ -19,6 +19,7 @@ export type ErrorCode =
   | 'unauthorized'
   | 'forbidden'
   | 'rate_limited'
+  | 'quota_exceeded'
   | 'payload_too_large'
   | 'internal_error'
   | 'closed';

@@ -15,6 +15,7 @@ const statusOf: Record<ErrorCode, number> = {
   lease_lost: 409,
   payload_too_large: 413,
   rate_limited: 429,
+  quota_exceeded: 429,
   job_failed: 500,
   internal_error: 500,
   storage_error: 500,

@@ -2,7 +2,7 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 import type { Mnemos } from '../mnemos.js';
 import type { StorageStatistics } from '../spec/storage.js';
 
-/** The Prometheus metrics of one server: per-route traffic, ingestion, memories and tokens. */
+/** The Prometheus metrics of one server: per-route traffic, ingestion, memories, tokens, tool calls. */
 export class ServerMetrics {
   readonly registry = new Registry();
   readonly requests = new Counter({
@@ -25,6 +25,16 @@ export class ServerMetrics {
     registers: [this.registry],
   });
 
+  readonly toolCalls = new Counter({
+    name: 'mnemos_tool_calls_total',
+    help: 'Tool calls of agent turns by tool and outcome (ok, or error when the tool failed or refused)',
+    labelNames: ['tool', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  /** Clients following sessions now (`/v1/sessions/{id}/stream` and `/ws`); set by the agent host. */
+  watching: () => number = () => 0;
+
   private cached: { at: number; value: Promise<StorageStatistics> } | null = null;
 
   constructor(mnemos: Mnemos) {
@@ -36,6 +46,15 @@ export class ServerMetrics {
         this.cached = { at: now, value: mnemos.statistics() };
       return this.cached.value;
     };
+    const metrics = this;
+    new Gauge({
+      name: 'mnemos_session_streams',
+      help: 'Open session streams (SSE and WebSocket clients following a session)',
+      registers: [this.registry],
+      collect() {
+        this.set(metrics.watching());
+      },
+    });
     new Gauge({
       name: 'mnemos_ingest_queue_depth',
       help: 'Ingestion jobs queued or running',

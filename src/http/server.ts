@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { Mnemos } from '../mnemos.js';
 import { type AppOptions, createApp } from './app.js';
+import { acceptSessionSockets } from './session-socket.js';
 
 /** A running HTTP server. */
 export interface RunningServer {
@@ -33,6 +34,7 @@ export async function startServer(
       inFlight--;
     });
   });
+  const sockets = acceptSessionSockets(server as Server, app.fetch, agents);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', () => resolve());
     server.once('error', reject);
@@ -47,8 +49,15 @@ export async function startServer(
       stopping ??= (async () => {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         const deadline = Date.now() + graceMs;
-        while ((inFlight > 0 || agents.running > 0) && Date.now() < deadline)
-          await new Promise((resolve) => setTimeout(resolve, 20));
+        const settle = async (busy: () => boolean): Promise<void> => {
+          while (busy() && Date.now() < deadline)
+            await new Promise((resolve) => setTimeout(resolve, 20));
+        };
+        await settle(() => agents.running > 0);
+        // Session streams never end by themselves: they end once the running turns are told.
+        agents.endWatches();
+        await settle(() => inFlight > 0);
+        sockets.close();
         if ('closeAllConnections' in server)
           (server as { closeAllConnections(): void }).closeAllConnections();
         await closed;

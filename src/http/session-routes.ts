@@ -3,7 +3,7 @@ import { type SSEStreamingApi, streamSSE } from 'hono/streaming';
 import { MnemosError } from '../core/errors.js';
 import { createSessionSchema, historyBodySchema } from '../core/session-inputs.js';
 import type { Mnemos } from '../mnemos.js';
-import type { AgentHost, NumberedEvent } from './agent-host.js';
+import type { AgentHost, NumberedEvent, SessionWatch } from './agent-host.js';
 import type { AppEnv } from './app.js';
 import { tenantOf } from './request-scope.js';
 import { body, errorResponses, json } from './route-common.js';
@@ -67,7 +67,14 @@ const TurnSchema = z
     text: z.string(),
     usage: UsageSchema,
     steps: z.number(),
-    reason: z.enum(['answered', 'max_iterations', 'limit', 'cancelled', 'failed']),
+    reason: z.enum([
+      'answered',
+      'max_iterations',
+      'limit',
+      'cancelled',
+      'failed',
+      'quota_exceeded',
+    ]),
     error: z.string().optional(),
   })
   .openapi('Turn');
@@ -282,6 +289,11 @@ export function sessionRoutes(app: OpenAPIHono<AppEnv>, mnemos: Mnemos, agents: 
       const sessionId = c.req.valid('param').id;
       const input = c.req.valid('json');
       await mnemos.sessions.get(tenantOf(tenant), sessionId);
+      await agents.admit(tenant, sessionId).catch((error: unknown) => {
+        const wait = MnemosError.isInstance(error) ? error.details.retryAfterSeconds : undefined;
+        if (typeof wait === 'number') c.header('retry-after', String(wait));
+        throw error;
+      });
       const { turnId, done } = agents.start(tenant, sessionId, input.content, {
         agentName: input.agentId,
       });
@@ -341,6 +353,127 @@ export function sessionRoutes(app: OpenAPIHono<AppEnv>, mnemos: Mnemos, agents: 
         throw new MnemosError('not_found', `turn ${turn} is unknown or expired`);
       const lastId = c.req.valid('header')['last-event-id'];
       return streamSSE(c, (stream) => pipeEvents(stream, agents, tenant, turn, lastId)) as never;
+    },
+  );
+
+  sessionStreamRoutes(app, mnemos, agents);
+}
+
+/** What the WebSocket endpoint hands over once the request is authenticated and the session checked. */
+export interface SessionSocketTarget {
+  tenant: TenantContext;
+  sessionId: string;
+  lastEventId: string | undefined;
+}
+
+/** The `upgradeWebSocket` of the request's environment, set by the server for upgrade requests. */
+type SocketUpgrade = (target: SessionSocketTarget) => void;
+
+const lastEventIdHeader = z.object({
+  'last-event-id': z
+    .string()
+    .optional()
+    .openapi({ description: 'id of the last event received (`<turnId>.<n>`)' }),
+});
+
+/** How often an idle session stream sends a comment, so proxies keep the connection open. */
+const keepAliveMs = 15_000;
+
+/** The session stream (SSE) and socket (WebSocket) routes: every turn of one session, live. */
+export function sessionStreamRoutes(
+  app: OpenAPIHono<AppEnv>,
+  mnemos: Mnemos,
+  agents: AgentHost,
+): void {
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/sessions/{id}/stream',
+      tags: ['agent'],
+      summary:
+        'Every event of every turn of the session as SSE (ids `<turnId>.<n>`): kept ones after `Last-Event-ID`, then live ones, until the client disconnects',
+      request: { params: SessionParam, headers: lastEventIdHeader },
+      responses: {
+        200: {
+          description:
+            'A `text/event-stream` that stays open: the events of running and later turns, and a comment every 15 s',
+          content: { 'text/event-stream': { schema: z.string() } },
+        },
+        ...errorResponses,
+      },
+    }),
+    async (c) => {
+      const tenant = c.get('tenant');
+      const sessionId = c.req.valid('param').id;
+      await mnemos.sessions.get(tenantOf(tenant), sessionId);
+      const lastId = c.req.valid('header')['last-event-id'];
+      const signal = c.req.raw.signal;
+      return streamSSE(c, async (stream) => {
+        let written = Promise.resolve();
+        let watch: SessionWatch | null = null;
+        const queue = (write: () => Promise<void>): void => {
+          written = written.then(write).catch(() => watch?.stop());
+        };
+        watch = agents.watch(tenant, sessionId, lastId, (event) =>
+          queue(() => writeEvent(stream, event)),
+        );
+        const stop = watch.stop;
+        stream.onAbort(stop);
+        signal.addEventListener('abort', stop);
+        const ping = setInterval(
+          () =>
+            queue(async () => {
+              await stream.write(': keep-alive\n\n');
+            }),
+          keepAliveMs,
+        );
+        try {
+          await watch.ended;
+          await written;
+        } finally {
+          clearInterval(ping);
+          signal.removeEventListener('abort', stop);
+        }
+      }) as never;
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/sessions/{id}/ws',
+      tags: ['agent'],
+      summary:
+        'The events of /v1/sessions/{id}/stream over a WebSocket: one JSON message `{id, event, data}` per event',
+      request: {
+        params: SessionParam,
+        query: z
+          .object({
+            last_event_id: z
+              .string()
+              .optional()
+              .openapi({ description: 'resume after this event id (`<turnId>.<n>`)' }),
+          })
+          .strict(),
+      },
+      responses: {
+        101: { description: 'Switching to the WebSocket protocol' },
+        ...errorResponses,
+      },
+    }),
+    async (c) => {
+      const tenant = c.get('tenant');
+      const sessionId = c.req.valid('param').id;
+      await mnemos.sessions.get(tenantOf(tenant), sessionId);
+      const upgrade = (c.env as { upgradeWebSocket?: SocketUpgrade } | undefined)?.upgradeWebSocket;
+      if (!upgrade) {
+        throw new MnemosError(
+          'invalid_input',
+          `GET /v1/sessions/${sessionId}/ws is a WebSocket endpoint: connect with a WebSocket client (the same events are served as SSE at /v1/sessions/${sessionId}/stream)`,
+        );
+      }
+      upgrade({ tenant, sessionId, lastEventId: c.req.valid('query').last_event_id });
+      return c.body(null, 200) as never;
     },
   );
 }

@@ -457,6 +457,23 @@ export interface SkillStorage {
   markUsed(tenant: TenantKey, name: string, now: number): Promise<void>;
 }
 
+/** Input and output tokens of chat calls. */
+export interface TokenCounts {
+  input: number;
+  output: number;
+}
+
+/**
+ * Tokens agent turns used, per (app, tenant), session and UTC day (`YYYY-MM-DD`), counted in the
+ * database so every process and replica enforces the same quotas.
+ */
+export interface UsageStorage {
+  /** Adds tokens to a session's count of a day (atomically: concurrent adds all count). */
+  add(tenant: TenantKey, sessionId: string, day: string, tokens: TokenCounts): Promise<void>;
+  /** Sums of the tenant's tokens, of one session and/or one day when given. */
+  totals(tenant: TenantKey, filter?: { sessionId?: string; day?: string }): Promise<TokenCounts>;
+}
+
 /** Whole-database counts for metrics: cheap enough to read on every scrape. */
 export interface StorageStatistics {
   jobStates: Record<string, number>;
@@ -478,6 +495,7 @@ export const transferTables = [
   'audit_log',
   'skills',
   'skill_history',
+  'token_usage',
 ] as const;
 
 /** A table `mnemos migrate` copies. */
@@ -552,6 +570,7 @@ export interface Storage {
   readonly profiles: ProfileStorage;
   readonly keys: KeyStorage;
   readonly skills: SkillStorage;
+  readonly usage: UsageStorage;
   readonly reembed: ReembedStorage;
   readonly transfer: TransferStorage;
   /** Counts across every store and tenant, for `/metrics` (operators only, never tenants). */

@@ -35,7 +35,8 @@ const toolInput = { url: 'https://kyoto.travel/spring', note: '京都'.repeat(1_
 /**
  * Writes one of everything a migration copies: memories of two tenants and several agents (one
  * updated, one deleted, one invalidated, one said in two sessions), a second store, a session with messages, profile
- * values with history, an API key and audit rows, skills with versions (one deleted) of two tenants.
+ * values with history, an API key and audit rows, skills with versions (one deleted) of two tenants,
+ * token usage of two sessions over two days.
  */
 export async function fillHome(mnemos: Mnemos): Promise<Filled> {
   const ids = new Map<string, string>();
@@ -108,6 +109,9 @@ export async function fillHome(mnemos: Mnemos): Promise<Filled> {
     store,
   });
   const skill = await writeSkills(mnemos);
+  await mnemos.storage.usage.add(alice, session.id, '2026-01-01', { input: 120, output: 30 });
+  await mnemos.storage.usage.add(alice, session.id, '2026-01-02', { input: 5, output: 1 });
+  await mnemos.storage.usage.add(bob, 'other', '2026-01-02', { input: 9, output: 9 });
   return { ids, deleted, invalidated, sessionId: session.id, key, skill };
 }
 
@@ -209,4 +213,11 @@ export async function expectSameBehaviour(copy: Mnemos, filled: Filled): Promise
     { 'SKILL.md': '---\nname: deploy\n---\n1. build\n' },
   ]);
   expect((await skills.get(bob, 'deploy'))?.files).toEqual({ 'SKILL.md': 'bob' });
+  const usage = copy.storage.usage;
+  expect(await usage.totals(alice, { sessionId: filled.sessionId })).toEqual({
+    input: 125,
+    output: 31,
+  });
+  expect(await usage.totals(alice, { day: '2026-01-02' })).toEqual({ input: 5, output: 1 });
+  expect(await usage.totals(bob)).toEqual({ input: 9, output: 9 });
 }

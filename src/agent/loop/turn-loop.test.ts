@@ -8,7 +8,8 @@ import {
 import type { AgentEvent, ChainedModel } from '../../core/agent-events.js';
 import { ChatClient } from '../../models/llm/chat-client.js';
 import type { AnyTool } from '../tools/tool.js';
-import { runTurnLoop } from './turn-loop.js';
+import { ModelBreaker } from './model-breaker.js';
+import { runTurnLoop, type TurnLoopInput } from './turn-loop.js';
 
 let server: ModelServer;
 
@@ -60,9 +61,11 @@ async function run(
   models: ChainedModel[],
   tools: AnyTool[] = [weather, broken],
   maxIterations = 5,
+  extra: Partial<TurnLoopInput> = {},
 ) {
   const events: AgentEvent[] = [];
   const result = await runTurnLoop({
+    ...extra,
     models,
     system: 'You are a test.',
     messages: [{ role: 'user', content: '杭州和伦敦的天气？' }],
@@ -168,5 +171,68 @@ describe('runTurnLoop', () => {
         .map((event) => event.text)
         .join(''),
     ).toBe('杭州今天晴。');
+  });
+
+  describe('with a circuit breaker', () => {
+    const clock = { now: 0 };
+    const settings = { window: 10, failureRate: 0.5, minCalls: 2, cooldownMs: 1_000 };
+    const modelsAsked = (): string[] =>
+      server
+        .requestsTo('/v1/chat/completions')
+        .map((request) => (request.body as ChatRequest).model ?? '');
+
+    it('skips a failing primary until the cooldown, then tries it once again', async () => {
+      const breaker = new ModelBreaker(settings, () => clock.now);
+      const chain = [chained('primary'), chained('backup')];
+      const turn = () => run(chain, [], 5, { breaker });
+      for (let failing = 0; failing < 2; failing++) {
+        server.failNext(1, 500);
+        const { result } = await turn();
+        expect(result.text).toBe('ok');
+      }
+      expect(modelsAsked()).toEqual(['primary', 'backup', 'primary', 'backup']);
+      expect(breaker.state('primary')).toBe('open');
+
+      server.reset();
+      for (let later = 0; later < 2; later++) {
+        const { result, events } = await turn();
+        expect(result.text).toBe('ok');
+        expect(events.find((event) => event.type === 'model_fallback')).toMatchObject({
+          from: 'primary',
+          to: 'backup',
+          reason: expect.stringMatching(/circuit open: 2 of the last 2 calls of primary failed/),
+        });
+      }
+      // No request reached the primary while its circuit was open.
+      expect(modelsAsked()).toEqual(['backup', 'backup']);
+
+      server.reset();
+      clock.now += 1_000;
+      server.failNext(1, 500);
+      await turn();
+      // The trial failed: open again, the next turn goes straight to the backup.
+      expect(modelsAsked()).toEqual(['primary', 'backup']);
+      server.reset();
+      await turn();
+      expect(modelsAsked()).toEqual(['backup']);
+
+      server.reset();
+      clock.now += 1_000;
+      const { events } = await turn();
+      expect(events.some((event) => event.type === 'model_fallback')).toBe(false);
+      expect(modelsAsked()).toEqual(['primary']);
+      expect(breaker.state('primary')).toBe('closed');
+    });
+
+    it('still tries the primary when it has no fallback', async () => {
+      const breaker = new ModelBreaker(settings, () => clock.now);
+      server.failNext(2, 500);
+      for (let i = 0; i < 2; i++)
+        await expect(run([chained('alone')], [], 5, { breaker })).rejects.toThrow();
+      expect(breaker.state('alone')).toBe('open');
+      const { result } = await run([chained('alone')], [], 5, { breaker });
+      expect(result.text).toBe('ok');
+      expect(modelsAsked()).toEqual(['alone', 'alone', 'alone']);
+    });
   });
 });

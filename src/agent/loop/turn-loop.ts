@@ -6,8 +6,11 @@ import {
   noUsage,
   type TokenUsage,
 } from '../../core/agent-events.js';
+import { MnemosError } from '../../core/errors.js';
 import type { AnyTool, ToolContext } from '../tools/tool.js';
+import type { ModelBreaker } from './model-breaker.js';
 import { modelStep } from './model-step.js';
+import type { QuotaGuard } from './quota-guard.js';
 import { runToolCalls, type ToolCallOutcome } from './run-tools.js';
 
 /** Inputs of one turn's tool loop. */
@@ -26,6 +29,10 @@ export interface TurnLoopInput {
   emit: (event: AgentEvent) => void;
   /** Called after every model step with its usage (budgets that span several turns). */
   onStep?: ((usage: TokenUsage) => void) | undefined;
+  /** Circuit breakers of the models; without one every turn starts at the primary. */
+  breaker?: ModelBreaker | undefined;
+  /** Token quotas, checked before every model call (of `toolContext.sessionId`). */
+  quota?: QuotaGuard | undefined;
 }
 
 /** What the loop produced: the answer, and the messages to keep in history. */
@@ -35,24 +42,42 @@ export interface TurnLoopResult {
   added: ModelMessage[];
   usage: TokenUsage;
   steps: number;
-  reason: 'answered' | 'max_iterations' | 'limit' | 'cancelled';
+  reason: 'answered' | 'max_iterations' | 'limit' | 'cancelled' | 'quota_exceeded';
+  /** `quota_exceeded`: which quota, and when it resets. */
+  error?: string;
 }
 
 /**
  * The tool loop of one turn: call the model, run the tools it asks for (in parallel), give it the
  * results, until it answers or `maxIterations` steps are used. A model that fails (after its own
- * retries) hands over to the next model of the chain for the rest of the turn. Tool errors go back
- * to the model; only a failure of every model, or a cancel, ends the turn early.
+ * retries) hands over to the next model of the chain for the rest of the turn; a model whose
+ * circuit is open (see `ModelBreaker`) is skipped. Tool errors go back to the model; only a failure
+ * of every model, a spent quota, or a cancel, ends the turn early.
  */
 export async function runTurnLoop(input: TurnLoopInput): Promise<TurnLoopResult> {
   const messages = [...input.messages];
   const added: ModelMessage[] = [];
   const tools = new Map(input.tools.map((tool) => [tool.name, tool]));
   let usage = noUsage;
-  let current = 0;
+  let current = firstAvailable(input, 0);
   let text = '';
+  const turn = { sessionId: input.toolContext.sessionId };
   for (let step = 1; step <= input.maxIterations; step++) {
     const model = input.models[current] as ChainedModel;
+    try {
+      await input.quota?.check(turn);
+    } catch (error) {
+      if (!MnemosError.isInstance(error) || error.code !== 'quota_exceeded') throw error;
+      input.emit({ type: 'notice', level: 'warn', message: `stopped: ${error.message}` });
+      return {
+        text,
+        added,
+        usage,
+        steps: step - 1,
+        reason: 'quota_exceeded',
+        error: error.message,
+      };
+    }
     let result: Awaited<ReturnType<typeof modelStep>>;
     try {
       result = await modelStep({
@@ -65,20 +90,22 @@ export async function runTurnLoop(input: TurnLoopInput): Promise<TurnLoopResult>
       });
     } catch (error) {
       if (input.signal.aborted) return { text, added, usage, steps: step, reason: 'cancelled' };
-      const next = input.models[current + 1];
-      if (!next) throw error;
+      input.breaker?.failure(model.name);
+      if (current + 1 >= input.models.length) throw error;
       input.emit({
         type: 'model_fallback',
         from: model.name,
-        to: next.name,
+        to: (input.models[current + 1] as ChainedModel).name,
         reason: error instanceof Error ? error.message : String(error),
       });
-      current++;
+      current = firstAvailable(input, current + 1);
       step--;
       continue;
     }
+    if (!result.cancelled) input.breaker?.success(model.name);
     usage = addUsage(usage, result.usage);
     input.onStep?.(result.usage);
+    await recordUsage(input, turn, result.usage);
     text = result.text;
     if (result.cancelled) return { text, added, usage, steps: step, reason: 'cancelled' };
     if (result.toolCalls.length === 0) {
@@ -115,6 +142,51 @@ export async function runTurnLoop(input: TurnLoopInput): Promise<TurnLoopResult>
     message: `stopped after ${input.maxIterations} model steps (agent.max_iterations); the task may be unfinished`,
   });
   return { text, added, usage, steps: input.maxIterations, reason: 'max_iterations' };
+}
+
+/**
+ * The first model from `from` on whose circuit lets it be called, announcing each one skipped;
+ * `from` itself when every circuit is open (trying a failing model beats giving up).
+ */
+function firstAvailable(input: TurnLoopInput, from: number): number {
+  const breaker = input.breaker;
+  if (!breaker) return from;
+  const skipped: ChainedModel[] = [];
+  for (let index = from; index < input.models.length; index++) {
+    const model = input.models[index] as ChainedModel;
+    if (!breaker.tryAcquire(model.name)) {
+      skipped.push(model);
+      continue;
+    }
+    for (const [position, skip] of skipped.entries()) {
+      input.emit({
+        type: 'model_fallback',
+        from: skip.name,
+        to: (skipped[position + 1] ?? model).name,
+        reason: breaker.describe(skip.name),
+      });
+    }
+    return index;
+  }
+  return from;
+}
+
+/** Counts a call's tokens against the quotas; a failure to is reported and the turn goes on. */
+async function recordUsage(
+  input: TurnLoopInput,
+  turn: { sessionId: string },
+  usage: TokenUsage,
+): Promise<void> {
+  if (!input.quota) return;
+  try {
+    await input.quota.record(turn, usage);
+  } catch (error) {
+    input.emit({
+      type: 'notice',
+      level: 'warn',
+      message: `the tokens of this model call could not be counted against the quotas: ${error instanceof Error ? error.message : String(error)}`,
+    });
+  }
 }
 
 function nativeMessages(

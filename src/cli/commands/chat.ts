@@ -72,6 +72,9 @@ export function chatCommand(): Command {
               }
             : {}),
           ...(options.skills ? { preloadSkills: options.skills } : {}),
+          ...(mnemos.usage.limited
+            ? { quota: mnemos.usage.guard({ appId: mnemos.config.app_id, tenantId: userId }) }
+            : {}),
           notify: (message: string) => {
             if (!json) process.stderr.write(`${style.dim(message)}\n`);
           },
@@ -121,7 +124,7 @@ async function oneShot(
         reason: done.reason,
         ...(done.error ? { error: done.error } : {}),
       });
-    if (done.reason === 'failed') process.exitCode = 1;
+    if (done.reason === 'failed' || done.reason === 'quota_exceeded') process.exitCode = 1;
   } finally {
     process.removeListener('SIGINT', cancel);
   }

@@ -12,6 +12,7 @@ import { PostgresSessions } from './pg-sessions.js';
 import { PostgresSkills } from './pg-skills.js';
 import { PostgresStores } from './pg-stores.js';
 import { PostgresTransfer } from './pg-transfer.js';
+import { PostgresUsage } from './pg-usage.js';
 
 export type { PostgresOptions } from './connect.js';
 
@@ -33,6 +34,7 @@ export class PostgresStorage implements Storage {
   readonly sessions: PostgresSessions;
   readonly profiles: PostgresProfiles;
   readonly skills: PostgresSkills;
+  readonly usage: PostgresUsage;
   readonly keys: PostgresKeys;
   readonly reembed: PostgresReembed;
   readonly transfer: PostgresTransfer;
@@ -47,6 +49,7 @@ export class PostgresStorage implements Storage {
     this.search = new PostgresSearch(db);
     this.profiles = new PostgresProfiles(db);
     this.skills = new PostgresSkills(db);
+    this.usage = new PostgresUsage(db);
     this.jobs = new PostgresJobs(db, this.profiles);
     this.sessions = new PostgresSessions(db);
     this.keys = new PostgresKeys(db);

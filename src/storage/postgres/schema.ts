@@ -292,6 +292,24 @@ CREATE TABLE skill_history (
 );
 `;
 
+/**
+ * Version 7: tokens agent turns used, per (app, tenant), session and UTC day, for token quotas;
+ * adding to a row is one upsert, so concurrent replicas never lose a count.
+ */
+const version7 = `
+CREATE TABLE token_usage (
+  app_id text NOT NULL,
+  tenant_id text NOT NULL,
+  session_id text NOT NULL,
+  day text NOT NULL,
+  input_tokens bigint NOT NULL,
+  output_tokens bigint NOT NULL,
+  updated_at bigint NOT NULL,
+  PRIMARY KEY (app_id, tenant_id, session_id, day)
+);
+CREATE INDEX token_usage_day ON token_usage (app_id, tenant_id, day);
+`;
+
 /** Schema steps in order; step i brings the recorded version from i to i + 1. */
 export const migrations: readonly string[] = [
   version1,
@@ -300,6 +318,7 @@ export const migrations: readonly string[] = [
   version4,
   version5,
   version6,
+  version7,
 ];
 
 /** Schema version this Mnemos writes. */

@@ -160,6 +160,15 @@ export const transferColumns: Record<
     ['files', 'text'],
     ['created_at', 'integer'],
   ],
+  token_usage: [
+    ['app_id', 'text'],
+    ['tenant_id', 'text'],
+    ['session_id', 'text'],
+    ['day', 'text'],
+    ['input_tokens', 'integer'],
+    ['output_tokens', 'integer'],
+    ['updated_at', 'integer'],
+  ],
 };
 
 /**

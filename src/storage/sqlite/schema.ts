@@ -251,7 +251,35 @@ CREATE TABLE skill_history (
 );
 `;
 
-const migrations = [version1, version2, version3, version4, version5, version6, version7, version8];
+/**
+ * Version 9: tokens agent turns used, per (app, tenant), session and UTC day, for token quotas;
+ * adding to a row is one upsert, so concurrent processes never lose a count.
+ */
+const version9 = `
+CREATE TABLE token_usage (
+  app_id TEXT NOT NULL,
+  tenant_id TEXT NOT NULL,
+  session_id TEXT NOT NULL,
+  day TEXT NOT NULL,
+  input_tokens INTEGER NOT NULL,
+  output_tokens INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (app_id, tenant_id, session_id, day)
+);
+CREATE INDEX token_usage_day ON token_usage (app_id, tenant_id, day);
+`;
+
+const migrations = [
+  version1,
+  version2,
+  version3,
+  version4,
+  version5,
+  version6,
+  version7,
+  version8,
+  version9,
+];
 
 /** Current schema version, kept in `PRAGMA user_version`. */
 export const schemaVersion = migrations.length;

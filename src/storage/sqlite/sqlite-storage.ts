@@ -12,6 +12,7 @@ import { SqliteSessions } from './sqlite-sessions.js';
 import { SqliteSkills } from './sqlite-skills.js';
 import { SqliteStores } from './sqlite-stores.js';
 import { SqliteTransfer } from './sqlite-transfer.js';
+import { SqliteUsage } from './sqlite-usage.js';
 import { Statements } from './statements.js';
 
 /** Embedded storage on one SQLite file in WAL mode; the default backend of Mnemos. */
@@ -27,6 +28,7 @@ export class SqliteStorage implements Storage {
   readonly sessions: SqliteSessions;
   readonly profiles: SqliteProfiles;
   readonly skills: SqliteSkills;
+  readonly usage: SqliteUsage;
   readonly keys: SqliteKeys;
   readonly reembed: SqliteReembed;
   readonly transfer: SqliteTransfer;
@@ -61,6 +63,7 @@ export class SqliteStorage implements Storage {
     this.search = new SqliteSearch(this.statements);
     this.profiles = new SqliteProfiles(this.statements);
     this.skills = new SqliteSkills(this.statements);
+    this.usage = new SqliteUsage(this.statements);
     this.jobs = new SqliteJobs(this.statements, this.memories, this.profiles);
     this.sessions = new SqliteSessions(this.statements);
     this.keys = new SqliteKeys(this.statements);
