@@ -21,6 +21,7 @@ import type {
   SkillVersionEntry,
 } from '../core/skill-record.js';
 import type { StoreRecord } from '../core/store-record.js';
+import type { TeamRunRecord } from '../core/team-run-record.js';
 
 /** Real differences between storage backends; the engine branches on these, never on the adapter. */
 export interface StorageCapabilities {
@@ -457,6 +458,20 @@ export interface SkillStorage {
   markUsed(tenant: TenantKey, name: string, now: number): Promise<void>;
 }
 
+/**
+ * Runs of teams of each (app, tenant): the whole record (steps included) is written at the start
+ * and after every step, so a run can be followed from another process and read back afterwards.
+ */
+export interface TeamRunStorage {
+  /** Stores a new run; `already_exists` when its id is taken. */
+  create(tenant: TenantKey, run: TeamRunRecord): Promise<void>;
+  /** Replaces a stored run by id; false when the tenant has no run of that id. */
+  update(tenant: TenantKey, run: TeamRunRecord): Promise<boolean>;
+  get(tenant: TenantKey, id: string): Promise<TeamRunRecord | null>;
+  /** Runs newest first, of one team or all (`team` absent). */
+  list(tenant: TenantKey, page: Page, options?: { team?: string }): Promise<TeamRunRecord[]>;
+}
+
 /** Whole-database counts for metrics: cheap enough to read on every scrape. */
 export interface StorageStatistics {
   jobStates: Record<string, number>;
@@ -478,6 +493,7 @@ export const transferTables = [
   'audit_log',
   'skills',
   'skill_history',
+  'team_runs',
 ] as const;
 
 /** A table `mnemos migrate` copies. */
@@ -552,6 +568,7 @@ export interface Storage {
   readonly profiles: ProfileStorage;
   readonly keys: KeyStorage;
   readonly skills: SkillStorage;
+  readonly teamRuns: TeamRunStorage;
   readonly reembed: ReembedStorage;
   readonly transfer: TransferStorage;
   /** Counts across every store and tenant, for `/metrics` (operators only, never tenants). */

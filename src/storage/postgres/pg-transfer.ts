@@ -41,6 +41,7 @@ const orderColumns: Record<TransferTable, string[]> = {
   audit_log: ['app_id', 'tenant_id', 'seq'],
   skills: ['app_id', 'tenant_id', 'name'],
   skill_history: ['app_id', 'tenant_id', 'name', 'version'],
+  team_runs: ['app_id', 'tenant_id', 'id'],
 };
 
 const arrayTypes: Record<ColumnType, string> = {

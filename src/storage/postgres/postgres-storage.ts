@@ -11,6 +11,7 @@ import { PostgresSearch } from './pg-search.js';
 import { PostgresSessions } from './pg-sessions.js';
 import { PostgresSkills } from './pg-skills.js';
 import { PostgresStores } from './pg-stores.js';
+import { PostgresTeamRuns } from './pg-team-runs.js';
 import { PostgresTransfer } from './pg-transfer.js';
 
 export type { PostgresOptions } from './connect.js';
@@ -33,6 +34,7 @@ export class PostgresStorage implements Storage {
   readonly sessions: PostgresSessions;
   readonly profiles: PostgresProfiles;
   readonly skills: PostgresSkills;
+  readonly teamRuns: PostgresTeamRuns;
   readonly keys: PostgresKeys;
   readonly reembed: PostgresReembed;
   readonly transfer: PostgresTransfer;
@@ -47,6 +49,7 @@ export class PostgresStorage implements Storage {
     this.search = new PostgresSearch(db);
     this.profiles = new PostgresProfiles(db);
     this.skills = new PostgresSkills(db);
+    this.teamRuns = new PostgresTeamRuns(db);
     this.jobs = new PostgresJobs(db, this.profiles);
     this.sessions = new PostgresSessions(db);
     this.keys = new PostgresKeys(db);

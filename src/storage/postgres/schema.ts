@@ -292,6 +292,31 @@ CREATE TABLE skill_history (
 );
 `;
 
+/**
+ * Version 7: runs of teams of each (app, tenant), the steps and usage as JSON text; a run is
+ * rewritten whole after every step.
+ */
+const version7 = `
+CREATE TABLE team_runs (
+  seq bigint GENERATED ALWAYS AS IDENTITY,
+  app_id text NOT NULL,
+  tenant_id text NOT NULL,
+  id text NOT NULL,
+  team text NOT NULL,
+  input text NOT NULL,
+  status text NOT NULL,
+  output text NOT NULL,
+  steps text NOT NULL,
+  usage text NOT NULL,
+  error text,
+  note text,
+  started_at bigint NOT NULL,
+  finished_at bigint,
+  PRIMARY KEY (app_id, tenant_id, id)
+);
+CREATE INDEX team_runs_recent ON team_runs (app_id, tenant_id, started_at, seq);
+`;
+
 /** Schema steps in order; step i brings the recorded version from i to i + 1. */
 export const migrations: readonly string[] = [
   version1,
@@ -300,6 +325,7 @@ export const migrations: readonly string[] = [
   version4,
   version5,
   version6,
+  version7,
 ];
 
 /** Schema version this Mnemos writes. */

@@ -251,7 +251,41 @@ CREATE TABLE skill_history (
 );
 `;
 
-const migrations = [version1, version2, version3, version4, version5, version6, version7, version8];
+/**
+ * Version 9: runs of teams of each (app, tenant), the steps and usage as JSON text; a run is
+ * rewritten whole after every step.
+ */
+const version9 = `
+CREATE TABLE team_runs (
+  app_id TEXT NOT NULL,
+  tenant_id TEXT NOT NULL,
+  id TEXT NOT NULL,
+  team TEXT NOT NULL,
+  input TEXT NOT NULL,
+  status TEXT NOT NULL,
+  output TEXT NOT NULL,
+  steps TEXT NOT NULL,
+  usage TEXT NOT NULL,
+  error TEXT,
+  note TEXT,
+  started_at INTEGER NOT NULL,
+  finished_at INTEGER,
+  PRIMARY KEY (app_id, tenant_id, id)
+);
+CREATE INDEX team_runs_recent ON team_runs (app_id, tenant_id, started_at);
+`;
+
+const migrations = [
+  version1,
+  version2,
+  version3,
+  version4,
+  version5,
+  version6,
+  version7,
+  version8,
+  version9,
+];
 
 /** Current schema version, kept in `PRAGMA user_version`. */
 export const schemaVersion = migrations.length;
