@@ -37,6 +37,7 @@ import type { Reranker } from './spec/reranker.js';
 import type { Storage, StorageStatistics } from './spec/storage.js';
 import { chooseStorage } from './storage/choose-storage.js';
 import { openStorage } from './storage/open-storage.js';
+import { noAgentCatalog, TeamService } from './teams/team-service.js';
 
 /** Options of `Mnemos.open`; everything defaults from the home's `config.yaml`. */
 export interface MnemosOptions {
@@ -81,6 +82,8 @@ export class Mnemos {
   readonly keys: KeyService;
   /** Skills: a tenant's in the database, or the home's and the project's. */
   readonly skills: SkillService;
+  /** Teams of the home and their stored runs. */
+  readonly teams: TeamService;
 
   private constructor(
     readonly home: string,
@@ -99,6 +102,7 @@ export class Mnemos {
       profile: ProfileService;
       keys: KeyService;
       skills: SkillService;
+      teams: TeamService;
     },
   ) {
     this.stores = services.stores;
@@ -107,6 +111,7 @@ export class Mnemos {
     this.profile = services.profile;
     this.keys = services.keys;
     this.skills = services.skills;
+    this.teams = services.teams;
   }
 
   /** Opens the engine on a home folder, resuming any queued ingestion jobs. */
@@ -212,6 +217,10 @@ export class Mnemos {
         profile: new ProfileService(storage, redactor),
         keys: new KeyService(storage),
         skills: new SkillService(storage.skills, home),
+        teams: new TeamService(storage.teamRuns, home, {
+          resolveAgent: noAgentCatalog,
+          defaultMaxIter: config.agent.max_iterations,
+        }),
       },
     );
     if (!options.readOnly && options.processJobs !== false) runner.kick();

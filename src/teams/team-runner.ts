@@ -228,7 +228,7 @@ class TeamRun {
     const { turns, tokens } = this.budget;
     if (this.used.turns >= turns)
       return `max_turns: the members took ${this.used.turns} model steps (limit ${turns})`;
-    const spent = this.used.usage.inputTokens + this.used.usage.outputTokens;
+    const spent = spentTokens(this.used.usage);
     if (spent >= tokens) return `max_tokens: the members used ${spent} tokens (limit ${tokens})`;
     return null;
   }
@@ -313,13 +313,25 @@ class TeamRun {
     let done: TeamTurnDone | null = null;
     let failure: string | null = null;
     let capped = false;
+    let tokensCapped = false;
     try {
       const definition = await this.definitionOf(member);
+      // A step may spend what is left of the run's budget and no more.
       const remaining = Math.max(1, this.budget.turns - this.used.turns);
       const own = definition.max_iter ?? this.options.defaultMaxIter;
       capped = remaining < own;
+      const tokensLeft = Math.max(100, this.budget.tokens - spentTokens(this.used.usage));
+      const ownTokens = definition.limits.max_tokens_per_turn;
+      tokensCapped = ownTokens === undefined || tokensLeft < ownTokens;
       const agent = await this.options.agents(
-        { ...definition, max_iter: Math.min(own, remaining, 100) },
+        {
+          ...definition,
+          max_iter: Math.min(own, remaining, 100),
+          limits: {
+            ...definition.limits,
+            max_tokens_per_turn: Math.min(ownTokens ?? tokensLeft, tokensLeft),
+          },
+        },
         controller.signal,
       );
       try {
@@ -367,6 +379,14 @@ class TeamRun {
             kind: 'failed',
             error: `step ${role}: stopped at its max_iter (${steps} model steps) without an answer`,
           };
+    } else if (done?.reason === 'limit') {
+      end =
+        tokensCapped && exhausted
+          ? { kind: 'stopped', reason: exhausted }
+          : {
+              kind: 'failed',
+              error: `step ${role}: stopped by its own limits (limits.max_tokens_per_turn or limits.timeout_ms)`,
+            };
     } else if (done?.reason === 'cancelled' || done === null) {
       end = { kind: 'stopped', reason: 'cancelled' };
     } else {
@@ -438,6 +458,10 @@ class TeamRun {
     const snapshot = structuredClone({ ...this.record, usage: this.used.usage });
     this.saving = this.saving.then(() => listener(snapshot)).catch(() => {});
   }
+}
+
+function spentTokens(usage: TokenUsage): number {
+  return usage.inputTokens + usage.outputTokens;
 }
 
 /** A block of text under a heading, so one step's output cannot pass for another's. */
