@@ -5,9 +5,11 @@ import type { TeamDefinitionInput } from '../../src/core/team-definition.js';
 import type { ChatRequest } from '../support/model-server.js';
 
 /** A member whose system prompt names its role, so the model server can tell steps apart. */
-export function member(role: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+export function member(role: string, extra: Partial<TeamMemberInput> = {}): TeamMemberInput {
   return { role, system_prompt: `You are the ${role} of the team.`, ...extra };
 }
+
+type TeamMemberInput = TeamDefinitionInput['agents'][number];
 
 /** Writes `<home>/teams/<name>.yaml`. */
 export function writeTeam(
