@@ -93,7 +93,7 @@ export function parseFlow(flow: string, roles: readonly string[]): TeamFlow {
       if (next()?.kind === 'close') throw flowError('empty group []', token.column);
       for (;;) {
         const member = next();
-        if (!member || member.kind !== 'name')
+        if (member?.kind !== 'name')
           throw flowError('expected a role in the group', member?.column ?? end);
         group.push(role(member));
         index++;
@@ -179,4 +179,11 @@ export function teamFlow(team: TeamDefinition): TeamFlow {
     }
   }
   return flow;
+}
+
+/** A flow as one line, `planner -> [searcher, checker] -> writer`. */
+export function flowText(flow: TeamFlow): string {
+  return flow.stages
+    .map((stage) => (stage.length === 1 ? stage[0] : `[${stage.join(', ')}]`))
+    .join(' -> ');
 }
