@@ -17,7 +17,7 @@ export async function startServer(
   mnemos: Mnemos,
   options: Omit<AppOptions, 'mnemos'> & { host?: string; port?: number },
 ): Promise<RunningServer> {
-  const { app, agents } = createApp({ mnemos, ...options });
+  const { app, agents, teams } = createApp({ mnemos, ...options });
   // A request is in flight until its response is written out (or its connection drops): counting
   // only until `app.fetch` returns would let `stop` cut a response not yet written, and every SSE
   // stream, which outlives `app.fetch`.
@@ -47,8 +47,10 @@ export async function startServer(
       stopping ??= (async () => {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         const deadline = Date.now() + graceMs;
-        while ((inFlight > 0 || agents.running > 0) && Date.now() < deadline)
+        while ((inFlight > 0 || agents.running > 0 || teams.running > 0) && Date.now() < deadline)
           await new Promise((resolve) => setTimeout(resolve, 20));
+        // Team runs past the grace period are stopped, and store that they were.
+        await teams.stopAll();
         if ('closeAllConnections' in server)
           (server as { closeAllConnections(): void }).closeAllConnections();
         await closed;

@@ -58,6 +58,19 @@ export class TeamService {
     return readTeamFile(path);
   }
 
+  /** The team a run of `name` on `input` would use; fails as `run` would before it starts. */
+  check(name: string, input: string): TeamFile {
+    if (input.trim() === '') throw new MnemosError('invalid_input', 'input: give the team a task');
+    if (input.length > maxTeamInput) {
+      throw new MnemosError(
+        'limit_exceeded',
+        `input: at most ${maxTeamInput} characters, got ${input.length}`,
+        { details: { limit: maxTeamInput, actual: input.length } },
+      );
+    }
+    return this.require(name);
+  }
+
   /**
    * Runs a team on an input for a tenant, storing the run as it goes (created at the start,
    * rewritten after every step). Resolves with the finished run, whatever its status.
@@ -68,15 +81,7 @@ export class TeamService {
     input: string,
     request: TeamRunRequest,
   ): Promise<TeamRunRecord> {
-    if (input.trim() === '') throw new MnemosError('invalid_input', 'input: give the team a task');
-    if (input.length > maxTeamInput) {
-      throw new MnemosError(
-        'limit_exceeded',
-        `input: at most ${maxTeamInput} characters, got ${input.length}`,
-        { details: { limit: maxTeamInput, actual: input.length } },
-      );
-    }
-    const team = this.require(name);
+    const team = this.check(name, input);
     const tenant = { appId: scope.appId, tenantId: scope.tenantId };
     let created = false;
     return runTeam({
