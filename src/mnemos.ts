@@ -223,6 +223,7 @@ export class Mnemos {
         }),
       },
     );
+    if (!options.readOnly) await mnemos.teams.failInterrupted();
     if (!options.readOnly && options.processJobs !== false) runner.kick();
     return mnemos;
   }

@@ -470,6 +470,12 @@ export interface TeamRunStorage {
   get(tenant: TenantKey, id: string): Promise<TeamRunRecord | null>;
   /** Runs newest first, of one team or all (`team` absent). */
   list(tenant: TenantKey, page: Page, options?: { team?: string }): Promise<TeamRunRecord[]>;
+  /**
+   * Marks every run still `running` that started before `startedBefore` (epoch ms) as `failed`
+   * with `error`, finished `now`: runs whose process died. Across tenants, as maintenance. Returns
+   * how many.
+   */
+  failStale(startedBefore: number, error: string, now: number): Promise<number>;
 }
 
 /** Whole-database counts for metrics: cheap enough to read on every scrape. */

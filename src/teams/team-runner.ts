@@ -68,7 +68,10 @@ export interface TeamRunOptions {
   defaultMaxIter: number;
   /** Awaited in order, one event at a time. */
   onEvent?: (event: NumberedTeamEvent) => void | Promise<void>;
-  /** The record after each change (start, each step, the end), awaited in order: for storage. */
+  /**
+   * The record after each change (start, each step, the end), awaited in order: for storage. The
+   * run does not start when the first call fails.
+   */
   onRecord?: (record: TeamRunRecord) => void | Promise<void>;
   /** Stops the run (status `stopped`, reason `cancelled`). */
   signal?: AbortSignal;
@@ -135,7 +138,8 @@ class TeamRun {
 
   async run(): Promise<TeamRunRecord> {
     const { team, signal } = this.options;
-    this.save();
+    // A run that cannot be stored does not start; later saves are best effort.
+    await this.options.onRecord?.(structuredClone(this.record));
     this.emit({ type: 'run_start', runId: this.runId, team: team.name });
     const onCancel = (): void => this.end({ status: 'stopped', reason: 'cancelled' });
     signal?.addEventListener('abort', onCancel, { once: true });

@@ -21,6 +21,12 @@ export interface TeamRunRequest {
   runId?: string;
 }
 
+/**
+ * How long after its start a run still `running` is surely dead: the longest `limits.timeout_ms`
+ * a team may have (one hour), plus time for its steps to wind down.
+ */
+export const staleRunMs = 3_600_000 + 5 * 60_000;
+
 /** Longest team input, characters. */
 export const maxTeamInput = 64_000;
 
@@ -102,6 +108,18 @@ export class TeamService {
         }
       },
     });
+  }
+
+  /**
+   * Marks runs left `running` by a process that died (started longer ago than any run may last)
+   * as `failed`, reason `interrupted`. Returns how many.
+   */
+  async failInterrupted(now = Date.now()): Promise<number> {
+    return this.storage.failStale(
+      now - staleRunMs,
+      'interrupted: the process running the team ended before the run did',
+      now,
+    );
   }
 
   /** A tenant's runs, newest first. */

@@ -258,4 +258,32 @@ describe('team runner', () => {
     expect(record.error).toMatch(/^step planner: /);
     expect(requestsOf('writer')).toHaveLength(0);
   });
+
+  it('fails a run its process left running once it is older than any run may last', async () => {
+    const old = new Date(Date.now() - 2 * 3_600_000).toISOString();
+    const left = {
+      id: 'left-running',
+      team: 'chain',
+      input: 'x',
+      status: 'running' as const,
+      output: '',
+      steps: [],
+      usage: { inputTokens: 0, outputTokens: 0 },
+      startedAt: old,
+      finishedAt: null,
+    };
+    await mnemos.storage.teamRuns.create(tenant, left);
+    await mnemos.storage.teamRuns.create(tenant, {
+      ...left,
+      id: 'recent',
+      startedAt: new Date().toISOString(),
+    });
+    await mnemos.close();
+    mnemos = await Mnemos.open({ home: home.home, config: { extractor: 'passthrough' } });
+    expect(await mnemos.teams.getRun(tenant, 'left-running')).toMatchObject({
+      status: 'failed',
+      error: 'interrupted: the process running the team ended before the run did',
+    });
+    expect((await mnemos.teams.getRun(tenant, 'recent')).status).toBe('running');
+  });
 });

@@ -59,4 +59,12 @@ export class PostgresTeamRuns implements TeamRunStorage {
     );
     return rows.map(teamRunFromRow);
   }
+
+  async failStale(startedBefore: number, error: string, now: number): Promise<number> {
+    return this.db.run(
+      `UPDATE team_runs SET status = 'failed', error = $1, finished_at = $2
+       WHERE status = 'running' AND started_at < $3`,
+      [error, now, startedBefore],
+    );
+  }
 }

@@ -7,7 +7,8 @@
  * a store). No foreign keys. That keeps every row of a tenant addressable by `tenant_id`, so the
  * tables can be distributed by it (docs/scaling.md). Deliberate exceptions, all maintenance or
  * queue paths that have no tenant by design: `memories_store_key` (re-embedding walks a store in
- * key order), `jobs_id` and `jobs_runnable` (the queue is claimed across tenants).
+ * key order), `jobs_id` and `jobs_runnable` (the queue is claimed across tenants),
+ * `team_runs_running` (runs whose process died are failed across tenants when Mnemos opens).
  */
 
 const version1 = `
@@ -315,6 +316,7 @@ CREATE TABLE team_runs (
   PRIMARY KEY (app_id, tenant_id, id)
 );
 CREATE INDEX team_runs_recent ON team_runs (app_id, tenant_id, started_at, seq);
+CREATE INDEX team_runs_running ON team_runs (started_at) WHERE status = 'running';
 `;
 
 /** Schema steps in order; step i brings the recorded version from i to i + 1. */

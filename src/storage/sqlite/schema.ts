@@ -273,6 +273,7 @@ CREATE TABLE team_runs (
   PRIMARY KEY (app_id, tenant_id, id)
 );
 CREATE INDEX team_runs_recent ON team_runs (app_id, tenant_id, started_at);
+CREATE INDEX team_runs_running ON team_runs (started_at) WHERE status = 'running';
 `;
 
 const migrations = [

@@ -80,4 +80,16 @@ export class SqliteTeamRuns implements TeamRunStorage {
       .all(...params, page.limit, page.offset) as TeamRunRow[];
     return rows.map(teamRunFromRow);
   }
+
+  async failStale(startedBefore: number, error: string, now: number): Promise<number> {
+    return this.statements.write(
+      () =>
+        this.statements
+          .get(
+            `UPDATE team_runs SET status = 'failed', error = ?, finished_at = ?
+             WHERE status = 'running' AND started_at < ?`,
+          )
+          .run(error, now, startedBefore).changes,
+    );
+  }
 }

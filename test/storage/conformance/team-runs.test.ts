@@ -117,4 +117,25 @@ describe.each(backends)('team runs on $name', (backend) => {
     expect(await storage.teamRuns.update(bob, run('r1', finished))).toBe(true);
     expect((await storage.teamRuns.get(alice, 'r1'))?.status).toBe('running');
   });
+
+  it('fails runs left running that started before a time, in every tenant, and no others', async () => {
+    const { storage } = context;
+    await storage.teamRuns.create(alice, run('dead', { startedAt: iso(t0) }));
+    await storage.teamRuns.create(bob, run('dead', { startedAt: iso(t0 + 10) }));
+    await storage.teamRuns.create(alice, run('live', { startedAt: iso(t0 + 5_000) }));
+    await storage.teamRuns.create(alice, run('done', { ...finished, startedAt: iso(t0) }));
+    expect(await storage.teamRuns.failStale(t0 + 1_000, 'interrupted', t0 + 9_000)).toBe(2);
+    for (const tenant of [alice, bob]) {
+      expect(await storage.teamRuns.get(tenant, 'dead')).toMatchObject({
+        status: 'failed',
+        error: 'interrupted',
+        finishedAt: iso(t0 + 9_000),
+      });
+    }
+    expect((await storage.teamRuns.get(alice, 'live'))?.status).toBe('running');
+    expect(await storage.teamRuns.get(alice, 'done')).toEqual(
+      run('done', { ...finished, startedAt: iso(t0) }),
+    );
+    expect(await storage.teamRuns.failStale(t0 + 1_000, 'interrupted', t0 + 9_000)).toBe(0);
+  });
 });
