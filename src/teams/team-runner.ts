@@ -405,7 +405,8 @@ class TeamRun {
       if (exhausted && this.aborts.size > 0) return { kind: 'stopped', reason: exhausted };
     } else {
       const error = end.kind === 'failed' ? end.error : end.reason;
-      step.status = 'failed';
+      // A step cut short because the critic approved another is not a failure.
+      step.status = this.ending?.status === 'succeeded' ? 'skipped' : 'failed';
       step.error = error;
       this.emit({ type: 'step_failed', role, round, error });
     }

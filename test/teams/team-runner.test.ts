@@ -249,6 +249,61 @@ describe('team runner', () => {
     ]);
   });
 
+  it('runs no more than max_parallel steps at once', async () => {
+    writeTeam(home.home, 'narrow', {
+      agents: [member('a'), member('b'), member('c')],
+      flow: '[a, b, c]',
+      limits: { max_parallel: 1 },
+    });
+    answer = async (request) => {
+      await sleep(50);
+      return { text: `from ${roleOf(request)}` };
+    };
+    const { record, events } = await run('narrow');
+    expect(record.status).toBe('succeeded');
+    const marks = events
+      .filter((event) => event.type === 'step_start' || event.type === 'step_done')
+      .map((event) => event.type);
+    expect(marks).toEqual([
+      'step_start',
+      'step_done',
+      'step_start',
+      'step_done',
+      'step_start',
+      'step_done',
+    ]);
+  });
+
+  it('stops at the run timeout_ms and when cancelled', async () => {
+    writeTeam(home.home, 'slow', {
+      agents: [member('planner'), member('writer')],
+      limits: { timeout_ms: 1_000 },
+    });
+    answer = async (request) => {
+      if (roleOf(request) === 'writer') await sleep(60_000);
+      return { text: 'plan' };
+    };
+    const timedOut = await run('slow');
+    expect(timedOut.record.status).toBe('stopped');
+    expect(timedOut.record.error).toBe('timeout_ms: the run took longer than 1000 ms');
+
+    const controller = new AbortController();
+    const cancelled = await mnemos.teams.run(tenant, 'slow', 'go', {
+      agents: teamAgentFactory(mnemos, { appId: tenant.appId, userId: tenant.tenantId }),
+      signal: controller.signal,
+      onEvent: ({ event }) => {
+        if (event.type === 'step_start' && event.role === 'writer') controller.abort();
+      },
+    });
+    expect(cancelled.status).toBe('stopped');
+    expect(cancelled.error).toBe('cancelled');
+    expect(cancelled.steps.map((step) => [step.role, step.status])).toEqual([
+      ['planner', 'succeeded'],
+      ['writer', 'failed'],
+    ]);
+    expect((await mnemos.teams.getRun(tenant, cancelled.id)).status).toBe('stopped');
+  });
+
   it('fails the run when a step fails, naming the step', async () => {
     writeTeam(home.home, 'broken', { agents: [member('planner'), member('writer')] });
     answer = (request) =>
