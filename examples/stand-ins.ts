@@ -43,10 +43,15 @@ function ordersDocument(origin: string): unknown {
 }
 
 /** The ACME orders API: bearer token required, as a real one would. */
-export function ordersApi(token: string, origin: () => string): Hono {
+export function ordersApi(
+  token: string,
+  origin: () => string,
+  onOrder: () => void = () => {},
+): Hono {
   const app = new Hono();
   app.get('/openapi.json', (c) => c.json(ordersDocument(origin()) as object));
   app.get('/orders/:id', (c) => {
+    onOrder();
     if (c.req.header('authorization') !== `Bearer ${token}`) {
       return c.json({ error: 'missing or wrong bearer token' }, 401);
     }
@@ -110,6 +115,8 @@ export function scriptedReply(request: ChatRequest): ScriptedReply {
 export async function startStandIns(ports: { model?: number; orders?: number } = {}): Promise<{
   modelUrl: string;
   ordersUrl: string;
+  /** Order lookups the API has answered. */
+  orderRequests: () => number;
   stop: () => Promise<void>;
 }> {
   const model = await startModelServer({
@@ -118,7 +125,12 @@ export async function startStandIns(ports: { model?: number; orders?: number } =
   });
   let ordersOrigin = '';
   const token = process.env.ORDER_API_TOKEN ?? 'demo-token';
-  const api = ordersApi(token, () => ordersOrigin);
+  let lookups = 0;
+  const api = ordersApi(
+    token,
+    () => ordersOrigin,
+    () => lookups++,
+  );
   const server: ServerType = await new Promise((resolve) => {
     const started = serve(
       { fetch: api.fetch, hostname: '127.0.0.1', port: ports.orders ?? 0 },
@@ -130,6 +142,7 @@ export async function startStandIns(ports: { model?: number; orders?: number } =
   return {
     modelUrl: model.url,
     ordersUrl: ordersOrigin,
+    orderRequests: () => lookups,
     stop: async () => {
       await model.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,7 +1,11 @@
 import { resolve } from 'node:path';
 import type { MnemosConfig } from '../config/config.js';
 import { type ProviderId, providerIds } from '../config/provider-ids.js';
-import type { AgentDefinition, DefinitionOrigin } from '../core/agent-definition.js';
+import type {
+  AgentDefinition,
+  DefinitionOrigin,
+  OpenApiToolConfig,
+} from '../core/agent-definition.js';
 import type { ChainedModel } from '../core/agent-events.js';
 import { MnemosError } from '../core/errors.js';
 import { createChatClient } from '../models/llm/create-chat-client.js';
@@ -26,11 +30,45 @@ import { builtinTools, selectToolsets } from './tools/builtin-tools.js';
 import { mcpServersForSurface, mcpToolsets } from './tools/mcp/mcp-servers-for-surface.js';
 import { mcpToolset } from './tools/mcp/mcp-tool-name.js';
 import { mcpToolSource } from './tools/mcp/mcp-tool-source.js';
+import type {
+  OpenApiToolSource,
+  OpenApiToolSourceOptions,
+} from './tools/openapi/openapi-tool-source.js';
 import { type SessionSearchServices, sessionSearchTool } from './tools/session-search-tool.js';
 import { type AgentSurface, confinedToolsets, surfaceToolsets } from './tools/surface-toolsets.js';
 import { createTenantWorkspace, tenantWorkspacePath } from './tools/tenant-workspace.js';
 import { TodoStore } from './tools/todo-tool.js';
 import type { AnyTool } from './tools/tool.js';
+import { cachedTool, ToolResultCache } from './tools/tool-cache.js';
+import { joinToolSources, type ToolSource } from './tools/tool-sources.js';
+
+/** Results of cacheable tools, shared by every agent of the process (keys carry the tenant). */
+const toolResultCache = new ToolResultCache();
+
+/** Whose cached tool results these are: one (app, tenant, agent). */
+function cacheScope(appId: string, userId: string, agentName: string): string {
+  return `${appId}\u0000${userId}\u0000${agentName}`;
+}
+
+/** The OpenAPI tool source, its modules loaded on first use (a chat without OpenAPI tools skips them). */
+function lazyOpenApiSource(
+  configs: OpenApiToolConfig[],
+  options: OpenApiToolSourceOptions,
+): ToolSource {
+  let source: Promise<OpenApiToolSource | null> | null = null;
+  const load = (): Promise<OpenApiToolSource | null> => {
+    source ??= import('./tools/openapi/openapi-tool-source.js').then((module) =>
+      module.openApiToolSource(configs, options),
+    );
+    return source;
+  };
+  return {
+    tools: async () => (await (await load())?.tools()) ?? [],
+    close: async () => {
+      if (source) await (await source)?.close();
+    },
+  };
+}
 
 /** What an agent uses of the engine: its home and settings, sessions, memories, profiles and skills. */
 export interface AgentEngine extends EngineMemory, SessionSearchServices {
@@ -98,6 +136,7 @@ export function createAgent(options: CreateAgentOptions): Agent {
   const config = mnemos.config;
   const agent = config.agent;
   const definition = options.definition;
+  if (definition && options.definitionOrigin === 'tenant') refuseServerSecrets(definition);
   const models =
     options.models ??
     (definition?.llm
@@ -171,9 +210,14 @@ export function createAgent(options: CreateAgentOptions): Agent {
     }
   }
   core.unshift(
-    ...selectToolsets(builtin, builtinNames).filter(
-      (tool) => declared?.onlyTools.get(tool.toolset)?.has(tool.name) ?? true,
-    ),
+    ...selectToolsets(builtin, builtinNames)
+      .filter((tool) => declared?.onlyTools.get(tool.toolset)?.has(tool.name) ?? true)
+      .map((tool) => {
+        const ttl = declared?.cacheTtlMs.get(tool.name) ?? declared?.cacheTtlMs.get(tool.toolset);
+        return ttl
+          ? cachedTool(tool, ttl, toolResultCache, cacheScope(appId, userId, agentName))
+          : tool;
+      }),
   );
   const withheld = new Map<string, string>();
   if (confined) {
@@ -234,7 +278,7 @@ export function createAgent(options: CreateAgentOptions): Agent {
     workspace,
     ...(options.notify ? { notify: options.notify } : {}),
   });
-  const toolSource = mcpToolSource({
+  const mcpSource = mcpToolSource({
     servers: Object.fromEntries(
       Object.entries(mcpServersForSurface(config, surface, toolsets)).filter(
         // A definition's tools are the whole list: locally too, only the servers it names.
@@ -244,6 +288,19 @@ export function createAgent(options: CreateAgentOptions): Agent {
     home: mnemos.home,
     ...(options.log ? { warn: (message: string) => options.log?.('warn', message) } : {}),
   });
+  const openapi = (declared?.openapi ?? []).filter((entry) => wanted.has(`openapi_${entry.name}`));
+  const toolSource = joinToolSources([
+    mcpSource,
+    openapi.length > 0
+      ? lazyOpenApiSource(openapi, {
+          baseDir: options.definitionDir ?? mnemos.home,
+          allowHosts: agent.web.allow_hosts,
+          cache: toolResultCache,
+          cacheScope: cacheScope(appId, userId, agentName),
+          ...(options.log ? { warn: (message: string) => options.log?.('warn', message) } : {}),
+        })
+      : null,
+  ]);
   const built: Agent = new Agent({
     sessions: mnemos.sessions,
     models,
@@ -355,6 +412,36 @@ function toChained(model: ResolvedChatModel, config: MnemosConfig): ChainedModel
 }
 
 /**
+ * A tenant's definition chooses models and tools, never where the server's secrets go: no model
+ * address or key variable of its own (the operator's key would follow it to any host).
+ */
+function refuseServerSecrets(definition: AgentDefinition): void {
+  for (const [index, entry] of (definition.tools ?? []).entries()) {
+    if (typeof entry !== 'string' && entry.type === 'openapi' && entry.spec_file !== undefined) {
+      throw new MnemosError(
+        'invalid_input',
+        `agent ${definition.name}: tools.${index}.spec_file is not allowed in a tenant's definition (it would read the server's files); use spec_url`,
+      );
+    }
+  }
+  const llm = definition.llm;
+  if (!llm || typeof llm === 'string') return;
+  const choices = [llm, ...(llm.fallback ?? [])];
+  for (const [index, choice] of choices.entries()) {
+    if (typeof choice === 'string') continue;
+    const field = index === 0 ? 'llm' : `llm.fallback.${index - 1}`;
+    for (const key of ['base_url', 'api_key_env'] as const) {
+      if (choice[key] !== undefined) {
+        throw new MnemosError(
+          'invalid_input',
+          `agent ${definition.name}: ${field}.${key} is not allowed in a tenant's definition; the server's configuration decides model addresses and keys`,
+        );
+      }
+    }
+  }
+}
+
+/**
  * The toolsets an agent is offered: the surface's, or a definition's declared ones, which on an
  * untrusted surface are cut to what the surface allows (all of them for a tenant's definition; the
  * machine-reaching `file` and `terminal` for the operator's).
@@ -369,7 +456,10 @@ function offeredToolsets(
   if (surface === 'local') return declared.toolsets;
   const allowed = new Set(surfaceSets);
   return declared.toolsets.filter(
-    (name) => allowed.has(name) || (origin === 'home' && !confinedToolsets.includes(name)),
+    (name) =>
+      allowed.has(name) ||
+      (name.startsWith('openapi_') && allowed.has('openapi')) ||
+      (origin === 'home' && !confinedToolsets.includes(name)),
   );
 }
 

@@ -199,3 +199,74 @@ describe('createAgent with a definition', () => {
     expect(models).toEqual(['primary-model', 'backup-model']);
   });
 });
+
+describe('a tenant’s definition', () => {
+  it('cannot send the server’s model key to an address of its choosing', () => {
+    for (const llm of [
+      { model: 'm', base_url: 'http://attacker.example/v1' },
+      { model: 'm', api_key_env: 'DATABASE_PASSWORD' },
+      { model: 'm', fallback: [{ model: 'n', base_url: 'http://attacker.example/v1' }] },
+    ]) {
+      expect(() =>
+        createAgent({ mnemos, definition: define({ llm }), definitionOrigin: 'tenant' }),
+      ).toThrow(/not allowed in a tenant's definition/);
+    }
+    const operator = createAgent({
+      mnemos,
+      definition: define({ tools: [], llm: { model: 'm', base_url: server.url } }),
+    });
+    expect(operator.models[0]?.name).toContain('m');
+  });
+});
+
+describe('OpenAPI tools of a definition', () => {
+  it('calls the operation with the bearer token from the environment, and reuses a cached result', async () => {
+    const { startStandIns } = await import('../../../examples/stand-ins.js');
+    const standIns = await startStandIns();
+    process.env.ORDER_API_TOKEN = 'demo-token';
+    try {
+      await mnemos.close();
+      mnemos = await Mnemos.open({
+        home: home.home,
+        config: {
+          llm: { base_url: server.url, model: 'config-model', max_retries: 0 },
+          agent: { web: { allow_hosts: ['127.0.0.1'] } },
+        },
+      });
+      const definition = define({
+        tools: [
+          {
+            type: 'openapi',
+            name: 'orders',
+            spec_url: `${standIns.ordersUrl}/openapi.json`,
+            auth: { type: 'bearer', token_env: 'ORDER_API_TOKEN' },
+            cache_ttl_seconds: 60,
+          },
+        ],
+        memory: { enabled: false, notes: false },
+      });
+      for (let turn = 0; turn < 2; turn++) {
+        chat.push(
+          { toolCalls: [{ name: 'orders_get_order', arguments: { id: '12345' } }] },
+          { text: 'It has shipped.' },
+        );
+        agent = createAgent({ mnemos, definition });
+        const done = await agent.turn('where is order 12345?');
+        expect(done.reason).toBe('answered');
+        await agent.close();
+        agent = undefined;
+      }
+      const requests = agentRequests();
+      expect(toolNames(requests[0])).toEqual(['orders_get_order']);
+      const toolResults = requests
+        .flatMap((request) => request.messages ?? [])
+        .filter((message) => message.role === 'tool')
+        .map((message) => JSON.stringify(message.content));
+      expect(toolResults[0]).toContain('SF Express');
+      expect(standIns.orderRequests()).toBe(1);
+    } finally {
+      delete process.env.ORDER_API_TOKEN;
+      await standIns.stop();
+    }
+  });
+});

@@ -95,9 +95,13 @@ export type GuardedLookup = (
 /**
  * A DNS lookup that resolves every address of the host and fails with {@link RefusedAddressError}
  * when any of them is refused, so the socket connects only to addresses that were checked (a DNS
- * answer that changes between check and connect cannot slip through).
+ * answer that changes between check and connect cannot slip through). `allowSetting` is the
+ * setting the refusal tells the user to change.
  */
-export function guardedLookup(policy: WebAddressPolicy): GuardedLookup {
+export function guardedLookup(
+  policy: WebAddressPolicy,
+  allowSetting = 'agent.web.allow_hosts',
+): GuardedLookup {
   return (hostname, options, callback) => {
     const family = options.family === 'IPv4' ? 4 : options.family === 'IPv6' ? 6 : options.family;
     dnsLookup(
@@ -111,7 +115,7 @@ export function guardedLookup(policy: WebAddressPolicy): GuardedLookup {
             if (reason) {
               return callback(
                 new RefusedAddressError(
-                  `refused to fetch ${hostname}: it resolves to ${reason}; only public addresses can be fetched unless agent.web.allow_hosts lists the host`,
+                  `refused to fetch ${hostname}: it resolves to ${reason}; only public addresses can be fetched unless ${allowSetting} lists the host`,
                 ),
                 options.all ? [] : '',
               );

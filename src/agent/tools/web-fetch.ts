@@ -41,7 +41,8 @@ const schema = z.object({
 
 const textualType = /^(?:text\/|application\/(?:[\w.+-]*\+)?(?:json|xml|javascript|x-yaml|yaml)$)/u;
 
-function refusedIn(error: unknown): RefusedAddressError | undefined {
+/** The address refusal somewhere in an error's cause chain. */
+export function refusedIn(error: unknown): RefusedAddressError | undefined {
   let current: unknown = error;
   for (let depth = 0; depth < 6 && current instanceof Error; depth += 1) {
     if (current instanceof RefusedAddressError) return current;
@@ -50,7 +51,8 @@ function refusedIn(error: unknown): RefusedAddressError | undefined {
   return undefined;
 }
 
-function errorCode(error: unknown): string | undefined {
+/** The first system error code (`ECONNREFUSED`, …) in an error's cause chain. */
+export function errorCode(error: unknown): string | undefined {
   let current: unknown = error;
   for (let depth = 0; depth < 4 && current instanceof Error; depth += 1) {
     const code = (current as NodeJS.ErrnoException).code;
@@ -102,7 +104,8 @@ function checkedUrl(raw: string, base: URL | undefined, policy: WebAddressPolicy
 
 const redirectStatuses = new Set([301, 302, 303, 307, 308]);
 
-async function readCapped(
+/** Reads a body up to `maxBytes`, cancelling the rest; `truncated` when there was more. */
+export async function readCapped(
   body: ReadableStream<Uint8Array>,
   maxBytes: number,
 ): Promise<{ bytes: Buffer; truncated: boolean }> {
@@ -122,7 +125,8 @@ async function readCapped(
   }
 }
 
-function decode(bytes: Buffer, contentType: string): string {
+/** Body bytes as text in the charset the content type names (UTF-8 when none or unknown). */
+export function decodeBody(bytes: Buffer, contentType: string): string {
   const charset = /charset\s*=\s*"?([\w.:-]+)/iu.exec(contentType)?.[1];
   try {
     return new TextDecoder(charset ?? 'utf-8').decode(bytes);
@@ -199,7 +203,7 @@ async function readResponse(
   if (!textualType.test(mime) && looksBinary(bytes.subarray(0, sniffBytes))) {
     text = `[binary content (${mime || 'unknown type'}, ${formatBytes(bytes.length)}${truncated ? ' or more' : ''}) not shown]`;
   } else {
-    text = decode(bytes, contentType);
+    text = decodeBody(bytes, contentType);
     const html = mime.includes('html') || (!mime && /^\s*<(?:!doctype html|html)/iu.test(text));
     if (html) text = htmlToText(text, url.href);
     if (truncated) text += `\n[truncated: only the first ${formatBytes(maxBytes)} were read]`;
