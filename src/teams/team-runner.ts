@@ -254,6 +254,9 @@ class TeamRun {
     if (!critic || critic.reviews !== role || end.kind !== 'ok') return end;
     for (let round = 1; ; round++) {
       const reviewed = end.output;
+      if (this.ending) return { kind: 'ok', output: reviewed };
+      const spent = this.exhausted();
+      if (spent) return { kind: 'stopped', reason: spent };
       const verdict = await this.step(
         critic.role,
         round,
