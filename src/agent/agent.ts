@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { ModelMessage } from 'ai';
 import {
   type AgentEvent,
@@ -125,11 +126,14 @@ export class Agent {
     return this.sessionUsage;
   }
 
-  /** Opens a new session (ending the current one). */
-  async newSession(title = 'chat'): Promise<SessionRecord> {
+  /** Opens a new session (ending the current one); `parentId` links it to the session it serves. */
+  async newSession(
+    title = 'chat',
+    link: { parentId?: string; metadata?: Record<string, string> } = {},
+  ): Promise<SessionRecord> {
     const previous = this.session;
     if (previous) await this.options.memory.onSessionEnd(previous.id, this.hookMessages());
-    const session = await this.options.sessions.create(this.owner(), { title });
+    const session = await this.options.sessions.create(this.owner(), { title, ...link });
     await this.open(session, [], undefined, noUsage);
     await this.options.memory.onSessionSwitch({
       from: previous?.id ?? null,
@@ -158,11 +162,17 @@ export class Agent {
 
   /**
    * Runs one turn: recall for this message, the tool loop, persistence, sync to memory. Events
-   * stream to `onEvent`; the returned `done` event is also the last one emitted.
+   * stream to `onEvent`; the returned `done` event is also the last one emitted. `maxIterations`
+   * lowers the model steps of this turn; `onStep` gets each step's usage as it happens.
    */
   async turn(
     text: string,
-    options: { signal?: AbortSignal; onEvent?: (event: AgentEvent) => void } = {},
+    options: {
+      signal?: AbortSignal;
+      onEvent?: (event: AgentEvent) => void;
+      maxIterations?: number;
+      onStep?: (usage: TokenUsage) => void;
+    } = {},
   ): Promise<TurnDone> {
     if (!this.session) await this.newSession(text.slice(0, 60));
     const session = this.session as SessionRecord;
@@ -212,7 +222,7 @@ export class Agent {
         system: this.system,
         messages: [...this.history, userForModel],
         tools: this.tools,
-        maxIterations: this.options.maxIterations,
+        maxIterations: options.maxIterations ?? this.options.maxIterations,
         maxTokens: this.options.maxTokensPerTurn,
         signal,
         toolContext: {
@@ -221,8 +231,11 @@ export class Agent {
           workspace: this.options.workspace,
           confirm: this.options.confirm,
           withheld: this.options.withheld,
+          emit,
+          turnId: randomUUID(),
         },
         emit,
+        onStep: options.onStep,
       });
     } catch (error) {
       this.sessionUsage = addUsage(this.sessionUsage, turnUsage);

@@ -18,6 +18,7 @@ import type { SkillService } from '../skills/skill-service.js';
 import { Agent } from './agent.js';
 import { definitionModels, resolveDefinitionModel } from './definition/definition-models.js';
 import { type DefinitionTools, definitionTools } from './definition/definition-tools.js';
+import { delegateTool } from './delegation/delegate-tool.js';
 import { CuratedNotesProvider } from './notes/curated-notes-provider.js';
 import { EngineMemoryProvider } from './providers/engine-provider.js';
 import type { EngineMemory } from './providers/engine-tools.js';
@@ -125,6 +126,13 @@ export interface CreateAgentOptions {
    * `terminal`, which the surface must also allow; a tenant's only where the surface allows them.
    */
   definitionOrigin?: DefinitionOrigin;
+  /** Toolsets instead of the surface's (a delegated child: a subset of its parent's). */
+  toolsets?: string[];
+  /**
+   * `false`: no memory at all (a delegated child): no curated notes, no long-term recall or sync,
+   * no memory tools, no skills review; nothing the agent does is remembered.
+   */
+  memory?: false;
 }
 
 /**
@@ -177,12 +185,14 @@ export function createAgent(options: CreateAgentOptions): Agent {
   const declared = definition?.tools
     ? definitionTools(definition.tools, new Map(builtin.map((tool) => [tool.name, tool.toolset])))
     : null;
-  const toolsets = offeredToolsets(
-    surfaceToolsets(agent, surface, agentName),
-    declared,
-    surface,
-    options.definitionOrigin ?? 'home',
-  );
+  const toolsets =
+    options.toolsets ??
+    offeredToolsets(
+      surfaceToolsets(agent, surface, agentName),
+      declared,
+      surface,
+      options.definitionOrigin ?? 'home',
+    );
   const wanted = new Set(toolsets);
   if (confined && toolsets.some((name) => confinedToolsets.includes(name))) {
     createTenantWorkspace(workspace, owner);
@@ -197,6 +207,7 @@ export function createAgent(options: CreateAgentOptions): Agent {
       name !== 'memory' &&
       name !== 'session_search' &&
       name !== 'skills' &&
+      name !== 'delegation' &&
       !mcpNames.includes(name) &&
       !builtinNames.includes(name) &&
       !declared?.openapi.some((tool) => name === `openapi_${tool.name}`),
@@ -240,13 +251,16 @@ export function createAgent(options: CreateAgentOptions): Agent {
     },
   });
   const memory = definition?.memory;
-  const providers: MemoryProvider[] = [
-    ...(memory?.notes === false ? [] : [curated]),
-    ...(memory?.enabled === false
+  const providers: MemoryProvider[] =
+    options.memory === false
       ? []
-      : [longTermMemory(mnemos, appId, options.log, memory?.recall_top_k)]),
-    ...(options.extraProviders ?? []),
-  ];
+      : [
+          ...(memory?.notes === false ? [] : [curated]),
+          ...(memory?.enabled === false
+            ? []
+            : [longTermMemory(mnemos, appId, options.log, memory?.recall_top_k)]),
+          ...(options.extraProviders ?? []),
+        ];
   manager = new MemoryManager(wanted.has('memory') ? providers : providers.map(withoutTools), {
     prefetchBudgetMs: agent.prefetch_budget_ms,
     ...(options.log ? { log: options.log } : {}),
@@ -267,7 +281,10 @@ export function createAgent(options: CreateAgentOptions): Agent {
       ]),
     ],
     review:
-      reviewOn && wanted.has('skills') && skillSettings.review.interval > 0
+      reviewOn &&
+      options.memory !== false &&
+      wanted.has('skills') &&
+      skillSettings.review.interval > 0
         ? {
             interval: skillSettings.review.interval,
             maxIterations: skillSettings.review.max_iterations,
@@ -301,6 +318,47 @@ export function createAgent(options: CreateAgentOptions): Agent {
         })
       : null,
   ]);
+  // Delegation: `delegate_task` runs tasks in children built like this agent, with a subset of its
+  // toolsets (never `delegation`, so children cannot delegate) and memory off.
+  if (wanted.has('delegation')) {
+    const parentMemory = manager;
+    const limits = agent.delegation;
+    core.push(
+      delegateTool({
+        limits: {
+          maxConcurrent: limits.max_concurrent,
+          timeoutMs: limits.timeout_ms,
+          maxIterations: limits.max_iterations,
+          maxIterationsTotal: limits.max_iterations_total,
+          maxTokensTotal: limits.max_tokens_total,
+        },
+        toolsets,
+        memory: () => parentMemory,
+        spawnChild: (childToolsets) =>
+          createAgent({
+            mnemos,
+            appId,
+            userId,
+            agentName,
+            platform: options.platform ?? 'cli',
+            surface,
+            agentContext: 'subagent',
+            models: [...built.models],
+            toolsets: childToolsets,
+            memory: false,
+            // The definition brings the identity, limits and declared tools (OpenAPI) a child may use.
+            ...(definition
+              ? {
+                  definition,
+                  definitionOrigin: options.definitionOrigin ?? 'home',
+                  ...(options.definitionDir ? { definitionDir: options.definitionDir } : {}),
+                }
+              : {}),
+            ...(options.log ? { log: options.log } : {}),
+          }),
+      }),
+    );
+  }
   const built: Agent = new Agent({
     sessions: mnemos.sessions,
     models,

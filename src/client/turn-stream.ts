@@ -12,6 +12,8 @@ const eventTypes: Record<AgentEvent['type'], true> = {
   notice: true,
   model_fallback: true,
   compressed: true,
+  delegation_start: true,
+  delegation_done: true,
   done: true,
 };
 

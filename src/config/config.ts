@@ -176,7 +176,16 @@ const agentSchema = z
     /** Tool groups offered to the model on the local, trusted surface (`mnemos chat`). */
     toolsets: z
       .array(z.string().min(1))
-      .default(['file', 'terminal', 'web', 'todo', 'memory', 'session_search', 'skills']),
+      .default([
+        'file',
+        'terminal',
+        'web',
+        'todo',
+        'memory',
+        'session_search',
+        'skills',
+        'delegation',
+      ]),
     /**
      * Untrusted surfaces (HTTP agent turns): no `file` or `terminal` unless listed here; where they
      * are, each (app, tenant) gets its own workspace and commands run in the sandbox.
@@ -233,6 +242,22 @@ const agentSchema = z
           .prefault({}),
         /** Skills the agent created and nobody used for this many days are archived (never deleted); 0 keeps them. */
         archive_after_days: z.number().int().min(0).max(3_650).default(30),
+      })
+      .strict()
+      .prefault({}),
+    /** `delegate_task`: child agents with fresh context, and what they may spend (see docs/delegation.md). */
+    delegation: z
+      .object({
+        /** Children running at once; further tasks wait for a free slot. */
+        max_concurrent: z.number().int().min(1).max(10).default(3),
+        /** Wall time of one child, from its start; a child still running then is stopped. */
+        timeout_ms: z.number().int().min(1_000).max(3_600_000).default(120_000),
+        /** Model steps of one child. */
+        max_iterations: z.number().int().min(1).max(100).default(8),
+        /** Model steps of all children of one parent turn together. */
+        max_iterations_total: z.number().int().min(1).max(1_000).default(24),
+        /** Input plus output tokens of all children of one parent turn together. */
+        max_tokens_total: z.number().int().min(1_000).max(100_000_000).default(100_000),
       })
       .strict()
       .prefault({}),

@@ -4,6 +4,9 @@ export interface TokenUsage {
   outputTokens: number;
 }
 
+/** How a delegated task ended: answered, failed, stopped by its timeout, or by the shared budget. */
+export type DelegationStatus = 'ok' | 'failed' | 'timeout' | 'budget';
+
 /**
  * What an agent turn reports while it runs, in order; the HTTP API sends these as SSE events and
  * the REPL renders them. `done` is always last.
@@ -15,6 +18,17 @@ export type AgentEvent =
   | { type: 'notice'; level: 'info' | 'warn' | 'debug'; message: string }
   | { type: 'model_fallback'; from: string; to: string; reason: string }
   | { type: 'compressed'; from: string; to: string; summarized: number }
+  /** A task of `delegate_task` starts in a child agent (after waiting for a free slot). */
+  | { type: 'delegation_start'; taskId: string; goal: string }
+  /** A delegated task ended; `sessionId` is the child's session, when one was opened. */
+  | {
+      type: 'delegation_done';
+      taskId: string;
+      status: DelegationStatus;
+      steps: number;
+      tokens: number;
+      sessionId?: string;
+    }
   | {
       type: 'done';
       sessionId: string;

@@ -1,5 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type ModelServer, type ModelServerOptions, startModelServer } from './model-server.js';
+import {
+  holdUntilClosed,
+  type ModelServer,
+  type ModelServerOptions,
+  startModelServer,
+} from './model-server.js';
 
 let server: ModelServer | undefined;
 
@@ -222,6 +227,28 @@ describe('startModelServer', () => {
         })
       ).json()) as { choices: Array<{ message: { content: string } }> };
       expect(handled.choices[0]!.message.content).toBe('you said ping');
+    });
+
+    it('lets a handler hold a request until the client goes away (holdUntilClosed)', async () => {
+      const { url } = await start();
+      let released = false;
+      server!.script(async (_request, _recorded, closed) => {
+        const reply = await holdUntilClosed(closed);
+        released = true;
+        return reply;
+      });
+      await expect(
+        fetch(`${url}/chat/completions`, {
+          method: 'POST',
+          body: JSON.stringify({ model: 'm', messages: [] }),
+          signal: AbortSignal.timeout(100),
+        }),
+      ).rejects.toThrow();
+      while (!released) await new Promise((resolve) => setTimeout(resolve, 5));
+      const next = (await (
+        await post(`${url}/chat/completions`, { model: 'm', messages: [] })
+      ).json()) as { choices: Array<{ message: { content: string } }> };
+      expect(next.choices[0]!.message.content).toBe('ok');
     });
 
     it('defaults to {} when JSON output is requested', async () => {

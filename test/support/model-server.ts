@@ -95,10 +95,14 @@ export interface ChatRequest {
   [key: string]: unknown;
 }
 
-/** Computes a chat reply from the request. */
+/**
+ * Computes a chat reply from the request. `closed` aborts when the client goes away first, so a
+ * handler can hold a request as long as the client waits (see {@link holdUntilClosed}).
+ */
 export type ChatHandler = (
   request: ChatRequest,
   recorded: RecordedRequest,
+  closed: AbortSignal,
 ) => ScriptedReply | Promise<ScriptedReply>;
 
 /** Options of {@link startModelServer}. */
@@ -418,7 +422,9 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
       ],
     };
     const next = chatScript.shift() ?? options.defaultReply ?? defaultChatReply(asChat);
-    const reply = typeof next === 'function' ? await next(asChat, recorded) : next;
+    const reply =
+      typeof next === 'function' ? await next(asChat, recorded, closedSignal(response)) : next;
+    if (response.destroyed) return;
     if ('status' in reply) {
       sendJson(response, reply.status, {
         type: 'error',
@@ -449,7 +455,9 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
     recorded: RecordedRequest,
   ): Promise<void> {
     const next = chatScript.shift() ?? options.defaultReply ?? defaultChatReply(request);
-    const reply = typeof next === 'function' ? await next(request, recorded) : next;
+    const reply =
+      typeof next === 'function' ? await next(request, recorded, closedSignal(response)) : next;
+    if (response.destroyed) return;
     if ('status' in reply) {
       sendError(response, reply.status, reply.error ?? statusText(reply.status), reply.headers);
       return;
@@ -586,6 +594,28 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
         server.closeAllConnections();
       }),
   };
+}
+
+/** Aborts when the connection of `response` closes before the answer was sent. */
+function closedSignal(response: ServerResponse): AbortSignal {
+  const controller = new AbortController();
+  response.once('close', () => {
+    if (!response.writableFinished) controller.abort();
+  });
+  return controller.signal;
+}
+
+/**
+ * A reply that never comes: resolves (to a 499 nobody receives) only once the client has gone away,
+ * for tests of timeouts and cancelling. Use it in a {@link ChatHandler}: `(r, q, closed) =>
+ * holdUntilClosed(closed)`.
+ */
+export function holdUntilClosed(closed: AbortSignal): Promise<ScriptedReply> {
+  return new Promise((resolve) => {
+    const give = (): void => resolve({ status: 499, error: 'client closed the request' });
+    if (closed.aborted) give();
+    else closed.addEventListener('abort', give, { once: true });
+  });
 }
 
 function defaultChatReply(request: ChatRequest): ScriptedReply {

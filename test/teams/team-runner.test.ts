@@ -19,9 +19,9 @@ const tenant = { appId: 'app', tenantId: 'alice' };
 
 beforeAll(async () => {
   server = await startModelServer({
-    defaultReply: (request, recorded) => {
+    defaultReply: (request, recorded, closed) => {
       if (roleOf(request) === null) return { text: 'ok' };
-      return answer(request, recorded);
+      return answer(request, recorded, closed);
     },
   });
 });

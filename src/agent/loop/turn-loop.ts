@@ -24,6 +24,8 @@ export interface TurnLoopInput {
   signal: AbortSignal;
   toolContext: ToolContext;
   emit: (event: AgentEvent) => void;
+  /** Called after every model step with its usage (budgets that span several turns). */
+  onStep?: ((usage: TokenUsage) => void) | undefined;
 }
 
 /** What the loop produced: the answer, and the messages to keep in history. */
@@ -76,6 +78,7 @@ export async function runTurnLoop(input: TurnLoopInput): Promise<TurnLoopResult>
       continue;
     }
     usage = addUsage(usage, result.usage);
+    input.onStep?.(result.usage);
     text = result.text;
     if (result.cancelled) return { text, added, usage, steps: step, reason: 'cancelled' };
     if (result.toolCalls.length === 0) {

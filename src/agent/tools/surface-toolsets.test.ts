@@ -5,7 +5,7 @@ import { surfaceToolsets } from './surface-toolsets.js';
 const agentOf = (raw: unknown) => validateConfig(raw, 'test').agent;
 
 describe('surfaceToolsets', () => {
-  it('keeps agent.toolsets locally and drops file and terminal on HTTP by default', () => {
+  it('keeps agent.toolsets locally and drops file, terminal and delegation on HTTP by default', () => {
     const agent = agentOf({});
     expect(surfaceToolsets(agent, 'local', 'default')).toEqual([
       'file',
@@ -15,6 +15,7 @@ describe('surfaceToolsets', () => {
       'memory',
       'session_search',
       'skills',
+      'delegation',
     ]);
     expect(surfaceToolsets(agent, 'http', 'default')).toEqual([
       'web',
@@ -26,6 +27,13 @@ describe('surfaceToolsets', () => {
     expect(
       surfaceToolsets(agentOf({ agent: { toolsets: ['terminal', 'memory'] } }), 'http', 'x'),
     ).toEqual(['memory']);
+    expect(
+      surfaceToolsets(
+        agentOf({ agent: { surfaces: { http: { toolsets: ['web', 'delegation'] } } } }),
+        'http',
+        'x',
+      ),
+    ).toEqual(['web', 'delegation']);
   });
 
   it('takes the surface list, then an agent entry, when configured', () => {

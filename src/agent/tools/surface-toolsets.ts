@@ -9,7 +9,8 @@ export const confinedToolsets: readonly string[] = ['file', 'terminal'];
 /**
  * The toolsets of an agent on a surface. Locally, `agent.toolsets`. On an untrusted surface, the
  * agent's own entry in `agent.surfaces.<surface>.agents`, else `agent.surfaces.<surface>.toolsets`,
- * else `agent.toolsets` without the confined toolsets (`file`, `terminal`) and MCP servers (`mcp_*`).
+ * else `agent.toolsets` without the confined toolsets (`file`, `terminal`), MCP servers (`mcp_*`)
+ * and `delegation`.
  */
 export function surfaceToolsets(
   agent: MnemosConfig['agent'],
@@ -21,7 +22,11 @@ export function surfaceToolsets(
   return (
     settings.agents[agentName]?.toolsets ??
     settings.toolsets ??
-    // MCP servers reach whatever their operator wired them to: on an untrusted surface only where listed for it.
-    agent.toolsets.filter((name) => !confinedToolsets.includes(name) && !name.startsWith('mcp_'))
+    // MCP servers reach whatever their operator wired them to, and delegation multiplies what one
+    // request costs: on an untrusted surface only where listed for it.
+    agent.toolsets.filter(
+      (name) =>
+        !confinedToolsets.includes(name) && !name.startsWith('mcp_') && name !== 'delegation',
+    )
   );
 }

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { AgentEvent } from '../../core/agent-events.js';
 
 /** What a tool may use while it runs. */
 export interface ToolContext {
@@ -18,6 +19,10 @@ export interface ToolContext {
    * model, and through it the user, what the server's configuration decided).
    */
   withheld?: ReadonlyMap<string, string> | undefined;
+  /** Events for whoever watches the turn (progress of long tools such as `delegate_task`). */
+  emit?: ((event: AgentEvent) => void) | undefined;
+  /** Differs from one turn to the next: tools keep per-turn state (budgets) under it. */
+  turnId?: string | undefined;
 }
 
 /**

@@ -56,6 +56,16 @@ export class EventRenderer {
           ),
         );
         break;
+      case 'delegation_start':
+        this.line(this.style.dim(`↳ delegated ${shortId(event.taskId)}: ${clip(event.goal, 160)}`));
+        break;
+      case 'delegation_done':
+        this.line(
+          this.style.dim(
+            `↳ delegated ${shortId(event.taskId)} ${event.status} (${event.steps} steps, ${event.tokens} tokens${event.sessionId ? `, session ${event.sessionId}` : ''})`,
+          ),
+        );
+        break;
       case 'notice':
         if (event.level !== 'debug' || this.debug)
           this.line(this.style.yellow(`! ${event.message}`));
@@ -81,6 +91,11 @@ export class EventRenderer {
     this.out.write(text);
     this.atLineStart = text.endsWith('\n');
   }
+}
+
+/** The start of a task id: enough to tell the tasks of one turn apart. */
+function shortId(taskId: string): string {
+  return taskId.slice(0, 8);
 }
 
 function errorOf(result: unknown): string {
