@@ -17,6 +17,7 @@ const layers = {
   keys: [3, 'services'],
   skills: [3, 'services'],
   usage: [3, 'services'],
+  teams: [3, 'services'],
   storage: [3, 'adapters'],
   models: [3, 'adapters'],
   'mnemos.ts': [4, 'composition'],

@@ -17,6 +17,7 @@ export {
   type RemoteProviderOptions,
   type RemoteProviderStatus,
 } from './agent/providers/remote-provider.js';
+export { type TeamAgentOptions, teamAgentFactory } from './agent/team-agents.js';
 export type { AgentTool, AnyTool, ToolContext } from './agent/tools/tool.js';
 export type { AgentEvent, ChainedModel, TokenUsage } from './core/agent-events.js';
 export type { ConversationMessage } from './core/conversation-message.js';
@@ -51,6 +52,17 @@ export type {
   SkillVersionEntry,
 } from './core/skill-record.js';
 export type { StoreRecord } from './core/store-record.js';
+export type {
+  TeamDefinition,
+  TeamDefinitionInput,
+  TeamMember,
+} from './core/team-definition.js';
+export type {
+  TeamRunRecord,
+  TeamRunStatus,
+  TeamRunStep,
+  TeamStepStatus,
+} from './core/team-run-record.js';
 export type { DoctorReport } from './doctor.js';
 export { PassthroughExtractor } from './memory/ingest/passthrough-extractor.js';
 export type {
@@ -79,5 +91,15 @@ export { localSkills, SkillService } from './skills/skill-service.js';
 export type { Embedder } from './spec/embedder.js';
 export type { ExtractedMemory, Extractor } from './spec/extractor.js';
 export type { RerankCandidate, Reranker } from './spec/reranker.js';
-export type { Storage, StorageCapabilities } from './spec/storage.js';
+export type { Storage, StorageCapabilities, TeamRunStorage } from './spec/storage.js';
+export { homeTeams, type TeamEntry } from './teams/home-teams.js';
+export { parseTeamFile, readTeamFile, type TeamFile } from './teams/team-file.js';
+export { flowText, parseFlow, type TeamFlow, teamFlow } from './teams/team-flow.js';
+export type {
+  NumberedTeamEvent,
+  TeamAgent,
+  TeamAgentFactory,
+  TeamEvent,
+} from './teams/team-runner.js';
+export { type TeamRunRequest, TeamService } from './teams/team-service.js';
 export { tokenize } from './text/tokenizer.js';

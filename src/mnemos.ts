@@ -37,6 +37,7 @@ import type { Reranker } from './spec/reranker.js';
 import type { Storage, StorageStatistics } from './spec/storage.js';
 import { chooseStorage } from './storage/choose-storage.js';
 import { openStorage } from './storage/open-storage.js';
+import { noAgentCatalog, TeamService } from './teams/team-service.js';
 import { UsageService } from './usage/usage-service.js';
 
 /** Options of `Mnemos.open`; everything defaults from the home's `config.yaml`. */
@@ -84,6 +85,8 @@ export class Mnemos {
   readonly skills: SkillService;
   /** Tokens agent turns used, and the token quotas (`agent.quotas`) over them. */
   readonly usage: UsageService;
+  /** Teams of the home and their stored runs. */
+  readonly teams: TeamService;
 
   private constructor(
     readonly home: string,
@@ -103,6 +106,7 @@ export class Mnemos {
       keys: KeyService;
       skills: SkillService;
       usage: UsageService;
+      teams: TeamService;
     },
   ) {
     this.stores = services.stores;
@@ -112,6 +116,7 @@ export class Mnemos {
     this.keys = services.keys;
     this.skills = services.skills;
     this.usage = services.usage;
+    this.teams = services.teams;
   }
 
   /** Opens the engine on a home folder, resuming any queued ingestion jobs. */
@@ -222,8 +227,13 @@ export class Mnemos {
           perUserDailyTokens: config.agent.quotas.per_user_daily_tokens,
           perUserTokens: config.agent.quotas.per_user_tokens,
         }),
+        teams: new TeamService(storage.teamRuns, home, {
+          resolveAgent: noAgentCatalog,
+          defaultMaxIter: config.agent.max_iterations,
+        }),
       },
     );
+    if (!options.readOnly) await mnemos.teams.failInterrupted();
     if (!options.readOnly && options.processJobs !== false) runner.kick();
     return mnemos;
   }

@@ -15,6 +15,7 @@ import { setupCommand } from './commands/setup.js';
 import { skillsCommand } from './commands/skills.js';
 import { statusCommand } from './commands/status.js';
 import { storesCommand } from './commands/stores.js';
+import { teamCommand } from './commands/team.js';
 import { exitCodeOf, printError } from './support/output.js';
 
 const packageJson = JSON.parse(
@@ -39,6 +40,7 @@ export function program(json = false): Command {
     sessionsCommand(),
     profileCommand(),
     skillsCommand(),
+    teamCommand(),
     statusCommand(),
     setupCommand(),
     serveCommand(),

@@ -17,6 +17,8 @@ import { RateLimiter } from './rate-limiter.js';
 import { sessionRoutes } from './session-routes.js';
 import { skillRoutes } from './skill-routes.js';
 import { storeRoutes } from './store-routes.js';
+import { TeamHost } from './team-host.js';
+import { teamRoutes } from './team-routes.js';
 import type { TenantContext } from './tenant-context.js';
 
 /** Variables a request carries through the middleware. */
@@ -45,11 +47,13 @@ export function createApp(options: AppOptions): {
   app: OpenAPIHono<AppEnv>;
   metrics: ServerMetrics;
   agents: AgentHost;
+  teams: TeamHost;
 } {
   const { mnemos, log } = options;
   const metrics = new ServerMetrics(mnemos);
   const limiter = new RateLimiter(options.rateLimitPerMinute ?? 600);
   const agents = new AgentHost(mnemos, metrics);
+  const teams = new TeamHost(mnemos, metrics);
   const app = new OpenAPIHono<AppEnv>({
     defaultHook: (result, c) => {
       if (result.success) return;
@@ -161,6 +165,7 @@ export function createApp(options: AppOptions): {
   memoryRoutes(app, mnemos);
   sessionRoutes(app, mnemos, agents);
   skillRoutes(app, mnemos);
+  teamRoutes(app, mnemos, teams);
   adminRoutes(app, mnemos);
   if (options.mcp) {
     const mcp = options.mcp;
@@ -183,14 +188,14 @@ export function createApp(options: AppOptions): {
       title: 'Mnemos',
       version: '1',
       description:
-        'Memory for agents: stores, memories, sessions, the agent, skills, API keys. Every /v1 route needs `Authorization: Bearer <API key>`.',
+        'Memory for agents: stores, memories, sessions, the agent, skills, teams, API keys. Every /v1 route needs `Authorization: Bearer <API key>`.',
     },
   });
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
     type: 'http',
     scheme: 'bearer',
   });
-  return { app, metrics, agents };
+  return { app, metrics, agents, teams };
 }
 
 /** The tenant of a request's API key; admin keys may name another tenant in `x-mnemos-app`/`x-mnemos-tenant`. */

@@ -18,7 +18,7 @@ export async function startServer(
   mnemos: Mnemos,
   options: Omit<AppOptions, 'mnemos'> & { host?: string; port?: number },
 ): Promise<RunningServer> {
-  const { app, agents } = createApp({ mnemos, ...options });
+  const { app, agents, teams } = createApp({ mnemos, ...options });
   // A request is in flight until its response is written out (or its connection drops): counting
   // only until `app.fetch` returns would let `stop` cut a response not yet written, and every SSE
   // stream, which outlives `app.fetch`.
@@ -53,9 +53,11 @@ export async function startServer(
           while (busy() && Date.now() < deadline)
             await new Promise((resolve) => setTimeout(resolve, 20));
         };
-        await settle(() => agents.running > 0);
+        await settle(() => agents.running > 0 || teams.running > 0);
         // Session streams never end by themselves: they end once the running turns are told.
         agents.endWatches();
+        // Team runs past the grace period are stopped, and store that they were.
+        await teams.stopAll();
         await settle(() => inFlight > 0);
         sockets.close();
         if ('closeAllConnections' in server)

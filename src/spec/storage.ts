@@ -21,6 +21,7 @@ import type {
   SkillVersionEntry,
 } from '../core/skill-record.js';
 import type { StoreRecord } from '../core/store-record.js';
+import type { TeamRunRecord } from '../core/team-run-record.js';
 
 /** Real differences between storage backends; the engine branches on these, never on the adapter. */
 export interface StorageCapabilities {
@@ -474,6 +475,26 @@ export interface UsageStorage {
   totals(tenant: TenantKey, filter?: { sessionId?: string; day?: string }): Promise<TokenCounts>;
 }
 
+/**
+ * Runs of teams of each (app, tenant): the whole record (steps included) is written at the start
+ * and after every step, so a run can be followed from another process and read back afterwards.
+ */
+export interface TeamRunStorage {
+  /** Stores a new run; `already_exists` when its id is taken. */
+  create(tenant: TenantKey, run: TeamRunRecord): Promise<void>;
+  /** Replaces a stored run by id; false when the tenant has no run of that id. */
+  update(tenant: TenantKey, run: TeamRunRecord): Promise<boolean>;
+  get(tenant: TenantKey, id: string): Promise<TeamRunRecord | null>;
+  /** Runs newest first, of one team or all (`team` absent). */
+  list(tenant: TenantKey, page: Page, options?: { team?: string }): Promise<TeamRunRecord[]>;
+  /**
+   * Marks every run still `running` that started before `startedBefore` (epoch ms) as `failed`
+   * with `error`, finished `now`: runs whose process died. Across tenants, as maintenance. Returns
+   * how many.
+   */
+  failStale(startedBefore: number, error: string, now: number): Promise<number>;
+}
+
 /** Whole-database counts for metrics: cheap enough to read on every scrape. */
 export interface StorageStatistics {
   jobStates: Record<string, number>;
@@ -496,6 +517,7 @@ export const transferTables = [
   'skills',
   'skill_history',
   'token_usage',
+  'team_runs',
 ] as const;
 
 /** A table `mnemos migrate` copies. */
@@ -571,6 +593,7 @@ export interface Storage {
   readonly keys: KeyStorage;
   readonly skills: SkillStorage;
   readonly usage: UsageStorage;
+  readonly teamRuns: TeamRunStorage;
   readonly reembed: ReembedStorage;
   readonly transfer: TransferStorage;
   /** Counts across every store and tenant, for `/metrics` (operators only, never tenants). */

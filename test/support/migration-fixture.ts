@@ -1,5 +1,6 @@
 import { expect } from 'vitest';
 import type { SkillRecord } from '../../src/core/skill-record.js';
+import type { TeamRunRecord } from '../../src/core/team-run-record.js';
 import type { Mnemos } from '../../src/mnemos.js';
 import { indexTokens } from '../../src/text/tokenizer.js';
 
@@ -18,6 +19,8 @@ export interface Filled {
   key: string;
   /** Alice's skill at its second version. */
   skill: SkillRecord;
+  /** Alice's finished team run. */
+  teamRun: TeamRunRecord;
 }
 
 const aliceTexts = [
@@ -36,7 +39,7 @@ const toolInput = { url: 'https://kyoto.travel/spring', note: '京都'.repeat(1_
  * Writes one of everything a migration copies: memories of two tenants and several agents (one
  * updated, one deleted, one invalidated, one said in two sessions), a second store, a session with messages, profile
  * values with history, an API key and audit rows, skills with versions (one deleted) of two tenants,
- * token usage of two sessions over two days.
+ * token usage of two sessions over two days, a team run.
  */
 export async function fillHome(mnemos: Mnemos): Promise<Filled> {
   const ids = new Map<string, string>();
@@ -112,7 +115,31 @@ export async function fillHome(mnemos: Mnemos): Promise<Filled> {
   await mnemos.storage.usage.add(alice, session.id, '2026-01-01', { input: 120, output: 30 });
   await mnemos.storage.usage.add(alice, session.id, '2026-01-02', { input: 5, output: 1 });
   await mnemos.storage.usage.add(bob, 'other', '2026-01-02', { input: 9, output: 9 });
-  return { ids, deleted, invalidated, sessionId: session.id, key, skill };
+  const teamRun: TeamRunRecord = {
+    id: 'run-1',
+    team: 'research',
+    input: 'topic: 京都',
+    status: 'succeeded',
+    output: 'a report',
+    steps: [
+      {
+        role: 'planner',
+        round: 1,
+        status: 'succeeded',
+        output: 'a plan',
+        usage: { inputTokens: 10, outputTokens: 5 },
+        steps: 1,
+        startedAt: '2026-01-02T03:04:05.006Z',
+        finishedAt: '2026-01-02T03:04:06.006Z',
+      },
+    ],
+    usage: { inputTokens: 10, outputTokens: 5 },
+    note: 'approved by critic',
+    startedAt: '2026-01-02T03:04:05.006Z',
+    finishedAt: '2026-01-02T03:04:07.006Z',
+  };
+  await mnemos.storage.teamRuns.create(alice, teamRun);
+  return { ids, deleted, invalidated, sessionId: session.id, key, skill, teamRun };
 }
 
 /** Alice's `deploy` at version 2 (used once), her `scratch` deleted at version 2, Bob's `deploy`. */
@@ -220,4 +247,5 @@ export async function expectSameBehaviour(copy: Mnemos, filled: Filled): Promise
   });
   expect(await usage.totals(alice, { day: '2026-01-02' })).toEqual({ input: 5, output: 1 });
   expect(await usage.totals(bob)).toEqual({ input: 9, output: 9 });
+  expect(await copy.storage.teamRuns.get(alice, 'run-1')).toEqual(filled.teamRun);
 }

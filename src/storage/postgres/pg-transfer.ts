@@ -42,6 +42,7 @@ const orderColumns: Record<TransferTable, string[]> = {
   skills: ['app_id', 'tenant_id', 'name'],
   skill_history: ['app_id', 'tenant_id', 'name', 'version'],
   token_usage: ['app_id', 'tenant_id', 'session_id', 'day'],
+  team_runs: ['app_id', 'tenant_id', 'id'],
 };
 
 const arrayTypes: Record<ColumnType, string> = {

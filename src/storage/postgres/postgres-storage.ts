@@ -11,6 +11,7 @@ import { PostgresSearch } from './pg-search.js';
 import { PostgresSessions } from './pg-sessions.js';
 import { PostgresSkills } from './pg-skills.js';
 import { PostgresStores } from './pg-stores.js';
+import { PostgresTeamRuns } from './pg-team-runs.js';
 import { PostgresTransfer } from './pg-transfer.js';
 import { PostgresUsage } from './pg-usage.js';
 
@@ -35,6 +36,7 @@ export class PostgresStorage implements Storage {
   readonly profiles: PostgresProfiles;
   readonly skills: PostgresSkills;
   readonly usage: PostgresUsage;
+  readonly teamRuns: PostgresTeamRuns;
   readonly keys: PostgresKeys;
   readonly reembed: PostgresReembed;
   readonly transfer: PostgresTransfer;
@@ -50,6 +52,7 @@ export class PostgresStorage implements Storage {
     this.profiles = new PostgresProfiles(db);
     this.skills = new PostgresSkills(db);
     this.usage = new PostgresUsage(db);
+    this.teamRuns = new PostgresTeamRuns(db);
     this.jobs = new PostgresJobs(db, this.profiles);
     this.sessions = new PostgresSessions(db);
     this.keys = new PostgresKeys(db);

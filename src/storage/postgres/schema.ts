@@ -7,7 +7,8 @@
  * a store). No foreign keys. That keeps every row of a tenant addressable by `tenant_id`, so the
  * tables can be distributed by it (docs/scaling.md). Deliberate exceptions, all maintenance or
  * queue paths that have no tenant by design: `memories_store_key` (re-embedding walks a store in
- * key order), `jobs_id` and `jobs_runnable` (the queue is claimed across tenants).
+ * key order), `jobs_id` and `jobs_runnable` (the queue is claimed across tenants),
+ * `team_runs_running` (runs whose process died are failed across tenants when Mnemos opens).
  */
 
 const version1 = `
@@ -310,6 +311,32 @@ CREATE TABLE token_usage (
 CREATE INDEX token_usage_day ON token_usage (app_id, tenant_id, day);
 `;
 
+/**
+ * Version 8: runs of teams of each (app, tenant), the steps and usage as JSON text; a run is
+ * rewritten whole after every step.
+ */
+const version8 = `
+CREATE TABLE team_runs (
+  seq bigint GENERATED ALWAYS AS IDENTITY,
+  app_id text NOT NULL,
+  tenant_id text NOT NULL,
+  id text NOT NULL,
+  team text NOT NULL,
+  input text NOT NULL,
+  status text NOT NULL,
+  output text NOT NULL,
+  steps text NOT NULL,
+  usage text NOT NULL,
+  error text,
+  note text,
+  started_at bigint NOT NULL,
+  finished_at bigint,
+  PRIMARY KEY (app_id, tenant_id, id)
+);
+CREATE INDEX team_runs_recent ON team_runs (app_id, tenant_id, started_at, seq);
+CREATE INDEX team_runs_running ON team_runs (started_at) WHERE status = 'running';
+`;
+
 /** Schema steps in order; step i brings the recorded version from i to i + 1. */
 export const migrations: readonly string[] = [
   version1,
@@ -319,6 +346,7 @@ export const migrations: readonly string[] = [
   version5,
   version6,
   version7,
+  version8,
 ];
 
 /** Schema version this Mnemos writes. */

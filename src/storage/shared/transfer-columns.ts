@@ -169,6 +169,21 @@ export const transferColumns: Record<
     ['output_tokens', 'integer'],
     ['updated_at', 'integer'],
   ],
+  team_runs: [
+    ['app_id', 'text'],
+    ['tenant_id', 'text'],
+    ['id', 'text'],
+    ['team', 'text'],
+    ['input', 'text'],
+    ['status', 'text'],
+    ['output', 'text'],
+    ['steps', 'text'],
+    ['usage', 'text'],
+    ['error', 'text'],
+    ['note', 'text'],
+    ['started_at', 'integer'],
+    ['finished_at', 'integer'],
+  ],
 };
 
 /**

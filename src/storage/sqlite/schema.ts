@@ -269,6 +269,31 @@ CREATE TABLE token_usage (
 CREATE INDEX token_usage_day ON token_usage (app_id, tenant_id, day);
 `;
 
+/**
+ * Version 10: runs of teams of each (app, tenant), the steps and usage as JSON text; a run is
+ * rewritten whole after every step.
+ */
+const version10 = `
+CREATE TABLE team_runs (
+  app_id TEXT NOT NULL,
+  tenant_id TEXT NOT NULL,
+  id TEXT NOT NULL,
+  team TEXT NOT NULL,
+  input TEXT NOT NULL,
+  status TEXT NOT NULL,
+  output TEXT NOT NULL,
+  steps TEXT NOT NULL,
+  usage TEXT NOT NULL,
+  error TEXT,
+  note TEXT,
+  started_at INTEGER NOT NULL,
+  finished_at INTEGER,
+  PRIMARY KEY (app_id, tenant_id, id)
+);
+CREATE INDEX team_runs_recent ON team_runs (app_id, tenant_id, started_at);
+CREATE INDEX team_runs_running ON team_runs (started_at) WHERE status = 'running';
+`;
+
 const migrations = [
   version1,
   version2,
@@ -279,6 +304,7 @@ const migrations = [
   version7,
   version8,
   version9,
+  version10,
 ];
 
 /** Current schema version, kept in `PRAGMA user_version`. */

@@ -11,6 +11,7 @@ import { SqliteSearch } from './sqlite-search.js';
 import { SqliteSessions } from './sqlite-sessions.js';
 import { SqliteSkills } from './sqlite-skills.js';
 import { SqliteStores } from './sqlite-stores.js';
+import { SqliteTeamRuns } from './sqlite-team-runs.js';
 import { SqliteTransfer } from './sqlite-transfer.js';
 import { SqliteUsage } from './sqlite-usage.js';
 import { Statements } from './statements.js';
@@ -29,6 +30,7 @@ export class SqliteStorage implements Storage {
   readonly profiles: SqliteProfiles;
   readonly skills: SqliteSkills;
   readonly usage: SqliteUsage;
+  readonly teamRuns: SqliteTeamRuns;
   readonly keys: SqliteKeys;
   readonly reembed: SqliteReembed;
   readonly transfer: SqliteTransfer;
@@ -64,6 +66,7 @@ export class SqliteStorage implements Storage {
     this.profiles = new SqliteProfiles(this.statements);
     this.skills = new SqliteSkills(this.statements);
     this.usage = new SqliteUsage(this.statements);
+    this.teamRuns = new SqliteTeamRuns(this.statements);
     this.jobs = new SqliteJobs(this.statements, this.memories, this.profiles);
     this.sessions = new SqliteSessions(this.statements);
     this.keys = new SqliteKeys(this.statements);
