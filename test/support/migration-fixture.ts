@@ -1,4 +1,8 @@
 import { expect } from 'vitest';
+import {
+  type AgentDefinitionRecord,
+  agentDefinitionSchema,
+} from '../../src/core/agent-definition.js';
 import type { SkillRecord } from '../../src/core/skill-record.js';
 import type { Mnemos } from '../../src/mnemos.js';
 import { indexTokens } from '../../src/text/tokenizer.js';
@@ -18,6 +22,8 @@ export interface Filled {
   key: string;
   /** Alice's skill at its second version. */
   skill: SkillRecord;
+  /** Alice's agent definition at its second version. */
+  agent: AgentDefinitionRecord;
 }
 
 const aliceTexts = [
@@ -35,7 +41,8 @@ const toolInput = { url: 'https://kyoto.travel/spring', note: '京都'.repeat(1_
 /**
  * Writes one of everything a migration copies: memories of two tenants and several agents (one
  * updated, one deleted, one invalidated, one said in two sessions), a second store, a session with messages, profile
- * values with history, an API key and audit rows, skills with versions (one deleted) of two tenants.
+ * values with history, an API key and audit rows, skills with versions (one deleted) of two tenants,
+ * agent definitions of two tenants.
  */
 export async function fillHome(mnemos: Mnemos): Promise<Filled> {
   const ids = new Map<string, string>();
@@ -108,7 +115,33 @@ export async function fillHome(mnemos: Mnemos): Promise<Filled> {
     store,
   });
   const skill = await writeSkills(mnemos);
-  return { ids, deleted, invalidated, sessionId: session.id, key, skill };
+  const agent = await writeAgents(mnemos);
+  return { ids, deleted, invalidated, sessionId: session.id, key, skill, agent };
+}
+
+/** Alice's `support` at version 2 and her `writer`, Bob's `support`. */
+async function writeAgents(mnemos: Mnemos): Promise<AgentDefinitionRecord> {
+  const agents = mnemos.storage.agents;
+  const support = (description: string) =>
+    agentDefinitionSchema.parse({
+      name: 'support',
+      description,
+      system_prompt: '你是客服助手。Answer briefly.',
+      tools: [
+        'web',
+        { type: 'openapi', name: 'orders', spec_url: 'https://shop.example/api.json' },
+      ],
+    });
+  const now = Date.now();
+  await agents.save(alice, { definition: support('first') }, now);
+  const agent = await agents.save(
+    alice,
+    { definition: support('售后'), expectedVersion: 1 },
+    now + 1,
+  );
+  await agents.save(alice, { definition: agentDefinitionSchema.parse({ name: 'writer' }) }, now);
+  await agents.save(bob, { definition: support('bob') }, now);
+  return agent;
 }
 
 /** Alice's `deploy` at version 2 (used once), her `scratch` deleted at version 2, Bob's `deploy`. */
@@ -209,4 +242,11 @@ export async function expectSameBehaviour(copy: Mnemos, filled: Filled): Promise
     { 'SKILL.md': '---\nname: deploy\n---\n1. build\n' },
   ]);
   expect((await skills.get(bob, 'deploy'))?.files).toEqual({ 'SKILL.md': 'bob' });
+  const agents = copy.storage.agents;
+  expect(await agents.get(alice, 'support')).toEqual(filled.agent);
+  expect((await agents.list(alice)).map((record) => record.definition.name)).toEqual([
+    'support',
+    'writer',
+  ]);
+  expect((await agents.get(bob, 'support'))?.definition.description).toBe('bob');
 }

@@ -41,6 +41,7 @@ const orderColumns: Record<TransferTable, string[]> = {
   audit_log: ['app_id', 'tenant_id', 'seq'],
   skills: ['app_id', 'tenant_id', 'name'],
   skill_history: ['app_id', 'tenant_id', 'name', 'version'],
+  agent_definitions: ['app_id', 'tenant_id', 'name'],
 };
 
 const arrayTypes: Record<ColumnType, string> = {

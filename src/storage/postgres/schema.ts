@@ -292,6 +292,20 @@ CREATE TABLE skill_history (
 );
 `;
 
+/** Version 7: the agent definitions of each (app, tenant), the definition as JSON text. */
+const version7 = `
+CREATE TABLE agent_definitions (
+  app_id text NOT NULL,
+  tenant_id text NOT NULL,
+  name text NOT NULL,
+  definition text NOT NULL,
+  version bigint NOT NULL,
+  created_at bigint NOT NULL,
+  updated_at bigint NOT NULL,
+  PRIMARY KEY (app_id, tenant_id, name)
+);
+`;
+
 /** Schema steps in order; step i brings the recorded version from i to i + 1. */
 export const migrations: readonly string[] = [
   version1,
@@ -300,6 +314,7 @@ export const migrations: readonly string[] = [
   version4,
   version5,
   version6,
+  version7,
 ];
 
 /** Schema version this Mnemos writes. */

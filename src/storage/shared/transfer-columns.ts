@@ -160,6 +160,15 @@ export const transferColumns: Record<
     ['files', 'text'],
     ['created_at', 'integer'],
   ],
+  agent_definitions: [
+    ['app_id', 'text'],
+    ['tenant_id', 'text'],
+    ['name', 'text'],
+    ['definition', 'text'],
+    ['version', 'integer'],
+    ['created_at', 'integer'],
+    ['updated_at', 'integer'],
+  ],
 };
 
 /**

@@ -251,7 +251,31 @@ CREATE TABLE skill_history (
 );
 `;
 
-const migrations = [version1, version2, version3, version4, version5, version6, version7, version8];
+/** Version 9: the agent definitions of each (app, tenant), the definition as JSON text. */
+const version9 = `
+CREATE TABLE agent_definitions (
+  app_id TEXT NOT NULL,
+  tenant_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  definition TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (app_id, tenant_id, name)
+);
+`;
+
+const migrations = [
+  version1,
+  version2,
+  version3,
+  version4,
+  version5,
+  version6,
+  version7,
+  version8,
+  version9,
+];
 
 /** Current schema version, kept in `PRAGMA user_version`. */
 export const schemaVersion = migrations.length;

@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { MnemosError } from '../../core/errors.js';
 import type { Storage, StorageCapabilities, StorageStatistics } from '../../spec/storage.js';
 import { checkVersion, migrate, schemaVersion } from './schema.js';
+import { SqliteAgents } from './sqlite-agents.js';
 import { SqliteJobs } from './sqlite-jobs.js';
 import { SqliteKeys } from './sqlite-keys.js';
 import { SqliteMemories } from './sqlite-memories.js';
@@ -27,6 +28,7 @@ export class SqliteStorage implements Storage {
   readonly sessions: SqliteSessions;
   readonly profiles: SqliteProfiles;
   readonly skills: SqliteSkills;
+  readonly agents: SqliteAgents;
   readonly keys: SqliteKeys;
   readonly reembed: SqliteReembed;
   readonly transfer: SqliteTransfer;
@@ -61,6 +63,7 @@ export class SqliteStorage implements Storage {
     this.search = new SqliteSearch(this.statements);
     this.profiles = new SqliteProfiles(this.statements);
     this.skills = new SqliteSkills(this.statements);
+    this.agents = new SqliteAgents(this.statements);
     this.jobs = new SqliteJobs(this.statements, this.memories, this.profiles);
     this.sessions = new SqliteSessions(this.statements);
     this.keys = new SqliteKeys(this.statements);
