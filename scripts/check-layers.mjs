@@ -16,6 +16,7 @@ const layers = {
   profile: [3, 'services'],
   keys: [3, 'services'],
   skills: [3, 'services'],
+  agents: [3, 'services'],
   storage: [3, 'adapters'],
   models: [3, 'adapters'],
   'mnemos.ts': [4, 'composition'],

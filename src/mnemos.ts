@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { AgentService } from './agents/agent-service.js';
 import {
   loadConfig,
   loadDotenv,
@@ -81,6 +82,8 @@ export class Mnemos {
   readonly keys: KeyService;
   /** Skills: a tenant's in the database, or the home's and the project's. */
   readonly skills: SkillService;
+  /** Agents as configuration: the home's `agents/*.yaml`, and each tenant's in the database. */
+  readonly agents: AgentService;
 
   private constructor(
     readonly home: string,
@@ -99,6 +102,7 @@ export class Mnemos {
       profile: ProfileService;
       keys: KeyService;
       skills: SkillService;
+      agents: AgentService;
     },
   ) {
     this.stores = services.stores;
@@ -107,6 +111,7 @@ export class Mnemos {
     this.profile = services.profile;
     this.keys = services.keys;
     this.skills = services.skills;
+    this.agents = services.agents;
   }
 
   /** Opens the engine on a home folder, resuming any queued ingestion jobs. */
@@ -212,6 +217,9 @@ export class Mnemos {
         profile: new ProfileService(storage, redactor),
         keys: new KeyService(storage),
         skills: new SkillService(storage.skills, home),
+        agents: new AgentService(storage.agents, home, {
+          envAllow: config.agent.surfaces.http.env_allow,
+        }),
       },
     );
     if (!options.readOnly && options.processJobs !== false) runner.kick();
