@@ -167,28 +167,34 @@ export function parseAgentDefinitionText(
  * `label`, e.g. `agents/support.yaml`) and each field path.
  */
 export function readAgentDefinitionFile(path: string, label = path): AgentDefinition {
-  let text: string;
+  const checked = checkAgentDefinitionFile(path);
+  if (checked.definition === null) throw fileDefinitionError(label, checked.issues);
+  return checked.definition;
+}
+
+/** {@link readAgentDefinitionFile} without the throw: the definition, or every problem of the file. */
+export function checkAgentDefinitionFile(
+  path: string,
+): { definition: AgentDefinition; issues: [] } | { definition: null; issues: DefinitionIssue[] } {
+  let buffer: Buffer;
   try {
-    const buffer = readFileSync(path);
-    if (buffer.length > maxFileBytes)
-      throw new MnemosError(
-        'invalid_input',
-        `${label}: ${buffer.length} bytes, over the ${maxFileBytes} bytes an agent definition may have`,
-        { details: { file: label } },
-      );
-    text = buffer.toString('utf8');
+    buffer = readFileSync(path);
   } catch (error) {
-    if (MnemosError.isInstance(error)) throw error;
-    throw new MnemosError(
-      'invalid_input',
-      `${label}: cannot read it: ${(error as Error).message}`,
-      {
-        details: { file: label },
-        cause: error,
-      },
-    );
+    return {
+      definition: null,
+      issues: [{ path: '', message: `cannot read it: ${(error as Error).message}` }],
+    };
   }
-  const parsed = parseAgentDefinitionText(text, definitionStem(path));
-  if (parsed.definition === null) throw fileDefinitionError(label, parsed.issues);
-  return parsed.definition;
+  if (buffer.length > maxFileBytes) {
+    return {
+      definition: null,
+      issues: [
+        {
+          path: '',
+          message: `${buffer.length} bytes, over the ${maxFileBytes} bytes an agent definition may have`,
+        },
+      ],
+    };
+  }
+  return parseAgentDefinitionText(buffer.toString('utf8'), definitionStem(path));
 }

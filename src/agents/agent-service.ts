@@ -74,3 +74,8 @@ export class AgentService {
     await this.forTenant(tenant).require(name);
   }
 }
+
+/** {@link AgentService.local} without an open engine (commands that read only the home's files). */
+export function localAgents(home: string): AgentCatalog {
+  return new AgentCatalog(home);
+}
