@@ -8,6 +8,7 @@ import { inputError } from '../core/schemas.js';
 import type { Mnemos } from '../mnemos.js';
 import { adminRoutes } from './admin-routes.js';
 import { AgentHost } from './agent-host.js';
+import { agentRoutes } from './agent-routes.js';
 import { errorResponse } from './http-errors.js';
 import { checkJsonBody } from './json-body.js';
 import { type Logger, requestLog } from './logger.js';
@@ -161,6 +162,7 @@ export function createApp(options: AppOptions): {
   memoryRoutes(app, mnemos);
   sessionRoutes(app, mnemos, agents);
   skillRoutes(app, mnemos);
+  agentRoutes(app, mnemos);
   adminRoutes(app, mnemos);
   if (options.mcp) {
     const mcp = options.mcp;
@@ -183,7 +185,7 @@ export function createApp(options: AppOptions): {
       title: 'Mnemos',
       version: '1',
       description:
-        'Memory for agents: stores, memories, sessions, the agent, skills, API keys. Every /v1 route needs `Authorization: Bearer <API key>`.',
+        'Memory for agents: stores, memories, sessions, the agent, agent definitions, skills, API keys. Every /v1 route needs `Authorization: Bearer <API key>`.',
     },
   });
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
