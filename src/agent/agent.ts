@@ -42,6 +42,12 @@ export interface AgentOptions {
   home: string;
   workspace: string;
   maxIterations: number;
+  /** Tokens one turn's model steps may use together (`limits.max_tokens_per_turn`). */
+  maxTokensPerTurn?: number | undefined;
+  /** Wall time of one turn, ms (`limits.timeout_ms`); the turn is cancelled when it passes. */
+  turnTimeoutMs?: number | undefined;
+  /** The identity of the system prompt instead of the home's `SOUL.md`. */
+  identity?: string | undefined;
   compression: CompressionPolicy;
   agentContext?: AgentContext;
   /** Asks the person to allow a dangerous tool action; absent when nobody can answer. */
@@ -160,7 +166,12 @@ export class Agent {
   ): Promise<TurnDone> {
     if (!this.session) await this.newSession(text.slice(0, 60));
     const session = this.session as SessionRecord;
-    const signal = options.signal ?? new AbortController().signal;
+    const timeout = this.options.turnTimeoutMs;
+    const timer = timeout ? AbortSignal.timeout(timeout) : undefined;
+    const signals = [options.signal, timer].filter(
+      (value): value is AbortSignal => value !== undefined,
+    );
+    const signal = signals.length > 0 ? AbortSignal.any(signals) : new AbortController().signal;
     const emit = options.onEvent ?? (() => {});
     const at = new Date().toISOString();
     const skills = this.options.skills;
@@ -202,6 +213,7 @@ export class Agent {
         messages: [...this.history, userForModel],
         tools: this.tools,
         maxIterations: this.options.maxIterations,
+        maxTokens: this.options.maxTokensPerTurn,
         signal,
         toolContext: {
           signal,
@@ -229,6 +241,14 @@ export class Agent {
       return done;
     }
     turnUsage = addUsage(turnUsage, result.usage);
+    if (result.reason === 'cancelled' && timer?.aborted && !options.signal?.aborted) {
+      emit({
+        type: 'notice',
+        level: 'warn',
+        message: `stopped after ${timeout} ms (limits.timeout_ms); the task may be unfinished`,
+      });
+      result = { ...result, reason: 'limit' };
+    }
     const userMessage: ModelMessage = { role: 'user', content: said };
     this.history.push(userMessage, ...result.added);
     await this.persistTurn(current.id, [userMessage, ...result.added], result.text, at, emit);
@@ -325,6 +345,7 @@ export class Agent {
   private async rebuildSystem(): Promise<void> {
     this.system = buildSystemPrompt({
       home: this.options.home,
+      identity: this.options.identity,
       memoryBlocks: await this.options.memory.systemPromptBlocks(),
       skillBlocks: (await this.options.skills?.systemBlocks()) ?? [],
       tools: this.tools,

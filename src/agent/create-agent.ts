@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { MnemosConfig } from '../config/config.js';
 import { type ProviderId, providerIds } from '../config/provider-ids.js';
+import type { AgentDefinition, DefinitionOrigin } from '../core/agent-definition.js';
 import type { ChainedModel } from '../core/agent-events.js';
 import { MnemosError } from '../core/errors.js';
 import { createChatClient } from '../models/llm/create-chat-client.js';
@@ -11,6 +12,8 @@ import {
 } from '../models/llm/resolve-chat-model.js';
 import type { SkillService } from '../skills/skill-service.js';
 import { Agent } from './agent.js';
+import { definitionModels, resolveDefinitionModel } from './definition/definition-models.js';
+import { type DefinitionTools, definitionTools } from './definition/definition-tools.js';
 import { CuratedNotesProvider } from './notes/curated-notes-provider.js';
 import { EngineMemoryProvider } from './providers/engine-provider.js';
 import type { EngineMemory } from './providers/engine-tools.js';
@@ -21,6 +24,7 @@ import { AgentSkills } from './skills/agent-skills.js';
 import { bubblewrapSandbox, sandboxWorkspace } from './tools/bubblewrap-sandbox.js';
 import { builtinTools, selectToolsets } from './tools/builtin-tools.js';
 import { mcpServersForSurface, mcpToolsets } from './tools/mcp/mcp-servers-for-surface.js';
+import { mcpToolset } from './tools/mcp/mcp-tool-name.js';
 import { mcpToolSource } from './tools/mcp/mcp-tool-source.js';
 import { type SessionSearchServices, sessionSearchTool } from './tools/session-search-tool.js';
 import { type AgentSurface, confinedToolsets, surfaceToolsets } from './tools/surface-toolsets.js';
@@ -70,6 +74,19 @@ export interface CreateAgentOptions {
   preloadSkills?: string[];
   /** Lines about work done after turns (the skills review), for whoever shows them. */
   notify?: (message: string) => void;
+  /**
+   * An agent definition (`agents/<name>.yaml`, or a tenant's): its model, identity, tools, memory,
+   * skills and limits replace the configured ones; the agent's name is the definition's.
+   */
+  definition?: AgentDefinition;
+  /** Folder the definition's relative paths (an OpenAPI `spec_file`) start from; default the home. */
+  definitionDir?: string;
+  /**
+   * Who wrote the definition: `home` (the operator's files, default) or `tenant` (stored over HTTP).
+   * On an untrusted surface a home definition's tools are offered as declared, except `file` and
+   * `terminal`, which the surface must also allow; a tenant's only where the surface allows them.
+   */
+  definitionOrigin?: DefinitionOrigin;
 }
 
 /**
@@ -80,12 +97,21 @@ export function createAgent(options: CreateAgentOptions): Agent {
   const { mnemos } = options;
   const config = mnemos.config;
   const agent = config.agent;
-  const models = options.models ?? chainedModels(mnemos);
+  const definition = options.definition;
+  if (definition && options.definitionOrigin === 'tenant') refuseServerSecrets(definition);
+  const models =
+    options.models ??
+    (definition?.llm
+      ? definitionModels(
+          config,
+          definition.llm,
+          (section, field) => toChained(resolveDefinitionModel(section, field), config),
+          () => chainedModels(mnemos).slice(1),
+        )
+      : chainedModels(mnemos));
   const todos = options.todos ?? new TodoStore();
   const surface = options.surface ?? 'local';
-  const agentName = options.agentName ?? config.agent_id;
-  const toolsets = surfaceToolsets(agent, surface, agentName);
-  const wanted = new Set(toolsets);
+  const agentName = options.agentName ?? definition?.name ?? config.agent_id;
   const userId = options.userId ?? config.tenant_id;
   const appId = options.appId ?? config.app_id;
   const confined = surface !== 'local';
@@ -97,9 +123,6 @@ export function createAgent(options: CreateAgentOptions): Agent {
   const workspace = confined
     ? tenantWorkspacePath(mnemos.home, appId, userId)
     : resolve(agent.workspace ?? process.cwd());
-  if (confined && toolsets.some((name) => confinedToolsets.includes(name))) {
-    createTenantWorkspace(workspace, owner);
-  }
   const core: AnyTool[] = [];
   const builtin = builtinTools({
     terminal: {
@@ -113,6 +136,19 @@ export function createAgent(options: CreateAgentOptions): Agent {
     file: confined ? { mountPoint: sandboxWorkspace, ...(owner ? { owner } : {}) } : {},
     web: { allowHosts: agent.web.allow_hosts },
   });
+  const declared = definition?.tools
+    ? definitionTools(definition.tools, new Map(builtin.map((tool) => [tool.name, tool.toolset])))
+    : null;
+  const toolsets = offeredToolsets(
+    surfaceToolsets(agent, surface, agentName),
+    declared,
+    surface,
+    options.definitionOrigin ?? 'home',
+  );
+  const wanted = new Set(toolsets);
+  if (confined && toolsets.some((name) => confinedToolsets.includes(name))) {
+    createTenantWorkspace(workspace, owner);
+  }
   if (wanted.has('session_search')) {
     core.push(sessionSearchTool(mnemos, () => ({ appId, tenantId: userId })));
   }
@@ -124,10 +160,22 @@ export function createAgent(options: CreateAgentOptions): Agent {
       name !== 'session_search' &&
       name !== 'skills' &&
       !mcpNames.includes(name) &&
-      !builtinNames.includes(name),
+      !builtinNames.includes(name) &&
+      !declared?.openapi.some((tool) => name === `openapi_${tool.name}`),
   );
-  if (unknown.length > 0) selectToolsets(builtin, unknown);
-  core.unshift(...selectToolsets(builtin, builtinNames));
+  if (unknown.length > 0) {
+    try {
+      selectToolsets(builtin, unknown);
+    } catch (error) {
+      if (!definition || !MnemosError.isInstance(error)) throw error;
+      throw new MnemosError('config_error', `agent ${definition.name}: tools: ${error.message}`);
+    }
+  }
+  core.unshift(
+    ...selectToolsets(builtin, builtinNames).filter(
+      (tool) => declared?.onlyTools.get(tool.toolset)?.has(tool.name) ?? true,
+    ),
+  );
   const withheld = new Map<string, string>();
   if (confined) {
     for (const tool of builtin) {
@@ -148,9 +196,12 @@ export function createAgent(options: CreateAgentOptions): Agent {
       await manager?.onMemoryWrite(write, curated);
     },
   });
+  const memory = definition?.memory;
   const providers: MemoryProvider[] = [
-    curated,
-    longTermMemory(mnemos, appId, options.log),
+    ...(memory?.notes === false ? [] : [curated]),
+    ...(memory?.enabled === false
+      ? []
+      : [longTermMemory(mnemos, appId, options.log, memory?.recall_top_k)]),
     ...(options.extraProviders ?? []),
   ];
   manager = new MemoryManager(wanted.has('memory') ? providers : providers.map(withoutTools), {
@@ -165,7 +216,13 @@ export function createAgent(options: CreateAgentOptions): Agent {
       : mnemos.skills.local({ workspace: skillSettings.project ? workspace : undefined }),
     tools: wanted.has('skills'),
     canManage: wanted.has('skills'),
-    preload: [...new Set([...skillSettings.preload, ...(options.preloadSkills ?? [])])],
+    preload: [
+      ...new Set([
+        ...skillSettings.preload,
+        ...(definition?.skills ?? []),
+        ...(options.preloadSkills ?? []),
+      ]),
+    ],
     review:
       reviewOn && wanted.has('skills') && skillSettings.review.interval > 0
         ? {
@@ -179,7 +236,12 @@ export function createAgent(options: CreateAgentOptions): Agent {
     ...(options.notify ? { notify: options.notify } : {}),
   });
   const toolSource = mcpToolSource({
-    servers: mcpServersForSurface(config, surface, toolsets),
+    servers: Object.fromEntries(
+      Object.entries(mcpServersForSurface(config, surface, toolsets)).filter(
+        // A definition's tools are the whole list: locally too, only the servers it names.
+        ([name]) => !declared || wanted.has(mcpToolset(name)),
+      ),
+    ),
     home: mnemos.home,
     ...(options.log ? { warn: (message: string) => options.log?.('warn', message) } : {}),
   });
@@ -194,7 +256,10 @@ export function createAgent(options: CreateAgentOptions): Agent {
     platform: options.platform ?? 'cli',
     home: mnemos.home,
     workspace,
-    maxIterations: agent.max_iterations,
+    maxIterations: definition?.max_iter ?? agent.max_iterations,
+    maxTokensPerTurn: definition?.limits.max_tokens_per_turn,
+    turnTimeoutMs: definition?.limits.timeout_ms,
+    identity: definition?.system_prompt,
     compression: {
       contextWindow: agent.context_window,
       compressAt: agent.compress_at,
@@ -235,10 +300,12 @@ function longTermMemory(
   mnemos: AgentEngine,
   appId: string,
   log: CreateAgentOptions['log'],
+  recallTopK: number | undefined,
 ): MemoryProvider {
   const agent = mnemos.config.agent;
+  const topK = recallTopK ?? agent.recall_top_k;
   const service = agent.memory_service;
-  if (!service) return new EngineMemoryProvider(mnemos, { appId, topK: agent.recall_top_k });
+  if (!service) return new EngineMemoryProvider(mnemos, { appId, topK });
   const apiKey = process.env[service.api_key_env];
   if (!apiKey) {
     throw new MnemosError(
@@ -248,7 +315,7 @@ function longTermMemory(
   }
   return new RemoteMemoryProvider({
     client: { baseUrl: service.url, apiKey },
-    topK: agent.recall_top_k,
+    topK,
     ...(log ? { log: (level, message) => log(level === 'info' ? 'debug' : 'warn', message) } : {}),
   });
 }
@@ -286,6 +353,47 @@ function toChained(model: ResolvedChatModel, config: MnemosConfig): ChainedModel
     toolProtocol: config.agent.tool_protocol,
     contextWindow: config.agent.context_window,
   };
+}
+
+/**
+ * A tenant's definition chooses models and tools, never where the server's secrets go: no model
+ * address or key variable of its own (the operator's key would follow it to any host).
+ */
+function refuseServerSecrets(definition: AgentDefinition): void {
+  const llm = definition.llm;
+  if (!llm || typeof llm === 'string') return;
+  const choices = [llm, ...(llm.fallback ?? [])];
+  for (const [index, choice] of choices.entries()) {
+    if (typeof choice === 'string') continue;
+    const field = index === 0 ? 'llm' : `llm.fallback.${index - 1}`;
+    for (const key of ['base_url', 'api_key_env'] as const) {
+      if (choice[key] !== undefined) {
+        throw new MnemosError(
+          'invalid_input',
+          `agent ${definition.name}: ${field}.${key} is not allowed in a tenant's definition; the server's configuration decides model addresses and keys`,
+        );
+      }
+    }
+  }
+}
+
+/**
+ * The toolsets an agent is offered: the surface's, or a definition's declared ones, which on an
+ * untrusted surface are cut to what the surface allows (all of them for a tenant's definition; the
+ * machine-reaching `file` and `terminal` for the operator's).
+ */
+function offeredToolsets(
+  surfaceSets: string[],
+  declared: DefinitionTools | null,
+  surface: AgentSurface,
+  origin: DefinitionOrigin,
+): string[] {
+  if (!declared) return surfaceSets;
+  if (surface === 'local') return declared.toolsets;
+  const allowed = new Set(surfaceSets);
+  return declared.toolsets.filter(
+    (name) => allowed.has(name) || (origin === 'home' && !confinedToolsets.includes(name)),
+  );
 }
 
 const hooks = [

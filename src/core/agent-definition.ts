@@ -65,7 +65,12 @@ export const openApiToolSchema = z
     operations: z.array(z.string().min(1)).min(1).optional(),
     timeout_ms: z.number().int().min(100).max(300_000).default(15_000),
     /** Longest response body kept; longer ones are cut with a marker. */
-    max_response_bytes: z.number().int().min(1_024).max(4 * 1024 * 1024).default(65_536),
+    max_response_bytes: z
+      .number()
+      .int()
+      .min(1_024)
+      .max(4 * 1024 * 1024)
+      .default(65_536),
     /** Results of read-only (GET) calls are reused for this long for the same arguments; 0 = never. */
     cache_ttl_seconds: z.number().int().min(0).max(86_400).default(0),
   })
@@ -147,7 +152,9 @@ export type AgentDefinitionInput = z.input<typeof agentDefinitionSchema>;
 /** An agent definition, validated, defaults applied. */
 export type AgentDefinition = z.output<typeof agentDefinitionSchema>;
 /** One entry of an agent's `tools`. */
-export type AgentToolEntry = AgentDefinition['tools'] extends Array<infer T> | undefined ? T : never;
+export type AgentToolEntry = AgentDefinition['tools'] extends Array<infer T> | undefined
+  ? T
+  : never;
 /** An OpenAPI tool entry, validated. */
 export type OpenApiToolConfig = z.output<typeof openApiToolSchema>;
 /** A model choice of a definition. */

@@ -23,7 +23,7 @@ export type AgentEvent =
       sessionUsage: TokenUsage;
       steps: number;
       /** Why the turn ended. */
-      reason: 'answered' | 'max_iterations' | 'cancelled' | 'failed';
+      reason: 'answered' | 'max_iterations' | 'limit' | 'cancelled' | 'failed';
       error?: string;
     };
 
@@ -37,6 +37,10 @@ export interface ChainedModel {
   toolProtocol: 'native' | 'react';
   /** Context window in tokens, for compression. */
   contextWindow: number;
+  /** Sampling temperature; default the provider's. */
+  temperature?: number | undefined;
+  /** Cap on the tokens of one answer; default the provider's. */
+  maxOutputTokens?: number | undefined;
 }
 
 /** Adds two usages. */

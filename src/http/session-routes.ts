@@ -67,7 +67,7 @@ const TurnSchema = z
     text: z.string(),
     usage: UsageSchema,
     steps: z.number(),
-    reason: z.enum(['answered', 'max_iterations', 'cancelled', 'failed']),
+    reason: z.enum(['answered', 'max_iterations', 'limit', 'cancelled', 'failed']),
     error: z.string().optional(),
   })
   .openapi('Turn');

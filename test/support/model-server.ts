@@ -113,6 +113,8 @@ export interface ModelServerOptions {
   apiKey?: string;
   /** Overrides the built-in embedding function. */
   embed?: (text: string, dimensions: number) => number[];
+  /** Port to listen on; default an ephemeral one. */
+  port?: number;
 }
 
 /** Options of one injected fault. */
@@ -542,7 +544,7 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
   const { port } = server.address() as AddressInfo;
   const origin = `http://127.0.0.1:${port}`;

@@ -10,6 +10,8 @@ Answer in the language the user writes in. Be direct and concise.`;
 export interface SystemPromptParts {
   /** The Mnemos home of the profile; `SOUL.md` there is the identity. */
   home: string;
+  /** The identity instead of `SOUL.md` (an agent definition's `system_prompt`). */
+  identity?: string | undefined;
   /** Blocks of memory providers, curated notes first. */
   memoryBlocks: readonly string[];
   /** The skills catalog and preloaded skills. */
@@ -34,7 +36,7 @@ export function identityOf(home: string): string {
  * skills catalog and preloaded skills, tool guidance, and the summary of a compressed conversation.
  */
 export function buildSystemPrompt(parts: SystemPromptParts): string {
-  const sections = [identityOf(parts.home), `Today is ${parts.today}.`];
+  const sections = [parts.identity ?? identityOf(parts.home), `Today is ${parts.today}.`];
   sections.push(...parts.memoryBlocks);
   sections.push(...(parts.skillBlocks ?? []));
   const toolsets = [...new Set(parts.tools.map((tool) => tool.toolset))];

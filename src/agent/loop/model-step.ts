@@ -45,7 +45,10 @@ export async function modelStep(input: StepInput): Promise<StepResult> {
     maxRetries: 0,
     // Errors arrive as stream parts and are thrown below; the SDK's default logs them to the console.
     onError: () => {},
-    ...(input.maxOutputTokens ? { maxOutputTokens: input.maxOutputTokens } : {}),
+    ...(input.model.temperature !== undefined ? { temperature: input.model.temperature } : {}),
+    ...((input.maxOutputTokens ?? input.model.maxOutputTokens)
+      ? { maxOutputTokens: input.maxOutputTokens ?? input.model.maxOutputTokens }
+      : {}),
   });
   let raw = '';
   const toolCalls: ToolCallRequest[] = [];

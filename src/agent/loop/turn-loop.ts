@@ -19,6 +19,8 @@ export interface TurnLoopInput {
   messages: ModelMessage[];
   tools: readonly AnyTool[];
   maxIterations: number;
+  /** Input plus output tokens the turn's model steps may use together; unset, no bound. */
+  maxTokens?: number | undefined;
   signal: AbortSignal;
   toolContext: ToolContext;
   emit: (event: AgentEvent) => void;
@@ -31,7 +33,7 @@ export interface TurnLoopResult {
   added: ModelMessage[];
   usage: TokenUsage;
   steps: number;
-  reason: 'answered' | 'max_iterations' | 'cancelled';
+  reason: 'answered' | 'max_iterations' | 'limit' | 'cancelled';
 }
 
 /**
@@ -94,6 +96,15 @@ export async function runTurnLoop(input: TurnLoopInput): Promise<TurnLoopResult>
     messages.push(...turnMessages);
     added.push(...turnMessages);
     if (input.signal.aborted) return { text, added, usage, steps: step, reason: 'cancelled' };
+    const spent = usage.inputTokens + usage.outputTokens;
+    if (input.maxTokens !== undefined && spent >= input.maxTokens) {
+      input.emit({
+        type: 'notice',
+        level: 'warn',
+        message: `stopped after ${spent} tokens (limits.max_tokens_per_turn ${input.maxTokens}); the task may be unfinished`,
+      });
+      return { text, added, usage, steps: step, reason: 'limit' };
+    }
   }
   input.emit({
     type: 'notice',
