@@ -169,7 +169,10 @@ describe('tenant definitions', () => {
     expect(file.details.field).toBe('definition.tools.0.spec_file');
     const model = await errorOf(
       service.save(alice, {
-        definition: { name: 'support', llm: { model: 'm', fallback: [{ api_key_env: 'HOME' }] } },
+        definition: {
+          name: 'support',
+          llm: { model: 'm', fallback: [{ api_key_env: 'SHOP_TOKEN' }] },
+        },
       }),
     );
     expect(model.details.field).toBe('definition.llm.fallback.0.api_key_env');

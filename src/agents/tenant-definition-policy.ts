@@ -10,8 +10,8 @@ export interface TenantDefinitionPolicy {
 /**
  * Refuses what a definition stored over HTTP must not do, naming the field (`invalid_input`): read
  * a file of the server (`spec_file`), or send a server environment variable not listed in
- * `agent.surfaces.http.env_allow` to an address of its choosing (OpenAPI auth, a model's
- * `api_key_env`, or a model `base_url` that would carry the provider's key elsewhere).
+ * `agent.surfaces.http.env_allow` to an address of its choosing (OpenAPI auth), or choose a model's
+ * address or key variable (`base_url`, `api_key_env`: the server's model key would follow it).
  */
 export function checkTenantDefinition(
   definition: AgentDefinition,
@@ -33,12 +33,12 @@ export function checkTenantDefinition(
   };
   const checkModel = (path: string, model: ModelChoice): void => {
     if (typeof model === 'string') return;
-    if (model.api_key_env !== undefined) checkEnv(`${path}.api_key_env`, model.api_key_env);
-    else if (model.base_url !== undefined)
-      refuse(
-        `${path}.base_url`,
-        'a model address in a definition stored over HTTP needs api_key_env naming a variable of agent.surfaces.http.env_allow (otherwise the provider key of the server would be sent there)',
-      );
+    for (const key of ['base_url', 'api_key_env'] as const)
+      if (model[key] !== undefined)
+        refuse(
+          `${path}.${key}`,
+          "not allowed in a tenant's definition: the server's configuration decides model addresses and keys (choose a model by provider/model name)",
+        );
   };
   const llm = definition.llm;
   if (llm !== undefined) {

@@ -139,8 +139,8 @@ const surfaceSchema = z
       .record(z.string().min(1), z.object({ toolsets: z.array(z.string().min(1)) }).strict())
       .default({}),
     /**
-     * Environment variables a tenant's agent definition (stored over HTTP) may name as a secret: an
-     * OpenAPI tool's auth, a model's `api_key_env`. None by default.
+     * Environment variables a tenant's agent definition (stored over HTTP) may name as the secret of
+     * an OpenAPI tool's `auth`. None by default.
      */
     env_allow: z.array(envName).default([]),
   })
