@@ -1,11 +1,19 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentDefinitionSchema } from '../../src/core/agent-definition.js';
 import { Mnemos } from '../../src/mnemos.js';
 import { cliFor, makeHome, removeHomes } from '../support/cli.js';
+import { type ChatRequest, type ModelServer, startModelServer } from '../support/model-server.js';
 
-afterAll(() => removeHomes());
+let model: ModelServer;
+beforeAll(async () => {
+  model = await startModelServer();
+});
+afterAll(async () => {
+  removeHomes();
+  await model.close();
+});
 
 const support = `name: support
 description: Answers customers of the shop
@@ -182,5 +190,37 @@ describe('mnemos agents', () => {
     const noTenant = await cli(['agents', 'list', '--app', 'shop']);
     expect(noTenant.code).toBe(2);
     expect(noTenant.stderr).toContain('--app needs --tenant');
+  });
+});
+
+describe('mnemos chat --agent', () => {
+  it('runs the agent of <home>/agents: its system_prompt and tools reach the model', async () => {
+    const home = homeWith({
+      'support.yaml':
+        'name: support\nsystem_prompt: You are the SUPPORT-DESK-9 agent.\ntools: [todo]\nmemory: { enabled: false, notes: false }\n',
+    });
+    writeFileSync(
+      join(home, 'config.yaml'),
+      `extractor: passthrough\nllm:\n  base_url: ${model.url}\n  model: scripted\n  max_retries: 0\n`,
+    );
+    model.reset();
+    model.script({ text: 'desk here' });
+    const cli = cliFor(home);
+    const answer = await cli(['chat', '--agent', 'support', '-q', 'hello', '--json']);
+    expect(answer.code, answer.stderr).toBe(0);
+    expect(answer.json<{ text: string }>().text).toBe('desk here');
+    const request = model.requestsTo('/v1/chat/completions')[0]?.body as ChatRequest;
+    const system = (request.messages ?? []).filter((message) => message.role === 'system');
+    expect(JSON.stringify(system)).toContain('You are the SUPPORT-DESK-9 agent.');
+    const tools = (request.tools ?? []).map(
+      (tool) => (tool as { function: { name: string } }).function.name,
+    );
+    expect(tools.length).toBeGreaterThan(0);
+    expect(tools.every((name) => name.startsWith('todo'))).toBe(true);
+
+    const unknown = await cli(['chat', '--agent', 'nobody', '-q', 'hello']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toBe('error: no agent named nobody; known agents: support\n');
+    expect(model.requestsTo('/v1/chat/completions')).toHaveLength(1);
   });
 });
