@@ -1,9 +1,11 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentDefinitionSchema } from '../../src/core/agent-definition.js';
 import { Mnemos } from '../../src/mnemos.js';
-import { cliFor, makeHome, removeHomes } from '../support/cli.js';
+import { childEnv, cliFor, cliPath, makeHome, removeHomes } from '../support/cli.js';
 import { type ChatRequest, type ModelServer, startModelServer } from '../support/model-server.js';
 
 let model: ModelServer;
@@ -222,5 +224,30 @@ describe('mnemos chat --agent', () => {
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toBe('error: no agent named nobody; known agents: support\n');
     expect(model.requestsTo('/v1/chat/completions')).toHaveLength(1);
+  });
+});
+
+describe('mnemos agents --help', () => {
+  it('loads commander and nothing else', () => {
+    const home = makeHome();
+    const trace = join(home, 'modules.txt');
+    const preload = fileURLToPath(new URL('../support/module-trace.mjs', import.meta.url));
+    const result = spawnSync(
+      process.execPath,
+      ['--import', preload, cliPath, 'agents', 'validate', '--help'],
+      {
+        env: childEnv(home, { MNEMOS_MODULE_TRACE: trace }),
+        encoding: 'utf8',
+      },
+    );
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).toContain('definition files, or folders of them');
+    const packages = new Set(
+      readFileSync(trace, 'utf8')
+        .split('\n')
+        .map((url) => /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)?.[1])
+        .filter((name) => name !== undefined),
+    );
+    expect([...packages]).toEqual(['commander']);
   });
 });

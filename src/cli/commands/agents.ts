@@ -1,7 +1,6 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { Command } from 'commander';
-import { stringify } from 'yaml';
 import type { AgentCatalog } from '../../agents/agent-catalog.js';
 import type { DefinitionIssue } from '../../agents/agent-definition-file.js';
 import type { AgentDefinitionRecord } from '../../core/agent-definition.js';
@@ -106,6 +105,7 @@ export function agentsCommand(): Command {
       await withCatalog(command, options, async (catalog) => {
         const record = await catalog.require(name);
         if (globals(command).json) return printJson({ agent: record });
+        const { stringify } = await import('yaml');
         const where = record.path ?? 'database';
         process.stdout.write(
           `# ${record.definition.name}: ${record.origin} (${where}), version ${record.version}, updated ${record.updatedAt}\n`,
