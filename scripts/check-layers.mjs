@@ -18,6 +18,7 @@ const layers = {
   skills: [3, 'services'],
   usage: [3, 'services'],
   teams: [3, 'services'],
+  agents: [3, 'services'],
   storage: [3, 'adapters'],
   models: [3, 'adapters'],
   'mnemos.ts': [4, 'composition'],

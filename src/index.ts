@@ -19,6 +19,21 @@ export {
 } from './agent/providers/remote-provider.js';
 export { type TeamAgentOptions, teamAgentFactory } from './agent/team-agents.js';
 export type { AgentTool, AnyTool, ToolContext } from './agent/tools/tool.js';
+export { AgentCatalog } from './agents/agent-catalog.js';
+export {
+  type DefinitionIssue,
+  parseAgentDefinitionText,
+  readAgentDefinitionFile,
+} from './agents/agent-definition-file.js';
+export { type AgentDefinitionChange, AgentService, localAgents } from './agents/agent-service.js';
+export type { BrokenAgentFile } from './agents/home-agents.js';
+export {
+  type AgentDefinition,
+  type AgentDefinitionInput,
+  type AgentDefinitionRecord,
+  agentDefinitionSchema,
+  type DefinitionOrigin,
+} from './core/agent-definition.js';
 export type { AgentEvent, ChainedModel, TokenUsage } from './core/agent-events.js';
 export type { ConversationMessage } from './core/conversation-message.js';
 export { type ErrorCategory, type ErrorCode, MnemosError } from './core/errors.js';

@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { AgentService } from './agents/agent-service.js';
 import {
   loadConfig,
   loadDotenv,
@@ -87,6 +88,8 @@ export class Mnemos {
   readonly usage: UsageService;
   /** Teams of the home and their stored runs. */
   readonly teams: TeamService;
+  /** Agents as configuration: the home's `agents/*.yaml`, and each tenant's in the database. */
+  readonly agents: AgentService;
 
   private constructor(
     readonly home: string,
@@ -107,6 +110,7 @@ export class Mnemos {
       skills: SkillService;
       usage: UsageService;
       teams: TeamService;
+      agents: AgentService;
     },
   ) {
     this.stores = services.stores;
@@ -117,6 +121,7 @@ export class Mnemos {
     this.skills = services.skills;
     this.usage = services.usage;
     this.teams = services.teams;
+    this.agents = services.agents;
   }
 
   /** Opens the engine on a home folder, resuming any queued ingestion jobs. */
@@ -230,6 +235,9 @@ export class Mnemos {
         teams: new TeamService(storage.teamRuns, home, {
           resolveAgent: noAgentCatalog,
           defaultMaxIter: config.agent.max_iterations,
+        }),
+        agents: new AgentService(storage.agents, home, {
+          envAllow: config.agent.surfaces.http.env_allow,
         }),
       },
     );

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { MnemosError } from '../core/errors.js';
+import { agentsCommand } from './commands/agents.js';
 import { chatCommand } from './commands/chat.js';
 import { configCommand } from './commands/config.js';
 import { keysCommand } from './commands/keys.js';
@@ -41,6 +42,7 @@ export function program(json = false): Command {
     profileCommand(),
     skillsCommand(),
     teamCommand(),
+    agentsCommand(),
     statusCommand(),
     setupCommand(),
     serveCommand(),

@@ -9,6 +9,8 @@ export type { Scope } from '../core/scope.js';
 export type { SearchMemoriesOutput, SearchResult } from '../core/search-result.js';
 export type { SessionMessage, SessionRecord } from '../core/session-record.js';
 export type { StoreRecord } from '../core/store-record.js';
+export type * from './agent-types.js';
+export type { AgentsApi } from './agents-api.js';
 export { isUnavailable, type UnreachableReason } from './client-errors.js';
 export type { MemoriesApi } from './memories-api.js';
 export { MnemosClient } from './mnemos-client.js';

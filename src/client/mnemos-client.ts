@@ -1,4 +1,5 @@
 import type { AuditEntry } from '../core/key-record.js';
+import { AgentsApi } from './agents-api.js';
 import { HttpTransport, segment } from './http-transport.js';
 import { MemoriesApi } from './memories-api.js';
 import { SessionsApi } from './sessions-api.js';
@@ -30,6 +31,8 @@ export class MnemosClient {
   readonly sessions: SessionsApi;
   readonly keys: KeysApi;
   readonly profile: ProfileApi;
+  /** Agent definitions of the tenant (and the server's home ones). */
+  readonly agents: AgentsApi;
   private readonly http: HttpTransport;
 
   constructor(private readonly options: ClientOptions) {
@@ -39,6 +42,7 @@ export class MnemosClient {
     this.sessions = new SessionsApi(this.http);
     this.keys = new KeysApi(this.http);
     this.profile = new ProfileApi(this.http);
+    this.agents = new AgentsApi(this.http);
   }
 
   /** The service's base URL, without a trailing slash. */

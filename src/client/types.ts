@@ -72,6 +72,10 @@ export interface MemoryMessage {
 /** Input of `sessions.create`: the library's, plus the agent that owns the session. */
 export type SessionCreateInput = LibrarySessionCreateInput & {
   agentId?: string;
+  /** An agent definition of the tenant the session talks to (`agents.list`); stored as its agentId. */
+  agent?: string;
+  /** The tenant the session is for: a tenant key's own, or any of its app for an admin key. */
+  user_id?: string;
 };
 
 /** Messages `sessions.append` takes. */

@@ -138,6 +138,11 @@ const surfaceSchema = z
     agents: z
       .record(z.string().min(1), z.object({ toolsets: z.array(z.string().min(1)) }).strict())
       .default({}),
+    /**
+     * Environment variables a tenant's agent definition (stored over HTTP) may name as the secret of
+     * an OpenAPI tool's `auth`. None by default.
+     */
+    env_allow: z.array(envName).default([]),
   })
   .strict();
 

@@ -1,7 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { TurnDone } from '../agent/agent.js';
 import { createAgent } from '../agent/create-agent.js';
+import type { AgentDefinitionRecord } from '../core/agent-definition.js';
 import type { AgentEvent } from '../core/agent-events.js';
 import type { Mnemos } from '../mnemos.js';
 import type { ServerMetrics } from './metrics.js';
@@ -215,11 +216,20 @@ export class AgentHost {
       for (const watcher of session.watchers) watcher(numbered);
     };
     try {
+      const definition = await this.definitionOf(tenant, sessionId, options.agentName);
       const agent = createAgent({
         mnemos: this.mnemos,
         appId: tenant.appId,
         userId: tenant.tenantId,
-        agentName: options.agentName ?? this.mnemos.config.agent_id,
+        ...(definition
+          ? {
+              agentName: definition.definition.name,
+              definition: definition.definition,
+              definitionOrigin: definition.origin,
+              // A tenant's definition names no files; a home one's paths start at its folder.
+              ...(definition.path ? { definitionDir: dirname(definition.path) } : {}),
+            }
+          : { agentName: options.agentName ?? this.mnemos.config.agent_id }),
         platform: 'http',
         surface: 'http',
         ...(this.mnemos.usage.limited ? { quota: this.mnemos.usage.guard(tenantKey(tenant)) } : {}),
@@ -265,6 +275,20 @@ export class AgentHost {
         this.forgetSession(sessionKey(tenant, sessionId), session);
       }, keepMs).unref();
     }
+  }
+
+  /**
+   * The definition the turn's agent is built from: the agent the message names, else the session's
+   * agent, when the tenant's catalog (its own definitions, then the home's) has one of that name.
+   */
+  private async definitionOf(
+    tenant: TenantContext,
+    sessionId: string,
+    agentName: string | undefined,
+  ): Promise<AgentDefinitionRecord | null> {
+    const scope = { appId: tenant.appId, tenantId: tenant.tenantId };
+    const name = agentName ?? (await this.mnemos.sessions.get(scope, sessionId)).agentId;
+    return this.mnemos.agents.forTenant(scope).get(name);
   }
 }
 

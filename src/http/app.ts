@@ -8,6 +8,7 @@ import { inputError } from '../core/schemas.js';
 import type { Mnemos } from '../mnemos.js';
 import { adminRoutes } from './admin-routes.js';
 import { AgentHost } from './agent-host.js';
+import { agentRoutes } from './agent-routes.js';
 import { errorResponse } from './http-errors.js';
 import { checkJsonBody } from './json-body.js';
 import { type Logger, requestLog } from './logger.js';
@@ -166,6 +167,7 @@ export function createApp(options: AppOptions): {
   sessionRoutes(app, mnemos, agents);
   skillRoutes(app, mnemos);
   teamRoutes(app, mnemos, teams);
+  agentRoutes(app, mnemos);
   adminRoutes(app, mnemos);
   if (options.mcp) {
     const mcp = options.mcp;
@@ -188,7 +190,7 @@ export function createApp(options: AppOptions): {
       title: 'Mnemos',
       version: '1',
       description:
-        'Memory for agents: stores, memories, sessions, the agent, skills, teams, API keys. Every /v1 route needs `Authorization: Bearer <API key>`.',
+        'Memory for agents: stores, memories, sessions, the agent, agent definitions, skills, teams, API keys. Every /v1 route needs `Authorization: Bearer <API key>`.',
     },
   });
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {

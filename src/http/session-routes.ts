@@ -7,6 +7,7 @@ import type { AgentHost, NumberedEvent, SessionWatch } from './agent-host.js';
 import type { AppEnv } from './app.js';
 import { tenantOf } from './request-scope.js';
 import { body, errorResponses, json } from './route-common.js';
+import { actingTenant, agentField, messageText, userIdField } from './session-bodies.js';
 import type { TenantContext } from './tenant-context.js';
 
 const SessionSchema = z
@@ -88,17 +89,42 @@ export function sessionRoutes(app: OpenAPIHono<AppEnv>, mnemos: Mnemos, agents: 
       method: 'post',
       path: '/v1/sessions',
       tags: ['sessions'],
-      summary: 'Start a session',
-      request: body(createSessionSchema.extend({ agentId: z.string().optional() })),
-      responses: { 201: json(SessionSchema, 'The session'), ...errorResponses },
+      summary:
+        'Start a session, optionally with an agent definition (`agent`) for a user (`user_id`)',
+      request: body(
+        createSessionSchema.extend({
+          agentId: z.string().optional(),
+          agent: agentField,
+          user_id: userIdField,
+        }),
+      ),
+      responses: {
+        201: json(
+          SessionSchema.extend({
+            session_id: z.string().openapi({ description: 'the same as id' }),
+          }),
+          'The session',
+        ),
+        ...errorResponses,
+      },
     }),
     async (c) => {
-      const { agentId, ...input } = c.req.valid('json');
+      const { agentId, agent, user_id, ...input } = c.req.valid('json');
+      const tenant = tenantOf(actingTenant(c.get('tenant'), user_id));
+      if (agent !== undefined && agentId !== undefined && agent !== agentId) {
+        throw new MnemosError(
+          'invalid_input',
+          `agent ${JSON.stringify(agent)} and agentId ${JSON.stringify(agentId)} differ; send one of them`,
+          { details: { field: 'agent' } },
+        );
+      }
+      if (agent !== undefined) await mnemos.agents.forTenant(tenant).require(agent);
+      const name = agent ?? agentId;
       const session = await mnemos.sessions.create(
-        { ...tenantOf(c.get('tenant')), ...(agentId ? { agentId } : {}) },
+        { ...tenant, ...(name ? { agentId: name } : {}) },
         input,
       );
-      return c.json(session, 201);
+      return c.json({ ...session, session_id: session.id }, 201);
     },
   );
 
@@ -265,9 +291,16 @@ export function sessionRoutes(app: OpenAPIHono<AppEnv>, mnemos: Mnemos, agents: 
         ...body(
           z
             .object({
-              content: z.string().min(1).max(32_000),
+              content: z.string().min(1).max(32_000).optional(),
+              input: z
+                .string()
+                .min(1)
+                .max(32_000)
+                .optional()
+                .openapi({ description: 'the same as `content`; send exactly one of them' }),
               stream: z.boolean().optional(),
               agentId: z.string().optional(),
+              user_id: userIdField,
             })
             .strict(),
         ),
@@ -285,16 +318,17 @@ export function sessionRoutes(app: OpenAPIHono<AppEnv>, mnemos: Mnemos, agents: 
       },
     }),
     async (c) => {
-      const tenant = c.get('tenant');
-      const sessionId = c.req.valid('param').id;
       const input = c.req.valid('json');
+      const tenant = actingTenant(c.get('tenant'), input.user_id);
+      const sessionId = c.req.valid('param').id;
+      const text = messageText(input);
       await mnemos.sessions.get(tenantOf(tenant), sessionId);
       await agents.admit(tenant, sessionId).catch((error: unknown) => {
         const wait = MnemosError.isInstance(error) ? error.details.retryAfterSeconds : undefined;
         if (typeof wait === 'number') c.header('retry-after', String(wait));
         throw error;
       });
-      const { turnId, done } = agents.start(tenant, sessionId, input.content, {
+      const { turnId, done } = agents.start(tenant, sessionId, text, {
         agentName: input.agentId,
       });
       if (!input.stream) {

@@ -66,6 +66,7 @@ describe('migrate between two SQLite databases', () => {
       skills: 2,
       skill_history: 5,
       team_runs: 1,
+      agent_definitions: 3,
     });
     expect(counts.memories).toBe(10);
     for (const check of report.verification!.tables) expect(check.source).toBe(check.target);
@@ -206,7 +207,7 @@ describe('migrate between two SQLite databases', () => {
     copyFileSync(join(dir.home, 'source', 'mnemos.db'), older);
     const db = new Database(older);
     db.exec(
-      'DROP TABLE api_keys; DROP TABLE audit_log; DROP TABLE transfer_progress; DROP TABLE skills; DROP TABLE skill_history; DROP TABLE team_runs; ALTER TABLE session_messages DROP COLUMN parts',
+      'DROP TABLE api_keys; DROP TABLE audit_log; DROP TABLE transfer_progress; DROP TABLE skills; DROP TABLE skill_history; DROP TABLE team_runs; DROP TABLE agent_definitions; ALTER TABLE session_messages DROP COLUMN parts',
     );
     db.pragma('user_version = 3');
     db.close();
@@ -224,6 +225,7 @@ describe('migrate between two SQLite databases', () => {
       skills: 0,
       skill_history: 0,
       team_runs: 0,
+      agent_definitions: 0,
     });
     const copy = new SqliteStorage(join(dir.home, 'from-older.db'));
     const messages = await copy.sessions.messages(alice, filled.sessionId, {

@@ -1,3 +1,4 @@
+import type { AgentDefinition, AgentDefinitionRecord } from '../core/agent-definition.js';
 import type { JobInput, JobRecord, JobUsage } from '../core/job-record.js';
 import type { ApiKeyRecord, AuditEntry } from '../core/key-record.js';
 import type {
@@ -495,6 +496,30 @@ export interface TeamRunStorage {
   failStale(startedBefore: number, error: string, now: number): Promise<number>;
 }
 
+/** A new version of a tenant's agent definition. */
+export interface AgentDefinitionWrite {
+  definition: AgentDefinition;
+  /**
+   * The version this change was made from (0: the name must not be stored yet); when the stored
+   * version differs nothing changes and the save fails with `conflict`. Absent: no check.
+   */
+  expectedVersion?: number | undefined;
+}
+
+/**
+ * Agent definitions of each (app, tenant) on a server, so every replica runs the same agents and no
+ * tenant sees another's. Records come back with origin `tenant` and no path.
+ */
+export interface AgentDefinitionStorage {
+  /** The tenant's definitions by name. */
+  list(tenant: TenantKey): Promise<AgentDefinitionRecord[]>;
+  get(tenant: TenantKey, name: string): Promise<AgentDefinitionRecord | null>;
+  /** Stores the definition as version 1, or the stored version + 1, checking `expectedVersion`. */
+  save(tenant: TenantKey, write: AgentDefinitionWrite, now: number): Promise<AgentDefinitionRecord>;
+  /** Removes the definition; false when there was none. */
+  delete(tenant: TenantKey, name: string): Promise<boolean>;
+}
+
 /** Whole-database counts for metrics: cheap enough to read on every scrape. */
 export interface StorageStatistics {
   jobStates: Record<string, number>;
@@ -518,6 +543,7 @@ export const transferTables = [
   'skill_history',
   'token_usage',
   'team_runs',
+  'agent_definitions',
 ] as const;
 
 /** A table `mnemos migrate` copies. */
@@ -594,6 +620,7 @@ export interface Storage {
   readonly skills: SkillStorage;
   readonly usage: UsageStorage;
   readonly teamRuns: TeamRunStorage;
+  readonly agents: AgentDefinitionStorage;
   readonly reembed: ReembedStorage;
   readonly transfer: TransferStorage;
   /** Counts across every store and tenant, for `/metrics` (operators only, never tenants). */

@@ -1,4 +1,8 @@
 import { expect } from 'vitest';
+import {
+  type AgentDefinitionRecord,
+  agentDefinitionSchema,
+} from '../../src/core/agent-definition.js';
 import type { SkillRecord } from '../../src/core/skill-record.js';
 import type { TeamRunRecord } from '../../src/core/team-run-record.js';
 import type { Mnemos } from '../../src/mnemos.js';
@@ -21,6 +25,8 @@ export interface Filled {
   skill: SkillRecord;
   /** Alice's finished team run. */
   teamRun: TeamRunRecord;
+  /** Alice's agent definition at its second version. */
+  agent: AgentDefinitionRecord;
 }
 
 const aliceTexts = [
@@ -39,7 +45,8 @@ const toolInput = { url: 'https://kyoto.travel/spring', note: '京都'.repeat(1_
  * Writes one of everything a migration copies: memories of two tenants and several agents (one
  * updated, one deleted, one invalidated, one said in two sessions), a second store, a session with messages, profile
  * values with history, an API key and audit rows, skills with versions (one deleted) of two tenants,
- * token usage of two sessions over two days, a team run.
+ * token usage of two sessions over two days, a team run,
+ * agent definitions of two tenants.
  */
 export async function fillHome(mnemos: Mnemos): Promise<Filled> {
   const ids = new Map<string, string>();
@@ -139,7 +146,33 @@ export async function fillHome(mnemos: Mnemos): Promise<Filled> {
     finishedAt: '2026-01-02T03:04:07.006Z',
   };
   await mnemos.storage.teamRuns.create(alice, teamRun);
-  return { ids, deleted, invalidated, sessionId: session.id, key, skill, teamRun };
+  const agent = await writeAgents(mnemos);
+  return { ids, deleted, invalidated, sessionId: session.id, key, skill, teamRun, agent };
+}
+
+/** Alice's `support` at version 2 and her `writer`, Bob's `support`. */
+async function writeAgents(mnemos: Mnemos): Promise<AgentDefinitionRecord> {
+  const agents = mnemos.storage.agents;
+  const support = (description: string) =>
+    agentDefinitionSchema.parse({
+      name: 'support',
+      description,
+      system_prompt: '你是客服助手。Answer briefly.',
+      tools: [
+        'web',
+        { type: 'openapi', name: 'orders', spec_url: 'https://shop.example/api.json' },
+      ],
+    });
+  const now = Date.now();
+  await agents.save(alice, { definition: support('first') }, now);
+  const agent = await agents.save(
+    alice,
+    { definition: support('售后'), expectedVersion: 1 },
+    now + 1,
+  );
+  await agents.save(alice, { definition: agentDefinitionSchema.parse({ name: 'writer' }) }, now);
+  await agents.save(bob, { definition: support('bob') }, now);
+  return agent;
 }
 
 /** Alice's `deploy` at version 2 (used once), her `scratch` deleted at version 2, Bob's `deploy`. */
@@ -248,4 +281,11 @@ export async function expectSameBehaviour(copy: Mnemos, filled: Filled): Promise
   expect(await usage.totals(alice, { day: '2026-01-02' })).toEqual({ input: 5, output: 1 });
   expect(await usage.totals(bob)).toEqual({ input: 9, output: 9 });
   expect(await copy.storage.teamRuns.get(alice, 'run-1')).toEqual(filled.teamRun);
+  const agents = copy.storage.agents;
+  expect(await agents.get(alice, 'support')).toEqual(filled.agent);
+  expect((await agents.list(alice)).map((record) => record.definition.name)).toEqual([
+    'support',
+    'writer',
+  ]);
+  expect((await agents.get(bob, 'support'))?.definition.description).toBe('bob');
 }

@@ -1,3 +1,4 @@
+import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Command } from 'commander';
 import type { Agent } from '../../agent/agent.js';
@@ -14,6 +15,7 @@ interface ChatOptions {
   resume?: string;
   user?: string;
   debug?: boolean;
+  agent?: string;
 }
 
 /** `mnemos chat`: talk to the agent; it remembers across sessions. */
@@ -33,6 +35,7 @@ export function chatCommand(): Command {
           .filter((name) => name !== ''),
       ],
     )
+    .option('--agent <name>', 'chat with an agent of <home>/agents (see mnemos agents list)')
     .option('--user <id>', 'who is chatting (default: config tenant_id)')
     .option('--debug', 'show recall timing and other debug notices')
     .action(async (options: ChatOptions, command: Command) => {
@@ -47,7 +50,18 @@ export function chatCommand(): Command {
       const style = styleFor(process.stdout);
       const spinner = new Spinner();
       const userId = options.user ?? mnemos.config.tenant_id;
-      const agentName = globals(command).profile ?? mnemos.config.agent_id;
+      // An unknown name fails before the REPL starts, naming the agents there are.
+      const record = options.agent
+        ? await mnemos.agents
+            .local()
+            .require(options.agent)
+            .catch(async (error: unknown) => {
+              await mnemos.close();
+              throw error;
+            })
+        : null;
+      const agentName =
+        record?.definition.name ?? globals(command).profile ?? mnemos.config.agent_id;
       const lines =
         options.query === undefined
           ? new LineQueue(
@@ -64,6 +78,13 @@ export function chatCommand(): Command {
           mnemos,
           userId,
           agentName,
+          ...(record
+            ? {
+                definition: record.definition,
+                definitionOrigin: record.origin,
+                ...(record.path ? { definitionDir: dirname(record.path) } : {}),
+              }
+            : {}),
           platform: 'cli',
           ...(lines
             ? {

@@ -43,6 +43,7 @@ const orderColumns: Record<TransferTable, string[]> = {
   skill_history: ['app_id', 'tenant_id', 'name', 'version'],
   token_usage: ['app_id', 'tenant_id', 'session_id', 'day'],
   team_runs: ['app_id', 'tenant_id', 'id'],
+  agent_definitions: ['app_id', 'tenant_id', 'name'],
 };
 
 const arrayTypes: Record<ColumnType, string> = {

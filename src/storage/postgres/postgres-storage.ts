@@ -2,6 +2,7 @@ import type { Storage, StorageCapabilities, StorageStatistics } from '../../spec
 import { redactDatabaseUrl } from '../shared/database-url.js';
 import { connect, type PostgresOptions } from './connect.js';
 import type { Database } from './database.js';
+import { PostgresAgents } from './pg-agents.js';
 import { PostgresJobs } from './pg-jobs.js';
 import { PostgresKeys } from './pg-keys.js';
 import { PostgresMemories } from './pg-memories.js';
@@ -37,6 +38,7 @@ export class PostgresStorage implements Storage {
   readonly skills: PostgresSkills;
   readonly usage: PostgresUsage;
   readonly teamRuns: PostgresTeamRuns;
+  readonly agents: PostgresAgents;
   readonly keys: PostgresKeys;
   readonly reembed: PostgresReembed;
   readonly transfer: PostgresTransfer;
@@ -53,6 +55,7 @@ export class PostgresStorage implements Storage {
     this.skills = new PostgresSkills(db);
     this.usage = new PostgresUsage(db);
     this.teamRuns = new PostgresTeamRuns(db);
+    this.agents = new PostgresAgents(db);
     this.jobs = new PostgresJobs(db, this.profiles);
     this.sessions = new PostgresSessions(db);
     this.keys = new PostgresKeys(db);

@@ -337,6 +337,20 @@ CREATE INDEX team_runs_recent ON team_runs (app_id, tenant_id, started_at, seq);
 CREATE INDEX team_runs_running ON team_runs (started_at) WHERE status = 'running';
 `;
 
+/** Version 9: the agent definitions of each (app, tenant), the definition as JSON text. */
+const version9 = `
+CREATE TABLE agent_definitions (
+  app_id text NOT NULL,
+  tenant_id text NOT NULL,
+  name text NOT NULL,
+  definition text NOT NULL,
+  version bigint NOT NULL,
+  created_at bigint NOT NULL,
+  updated_at bigint NOT NULL,
+  PRIMARY KEY (app_id, tenant_id, name)
+);
+`;
+
 /** Schema steps in order; step i brings the recorded version from i to i + 1. */
 export const migrations: readonly string[] = [
   version1,
@@ -347,6 +361,7 @@ export const migrations: readonly string[] = [
   version6,
   version7,
   version8,
+  version9,
 ];
 
 /** Schema version this Mnemos writes. */

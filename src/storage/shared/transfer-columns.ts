@@ -184,6 +184,15 @@ export const transferColumns: Record<
     ['started_at', 'integer'],
     ['finished_at', 'integer'],
   ],
+  agent_definitions: [
+    ['app_id', 'text'],
+    ['tenant_id', 'text'],
+    ['name', 'text'],
+    ['definition', 'text'],
+    ['version', 'integer'],
+    ['created_at', 'integer'],
+    ['updated_at', 'integer'],
+  ],
 };
 
 /**

@@ -294,6 +294,20 @@ CREATE INDEX team_runs_recent ON team_runs (app_id, tenant_id, started_at);
 CREATE INDEX team_runs_running ON team_runs (started_at) WHERE status = 'running';
 `;
 
+/** Version 11: the agent definitions of each (app, tenant), the definition as JSON text. */
+const version11 = `
+CREATE TABLE agent_definitions (
+  app_id TEXT NOT NULL,
+  tenant_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  definition TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (app_id, tenant_id, name)
+);
+`;
+
 const migrations = [
   version1,
   version2,
@@ -305,6 +319,7 @@ const migrations = [
   version8,
   version9,
   version10,
+  version11,
 ];
 
 /** Current schema version, kept in `PRAGMA user_version`. */

@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { MnemosError } from '../../core/errors.js';
 import type { Storage, StorageCapabilities, StorageStatistics } from '../../spec/storage.js';
 import { checkVersion, migrate, schemaVersion } from './schema.js';
+import { SqliteAgents } from './sqlite-agents.js';
 import { SqliteJobs } from './sqlite-jobs.js';
 import { SqliteKeys } from './sqlite-keys.js';
 import { SqliteMemories } from './sqlite-memories.js';
@@ -31,6 +32,7 @@ export class SqliteStorage implements Storage {
   readonly skills: SqliteSkills;
   readonly usage: SqliteUsage;
   readonly teamRuns: SqliteTeamRuns;
+  readonly agents: SqliteAgents;
   readonly keys: SqliteKeys;
   readonly reembed: SqliteReembed;
   readonly transfer: SqliteTransfer;
@@ -67,6 +69,7 @@ export class SqliteStorage implements Storage {
     this.skills = new SqliteSkills(this.statements);
     this.usage = new SqliteUsage(this.statements);
     this.teamRuns = new SqliteTeamRuns(this.statements);
+    this.agents = new SqliteAgents(this.statements);
     this.jobs = new SqliteJobs(this.statements, this.memories, this.profiles);
     this.sessions = new SqliteSessions(this.statements);
     this.keys = new SqliteKeys(this.statements);
