@@ -38,7 +38,7 @@ import type { Reranker } from './spec/reranker.js';
 import type { Storage, StorageStatistics } from './spec/storage.js';
 import { chooseStorage } from './storage/choose-storage.js';
 import { openStorage } from './storage/open-storage.js';
-import { noAgentCatalog, TeamService } from './teams/team-service.js';
+import { TeamService } from './teams/team-service.js';
 import { UsageService } from './usage/usage-service.js';
 
 /** Options of `Mnemos.open`; everything defaults from the home's `config.yaml`. */
@@ -211,6 +211,9 @@ export class Mnemos {
     );
     const redactor = new Redactor(config.redaction);
     const memories = new MemoryService(storage, stores, embedder, search, runner, redactor);
+    const agents = new AgentService(storage.agents, home, {
+      envAllow: config.agent.surfaces.http.env_allow,
+    });
     const mnemos = new Mnemos(
       home,
       config,
@@ -233,12 +236,12 @@ export class Mnemos {
           perUserTokens: config.agent.quotas.per_user_tokens,
         }),
         teams: new TeamService(storage.teamRuns, home, {
-          resolveAgent: noAgentCatalog,
+          // Members naming an agent start from the tenant's view of the catalog (its own, then the home's).
+          resolveAgent: async (scope, name) =>
+            (await agents.forTenant(scope).require(name)).definition,
           defaultMaxIter: config.agent.max_iterations,
         }),
-        agents: new AgentService(storage.agents, home, {
-          envAllow: config.agent.surfaces.http.env_allow,
-        }),
+        agents,
       },
     );
     if (!options.readOnly) await mnemos.teams.failInterrupted();

@@ -141,12 +141,3 @@ export class TeamService {
     return run;
   }
 }
-
-/** The resolver used until an agent catalog is wired in: every named agent is unknown. */
-export const noAgentCatalog: ResolveTenantAgent = async (_scope, name) => {
-  throw new MnemosError(
-    'not_found',
-    `no agent definition named ${name}; define the member inline (llm, system_prompt, tools) instead`,
-    { details: { agent: name } },
-  );
-};
