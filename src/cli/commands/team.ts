@@ -1,10 +1,15 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
+
+// Team modules (yaml, zod) load when a command runs, so `--help` stays light.
+const teamModules = async () => ({
+  ...(await import('../../teams/home-teams.js')),
+  ...(await import('../../teams/team-flow.js')),
+});
+
 import type { TeamRunRecord } from '../../core/team-run-record.js';
-import { homeTeams, requireHomeTeam, teamsDir } from '../../teams/home-teams.js';
-import { readTeamFile, type TeamFile } from '../../teams/team-file.js';
-import { flowText } from '../../teams/team-flow.js';
+import type { TeamFile } from '../../teams/team-file.js';
 import type { TeamEvent } from '../../teams/team-runner.js';
 import { integer } from '../support/arguments.js';
 import { globals, homeOf, tenantFlags, tenantOwner, withMnemos } from '../support/context.js';
@@ -26,13 +31,14 @@ export function teamCommand(): Command {
     .description(
       'teams of the home: name, description, members, flow (broken files with their error)',
     )
-    .action((_options: unknown, command: Command) => {
+    .action(async (_options: unknown, command: Command) => {
+      const { homeTeams, requireHomeTeam, teamsDir, flowText } = await teamModules();
       const entries = homeTeams(homeOf(command));
       if (globals(command).json) {
         return printJson({
           teams: entries.map((entry) =>
             entry.team
-              ? { name: entry.name, path: entry.path, ...summary(entry.team) }
+              ? { name: entry.name, path: entry.path, ...summary(entry.team, flowText) }
               : { name: entry.name, path: entry.path, error: entry.error },
           ),
           count: entries.length,
@@ -58,7 +64,8 @@ export function teamCommand(): Command {
     .command('show')
     .description('a team: members, flow, critic and limits')
     .argument('<name>')
-    .action((name: string, _options: unknown, command: Command) => {
+    .action(async (name: string, _options: unknown, command: Command) => {
+      const { homeTeams, requireHomeTeam, teamsDir, flowText } = await teamModules();
       const found = requireHomeTeam(homeOf(command), name);
       if (globals(command).json)
         return printJson({ team: found.definition, flow: flowText(found.flow), path: found.path });
@@ -90,7 +97,9 @@ export function teamCommand(): Command {
     .command('validate')
     .description('check team files (default: every file of <home>/teams); exit 1 on errors')
     .argument('[path]', 'a team file or a folder of them')
-    .action((path: string | undefined, _options: unknown, command: Command) => {
+    .action(async (path: string | undefined, _options: unknown, command: Command) => {
+      const { teamsDir } = await teamModules();
+      const { readTeamFile } = await import('../../teams/team-file.js');
       const files = teamFilesAt(path === undefined ? teamsDir(homeOf(command)) : resolve(path));
       const results = files.map((file) => {
         try {
@@ -175,7 +184,10 @@ export function teamCommand(): Command {
   return team;
 }
 
-function summary(team: TeamFile): Record<string, unknown> {
+function summary(
+  team: TeamFile,
+  flowText: (flow: TeamFile['flow']) => string,
+): Record<string, unknown> {
   return {
     description: team.definition.description,
     members: team.definition.agents.map((member) => member.role),
