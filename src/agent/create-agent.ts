@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { checkTenantReach } from '../agents/tenant-definition-policy.js';
 import type { MnemosConfig } from '../config/config.js';
 import { type ProviderId, providerIds } from '../config/provider-ids.js';
 import type {
@@ -150,7 +151,10 @@ export function createAgent(options: CreateAgentOptions): Agent {
   const config = mnemos.config;
   const agent = config.agent;
   const definition = options.definition;
-  if (definition && options.definitionOrigin === 'tenant') refuseServerSecrets(definition);
+  // A tenant's definition never points the server's model key or files elsewhere, wherever it runs.
+  if (definition && options.definitionOrigin === 'tenant') {
+    checkTenantReach(definition, `agent ${definition.name}`);
+  }
   const models =
     options.models ??
     (definition?.llm
@@ -176,6 +180,7 @@ export function createAgent(options: CreateAgentOptions): Agent {
     ? tenantWorkspacePath(mnemos.home, appId, userId)
     : resolve(agent.workspace ?? process.cwd());
   const core: AnyTool[] = [];
+  const resultScope = cacheScope(appId, userId, agentName);
   const builtin = builtinTools({
     terminal: {
       allow: agent.terminal.allow,
@@ -231,9 +236,7 @@ export function createAgent(options: CreateAgentOptions): Agent {
       .filter((tool) => declared?.onlyTools.get(tool.toolset)?.has(tool.name) ?? true)
       .map((tool) => {
         const ttl = declared?.cacheTtlMs.get(tool.name) ?? declared?.cacheTtlMs.get(tool.toolset);
-        return ttl
-          ? cachedTool(tool, ttl, toolResultCache, cacheScope(appId, userId, agentName))
-          : tool;
+        return ttl ? cachedTool(tool, ttl, toolResultCache, resultScope) : tool;
       }),
   );
   const withheld = new Map<string, string>();
@@ -319,7 +322,7 @@ export function createAgent(options: CreateAgentOptions): Agent {
           baseDir: options.definitionDir ?? mnemos.home,
           allowHosts: agent.web.allow_hosts,
           cache: toolResultCache,
-          cacheScope: cacheScope(appId, userId, agentName),
+          cacheScope: resultScope,
           ...(options.log ? { warn: (message: string) => options.log?.('warn', message) } : {}),
         })
       : null,
@@ -482,36 +485,6 @@ function toChained(model: ResolvedChatModel, config: MnemosConfig): ChainedModel
     toolProtocol: config.agent.tool_protocol,
     contextWindow: config.agent.context_window,
   };
-}
-
-/**
- * A tenant's definition chooses models and tools, never where the server's secrets go: no model
- * address or key variable of its own (the operator's key would follow it to any host).
- */
-function refuseServerSecrets(definition: AgentDefinition): void {
-  for (const [index, entry] of (definition.tools ?? []).entries()) {
-    if (typeof entry !== 'string' && entry.type === 'openapi' && entry.spec_file !== undefined) {
-      throw new MnemosError(
-        'invalid_input',
-        `agent ${definition.name}: tools.${index}.spec_file is not allowed in a tenant's definition (it would read the server's files); use spec_url`,
-      );
-    }
-  }
-  const llm = definition.llm;
-  if (!llm || typeof llm === 'string') return;
-  const choices = [llm, ...(llm.fallback ?? [])];
-  for (const [index, choice] of choices.entries()) {
-    if (typeof choice === 'string') continue;
-    const field = index === 0 ? 'llm' : `llm.fallback.${index - 1}`;
-    for (const key of ['base_url', 'api_key_env'] as const) {
-      if (choice[key] !== undefined) {
-        throw new MnemosError(
-          'invalid_input',
-          `agent ${definition.name}: ${field}.${key} is not allowed in a tenant's definition; the server's configuration decides model addresses and keys`,
-        );
-      }
-    }
-  }
 }
 
 /**

@@ -7,30 +7,22 @@ export interface TenantDefinitionPolicy {
   envAllow: readonly string[];
 }
 
-/**
- * Refuses what a definition stored over HTTP must not do, naming the field (`invalid_input`): read
- * a file of the server (`spec_file`), or send a server environment variable not listed in
- * `agent.surfaces.http.env_allow` to an address of its choosing (OpenAPI auth), or choose a model's
- * address or key variable (`base_url`, `api_key_env`: the server's model key would follow it).
- */
-export function checkTenantDefinition(
-  definition: AgentDefinition,
-  policy: TenantDefinitionPolicy,
-  field = 'definition',
-): void {
-  const allowed = new Set(policy.envAllow);
-  const refuse = (path: string, message: string): never => {
+/** Throws `invalid_input` for a field of a tenant's definition, named under `field`. */
+function refuser(field: string) {
+  return (path: string, message: string): never => {
     throw new MnemosError('invalid_input', `${field}.${path}: ${message}`, {
       details: { field: `${field}.${path}` },
     });
   };
-  const checkEnv = (path: string, name: string): void => {
-    if (allowed.has(name)) return;
-    refuse(
-      path,
-      `${name} is not in agent.surfaces.http.env_allow (${allowed.size > 0 ? [...allowed].join(', ') : 'empty'}); a definition stored over HTTP may only name the environment variables the server's configuration lists there`,
-    );
-  };
+}
+
+/**
+ * Refuses where a tenant's definition would point the server's own resources, naming the field
+ * (`invalid_input`): a model's address or key variable (`base_url`, `api_key_env`: the server's
+ * model key would follow it) or a file of the server (`spec_file`).
+ */
+export function checkTenantReach(definition: AgentDefinition, field = 'definition'): void {
+  const refuse = refuser(field);
   const checkModel = (path: string, model: ModelChoice): void => {
     if (typeof model === 'string') return;
     for (const key of ['base_url', 'api_key_env'] as const)
@@ -48,15 +40,38 @@ export function checkTenantDefinition(
         checkModel(`llm.fallback.${index}`, fallback);
   }
   for (const [index, tool] of (definition.tools ?? []).entries()) {
-    if (typeof tool === 'string' || tool.type !== 'openapi') continue;
-    const at = `tools.${index}`;
-    if (tool.spec_file !== undefined)
+    if (typeof tool !== 'string' && tool.type === 'openapi' && tool.spec_file !== undefined)
       refuse(
-        `${at}.spec_file`,
+        `tools.${index}.spec_file`,
         'a definition stored over HTTP cannot read files of the server; give the document as spec_url',
       );
+  }
+}
+
+/**
+ * Refuses what a definition stored over HTTP must not do, naming the field (`invalid_input`): what
+ * {@link checkTenantReach} refuses, and sending a server environment variable not listed in
+ * `agent.surfaces.http.env_allow` to an address of its choosing (OpenAPI auth).
+ */
+export function checkTenantDefinition(
+  definition: AgentDefinition,
+  policy: TenantDefinitionPolicy,
+  field = 'definition',
+): void {
+  const allowed = new Set(policy.envAllow);
+  const refuse = refuser(field);
+  const checkEnv = (path: string, name: string): void => {
+    if (allowed.has(name)) return;
+    refuse(
+      path,
+      `${name} is not in agent.surfaces.http.env_allow (${allowed.size > 0 ? [...allowed].join(', ') : 'empty'}); a definition stored over HTTP may only name the environment variables the server's configuration lists there`,
+    );
+  };
+  checkTenantReach(definition, field);
+  for (const [index, tool] of (definition.tools ?? []).entries()) {
+    if (typeof tool === 'string' || tool.type !== 'openapi' || tool.auth === undefined) continue;
     const auth = tool.auth;
-    if (auth === undefined) continue;
+    const at = `tools.${index}`;
     if (auth.type === 'bearer') checkEnv(`${at}.auth.token_env`, auth.token_env);
     else checkEnv(`${at}.auth.value_env`, auth.value_env);
   }

@@ -32,7 +32,7 @@ export function teamCommand(): Command {
       'teams of the home: name, description, members, flow (broken files with their error)',
     )
     .action(async (_options: unknown, command: Command) => {
-      const { homeTeams, requireHomeTeam, teamsDir, flowText } = await teamModules();
+      const { homeTeams, teamsDir, flowText } = await teamModules();
       const entries = homeTeams(homeOf(command));
       if (globals(command).json) {
         return printJson({
@@ -65,7 +65,7 @@ export function teamCommand(): Command {
     .description('a team: members, flow, critic and limits')
     .argument('<name>')
     .action(async (name: string, _options: unknown, command: Command) => {
-      const { homeTeams, requireHomeTeam, teamsDir, flowText } = await teamModules();
+      const { requireHomeTeam, flowText } = await teamModules();
       const found = requireHomeTeam(homeOf(command), name);
       if (globals(command).json)
         return printJson({ team: found.definition, flow: flowText(found.flow), path: found.path });
