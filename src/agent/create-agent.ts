@@ -79,6 +79,11 @@ export interface AgentEngine extends EngineMemory, SessionSearchServices {
   home: string;
   config: MnemosConfig;
   skills: SkillService;
+  /** Token quotas (`agent.quotas`): every agent built here is held to its user's. */
+  usage?: {
+    readonly limited: boolean;
+    guard(tenant: { appId: string; tenantId: string }): QuotaGuard;
+  };
 }
 
 /** Who the agent serves and how it is run; everything else comes from the configuration. */
@@ -136,7 +141,7 @@ export interface CreateAgentOptions {
    * no memory tools, no skills review; nothing the agent does is remembered.
    */
   memory?: false;
-  /** Token quotas of the user; none: unlimited. */
+  /** Token quotas of the user; default the engine's `agent.quotas` for (app, user), if any is set. */
   quota?: QuotaGuard;
   /** Circuit breakers of the models; default the process-wide one of `agent.breaker`. */
   breaker?: ModelBreaker;
@@ -179,6 +184,9 @@ export function createAgent(options: CreateAgentOptions): Agent {
   const workspace = confined
     ? tenantWorkspacePath(mnemos.home, appId, userId)
     : resolve(agent.workspace ?? process.cwd());
+  const quota =
+    options.quota ??
+    (mnemos.usage?.limited ? mnemos.usage.guard({ appId, tenantId: userId }) : undefined);
   const core: AnyTool[] = [];
   const resultScope = cacheScope(appId, userId, agentName);
   const builtin = builtinTools({
@@ -401,7 +409,8 @@ export function createAgent(options: CreateAgentOptions): Agent {
         minCalls: agent.breaker.min_calls,
         cooldownMs: agent.breaker.cooldown_ms,
       }),
-    ...(options.quota ? { quota: options.quota } : {}),
+    // Every agent of a user counts against the user's quotas: turns, team steps, delegated children.
+    ...(quota ? { quota } : {}),
   });
   return built;
 }

@@ -232,7 +232,6 @@ export class AgentHost {
           : { agentName: options.agentName ?? this.mnemos.config.agent_id }),
         platform: 'http',
         surface: 'http',
-        ...(this.mnemos.usage.limited ? { quota: this.mnemos.usage.guard(tenantKey(tenant)) } : {}),
         notesDir: join(
           this.mnemos.home,
           'notes',

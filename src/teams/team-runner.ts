@@ -371,7 +371,7 @@ class TeamRun {
       };
     } else if (this.ending && (controller.signal.aborted || done?.reason === 'cancelled')) {
       end = { kind: 'stopped', reason: this.ending.reason ?? 'stopped' };
-    } else if (failure !== null || done?.reason === 'failed') {
+    } else if (failure !== null || done?.reason === 'failed' || done?.reason === 'quota_exceeded') {
       end = {
         kind: 'failed',
         error: `step ${role}: ${failure ?? done?.error ?? 'the turn failed'}`,

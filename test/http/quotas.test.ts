@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Mnemos } from '../../src/mnemos.js';
 import { nextUtcMidnight } from '../../src/usage/usage-service.js';
 import { type ModelServer, startModelServer } from '../support/model-server.js';
+import { member, writeTeam } from '../teams/team-support.js';
 import {
   baseConfig,
   call,
@@ -107,6 +108,25 @@ describe('token quotas over HTTP', () => {
     });
     expect(allowed.status, allowed.text).toBe(200);
     expect(chatRequests()).toBe(2);
+  });
+
+  it('holds team runs to the same quota: a spent day runs no step', async () => {
+    const server = await serverWith('    per_user_daily_tokens: 100\n');
+    writeTeam(server.home, 'research', {
+      agents: [member('planner'), member('writer')],
+      flow: 'planner -> writer',
+    });
+    const key = await keyOf(server, 'u1');
+    const session = await sessionOf(server, key);
+    model.script(reply('first answer', 80, 30));
+    await call(server.url, key, 'POST', `/v1/sessions/${session}/messages`, { content: 'hello' });
+    expect(chatRequests()).toBe(1);
+
+    const run = await call(server.url, key, 'POST', '/v1/teams/research/run', { input: 'Kyoto' });
+    const done = parseSse(run.text).find((event) => event.event === 'done');
+    expect(done?.data).toMatchObject({ status: 'failed' });
+    expect(JSON.stringify(done?.data)).toContain('quota');
+    expect(chatRequests()).toBe(1);
   });
 
   it('stops a turn midway when the session quota is spent, then refuses the session only', async () => {

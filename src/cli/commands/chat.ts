@@ -93,9 +93,6 @@ export function chatCommand(): Command {
               }
             : {}),
           ...(options.skills ? { preloadSkills: options.skills } : {}),
-          ...(mnemos.usage.limited
-            ? { quota: mnemos.usage.guard({ appId: mnemos.config.app_id, tenantId: userId }) }
-            : {}),
           notify: (message: string) => {
             if (!json) process.stderr.write(`${style.dim(message)}\n`);
           },
