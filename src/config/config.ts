@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { MnemosError } from '../core/errors.js';
 import { redactionConfigSchema } from '../redaction/redaction-config.js';
+import { cronConfigSchema, maintenanceConfigSchema } from './cron-config.js';
+import { gatewayConfigSchema } from './gateway-config.js';
 import { configPath } from './home.js';
 import { providerIds } from './provider-ids.js';
 
@@ -192,11 +194,11 @@ const agentSchema = z
         'delegation',
       ]),
     /**
-     * Untrusted surfaces (HTTP agent turns): no `file` or `terminal` unless listed here; where they
+     * Untrusted surfaces (HTTP agent turns, gateway chats): no `file` or `terminal` unless listed here; where they
      * are, each (app, tenant) gets its own workspace and commands run in the sandbox.
      */
     surfaces: z
-      .object({ http: surfaceSchema.prefault({}) })
+      .object({ http: surfaceSchema.prefault({}), gateway: surfaceSchema.prefault({}) })
       .strict()
       .prefault({}),
     sandbox: sandboxSchema.prefault({}),
@@ -390,6 +392,12 @@ export const configSchema = z
     /** `mnemos serve`: `metrics_key_env` names the variable holding the key `/metrics` then needs. */
     server: z.object({ metrics_key_env: envName.optional() }).strict().prefault({}),
     redaction: redactionConfigSchema.prefault({}),
+    /** Scheduled jobs: the scheduler inside `mnemos serve` and `mnemos gateway run`. */
+    cron: cronConfigSchema.prefault({}),
+    /** Built-in maintenance jobs (memory and session expiry), off until configured. */
+    maintenance: maintenanceConfigSchema.prefault({}),
+    /** The messaging gateway (Telegram, Slack, Discord, email); `<home>/gateway.yaml` may hold it instead. */
+    gateway: gatewayConfigSchema.prefault({}),
     /** External MCP servers whose tools the agent may call (see docs/configuration.md). */
     mcp_servers: z
       .record(z.string(), mcpServerSchema)

@@ -53,6 +53,6 @@ describe('surfaceToolsets', () => {
     expect(() => agentOf({ agent: { surfaces: { http: { tools: ['terminal'] } } } })).toThrow(
       /agent\.surfaces\.http/u,
     );
-    expect(() => agentOf({ agent: { surfaces: { gateway: {} } } })).toThrow(/agent\.surfaces/u);
+    expect(() => agentOf({ agent: { surfaces: { console: {} } } })).toThrow(/agent\.surfaces/u);
   });
 });

@@ -1,7 +1,7 @@
 import type { MnemosConfig } from '../../config/config.js';
 
 /** Where an agent turn comes from: `local` (`mnemos chat`, trusted) or an untrusted surface. */
-export type AgentSurface = 'local' | 'http';
+export type AgentSurface = 'local' | 'http' | 'gateway';
 
 /** Toolsets that reach the machine (files, shell): off on untrusted surfaces unless configured. */
 export const confinedToolsets: readonly string[] = ['file', 'terminal'];
