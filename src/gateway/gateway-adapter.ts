@@ -70,3 +70,13 @@ export interface GatewayAdapter {
   /** Disconnects; pending sends finish first. */
   stop(): Promise<void>;
 }
+
+/** What the gateway gives an adapter factory besides the platform's config block. */
+export interface AdapterOptions {
+  /**
+   * Reads a secret the config names (`token_env`, …) from the environment or `.env`; undefined when
+   * unset. A factory missing a required secret throws `config_error` naming the variable.
+   */
+  secret(name: string): string | undefined;
+  log(level: 'info' | 'warn' | 'debug', message: string): void;
+}
