@@ -17,7 +17,9 @@ function shown(v2: string) {
 describe('markdownToTelegram', () => {
   it('escapes every reserved character outside entities', () => {
     const text = 'Costs 3.50 (approx)! a-b=c #1 +2 {x} |y| ~z >w [v] _u_';
-    expect(escapeMarkdownV2('_*[]()~`>#+-=|{}.!\\')).toBe('\\_\\*\\[\\]\\(\\)\\~\\`\\>\\#\\+\\-\\=\\|\\{\\}\\.\\!\\\\');
+    expect(escapeMarkdownV2('_*[]()~`>#+-=|{}.!\\')).toBe(
+      '\\_\\*\\[\\]\\(\\)\\~\\`\\>\\#\\+\\-\\=\\|\\{\\}\\.\\!\\\\',
+    );
     const plain = 'Costs 3.50 (approx)! a-b=c #1 +2 {x} |y| ~z >w [v] u';
     expect(shown(markdownToTelegram(text)).text).toBe(plain);
   });
@@ -25,7 +27,9 @@ describe('markdownToTelegram', () => {
   it('turns bold, italic, strikethrough and inline code into entities', () => {
     const out = shown(markdownToTelegram('A **bold** and *it* and _em_ and ~~old~~ and `a*b_c`.'));
     expect(out.text).toBe('A bold and it and em and old and a*b_c.');
-    expect(out.entities.map((e) => [e.type, out.text.slice(e.offset, e.offset + e.length)])).toEqual([
+    expect(
+      out.entities.map((e) => [e.type, out.text.slice(e.offset, e.offset + e.length)]),
+    ).toEqual([
       ['bold', 'bold'],
       ['italic', 'it'],
       ['italic', 'em'],
@@ -51,7 +55,9 @@ describe('markdownToTelegram', () => {
   });
 
   it('makes links text links, escaping ) and \\ in the target', () => {
-    const out = shown(markdownToTelegram('See [the docs (v2)](https://example.com/a_(b)?q=1.2) now.'));
+    const out = shown(
+      markdownToTelegram('See [the docs (v2)](https://example.com/a_(b)?q=1.2) now.'),
+    );
     expect(out.text).toBe('See the docs (v2) now.');
     expect(out.entities).toEqual([
       { type: 'text_link', offset: 4, length: 13, url: 'https://example.com/a_(b)?q=1.2' },
@@ -59,7 +65,9 @@ describe('markdownToTelegram', () => {
   });
 
   it('renders headings bold, lists with bullets and numbers, quotes as blockquotes', () => {
-    const out = shown(markdownToTelegram('## Plan **now**\n- one\n* two\n1. first\n2) second\n> quoted.'));
+    const out = shown(
+      markdownToTelegram('## Plan **now**\n- one\n* two\n1. first\n2) second\n> quoted.'),
+    );
     expect(out.text).toBe('Plan now\n• one\n• two\n1. first\n2) second\nquoted.');
     expect(out.entities.map((e) => e.type)).toEqual(['bold', 'blockquote']);
   });

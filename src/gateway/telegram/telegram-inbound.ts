@@ -72,6 +72,7 @@ export function stripMention(
     } else if (entity.type === 'text_mention' && entity.user.id === me.id) {
       mentioned = true;
     } else if (entity.type === 'bot_command' && part.toLowerCase().endsWith(handle)) {
+      mentioned = true;
       cuts.push({ offset: entity.offset + entity.length - handle.length, length: handle.length });
     }
   }
