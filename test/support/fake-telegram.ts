@@ -151,6 +151,7 @@ export async function startFakeTelegram(
       } else if (payload.parse_mode !== undefined) {
         return error(res, 400, `Bad Request: unsupported parse_mode ${String(payload.parse_mode)}`);
       }
+      if (shown.trim() === '') return error(res, 400, 'Bad Request: message text is empty');
       if (shown.length > 4096) return error(res, 400, 'Bad Request: message is too long');
       const messageId = nextMessageId++;
       record({ method: 'sendMessage', payload, text: shown, entities, messageId });

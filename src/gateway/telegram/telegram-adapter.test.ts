@@ -329,6 +329,19 @@ describe('Telegram adapter against a fake Bot API', () => {
     });
   });
 
+  it('refuses a second start, and starts again after stop', async () => {
+    const received: InboundMessage[] = [];
+    const created = await connect(received);
+    await expect(created.start(async () => {})).rejects.toMatchObject({ code: 'conflict' });
+    await created.stop();
+    await created.start(async (message) => {
+      received.push(message);
+    });
+    fake.injectMessage({ from: alice, chat: dmChat, text: 'again' });
+    await until(() => received.length === 1);
+    expect(received[0]?.text).toBe('again');
+  });
+
   it('stops promptly during a long poll and delivers nothing afterwards', async () => {
     const received: InboundMessage[] = [];
     const created = await connect(received, { overrides: { poll_timeout_s: 50 } });

@@ -41,6 +41,8 @@ class TelegramAdapter implements GatewayAdapter {
   private readonly bot: Bot;
   private me: UserFromGetMe | null = null;
   private handler: InboundHandler | null = null;
+  /** From `start` until `stop` (or a failed start). */
+  private active = false;
   private polling: Promise<void> | null = null;
   private readonly pendingSends = new Set<Promise<unknown>>();
 
@@ -65,13 +67,14 @@ class TelegramAdapter implements GatewayAdapter {
   }
 
   async start(handler: InboundHandler): Promise<void> {
-    if (this.polling !== null)
-      throw new MnemosError('conflict', 'telegram: the adapter is already started');
+    if (this.active) throw new MnemosError('conflict', 'telegram: the adapter is already started');
+    this.active = true;
     this.handler = handler;
     let me: UserFromGetMe;
     try {
       me = await this.bot.api.getMe();
     } catch (error) {
+      this.active = false;
       throw this.connectError(error);
     }
     this.me = me;
@@ -93,6 +96,7 @@ class TelegramAdapter implements GatewayAdapter {
         });
     }).catch((error: unknown) => {
       this.polling = null;
+      this.active = false;
       throw error;
     });
     this.options.log('info', `telegram: connected as @${me.username}`);
@@ -128,6 +132,7 @@ class TelegramAdapter implements GatewayAdapter {
     }
     await this.polling;
     this.polling = null;
+    this.active = false;
     await Promise.allSettled([...this.pendingSends]);
   }
 

@@ -108,5 +108,6 @@ describe('telegramPieces', () => {
 
   it('returns nothing for empty text', () => {
     expect(telegramPieces('  \n ')).toEqual([]);
+    expect(telegramPieces('```\n```')).toEqual([]);
   });
 });

@@ -55,7 +55,9 @@ export function telegramPieces(markdown: string, limit = telegramTextLimit): Tel
 function addFitting(source: string, limit: number, pieces: TelegramPiece[]): void {
   const markdown = markdownToTelegram(source);
   if (markdown.length <= limit) {
-    pieces.push({ markdown, plain: markdownToPlain(source) });
+    const plain = markdownToPlain(source);
+    // Telegram refuses a message with no visible text (an empty code block, a lone rule of markers).
+    if (plain.trim() !== '') pieces.push({ markdown, plain });
     return;
   }
   const smaller = Math.max(16, Math.floor((source.length * limit) / markdown.length) - 16);
