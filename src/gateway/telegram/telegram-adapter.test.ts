@@ -268,6 +268,8 @@ describe('Telegram adapter against a fake Bot API', () => {
     fake.fail('sendMessage', { code: 500 });
     await expect(adapter?.send({ chatId: '42', text: 'x' })).rejects.toMatchObject({
       code: 'upstream_error',
+      message: 'telegram: sending to 42 failed: 500 Internal Server Error',
+      details: { sent: [] },
     });
   });
 
@@ -327,6 +329,21 @@ describe('Telegram adapter against a fake Bot API', () => {
     await expect(received[2]?.attachments[0]?.fetch(500)).rejects.toMatchObject({
       code: 'payload_too_large',
     });
+  });
+
+  it('logs a warning when another poller of the same bot takes over (409)', async () => {
+    await connect();
+    await until(() => fake.heldPolls() === 1);
+    const other = await createTelegramAdapter(config(), {
+      secret: () => fake.token,
+      log: () => {},
+    });
+    await other.start(async () => {});
+    await until(() => logs.some((line) => line.includes('polling stopped')));
+    await other.stop();
+    expect(logs.find((line) => line.includes('polling stopped'))).toMatch(
+      /^warn: telegram: polling stopped: 409 Conflict: terminated by other getUpdates request/u,
+    );
   });
 
   it('refuses a second start, and starts again after stop', async () => {

@@ -158,7 +158,7 @@ class TelegramAdapter implements GatewayAdapter {
             /can't parse entities/iu.test(error.description)
           )
         )
-          throw this.sendError(error, message.chatId);
+          throw this.sendError(error, message.chatId, ids);
         this.options.log(
           'warn',
           `telegram: MarkdownV2 rejected (${error.description}); sending plain text`,
@@ -168,7 +168,7 @@ class TelegramAdapter implements GatewayAdapter {
             const sent = await this.bot.api.sendMessage(message.chatId, plain, base);
             ids.push(String(sent.message_id));
           } catch (plainError) {
-            throw this.sendError(plainError, message.chatId);
+            throw this.sendError(plainError, message.chatId, ids);
           }
         }
       }
@@ -218,14 +218,15 @@ class TelegramAdapter implements GatewayAdapter {
     );
   }
 
-  private sendError(error: unknown, chatId: string): MnemosError {
+  /** A failed send as an error; `sent` holds the ids of the pieces that went out before it. */
+  private sendError(error: unknown, chatId: string, sent: string[]): MnemosError {
     if (error instanceof GrammyError && error.error_code === 429)
       return new MnemosError(
         'rate_limited',
         `telegram: sending to ${chatId} is rate-limited: ${error.description}`,
         {
           category: 'upstream',
-          details: { retryAfter: error.parameters.retry_after ?? null },
+          details: { retryAfter: error.parameters.retry_after ?? null, sent },
         },
       );
     return new MnemosError(
@@ -233,6 +234,7 @@ class TelegramAdapter implements GatewayAdapter {
       `telegram: sending to ${chatId} failed: ${this.why(error)}`,
       {
         category: 'upstream',
+        details: { sent },
         cause: error,
       },
     );

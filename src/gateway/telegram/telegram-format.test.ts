@@ -38,6 +38,12 @@ describe('markdownToTelegram', () => {
     ]);
   });
 
+  it('nests bold and italic for ***both***', () => {
+    const out = shown(markdownToTelegram('a ***loud*** b'));
+    expect(out.text).toBe('a loud b');
+    expect(out.entities.map((e) => e.type).sort()).toEqual(['bold', 'italic']);
+  });
+
   it('leaves snake_case, lone asterisks and unclosed markers as text', () => {
     const source = 'call my_func_name(); 5 * 3; unclosed **bold and `tick';
     const out = shown(markdownToTelegram(source));

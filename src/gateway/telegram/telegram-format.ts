@@ -128,6 +128,10 @@ const spans: Span[] = [
         ? `[${renderInline(m[1] ?? '', mode)}](${escapeMarkdownV2Url(m[2] ?? '')})`
         : `${renderInline(m[1] ?? '', mode)} (${m[2]})`,
   },
+  {
+    pattern: /^\*\*\*(?=\S)([\s\S]*?\S)\*\*\*/u,
+    render: (m, mode) => (mode === 'v2' ? `*${wrap('_', m[1], mode)}*` : wrap('', m[1], mode)),
+  },
   { pattern: /^\*\*(?=\S)([\s\S]*?\S)\*\*/u, render: (m, mode) => wrap('*', m[1], mode) },
   {
     pattern: /^__(?=\S)([\s\S]*?\S)__(?![\p{L}\p{N}])/u,
