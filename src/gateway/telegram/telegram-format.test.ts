@@ -78,6 +78,13 @@ describe('markdownToTelegram', () => {
     expect(out.entities.map((e) => e.type)).toEqual(['bold', 'blockquote']);
   });
 
+  it('puts tables in a monospace block', () => {
+    const table = '| name | cost |\n|------|-----:|\n| tea_1 | 3.50 |';
+    const out = shown(markdownToTelegram(`Prices:\n${table}\nThat's all.`));
+    expect(out.text).toBe(`Prices:\n${table}\nThat's all.`);
+    expect(out.entities).toEqual([{ type: 'pre', offset: 8, length: table.length }]);
+  });
+
   it('keeps CJK and emoji intact with correct UTF-16 offsets', () => {
     const out = shown(markdownToTelegram('你好，世界！😀 **粗体** ok.'));
     expect(out.text).toBe('你好，世界！😀 粗体 ok.');
@@ -88,6 +95,19 @@ describe('markdownToTelegram', () => {
 
   it('gives a plain fallback without markers', () => {
     expect(markdownToPlain('# Hi\n**b** [x](https://e.com) `c`')).toBe('Hi\nb x (https://e.com) c');
+  });
+});
+
+describe('the fake Bot API MarkdownV2 parser', () => {
+  it('rejects what Telegram rejects', () => {
+    expect(parseMarkdownV2('costs 3.50')).toEqual({
+      ok: false,
+      description:
+        "Bad Request: can't parse entities: Character '.' is reserved and must be escaped with the preceding '\\'",
+    });
+    expect(parseMarkdownV2('*open bold')).toMatchObject({ ok: false });
+    expect(parseMarkdownV2('`code')).toMatchObject({ ok: false });
+    expect(parseMarkdownV2('costs 3\\.50')).toEqual({ ok: true, text: 'costs 3.50', entities: [] });
   });
 });
 

@@ -83,9 +83,22 @@ function renderBlocks(markdown: string, mode: Mode): string {
       );
       continue;
     }
+    if (isTableRow(line) && /^\s*\|?\s*:?-{3,}/u.test(lines[i + 1] ?? '')) {
+      // Telegram has no tables; monospace keeps the columns lined up.
+      const rows: string[] = [];
+      while (i < lines.length && isTableRow(lines[i] ?? '')) rows.push((lines[i++] ?? '').trim());
+      i--;
+      const table = rows.join('\n');
+      out.push(mode === 'v2' ? `\`\`\`\n${escapeMarkdownV2Code(table)}\n\`\`\`` : table);
+      continue;
+    }
     out.push(renderLine(line, mode));
   }
   return out.join('\n');
+}
+
+function isTableRow(line: string): boolean {
+  return /^\s*\|.*\|\s*$/u.test(line);
 }
 
 function renderLine(line: string, mode: Mode): string {
