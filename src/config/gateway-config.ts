@@ -27,7 +27,7 @@ const telegramSchema = z
     /** In groups, answer only when mentioned or replied to. */
     require_mention: z.boolean().default(true),
     /** Seconds one `getUpdates` long poll waits for a message before it is asked again. */
-    poll_timeout_s: z.number().int().min(0).max(50).default(30),
+    poll_timeout_s: z.number().int().min(1).max(50).default(30),
   })
   .strict();
 
