@@ -79,7 +79,7 @@ describe('Telegram adapter against a fake Bot API', () => {
     await expect(attempt).rejects.toThrow(`telegram: cannot reach the Bot API at ${apiRoot}`);
   });
 
-  it('delivers a DM with its fields, after calling getMe and dropping no webhook', async () => {
+  it('delivers a DM with its fields, after getMe and deleteWebhook', async () => {
     const received: InboundMessage[] = [];
     await connect(received);
     expect(fake.callsOf('getMe')).toHaveLength(1);
