@@ -26,6 +26,8 @@ const telegramSchema = z
     allowed_chats: z.array(platformId).default([]),
     /** In groups, answer only when mentioned or replied to. */
     require_mention: z.boolean().default(true),
+    /** Seconds one `getUpdates` long poll waits for a message before it is asked again. */
+    poll_timeout_s: z.number().int().min(1).max(50).default(30),
   })
   .strict();
 
