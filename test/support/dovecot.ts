@@ -11,7 +11,7 @@ import {
 } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 /** Where Debian's `dovecot-imapd` puts the server binary (MNEMOS_TEST_DOVECOT_BIN overrides). */
 export const dovecotBin = process.env.MNEMOS_TEST_DOVECOT_BIN ?? '/usr/sbin/dovecot';
@@ -38,6 +38,8 @@ export interface DovecotUser {
 export interface PrivateDovecot {
   host: '127.0.0.1';
   port: number;
+  /** Drops every IMAP connection of `user` (`doveadm kick`), as a server restart would. */
+  kick(user: string): void;
   /** Stops the server and removes its directory; never throws. */
   stop(): Promise<void>;
 }
@@ -167,6 +169,15 @@ service stats {
   return {
     host: '127.0.0.1',
     port,
+    kick(user) {
+      execFileSync(
+        join(dirname(dovecotBin), '..', 'bin', 'doveadm'),
+        ['-c', config, 'kick', user],
+        {
+          stdio: 'ignore',
+        },
+      );
+    },
     async stop() {
       if (child.exitCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve));

@@ -65,10 +65,8 @@ describe.skipIf(!hasDovecot)('email adapter against Dovecot and a fake SMTP serv
   const adapters: GatewayAdapter[] = [];
   const logs: string[] = [];
 
-  beforeAll(async () => {
-    dovecot = await startDovecot([agent]);
-    smtp = await startFakeSmtp(agent);
-    // A second client plays the mail server delivering into the agent's INBOX.
+  /** A second client plays the mail server delivering into the agent's INBOX. */
+  async function openMailbox(): Promise<void> {
     mailbox = new ImapFlow({
       host: dovecot.host,
       port: dovecot.port,
@@ -77,7 +75,14 @@ describe.skipIf(!hasDovecot)('email adapter against Dovecot and a fake SMTP serv
       logger: false,
       disableAutoIdle: true,
     });
+    mailbox.on('error', () => {});
     await mailbox.connect();
+  }
+
+  beforeAll(async () => {
+    dovecot = await startDovecot([agent]);
+    smtp = await startFakeSmtp(agent);
+    await openMailbox();
   });
 
   afterAll(async () => {
@@ -307,6 +312,39 @@ describe.skipIf(!hasDovecot)('email adapter against Dovecot and a fake SMTP serv
     await second.next(1);
     await expect.poll(seenFlags, { timeout: 5_000 }).toEqual([true, true]);
     expect(second.messages.map((message) => message.messageId)).toEqual(['<two@example.org>']);
+  });
+
+  it('reconnects after the server drops the connection', async () => {
+    const { messages, next } = await listening();
+    await deliver(
+      rawMail({
+        from: 'ada@example.org',
+        subject: 'a',
+        messageId: '<before@example.org>',
+        body: 'a',
+      }),
+    );
+    await next(1);
+    dovecot.kick(agent.user);
+    await expect
+      .poll(() => logs.some((line) => line.includes('IMAP connection closed, reconnecting')), {
+        timeout: 5_000,
+      })
+      .toBe(true);
+    await openMailbox();
+    await deliver(
+      rawMail({
+        from: 'ada@example.org',
+        subject: 'b',
+        messageId: '<after@example.org>',
+        body: 'b',
+      }),
+    );
+    await next(2);
+    expect(messages.map((message) => message.messageId)).toEqual([
+      '<before@example.org>',
+      '<after@example.org>',
+    ]);
   });
 
   it('polls when IDLE is not used, and survives a handler that throws', async () => {

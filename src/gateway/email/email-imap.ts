@@ -94,6 +94,11 @@ export class ImapWatcher {
         `email: imap.mailbox ${options.mailbox} cannot be opened: ${reason(error)}`,
       );
     }
+    if (this.stopping) {
+      // stop() came while this (re)connection was under way.
+      await client.logout().catch(() => client.close());
+      return;
+    }
     this.client = client;
     this.reconnectDelayMs = 1_000;
     client.on('exists', () => this.schedule());
