@@ -370,6 +370,36 @@ describe.skipIf(!hasDovecot)('email adapter against Dovecot and a fake SMTP serv
     expect(logs).toContain(`info: email: reading INBOX on 127.0.0.1:${dovecot.port} (polling)`);
   });
 
+  it('hostile ids and subjects in a reply cannot add headers or recipients', async () => {
+    const started = await adapter();
+    await started.start(async () => {});
+    const hostile: InboundMessage = {
+      platform: 'email',
+      userId: 'ada@example.org',
+      userName: null,
+      chatId: 'ada@example.org',
+      threadId: '<root@example.org>',
+      chatType: 'dm',
+      text: 'hi',
+      messageId: '<m@example.org>\r\nBcc: evil@example.net',
+      mentioned: true,
+      attachments: [],
+      context: {
+        subject: 'x\r\nBcc: evil@example.net',
+        references: '<r@example.org>\nCc: evil@example.net',
+      },
+    };
+    await started.send({ chatId: 'ada@example.org', text: 'answer', replyTo: hostile });
+    await expect(
+      started.send({ chatId: 'ada@example.org\r\nBcc: evil@example.net', text: 'x' }),
+    ).rejects.toMatchObject({
+      code: 'invalid_input',
+    });
+    const [mail] = await smtp.waitFor(1);
+    expect(mail?.envelope.to).toEqual(['ada@example.org']);
+    expect(mail?.raw).not.toMatch(/^(Bcc|Cc):/im);
+  });
+
   it('retries temporary SMTP failures and reports permanent ones', async () => {
     const started = await adapter();
     await started.start(async () => {});

@@ -35,6 +35,9 @@ export interface EmailTuning {
 /** A plausible single mail address (no display name, no header-breaking characters). */
 const addressPattern = /^[^\s@<>,;"]+@[^\s@<>,;"]+$/;
 
+/** A Message-ID as it may appear in `In-Reply-To`/`References` (ids from hostile mail are checked). */
+const messageIdPattern = /^<[^<>\s]+>$/;
+
 /** Creates the email adapter: IMAP (imapflow) in, SMTP (nodemailer) out. */
 export async function createEmailAdapter(
   config: GatewayConfig['platforms']['email'],
@@ -132,13 +135,18 @@ function threadingHeaders(message: OutboundMessage): {
 } {
   const original = message.replyTo;
   if (original) {
-    const earlier = (original.context.references ?? '').split(/\s+/).filter((id) => id !== '');
+    const answered = messageIdPattern.test(original.messageId) ? [original.messageId] : [];
+    const earlier = (original.context.references ?? '')
+      .split(/\s+/)
+      .filter((id) => messageIdPattern.test(id) && id !== original.messageId);
     return {
       subject: replySubject(original.context.subject ?? ''),
-      inReplyTo: original.messageId,
-      references: [...earlier.filter((id) => id !== original.messageId), original.messageId],
+      inReplyTo: answered[0],
+      references: [...earlier, ...answered],
     };
   }
-  if (message.threadId) return { inReplyTo: message.threadId, references: [message.threadId] };
+  if (message.threadId && messageIdPattern.test(message.threadId)) {
+    return { inReplyTo: message.threadId, references: [message.threadId] };
+  }
   return {};
 }
