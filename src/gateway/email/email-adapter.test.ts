@@ -440,6 +440,24 @@ describe.skipIf(!hasDovecot)('email adapter against Dovecot and a fake SMTP serv
     }
   });
 
+  it('starts with a warning while SMTP is down, and a send then fails after its retries', async () => {
+    const closed = await startFakeSmtp(agent);
+    const deadPort = closed.port;
+    await closed.close();
+    const started = await adapter({ smtpPort: deadPort });
+    await started.start(async () => {});
+    expect(
+      logs.some(
+        (line) =>
+          line.startsWith('warn: email: SMTP 127.0.0.1:') && line.includes('not reachable yet'),
+      ),
+    ).toBe(true);
+    await expect(started.send({ chatId: 'ada@example.org', text: 'x' })).rejects.toMatchObject({
+      code: 'upstream_error',
+    });
+    expect(logs.filter((line) => line.includes('temporary failure'))).toHaveLength(3);
+  });
+
   it('refuses to start without the password or the address', async () => {
     await expect(adapter({ password: undefined })).rejects.toThrow(
       'email: set EMAIL_PASSWORD in the environment or .env',
