@@ -163,6 +163,9 @@ service stats {
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
   });
+  // A test process that dies without stop() must not leave the server running.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
   await waitForPort(port, child, log).catch((error: Error) => {
     throw new Error(`${error.message}\n${stderr}`);
   });
@@ -179,6 +182,7 @@ service stats {
       );
     },
     async stop() {
+      process.off('exit', killOnExit);
       if (child.exitCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve));
         child.kill('SIGTERM');
