@@ -1,0 +1,283 @@
+import { App, type Logger, LogLevel, SocketModeReceiver, webApi } from '@slack/bolt';
+import type { GatewayConfig } from '../../config/gateway-config.js';
+import { MnemosError } from '../../core/errors.js';
+import type {
+  AdapterOptions,
+  GatewayAdapter,
+  InboundHandler,
+  OutboundMessage,
+} from '../gateway-adapter.js';
+import { downloadSlackFile } from './slack-files.js';
+import { markdownToMrkdwn, splitMrkdwn } from './slack-format.js';
+import { slackEventToInbound } from './slack-inbound.js';
+
+type SlackConfig = GatewayConfig['platforms']['slack'];
+
+/** Events already handed on, by `channel:ts`: a mention arrives both as `message` and `app_mention`. */
+const seenLimit = 1_000;
+
+/**
+ * Builds the Slack adapter: Bolt over Socket Mode (an outbound WebSocket, so no public URL is
+ * needed), replies with `chat.postMessage` in mrkdwn, threaded in channels.
+ */
+export async function createSlackAdapter(
+  config: SlackConfig,
+  options: AdapterOptions,
+): Promise<GatewayAdapter> {
+  if (config.mode !== 'socket') {
+    throw new MnemosError(
+      'config_error',
+      'slack: mode: only socket is supported; set gateway.platforms.slack.mode: socket',
+    );
+  }
+  const botToken = required(options, config.bot_token_env);
+  const appToken = required(options, config.app_token_env);
+  if (!appToken.startsWith('xapp-')) {
+    throw new MnemosError(
+      'config_error',
+      `slack: ${config.app_token_env} must be an app-level token (xapp-…) with connections:write`,
+    );
+  }
+  return new SlackAdapter(config, options, botToken, appToken);
+}
+
+function required(options: AdapterOptions, name: string): string {
+  const value = options.secret(name);
+  if (value === undefined || value.trim() === '') {
+    throw new MnemosError('config_error', `slack: set ${name} in the environment or .env`);
+  }
+  return value.trim();
+}
+
+class SlackAdapter implements GatewayAdapter {
+  readonly platform = 'slack' as const;
+  private app: App | null = null;
+  private receiver: SocketModeReceiver | null = null;
+  private botUserId = '';
+  private readonly seen = new Set<string>();
+  private readonly names = new Map<string, string | null>();
+  private readonly sending = new Set<Promise<unknown>>();
+
+  constructor(
+    private readonly config: SlackConfig,
+    private readonly options: AdapterOptions,
+    private readonly botToken: string,
+    private readonly appToken: string,
+  ) {}
+
+  async start(handler: InboundHandler): Promise<void> {
+    if (this.app !== null)
+      throw new MnemosError('conflict', 'slack: the adapter is already started');
+    const logger = slackLogger(this.options.log);
+    const clientOptions = (): webApi.WebClientOptions => ({
+      slackApiUrl: this.config.api_url,
+      logger,
+      retryConfig: {
+        retries: this.config.max_retries,
+        factor: 2,
+        minTimeout: this.config.retry_delay_ms,
+        maxTimeout: this.config.retry_delay_ms * 8,
+      },
+    });
+    const auth = await new webApi.WebClient(this.botToken, clientOptions()).auth
+      .test()
+      .catch((error: unknown) => {
+        throw startError(error, this.config.bot_token_env);
+      });
+    if (typeof auth.user_id !== 'string' || typeof auth.bot_id !== 'string') {
+      throw new MnemosError(
+        'config_error',
+        `slack: ${this.config.bot_token_env} is not a bot token (xoxb-…)`,
+      );
+    }
+    this.botUserId = auth.user_id;
+    const receiver = new SocketModeReceiver({
+      appToken: this.appToken,
+      logger,
+      installerOptions: { clientOptions: clientOptions() },
+    });
+    const app = new App({
+      token: this.botToken,
+      botId: auth.bot_id,
+      botUserId: auth.user_id,
+      receiver,
+      logger,
+      clientOptions: clientOptions(),
+    });
+    app.error(async (error) => this.options.log('warn', `slack: ${error.message}`));
+    const listener = async ({ event }: { event: unknown }): Promise<void> =>
+      this.receive(event, handler);
+    app.event('message', listener);
+    app.event('app_mention', listener);
+    try {
+      await app.start();
+    } catch (error) {
+      await receiver.client.disconnect().catch(() => undefined);
+      throw startError(error, this.config.app_token_env);
+    }
+    this.app = app;
+    this.receiver = receiver;
+    this.options.log('info', `slack: connected over Socket Mode as ${auth.user ?? auth.user_id}`);
+  }
+
+  private async receive(event: unknown, handler: InboundHandler): Promise<void> {
+    try {
+      const message = await slackEventToInbound(event, {
+        botUserId: this.botUserId,
+        userName: (id) => this.userName(id),
+        download: (url, name, maxBytes) =>
+          downloadSlackFile(url, name, maxBytes, {
+            botToken: this.botToken,
+            apiUrl: this.config.api_url,
+          }),
+      });
+      if (message === null || this.alreadySeen(`${message.chatId}:${message.messageId}`)) return;
+      await handler(message);
+    } catch (error) {
+      this.options.log(
+        'warn',
+        `slack: handling a message failed: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+  }
+
+  private alreadySeen(key: string): boolean {
+    if (this.seen.has(key)) return true;
+    this.seen.add(key);
+    if (this.seen.size > seenLimit) this.seen.delete(this.seen.values().next().value as string);
+    return false;
+  }
+
+  /** The sender's display name (users.info, cached); null when the app may not read users. */
+  private async userName(userId: string): Promise<string | null> {
+    if (this.names.has(userId)) return this.names.get(userId) ?? null;
+    const app = this.app;
+    let name: string | null = null;
+    if (app !== null) {
+      const info = await app.client.users.info({ user: userId }).catch(() => null);
+      const user = info?.user;
+      name = user?.profile?.display_name || user?.real_name || user?.name || null;
+    }
+    this.names.set(userId, name);
+    return name;
+  }
+
+  async send(message: OutboundMessage): Promise<string[]> {
+    const app = this.app;
+    if (app === null) throw new MnemosError('closed', 'slack: the adapter is not started');
+    const pieces = splitMrkdwn(markdownToMrkdwn(message.text));
+    const threadTs = message.threadId ?? message.replyTo?.threadId ?? undefined;
+    const run = (async () => {
+      const ids: string[] = [];
+      for (const text of pieces) {
+        const sent = await app.client.chat
+          .postMessage({
+            channel: message.chatId,
+            text,
+            mrkdwn: true,
+            ...(threadTs ? { thread_ts: threadTs } : {}),
+          })
+          .catch((error: unknown) => {
+            throw sendError(error, ids.length, pieces.length);
+          });
+        ids.push(sent.ts ?? '');
+      }
+      return ids;
+    })();
+    this.sending.add(run);
+    try {
+      return await run;
+    } finally {
+      this.sending.delete(run);
+    }
+  }
+
+  /** Slack has no typing indicator for bots over the Web API; replies simply arrive. */
+  async typing(_chatId: string, _threadId?: string | null): Promise<void> {}
+
+  async stop(): Promise<void> {
+    const receiver = this.receiver;
+    this.app = null;
+    this.receiver = null;
+    await Promise.allSettled([...this.sending]);
+    if (receiver !== null) await receiver.client.disconnect();
+  }
+}
+
+/** A failed `auth.test` or `apps.connections.open` as a clear error naming the token's variable. */
+function startError(error: unknown, tokenEnv: string): MnemosError {
+  if (error instanceof MnemosError) return error;
+  if (error instanceof webApi.WebAPIPlatformError) {
+    const code = String(error.data.error);
+    if (
+      [
+        'invalid_auth',
+        'not_authed',
+        'account_inactive',
+        'token_revoked',
+        'not_allowed_token_type',
+      ].includes(code)
+    ) {
+      return new MnemosError('unauthorized', `slack: Slack refused ${tokenEnv} (${code})`, {
+        details: { error: code },
+      });
+    }
+    return new MnemosError('upstream_error', `slack: Slack answered ${code} at start`, {
+      category: 'upstream',
+    });
+  }
+  const reason = error instanceof Error ? error.message : String(error);
+  return new MnemosError('upstream_error', `slack: could not connect: ${reason}`, {
+    category: 'upstream',
+    cause: error,
+  });
+}
+
+/** A failed `chat.postMessage` after the client's retries. */
+function sendError(error: unknown, sent: number, total: number): MnemosError {
+  const details = { sent, total };
+  if (error instanceof webApi.WebAPIPlatformError) {
+    return new MnemosError(
+      'upstream_error',
+      `slack: chat.postMessage failed: ${String(error.data.error)}`,
+      {
+        category: 'upstream',
+        details: { ...details, error: String(error.data.error) },
+      },
+    );
+  }
+  const reason = error instanceof Error ? error.message : String(error);
+  const code = /rate limit/iu.test(reason) ? 'rate_limited' : 'upstream_error';
+  return new MnemosError(code, `slack: chat.postMessage failed: ${reason}`, {
+    category: 'upstream',
+    details,
+    cause: error,
+  });
+}
+
+/** Bolt's and the Slack SDK's logger, writing through the gateway's log (errors as warnings). */
+function slackLogger(log: AdapterOptions['log']): Logger {
+  let level = LogLevel.INFO;
+  const text = (parts: unknown[]): string =>
+    `slack: ${parts.map((part) => (part instanceof Error ? part.message : typeof part === 'string' ? part : safeJson(part))).join(' ')}`;
+  const debug = (): boolean => level === LogLevel.DEBUG;
+  return {
+    debug: (...parts) => (debug() ? log('debug', text(parts)) : undefined),
+    info: (...parts) => log('info', text(parts)),
+    warn: (...parts) => log('warn', text(parts)),
+    error: (...parts) => log('warn', text(parts)),
+    setLevel: (next) => {
+      level = next;
+    },
+    getLevel: () => level,
+    setName: () => undefined,
+  };
+}
+
+function safeJson(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
