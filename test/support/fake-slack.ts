@@ -2,7 +2,8 @@
  * A local Slack for tests: the Web API (`POST /api/<method>`, form or JSON bodies, tokens checked
  * like Slack does) and Socket Mode (`apps.connections.open` hands out a one-time `ws://` URL; the
  * socket says `hello`, delivers `events_api` envelopes and redelivers any envelope not acked with
- * its `envelope_id`). Files are served at `url_private_download` to the bot token only; without it
+ * its `envelope_id`), or, after `deliverTo`, HTTP events (signed POSTs, retried unless answered 200).
+ * Files are served at `url_private_download` to the bot token only; without it
  * Slack answers with its HTML login page, and so does this fake.
  *
  * @example
@@ -11,7 +12,7 @@
  * slack.posted; // what the bot sent with chat.postMessage
  * await slack.close();
  */
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type WebSocket, WebSocketServer } from 'ws';
@@ -84,6 +85,10 @@ export interface FakeSlack {
   sendMessage(message: FakeMessage): Promise<{ envelopeId: string; ts: string }>;
   /** Open Socket Mode connections. */
   openSockets(): number;
+  /** HTTP mode: from now on, events are POSTed (signed) to `url` instead of sent over a socket. */
+  deliverTo(url: string, signingSecret: string): void;
+  /** HTTP mode: a signed POST of `body` to the events URL (`secret` to sign with another secret). */
+  postToApp(body: string, secret?: string): Promise<{ status: number; text: string }>;
   close(): Promise<void>;
 }
 
@@ -122,6 +127,7 @@ export async function startFakeSlack(options: FakeSlackOptions): Promise<FakeSla
   const pending = new Map<string, { timer: NodeJS.Timeout; settle(acked: boolean): void }>();
   let clock = 0;
   let base = '';
+  let httpTarget: { url: string; signingSecret: string } | null = null;
 
   const nextTs = (): string => {
     clock += 1;
@@ -155,25 +161,70 @@ export async function startFakeSlack(options: FakeSlackOptions): Promise<FakeSla
     return true;
   };
 
+  const eventCallback = (event: Record<string, unknown>) => ({
+    token: 'verification-token',
+    team_id: teamId,
+    api_app_id: appId,
+    event,
+    type: 'event_callback',
+    event_id: `Ev${randomBytes(5).toString('hex').toUpperCase()}`,
+    event_time: Math.floor(Date.now() / 1000),
+    authorizations: [
+      { team_id: teamId, user_id: botUserId, is_bot: true, is_enterprise_install: false },
+    ],
+    is_ext_shared_channel: false,
+  });
+
+  /** POSTs a signed request to the app's events URL, as Slack does in HTTP mode. */
+  const postToApp = async (
+    body: string,
+    headers: Record<string, string> = {},
+    secret = httpTarget?.signingSecret ?? '',
+  ): Promise<{ status: number; text: string }> => {
+    if (httpTarget === null) throw new Error('fake-slack: no HTTP events URL (deliverTo)');
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const signature = `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+    const response = await fetch(httpTarget.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-slack-request-timestamp': timestamp,
+        'x-slack-signature': signature,
+        ...headers,
+      },
+      body,
+      signal: AbortSignal.timeout(ackTimeoutMs),
+    });
+    return { status: response.status, text: await response.text() };
+  };
+
+  /** HTTP mode: an event is acked by an HTTP 200; otherwise Slack retries with X-Slack-Retry-Num. */
+  const postEvent = async (event: Record<string, unknown>): Promise<string> => {
+    const payload = eventCallback(event);
+    const body = JSON.stringify(payload);
+    for (let attempt = 0; attempt <= maxRedeliveries; attempt += 1) {
+      deliveries.push({ envelopeId: payload.event_id, attempt, type: 'event_callback' });
+      const retry: Record<string, string> =
+        attempt === 0
+          ? {}
+          : { 'x-slack-retry-num': String(attempt), 'x-slack-retry-reason': 'http_timeout' };
+      const answer = await postToApp(body, retry).catch(() => null);
+      if (answer?.status === 200) {
+        acks.push(payload.event_id);
+        return payload.event_id;
+      }
+    }
+    throw new Error(`fake-slack: event ${payload.event_id} was never acknowledged`);
+  };
+
   const sendEnvelope = (event: Record<string, unknown>): Promise<string> => {
+    if (httpTarget !== null) return postEvent(event);
     const envelopeId = randomBytes(16).toString('hex');
     const envelope = {
       envelope_id: envelopeId,
       type: 'events_api',
       accepts_response_payload: false,
-      payload: {
-        token: 'verification-token',
-        team_id: teamId,
-        api_app_id: appId,
-        event,
-        type: 'event_callback',
-        event_id: `Ev${randomBytes(5).toString('hex').toUpperCase()}`,
-        event_time: Math.floor(Date.now() / 1000),
-        authorizations: [
-          { team_id: teamId, user_id: botUserId, is_bot: true, is_enterprise_install: false },
-        ],
-        is_ext_shared_channel: false,
-      },
+      payload: eventCallback(event),
     };
     return new Promise<string>((resolve, reject) => {
       let attempt = 0;
@@ -411,6 +462,10 @@ export async function startFakeSlack(options: FakeSlackOptions): Promise<FakeSla
       return { envelopeId: await sendEnvelope(event), ts };
     },
     openSockets: () => sockets.size,
+    deliverTo(url, signingSecret) {
+      httpTarget = { url, signingSecret };
+    },
+    postToApp: (body, secret) => postToApp(body, {}, secret),
     async close() {
       for (const entry of pending.values()) {
         clearTimeout(entry.timer);

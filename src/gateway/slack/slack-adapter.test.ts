@@ -355,3 +355,80 @@ describe('Slack adapter start and stop', () => {
     });
   });
 });
+
+describe('Slack adapter over HTTP events', () => {
+  const signingSecret = 'test-signing-secret';
+
+  async function freePort(): Promise<number> {
+    const { createServer } = await import('node:net');
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    return port;
+  }
+
+  async function startedHttp() {
+    fake = await startFakeSlack({ botToken, appToken: 'xapp-unused', ackTimeoutMs: 1_000 });
+    fake.addUser('U1', 'ada');
+    const port = await freePort();
+    const config = gatewayConfigSchema.parse({
+      platforms: { slack: { mode: 'http', port, api_url: fake.apiUrl, retry_delay_ms: 5 } },
+    }).platforms.slack;
+    const box = inbox();
+    adapter = await createSlackAdapter(config, options({ SLACK_SIGNING_SECRET: signingSecret }));
+    await adapter.start(box.handler);
+    fake.deliverTo(`http://127.0.0.1:${port}/slack/events`, signingSecret);
+    return { slack: fake, adapter, box, port };
+  }
+
+  it('answers url_verification, takes signed events and refuses unsigned ones', async () => {
+    const { slack, box } = await startedHttp();
+    const challenge = await slack.postToApp(
+      JSON.stringify({ token: 't', challenge: 'c-123', type: 'url_verification' }),
+    );
+    expect(challenge.status).toBe(200);
+    expect(challenge.text).toContain('c-123');
+
+    const forged = JSON.stringify({
+      type: 'event_callback',
+      event: {
+        type: 'message',
+        channel: 'D1',
+        user: 'U1',
+        text: 'forged',
+        ts: '1.1',
+        channel_type: 'im',
+      },
+    });
+    expect((await slack.postToApp(forged, 'wrong-secret')).status).toBe(401);
+
+    await slack.sendMessage({ channel: 'D1', channelType: 'im', user: 'U1', text: 'over http' });
+    await slack.sendMessage({
+      channel: 'C1',
+      channelType: 'channel',
+      user: 'U1',
+      text: '<@U0BOT> there',
+    });
+    await box.until(2);
+    expect(box.received.map((m) => [m.chatType, m.text, m.userName, m.mentioned])).toEqual([
+      ['dm', 'over http', 'ada', true],
+      ['group', 'there', 'ada', true],
+    ]);
+    expect(slack.deliveries.every((d) => d.attempt === 0)).toBe(true);
+  });
+
+  it('needs the signing secret, and stop frees the port', async () => {
+    const config = gatewayConfigSchema.parse({ platforms: { slack: { mode: 'http' } } }).platforms
+      .slack;
+    await expect(createSlackAdapter(config, options())).rejects.toThrow(
+      'slack: set SLACK_SIGNING_SECRET in the environment or .env',
+    );
+    const { adapter: running, port } = await startedHttp();
+    await running.stop();
+    adapter = null;
+    await expect(
+      fetch(`http://127.0.0.1:${port}/slack/events`, { method: 'POST' }),
+    ).rejects.toThrow();
+  });
+});

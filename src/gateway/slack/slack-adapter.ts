@@ -1,4 +1,4 @@
-import { App, type Logger, LogLevel, SocketModeReceiver, webApi } from '@slack/bolt';
+import { App, HTTPReceiver, type Logger, LogLevel, SocketModeReceiver, webApi } from '@slack/bolt';
 import type { GatewayConfig } from '../../config/gateway-config.js';
 import { MnemosError } from '../../core/errors.js';
 import type {
@@ -16,29 +16,34 @@ type SlackConfig = GatewayConfig['platforms']['slack'];
 /** Events already handed on, by `channel:ts`: a mention arrives both as `message` and `app_mention`. */
 const seenLimit = 1_000;
 
+/** The secret that opens the event stream: the app-level token, or the HTTP signing secret. */
+type StreamSecret = { mode: 'socket'; appToken: string } | { mode: 'http'; signingSecret: string };
+
 /**
  * Builds the Slack adapter: Bolt over Socket Mode (an outbound WebSocket, so no public URL is
- * needed), replies with `chat.postMessage` in mrkdwn, threaded in channels.
+ * needed) or over signed HTTP events on `port`; replies with `chat.postMessage` in mrkdwn, threaded
+ * in channels.
  */
 export async function createSlackAdapter(
   config: SlackConfig,
   options: AdapterOptions,
 ): Promise<GatewayAdapter> {
-  if (config.mode !== 'socket') {
-    throw new MnemosError(
-      'config_error',
-      'slack: mode: only socket is supported; set gateway.platforms.slack.mode: socket',
-    );
-  }
   const botToken = required(options, config.bot_token_env);
+  if (config.mode === 'http') {
+    return new SlackAdapter(config, options, botToken, {
+      mode: 'http',
+      signingSecret: required(options, config.signing_secret_env),
+    });
+  }
   const appToken = required(options, config.app_token_env);
   if (!appToken.startsWith('xapp-')) {
+    // Another token here makes apps.connections.open fail in a way the SDK retries forever.
     throw new MnemosError(
       'config_error',
       `slack: ${config.app_token_env} must be an app-level token (xapp-…) with connections:write`,
     );
   }
-  return new SlackAdapter(config, options, botToken, appToken);
+  return new SlackAdapter(config, options, botToken, { mode: 'socket', appToken });
 }
 
 function required(options: AdapterOptions, name: string): string {
@@ -52,7 +57,7 @@ function required(options: AdapterOptions, name: string): string {
 class SlackAdapter implements GatewayAdapter {
   readonly platform = 'slack' as const;
   private app: App | null = null;
-  private receiver: SocketModeReceiver | null = null;
+  private receiver: SocketModeReceiver | HTTPReceiver | null = null;
   private botUserId = '';
   private readonly seen = new Set<string>();
   private readonly names = new Map<string, string | null>();
@@ -62,7 +67,7 @@ class SlackAdapter implements GatewayAdapter {
     private readonly config: SlackConfig,
     private readonly options: AdapterOptions,
     private readonly botToken: string,
-    private readonly appToken: string,
+    private readonly stream: StreamSecret,
   ) {}
 
   async start(handler: InboundHandler): Promise<void> {
@@ -91,11 +96,19 @@ class SlackAdapter implements GatewayAdapter {
       );
     }
     this.botUserId = auth.user_id;
-    const receiver = new SocketModeReceiver({
-      appToken: this.appToken,
-      logger,
-      installerOptions: { clientOptions: clientOptions() },
-    });
+    const receiver =
+      this.stream.mode === 'socket'
+        ? new SocketModeReceiver({
+            appToken: this.stream.appToken,
+            logger,
+            installerOptions: { clientOptions: clientOptions() },
+          })
+        : new HTTPReceiver({
+            signingSecret: this.stream.signingSecret,
+            endpoints: ['/slack/events'],
+            port: this.config.port,
+            logger,
+          });
     const app = new App({
       token: this.botToken,
       botId: auth.bot_id,
@@ -112,12 +125,22 @@ class SlackAdapter implements GatewayAdapter {
     try {
       await app.start();
     } catch (error) {
-      await receiver.client.disconnect().catch(() => undefined);
-      throw startError(error, this.config.app_token_env);
+      if (receiver instanceof SocketModeReceiver) {
+        await receiver.client.disconnect().catch(() => undefined);
+        throw startError(error, this.config.app_token_env);
+      }
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new MnemosError('config_error', `slack: port ${this.config.port}: ${reason}`, {
+        cause: error,
+      });
     }
     this.app = app;
     this.receiver = receiver;
-    this.options.log('info', `slack: connected over Socket Mode as ${auth.user ?? auth.user_id}`);
+    const how =
+      receiver instanceof SocketModeReceiver
+        ? 'over Socket Mode'
+        : `for HTTP events on port ${this.config.port}`;
+    this.options.log('info', `slack: connected ${how} as ${auth.user ?? auth.user_id}`);
   }
 
   private async receive(event: unknown, handler: InboundHandler): Promise<void> {
@@ -200,7 +223,8 @@ class SlackAdapter implements GatewayAdapter {
     this.app = null;
     this.receiver = null;
     await Promise.allSettled([...this.sending]);
-    if (receiver !== null) await receiver.client.disconnect();
+    if (receiver instanceof SocketModeReceiver) await receiver.client.disconnect();
+    else if (receiver !== null) await receiver.stop();
   }
 }
 
