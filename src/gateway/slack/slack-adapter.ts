@@ -1,4 +1,4 @@
-import { App, HTTPReceiver, type Logger, LogLevel, SocketModeReceiver, webApi } from '@slack/bolt';
+import { App, HTTPReceiver, SocketModeReceiver, webApi } from '@slack/bolt';
 import type { GatewayConfig } from '../../config/gateway-config.js';
 import { MnemosError } from '../../core/errors.js';
 import type {
@@ -10,11 +10,12 @@ import type {
 import { downloadSlackFile } from './slack-files.js';
 import { markdownToMrkdwn, splitMrkdwn } from './slack-format.js';
 import { slackEventToInbound } from './slack-inbound.js';
+import { sendError, slackLogger, startError } from './slack-sdk.js';
 
 type SlackConfig = GatewayConfig['platforms']['slack'];
 
-/** Events already handed on, by `channel:ts`: a mention arrives both as `message` and `app_mention`. */
-const seenLimit = 1_000;
+/** How many handed-on message keys and user names are remembered. */
+const cacheLimit = 1_000;
 
 /** The secret that opens the event stream: the app-level token, or the HTTP signing secret. */
 type StreamSecret = { mode: 'socket'; appToken: string } | { mode: 'http'; signingSecret: string };
@@ -57,8 +58,11 @@ function required(options: AdapterOptions, name: string): string {
 class SlackAdapter implements GatewayAdapter {
   readonly platform = 'slack' as const;
   private app: App | null = null;
+  /** Set before the stream opens: events can arrive before `start` resolves. */
+  private client: webApi.WebClient | null = null;
   private receiver: SocketModeReceiver | HTTPReceiver | null = null;
   private botUserId = '';
+  /** Messages handed on, by `channel:ts`: a mention arrives both as `message` and `app_mention`. */
   private readonly seen = new Set<string>();
   private readonly names = new Map<string, string | null>();
   private readonly sending = new Set<Promise<unknown>>();
@@ -117,6 +121,7 @@ class SlackAdapter implements GatewayAdapter {
       logger,
       clientOptions: clientOptions(),
     });
+    this.client = app.client;
     app.error(async (error) => this.options.log('warn', `slack: ${error.message}`));
     const listener = async ({ event }: { event: unknown }): Promise<void> =>
       this.receive(event, handler);
@@ -167,22 +172,29 @@ class SlackAdapter implements GatewayAdapter {
   private alreadySeen(key: string): boolean {
     if (this.seen.has(key)) return true;
     this.seen.add(key);
-    if (this.seen.size > seenLimit) this.seen.delete(this.seen.values().next().value as string);
+    if (this.seen.size > cacheLimit) this.seen.delete(this.seen.values().next().value as string);
     return false;
   }
 
   /** The sender's display name (users.info, cached); null when the app may not read users. */
   private async userName(userId: string): Promise<string | null> {
     if (this.names.has(userId)) return this.names.get(userId) ?? null;
-    const app = this.app;
-    let name: string | null = null;
-    if (app !== null) {
-      const info = await app.client.users.info({ user: userId }).catch(() => null);
-      const user = info?.user;
-      name = user?.profile?.display_name || user?.real_name || user?.name || null;
+    if (this.client === null) return null;
+    try {
+      const { user } = await this.client.users.info({ user: userId });
+      const name = user?.profile?.display_name || user?.real_name || user?.name || null;
+      this.remember(userId, name);
+      return name;
+    } catch (error) {
+      // Slack's own answer (user_not_found, missing_scope) holds; a network failure may not.
+      if (error instanceof webApi.WebAPIPlatformError) this.remember(userId, null);
+      return null;
     }
+  }
+
+  private remember(userId: string, name: string | null): void {
     this.names.set(userId, name);
-    return name;
+    if (this.names.size > cacheLimit) this.names.delete(this.names.keys().next().value as string);
   }
 
   async send(message: OutboundMessage): Promise<string[]> {
@@ -221,87 +233,10 @@ class SlackAdapter implements GatewayAdapter {
   async stop(): Promise<void> {
     const receiver = this.receiver;
     this.app = null;
+    this.client = null;
     this.receiver = null;
     await Promise.allSettled([...this.sending]);
     if (receiver instanceof SocketModeReceiver) await receiver.client.disconnect();
     else if (receiver !== null) await receiver.stop();
-  }
-}
-
-/** A failed `auth.test` or `apps.connections.open` as a clear error naming the token's variable. */
-function startError(error: unknown, tokenEnv: string): MnemosError {
-  if (error instanceof MnemosError) return error;
-  if (error instanceof webApi.WebAPIPlatformError) {
-    const code = String(error.data.error);
-    if (
-      [
-        'invalid_auth',
-        'not_authed',
-        'account_inactive',
-        'token_revoked',
-        'not_allowed_token_type',
-      ].includes(code)
-    ) {
-      return new MnemosError('unauthorized', `slack: Slack refused ${tokenEnv} (${code})`, {
-        details: { error: code },
-      });
-    }
-    return new MnemosError('upstream_error', `slack: Slack answered ${code} at start`, {
-      category: 'upstream',
-    });
-  }
-  const reason = error instanceof Error ? error.message : String(error);
-  return new MnemosError('upstream_error', `slack: could not connect: ${reason}`, {
-    category: 'upstream',
-    cause: error,
-  });
-}
-
-/** A failed `chat.postMessage` after the client's retries. */
-function sendError(error: unknown, sent: number, total: number): MnemosError {
-  const details = { sent, total };
-  if (error instanceof webApi.WebAPIPlatformError) {
-    return new MnemosError(
-      'upstream_error',
-      `slack: chat.postMessage failed: ${String(error.data.error)}`,
-      {
-        category: 'upstream',
-        details: { ...details, error: String(error.data.error) },
-      },
-    );
-  }
-  const reason = error instanceof Error ? error.message : String(error);
-  const code = /rate limit/iu.test(reason) ? 'rate_limited' : 'upstream_error';
-  return new MnemosError(code, `slack: chat.postMessage failed: ${reason}`, {
-    category: 'upstream',
-    details,
-    cause: error,
-  });
-}
-
-/** Bolt's and the Slack SDK's logger, writing through the gateway's log (errors as warnings). */
-function slackLogger(log: AdapterOptions['log']): Logger {
-  let level = LogLevel.INFO;
-  const text = (parts: unknown[]): string =>
-    `slack: ${parts.map((part) => (part instanceof Error ? part.message : typeof part === 'string' ? part : safeJson(part))).join(' ')}`;
-  const debug = (): boolean => level === LogLevel.DEBUG;
-  return {
-    debug: (...parts) => (debug() ? log('debug', text(parts)) : undefined),
-    info: (...parts) => log('info', text(parts)),
-    warn: (...parts) => log('warn', text(parts)),
-    error: (...parts) => log('warn', text(parts)),
-    setLevel: (next) => {
-      level = next;
-    },
-    getLevel: () => level,
-    setName: () => undefined,
-  };
-}
-
-function safeJson(value: unknown): string {
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
   }
 }
