@@ -68,6 +68,14 @@ describe('markdownToMrkdwn', () => {
     expect(markdownToMrkdwn('\\*not italic\\* and \\<tag\\>')).toBe('*not italic* and &lt;tag&gt;');
   });
 
+  it('puts tables in a code block so their columns line up', () => {
+    const md =
+      'Prices:\n\n| item | cost |\n|------|-----:|\n| tea & cake | <5 |\n| **jam** | 3 |\n\nDone | ok |';
+    expect(markdownToMrkdwn(md)).toBe(
+      'Prices:\n\n```\n| item | cost |\n|------|-----:|\n| tea &amp; cake | &lt;5 |\n| **jam** | 3 |\n```\n\nDone | ok |',
+    );
+  });
+
   it('keeps CJK and emoji intact', () => {
     expect(markdownToMrkdwn('**你好**，世界 🎉 *テスト* 👨‍👩‍👧')).toBe(
       '*你好*，世界 🎉 _テスト_ 👨‍👩‍👧',

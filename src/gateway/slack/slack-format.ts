@@ -40,7 +40,9 @@ export function escapeMrkdwn(text: string): string {
 export function markdownToMrkdwn(markdown: string): string {
   const out: string[] = [];
   let fence: string | null = null;
-  for (const line of markdown.replace(/\r\n?/gu, '\n').split('\n')) {
+  const lines = markdown.replace(/\r\n?/gu, '\n').split('\n');
+  for (let i = 0; i < lines.length; i += 1) {
+    const line = lines[i] ?? '';
     const marker = /^\s*(`{3,}|~{3,})/u.exec(line)?.[1];
     if (fence !== null) {
       if (marker !== undefined && marker[0] === fence[0] && marker.length >= fence.length) {
@@ -55,11 +57,23 @@ export function markdownToMrkdwn(markdown: string): string {
       out.push('```');
       continue;
     }
+    if (tableRow.test(line) && tableRule.test(lines[i + 1] ?? '')) {
+      // Slack draws no tables; in a code block at least the columns line up.
+      let end = i;
+      while (end < lines.length && tableRow.test(lines[end] ?? '')) end += 1;
+      out.push('```', ...lines.slice(i, end).map((row) => escapeMrkdwn(row.trim())), '```');
+      i = end - 1;
+      continue;
+    }
     out.push(blockLine(line));
   }
   if (fence !== null) out.push('```');
   return out.join('\n').trim();
 }
+
+/** A Markdown table row, and the rule under its header row. */
+const tableRow = /^\s*\|.*\|\s*$/u;
+const tableRule = /^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)+\|?\s*$/u;
 
 /** One line outside code blocks: headings, lists, quotes and rules, then the inline markup. */
 function blockLine(line: string): string {
