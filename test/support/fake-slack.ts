@@ -85,6 +85,8 @@ export interface FakeSlack {
   sendMessage(message: FakeMessage): Promise<{ envelopeId: string; ts: string }>;
   /** Open Socket Mode connections. */
   openSockets(): number;
+  /** Asks every socket to reconnect (`{type:"disconnect", reason:"refresh_requested"}`), as Slack does every few hours. */
+  refreshSockets(): void;
   /** HTTP mode: from now on, events are POSTed (signed) to `url` instead of sent over a socket. */
   deliverTo(url: string, signingSecret: string): void;
   /** HTTP mode: a signed POST of `body` to the events URL (`secret` to sign with another secret). */
@@ -462,6 +464,14 @@ export async function startFakeSlack(options: FakeSlackOptions): Promise<FakeSla
       return { envelopeId: await sendEnvelope(event), ts };
     },
     openSockets: () => sockets.size,
+    refreshSockets() {
+      const frame = {
+        type: 'disconnect',
+        reason: 'refresh_requested',
+        debug_info: { host: 'fake-slack' },
+      };
+      for (const socket of sockets) socket.send(JSON.stringify(frame));
+    },
     deliverTo(url, signingSecret) {
       httpTarget = { url, signingSecret };
     },

@@ -66,7 +66,7 @@ async function started(fakeOptions: Partial<Parameters<typeof startFakeSlack>[0]
 
 describe('Slack adapter over Socket Mode', () => {
   it('delivers a DM with its fields and acks the envelope', async () => {
-    const { slack, box } = await started({ ackTimeoutMs: 200 });
+    const { slack, box } = await started();
     expect(slack.openSockets()).toBe(1);
     const { envelopeId, ts } = await slack.sendMessage({
       channel: 'D1',
@@ -298,6 +298,35 @@ describe('Slack adapter over Socket Mode', () => {
 });
 
 describe('Slack adapter start and stop', () => {
+  it('reconnects when Slack refreshes the socket, and keeps delivering', {
+    timeout: 20_000,
+  }, async () => {
+    const { slack, box } = await started();
+    slack.refreshSockets();
+    const opens = () => slack.calls.filter((c) => c.method === 'apps.connections.open').length;
+    // The SDK waits a few seconds before it opens a new connection.
+    await expect
+      .poll(() => opens() === 2 && slack.openSockets() === 1, { timeout: 15_000 })
+      .toBe(true);
+    await expect
+      .poll(
+        async () => {
+          // The hello may still be on its way: a message sent before it fails, so try until one lands.
+          const sent = await slack
+            .sendMessage({ channel: 'D1', channelType: 'im', user: 'U1', text: 'after refresh' })
+            .then(
+              () => true,
+              () => false,
+            );
+          return sent;
+        },
+        { timeout: 5_000 },
+      )
+      .toBe(true);
+    await box.until(1);
+    expect(box.received[0]?.text).toBe('after refresh');
+  });
+
   it('fails start clearly on a wrong bot token, and on a wrong app token', async () => {
     fake = await startFakeSlack({ botToken, appToken });
     const wrongBot = await createSlackAdapter(
