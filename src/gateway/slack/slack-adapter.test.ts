@@ -348,6 +348,15 @@ describe('Slack adapter start and stop', () => {
     expect(fake.openSockets()).toBe(0);
   });
 
+  it('fails start with upstream_error when Slack cannot be reached', async () => {
+    fake = await startFakeSlack({ botToken, appToken });
+    const apiUrl = fake.apiUrl;
+    await fake.close();
+    fake = null;
+    const unreachable = await createSlackAdapter(slackConfig(apiUrl), options());
+    await expect(unreachable.start(async () => {})).rejects.toMatchObject({ code: 'upstream_error' });
+  });
+
   it('names a missing secret, and a bot token given as the app token', async () => {
     await expect(
       createSlackAdapter(slackConfig('https://slack.com/api/'), options({ SLACK_APP_TOKEN: '' })),
