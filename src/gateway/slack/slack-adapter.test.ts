@@ -354,7 +354,9 @@ describe('Slack adapter start and stop', () => {
     await fake.close();
     fake = null;
     const unreachable = await createSlackAdapter(slackConfig(apiUrl), options());
-    await expect(unreachable.start(async () => {})).rejects.toMatchObject({ code: 'upstream_error' });
+    await expect(unreachable.start(async () => {})).rejects.toMatchObject({
+      code: 'upstream_error',
+    });
   });
 
   it('names a missing secret, and a bot token given as the app token', async () => {

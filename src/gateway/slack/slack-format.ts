@@ -107,31 +107,32 @@ interface InlineRule {
   notInWord?: true;
 }
 
+// Spans are bounded so that a long line full of unclosed markers stays linear, not quadratic.
 const inlineRules: InlineRule[] = [
   { pattern: /\\([\\`*_{}[\]()#+\-.!~|<>&])/uy, render: (m) => escapeMrkdwn(m[1] ?? '') },
   {
-    pattern: /(`+)(?!`)([\s\S]*?[^`])\1(?!`)/uy,
+    pattern: /(`+)(?!`)([\s\S]{0,2000}?[^`])\1(?!`)/uy,
     render: (m) => `\`${escapeMrkdwn((m[2] ?? '').replace(/`/gu, "'"))}\``,
   },
   {
-    pattern: /!\[([^\]]*)\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/uy,
+    pattern: /!\[([^\]]{0,500})\]\(\s*<?([^)\s>]{1,2000})>?(?:\s+"[^"]{0,500}")?\s*\)/uy,
     render: (m) => link(m[2] ?? '', m[1] ?? ''),
   },
   {
-    pattern: /\[((?:[^\]\\]|\\.)+)\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/uy,
+    pattern: /\[((?:[^\]\\]|\\.){1,500})\]\(\s*<?([^)\s>]{1,2000})>?(?:\s+"[^"]{0,500}")?\s*\)/uy,
     render: (m) => link(m[2] ?? '', m[1] ?? ''),
   },
-  { pattern: /<((?:https?|mailto):[^>\s]+)>/uy, render: (m) => link(m[1] ?? '', '') },
-  { pattern: /\*\*(?!\s)(.+?)(?<!\s)\*\*/uy, render: (m) => `*${inline(m[1] ?? '')}*` },
+  { pattern: /<((?:https?|mailto):[^>\s]{1,2000})>/uy, render: (m) => link(m[1] ?? '', '') },
+  { pattern: /\*\*(?!\s)(.{1,500}?)(?<!\s)\*\*/uy, render: (m) => `*${inline(m[1] ?? '')}*` },
   {
-    pattern: /__(?!\s)(.+?)(?<!\s)__(?![\p{L}\p{N}])/uy,
+    pattern: /__(?!\s)(.{1,500}?)(?<!\s)__(?![\p{L}\p{N}])/uy,
     render: (m) => `*${inline(m[1] ?? '')}*`,
     notInWord: true,
   },
-  { pattern: /~~(?!\s)(.+?)(?<!\s)~~/uy, render: (m) => `~${inline(m[1] ?? '')}~` },
-  { pattern: /\*(?![\s*])(.+?)(?<![\s*])\*/uy, render: (m) => `_${inline(m[1] ?? '')}_` },
+  { pattern: /~~(?!\s)(.{1,500}?)(?<!\s)~~/uy, render: (m) => `~${inline(m[1] ?? '')}~` },
+  { pattern: /\*(?![\s*])(.{1,500}?)(?<![\s*])\*/uy, render: (m) => `_${inline(m[1] ?? '')}_` },
   {
-    pattern: /_(?![\s_])(.+?)(?<![\s_])_(?![\p{L}\p{N}])/uy,
+    pattern: /_(?![\s_])(.{1,500}?)(?<![\s_])_(?![\p{L}\p{N}])/uy,
     render: (m) => `_${inline(m[1] ?? '')}_`,
     notInWord: true,
   },
