@@ -47,6 +47,10 @@ const slackSchema = z
     port: z.number().int().min(1).max(65_535).default(3_000),
     allowed_channels: z.array(platformId).default([]),
     require_mention: z.boolean().default(true),
+    /** Web API retries of a failed or rate-limited call (429 waits its `Retry-After` first). */
+    max_retries: z.number().int().min(0).max(10).default(3),
+    /** First delay between Web API retries, doubling after each. */
+    retry_delay_ms: z.number().int().min(0).max(60_000).default(1_000),
   })
   .strict();
 
