@@ -76,6 +76,8 @@ export interface FakeDiscord {
   identifies: Record<string, unknown>[];
   /** Heartbeats (op 1) received and acknowledged. */
   heartbeats(): number;
+  /** The last message `inject` dispatched, as sent on the wire. */
+  lastInjected(): Record<string, unknown>;
   /** Dispatches MESSAGE_CREATE to every identified connection; returns the message id. */
   inject(message: InjectedMessage): string;
   /** Answers the next `count` REST requests whose path matches with a 429 or 5xx. */
@@ -99,6 +101,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions): Promise<Fak
   const messages = new Map<string, Record<string, unknown>>();
   const sessions = new Map<WebSocket, { identified: boolean; seq: number }>();
   let heartbeats = 0;
+  let lastInjected: Record<string, unknown> = {};
   let nextId = 1_300_000_000_000_000_000n;
   const snowflake = () => String(nextId++);
 
@@ -283,6 +286,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions): Promise<Fak
     identifies,
     openConnections: () => sessions.size,
     heartbeats: () => heartbeats,
+    lastInjected: () => lastInjected,
     inject(input) {
       const channel = world.channels.get(input.channelId);
       const author: FakeDiscordUser | undefined = Object.values(world.users).find(
@@ -305,9 +309,15 @@ export async function startFakeDiscord(options: FakeDiscordOptions): Promise<Fak
         };
       });
       const replied = input.replyTo !== undefined ? messages.get(input.replyTo) : undefined;
-      broadcastMessage(
-        messageObject(world, { id, channel, author, content: input.content, attachments, replied }),
-      );
+      lastInjected = messageObject(world, {
+        id,
+        channel,
+        author,
+        content: input.content,
+        attachments,
+        replied,
+      });
+      broadcastMessage(lastInjected);
       return id;
     },
     failNext(match, fault, count = 1) {

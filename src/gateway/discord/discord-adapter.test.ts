@@ -5,6 +5,7 @@ import { type FakeDiscord, startFakeDiscord } from '../../../test/support/fake-d
 import { gatewayConfigSchema } from '../../config/gateway-config.js';
 import type { GatewayAdapter, InboundMessage } from '../gateway-adapter.js';
 import { createDiscordAdapter, type DiscordConfig } from './discord-adapter.js';
+import { discordAttachment } from './discord-inbound.js';
 
 const token = 'MTEwMDAwMDAwMDAwMDAwMDAxMA.fake.token';
 
@@ -91,6 +92,13 @@ describe('Discord adapter against the fake Discord', () => {
       ['group', true, 'hey', channel, thread],
     ]);
     expect(received[0]?.context.guildId).toBe(guild);
+    discord.inject({
+      channelId: channel,
+      authorId: user,
+      content: `<@${bot}> ask <@${user}> in <#${channel}>`,
+    });
+    await until(() => received.length === 4, 'the message with other mentions');
+    expect(received[3]?.text).toBe('ask @Ada Lovelace in #general');
   });
 
   it('counts a reply to the bot as a mention', async () => {
@@ -229,6 +237,8 @@ describe('Discord adapter against the fake Discord', () => {
       code: 'upstream_error',
       message: expect.stringContaining(discord.ids.channel),
     });
+    // discord.js retries a 5xx three times before giving up.
+    expect(discord.requests.filter((r) => r.path.endsWith('/messages'))).toHaveLength(4);
   });
 
   it('fetches an attachment and refuses one over maxBytes', async () => {
@@ -245,6 +255,10 @@ describe('Discord adapter against the fake Discord', () => {
     expect(attachment).toMatchObject({ name: 'data.csv', mimeType: 'text/csv', size: data.length });
     expect(new TextDecoder().decode(await attachment!.fetch(1_000))).toBe('col1,col2\n1,2\n');
     await expect(attachment!.fetch(5)).rejects.toMatchObject({ code: 'payload_too_large' });
+    // A declared size that understates the file is caught while downloading.
+    const url = (discord.lastInjected().attachments as { url: string }[])[0]!.url;
+    const understated = discordAttachment('data.csv', 'text/csv', 3, url);
+    await expect(understated.fetch(5)).rejects.toMatchObject({ code: 'payload_too_large' });
   });
 
   it('fails start with a clear error on a wrong token', async () => {
