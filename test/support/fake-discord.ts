@@ -2,9 +2,9 @@
  * A local Discord for tests: the REST API (`/api/v10/...`) and the gateway WebSocket on one
  * 127.0.0.1 port, close enough to the real wire protocol that an unmodified discord.js client
  * logs in, receives events and sends messages. REST checks `Authorization: Bot <token>` (401
- * otherwise); the gateway sends HELLO, acknowledges heartbeats, checks IDENTIFY's token (close
- * 4004) and intents (4014 when Message Content is not enabled), then sends READY and one
- * GUILD_CREATE. Tests inject user messages with `inject`; messages the bot posts are recorded and,
+ * otherwise); the gateway (`fake-discord-gateway.ts`) sends HELLO, acknowledges heartbeats, checks
+ * IDENTIFY's token (close 4004) and intents (4014 when Message Content is not enabled), sends READY
+ * and one GUILD_CREATE, and lets a dropped session RESUME. Tests inject user messages with `inject`; messages the bot posts are recorded and,
  * as on Discord, echoed back to the bot as MESSAGE_CREATE. `failNext` answers the next matching
  * REST request with a 429 (with `Retry-After`) or a 5xx. Attachments are served under
  * `/attachments/` without auth, as Discord's CDN does.
@@ -15,10 +15,9 @@
  * discord.inject({ channelId: discord.ids.channel, authorId: discord.ids.user, content: 'hi' });
  * await discord.close();
  */
-import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type WebSocket, WebSocketServer } from 'ws';
+import { fakeDiscordGateway } from './fake-discord-gateway.js';
 import { type FakeDiscordUser, fakeDiscordWorld, messageObject } from './fake-discord-world.js';
 
 /** Options of the fake. */
@@ -80,6 +79,10 @@ export interface FakeDiscord {
   lastInjected(): Record<string, unknown>;
   /** Dispatches MESSAGE_CREATE to every identified connection; returns the message id. */
   inject(message: InjectedMessage): string;
+  /** Sessions resumed with RESUME (op 6). */
+  resumes(): number;
+  /** Closes every gateway connection with `code` (4000: unknown error, which clients resume after). */
+  disconnectAll(code?: number): void;
   /** Answers the next `count` REST requests whose path matches with a 429 or 5xx. */
   failNext(
     match: RegExp,
@@ -95,12 +98,9 @@ export async function startFakeDiscord(options: FakeDiscordOptions): Promise<Fak
   const sent: SentMessage[] = [];
   const typing: string[] = [];
   const requests: FakeDiscordRequest[] = [];
-  const identifies: Record<string, unknown>[] = [];
   const faults: { match: RegExp; status: number; retryAfterS: number; left: number }[] = [];
   const files = new Map<string, { contentType: string; data: Uint8Array }>();
   const messages = new Map<string, Record<string, unknown>>();
-  const sessions = new Map<WebSocket, { identified: boolean; seq: number }>();
-  let heartbeats = 0;
   let lastInjected: Record<string, unknown> = {};
   let nextId = 1_300_000_000_000_000_000n;
   const snowflake = () => String(nextId++);
@@ -110,92 +110,21 @@ export async function startFakeDiscord(options: FakeDiscordOptions): Promise<Fak
       json(res, 500, { message: String(error), code: 0 });
     });
   });
-  const wss = new WebSocketServer({ noServer: true });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   const base = `http://127.0.0.1:${port}`;
-  const gatewayUrl = `ws://127.0.0.1:${port}`;
 
-  function dispatch(ws: WebSocket, t: string, d: unknown): void {
-    const session = sessions.get(ws);
-    if (session === undefined) return;
-    session.seq += 1;
-    ws.send(JSON.stringify({ op: 0, t, s: session.seq, d }));
-  }
+  const gateway = fakeDiscordGateway({
+    token: options.gatewayToken ?? options.token,
+    heartbeatIntervalMs: options.heartbeatIntervalMs ?? 41_250,
+    messageContentIntent: options.messageContentIntent ?? true,
+    url: `ws://127.0.0.1:${port}`,
+  });
+  server.on('upgrade', (req, socket, head) => gateway.upgrade(req, socket, head));
 
   function broadcastMessage(message: Record<string, unknown>): void {
     messages.set(String(message.id), message);
-    for (const [ws, session] of sessions)
-      if (session.identified) dispatch(ws, 'MESSAGE_CREATE', message);
-  }
-
-  server.on('upgrade', (req, socket, head) => {
-    const query = new URL(req.url ?? '/', base).searchParams;
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      sessions.set(ws, { identified: false, seq: 0 });
-      ws.on('close', () => sessions.delete(ws));
-      if (query.get('v') !== '10') return ws.close(4012, 'Invalid API version');
-      if (query.get('encoding') !== 'json') return ws.close(4002, 'Error while decoding payload.');
-      ws.send(
-        JSON.stringify({
-          op: 10,
-          d: { heartbeat_interval: options.heartbeatIntervalMs ?? 41_250 },
-        }),
-      );
-      ws.on('message', (raw) => onGatewayMessage(ws, String(raw)));
-    });
-  });
-
-  function onGatewayMessage(ws: WebSocket, raw: string): void {
-    const session = sessions.get(ws);
-    if (session === undefined) return;
-    const payload = parsePayload(raw);
-    if (payload?.op === 1) {
-      heartbeats += 1;
-      ws.send(JSON.stringify({ op: 11 }));
-      return;
-    }
-    // No session survives a reconnect here: RESUME is answered "invalid session, identify anew".
-    if (payload?.op === 6) {
-      ws.send(JSON.stringify({ op: 9, d: false }));
-      return;
-    }
-    if (payload?.op === 2) identifies.push(payload.d ?? {});
-    const refused = refusal(session.identified, payload);
-    if (refused !== null) {
-      ws.close(refused[0], refused[1]);
-      return;
-    }
-    if (payload?.op !== 2) return;
-    const d = payload.d ?? {};
-    session.identified = true;
-    dispatch(ws, 'READY', {
-      v: 10,
-      user: world.users.bot,
-      guilds: [{ id: world.ids.guild, unavailable: true }],
-      session_id: randomUUID().replaceAll('-', ''),
-      resume_gateway_url: gatewayUrl,
-      shard: d.shard ?? [0, 1],
-      application: { id: world.ids.bot, flags: 0 },
-      private_channels: [],
-      relationships: [],
-    });
-    dispatch(ws, 'GUILD_CREATE', world.guild);
-  }
-
-  /** The close code and reason Discord answers a payload with, or null when it is accepted. */
-  function refusal(identified: boolean, payload: GatewayPayload | null): [number, string] | null {
-    if (payload === null) return [4002, 'Error while decoding payload.'];
-    if (payload.op !== 2) return identified ? null : [4003, 'Not authenticated.'];
-    if (identified) return [4005, 'Already authenticated.'];
-    const d = payload.d ?? {};
-    if (d.token !== (options.gatewayToken ?? options.token))
-      return [4004, 'Authentication failed.'];
-    const intents = Number(d.intents);
-    if (!Number.isInteger(intents)) return [4013, 'Invalid intent(s).'];
-    if ((intents & messageContentIntent) !== 0 && options.messageContentIntent === false)
-      return [4014, 'Disallowed intent(s).'];
-    return null;
+    gateway.dispatchAll('MESSAGE_CREATE', message);
   }
 
   async function handleHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -232,7 +161,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions): Promise<Fak
     }
     if (method === 'GET' && path === '/gateway/bot')
       return json(res, 200, {
-        url: gatewayUrl,
+        url: gateway.url,
         shards: 1,
         session_start_limit: {
           total: 1000,
@@ -283,10 +212,11 @@ export async function startFakeDiscord(options: FakeDiscordOptions): Promise<Fak
     sent,
     typing,
     requests,
-    identifies,
-    openConnections: () => sessions.size,
-    heartbeats: () => heartbeats,
+    identifies: gateway.identifies,
+    openConnections: gateway.openConnections,
+    heartbeats: gateway.heartbeats,
     lastInjected: () => lastInjected,
+    resumes: gateway.resumes,
     inject(input) {
       const channel = world.channels.get(input.channelId);
       const author: FakeDiscordUser | undefined = Object.values(world.users).find(
@@ -320,35 +250,17 @@ export async function startFakeDiscord(options: FakeDiscordOptions): Promise<Fak
       broadcastMessage(lastInjected);
       return id;
     },
+    disconnectAll: gateway.disconnectAll,
     failNext(match, fault, count = 1) {
       const retryAfterS = fault.status === 429 ? fault.retryAfterS : 0;
       faults.push({ match, status: fault.status, retryAfterS, left: count });
     },
     async close() {
-      for (const ws of sessions.keys()) ws.terminate();
-      wss.close();
+      gateway.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
-}
-
-/** A gateway payload as a client sends it. */
-interface GatewayPayload {
-  op?: number;
-  d?: Record<string, unknown> | null;
-}
-
-/** The privileged Message Content intent (1 << 15). */
-const messageContentIntent = 1 << 15;
-
-function parsePayload(raw: string): GatewayPayload | null {
-  try {
-    const payload: unknown = JSON.parse(raw);
-    return typeof payload === 'object' && payload !== null ? (payload as GatewayPayload) : null;
-  } catch {
-    return null;
-  }
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {

@@ -292,6 +292,20 @@ describe('Discord adapter against the fake Discord', () => {
     await until(() => received.length === 1, 'a message after the heartbeats');
   });
 
+  it('reconnects when Discord drops the gateway and keeps delivering', async () => {
+    const received = await started();
+    discord.disconnectAll(4000);
+    await until(() => discord.resumes() === 1 && discord.openConnections() === 1, 'the resume');
+    expect(discord.identifies).toHaveLength(1);
+    discord.inject({
+      channelId: discord.ids.dm,
+      authorId: discord.ids.user,
+      content: 'after the drop',
+    });
+    await until(() => received.length === 1, 'a message on the new session');
+    expect(received[0]?.text).toBe('after the drop');
+  });
+
   it('names the Message Content intent when Discord refuses it', async () => {
     await discord.close();
     discord = await startFakeDiscord({ token, messageContentIntent: false });
