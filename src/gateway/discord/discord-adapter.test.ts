@@ -201,6 +201,16 @@ describe('Discord adapter against the fake Discord', () => {
     });
   });
 
+  it('refuses a channel id that is not a snowflake before any request', async () => {
+    await started();
+    const before = discord.requests.length;
+    await expect(adapter!.send({ chatId: '../../users/@me', text: 'x' })).rejects.toMatchObject({
+      code: 'invalid_input',
+    });
+    await expect(adapter!.typing('general')).rejects.toMatchObject({ code: 'invalid_input' });
+    expect(discord.requests.length).toBe(before);
+  });
+
   it('shows typing in the channel or thread', async () => {
     await started();
     await adapter!.typing(discord.ids.channel);

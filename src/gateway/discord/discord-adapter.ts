@@ -125,8 +125,11 @@ export async function createDiscordAdapter(
           readyTimeoutMs,
         );
       });
+      const login = client.login(token).then(() => ready);
+      // After a timeout the login may still fail; that rejection is already answered.
+      login.catch(() => {});
       try {
-        await Promise.race([client.login(token).then(() => ready), timeout]);
+        await Promise.race([login, timeout]);
       } catch (error) {
         await client.destroy();
         throw loginError(error, config.token_env);
@@ -136,14 +139,16 @@ export async function createDiscordAdapter(
       options.log('info', `discord: connected as ${client.user?.tag ?? 'unknown'}`);
     },
 
-    send(message: OutboundMessage) {
-      const channelId = message.threadId ?? message.chatId;
+    async send(message: OutboundMessage) {
+      const channelId = channelOf(message.chatId, message.threadId);
       const pieces = discordMessagePieces(message.text);
+      const answered =
+        message.replyTo?.platform === 'discord' ? message.replyTo.messageId : undefined;
       return track(
         (async () => {
           const ids: string[] = [];
           for (const [index, content] of pieces.entries()) {
-            const replyTo = index === 0 ? message.replyTo?.messageId : undefined;
+            const replyTo = index === 0 ? answered : undefined;
             const body = {
               content,
               allowed_mentions: { parse: [], replied_user: false },
@@ -162,7 +167,7 @@ export async function createDiscordAdapter(
     },
 
     async typing(chatId: string, threadId?: string | null) {
-      const channelId = threadId ?? chatId;
+      const channelId = channelOf(chatId, threadId);
       await rest(`typing in channel ${channelId}`, () =>
         client.rest.post(Routes.channelTyping(channelId)),
       );
@@ -173,6 +178,20 @@ export async function createDiscordAdapter(
       await client.destroy();
     },
   };
+}
+
+/** The channel a message goes to (the thread when there is one), checked to be a snowflake. */
+function channelOf(chatId: string, threadId: string | null | undefined): string {
+  const channelId = threadId ?? chatId;
+  if (!/^\d{17,20}$/u.test(channelId))
+    throw new MnemosError(
+      'invalid_input',
+      `discord: channel id must be a snowflake, got ${JSON.stringify(channelId.slice(0, 40))}`,
+      {
+        details: { chatId, threadId: threadId ?? null },
+      },
+    );
+  return channelId;
 }
 
 /** A REST failure as a MnemosError naming what was being done. */
