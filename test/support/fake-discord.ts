@@ -171,6 +171,12 @@ export async function startFakeDiscord(options: FakeDiscordOptions): Promise<Fak
         },
       });
     if (method === 'GET' && path === '/users/@me') return json(res, 200, world.users.bot);
+    if (method === 'POST' && path === '/users/@me/channels') {
+      const recipient = (body as { recipient_id?: unknown })?.recipient_id;
+      if (recipient !== world.ids.user)
+        return json(res, 400, { message: 'Invalid Recipient(s)', code: 50033 });
+      return json(res, 200, world.channels.get(world.ids.dm));
+    }
     const channelMatch = /^\/channels\/(\d+)(\/messages|\/typing)?$/u.exec(path);
     const channel = channelMatch ? world.channels.get(channelMatch[1] ?? '') : undefined;
     if (channelMatch && channel === undefined)

@@ -201,6 +201,24 @@ describe('Discord adapter against the fake Discord', () => {
     });
   });
 
+  it('sends to a user id through their DM channel, and names an unknown channel', async () => {
+    await started();
+    await adapter!.send({ chatId: discord.ids.user, text: 'a notification' });
+    await adapter!.send({ chatId: discord.ids.user, text: 'another' });
+    expect(discord.sent.map((m) => [m.channelId, m.body.content])).toEqual([
+      [discord.ids.dm, 'a notification'],
+      [discord.ids.dm, 'another'],
+    ]);
+    const opened = discord.requests.filter((r) => r.path === '/users/@me/channels');
+    expect(opened).toHaveLength(1);
+    await expect(adapter!.send({ chatId: '1100000000000000999', text: 'x' })).rejects.toMatchObject(
+      {
+        code: 'upstream_error',
+        message: expect.stringContaining('Unknown Channel'),
+      },
+    );
+  });
+
   it('refuses a channel id that is not a snowflake before any request', async () => {
     await started();
     const before = discord.requests.length;

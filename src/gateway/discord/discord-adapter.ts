@@ -82,6 +82,30 @@ export async function createDiscordAdapter(
     }
   }
 
+  /** DM channels opened for user ids given as a chat id (a `home_chat` naming a person). */
+  const dmChannels = new Map<string, string>();
+
+  /** Posts one message; a user id in place of a channel id is sent to that user's DM channel. */
+  async function post(channelId: string, body: object): Promise<{ id: string }> {
+    const where = dmChannels.get(channelId) ?? channelId;
+    const send = () =>
+      rest(`sending to channel ${where}`, () =>
+        client.rest.post(Routes.channelMessages(where), { body }),
+      ) as Promise<{ id: string }>;
+    try {
+      return await send();
+    } catch (error) {
+      if (where !== channelId || !isUnknownChannel(error)) throw error;
+      const dm = (await rest(`opening a DM with ${channelId}`, () =>
+        client.rest.post(Routes.userChannels(), { body: { recipient_id: channelId } }),
+      ).catch(() => {
+        throw error;
+      })) as { id: string };
+      dmChannels.set(channelId, dm.id);
+      return post(channelId, body);
+    }
+  }
+
   function track<T>(work: Promise<T>): Promise<T> {
     pending.add(work);
     void work.catch(() => {}).finally(() => pending.delete(work));
@@ -156,10 +180,7 @@ export async function createDiscordAdapter(
                 ? { message_reference: { message_id: replyTo, fail_if_not_exists: false } }
                 : {}),
             };
-            const sent = (await rest(`sending to channel ${channelId}`, () =>
-              client.rest.post(Routes.channelMessages(channelId), { body }),
-            )) as { id: string };
-            ids.push(sent.id);
+            ids.push((await post(channelId, body)).id);
           }
           return ids;
         })(),
@@ -192,6 +213,12 @@ function channelOf(chatId: string, threadId: string | null | undefined): string 
       },
     );
   return channelId;
+}
+
+/** Whether a failed call was Discord's 404 Unknown Channel (code 10003). */
+function isUnknownChannel(error: unknown): boolean {
+  const cause = MnemosError.isInstance(error) ? error.cause : error;
+  return cause instanceof DiscordAPIError && cause.code === 10003;
 }
 
 /** A REST failure as a MnemosError naming what was being done. */
