@@ -22,6 +22,8 @@ const ids = {
   bot: '1100000000000000010',
   user: '1100000000000000011',
   otherBot: '1100000000000000012',
+  /** The role Discord creates for the bot when it joins (managed, tagged with its id). */
+  botRole: '1100000000000000020',
 } as const;
 
 const user = (id: string, username: string, globalName: string | null, bot = false) => ({
@@ -76,7 +78,7 @@ const dmChannel = { id: ids.dm, type: 1, last_message_id: null, recipients: [use
 
 const member = (who: FakeDiscordUser) => ({
   user: who,
-  roles: [],
+  roles: who.id === ids.bot ? [ids.botRole] : [],
   joined_at: '2026-01-01T00:00:00.000Z',
   deaf: false,
   mute: false,
@@ -105,6 +107,18 @@ const guild = {
       managed: false,
       mentionable: false,
       flags: 0,
+    },
+    {
+      id: ids.botRole,
+      name: 'mnemos',
+      color: 0,
+      hoist: false,
+      position: 1,
+      permissions: '274877910016',
+      managed: true,
+      mentionable: false,
+      flags: 0,
+      tags: { bot_id: ids.bot },
     },
   ],
   emojis: [],
@@ -175,7 +189,7 @@ export function messageObject(
     tts: false,
     mention_everyone: false,
     mentions,
-    mention_roles: [],
+    mention_roles: [...input.content.matchAll(/<@&(\d{17,20})>/gu)].map((m) => m[1]),
     attachments: input.attachments ?? [],
     embeds: [],
     pinned: false,

@@ -99,6 +99,13 @@ describe('Discord adapter against the fake Discord', () => {
     });
     await until(() => received.length === 4, 'the message with other mentions');
     expect(received[3]?.text).toBe('ask @Ada Lovelace in #general');
+    discord.inject({
+      channelId: channel,
+      authorId: user,
+      content: `<@&${discord.ids.botRole}> via the role`,
+    });
+    await until(() => received.length === 5, 'the role mention');
+    expect(received[4]).toMatchObject({ mentioned: true, text: 'via the role' });
   });
 
   it('counts a reply to the bot as a mention', async () => {

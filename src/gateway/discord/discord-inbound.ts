@@ -28,11 +28,15 @@ export function toInboundMessage(
     if (channels.length > 0 && !channels.includes(chatId) && !channels.includes(message.channelId))
       return null;
   }
+  // Picking the bot in Discord's autocomplete often inserts its managed role instead of the user.
+  const botRole = message.guild?.members.me?.roles.botRole?.id;
   const mentioned =
     guildId === null ||
     message.mentions.users.has(botId) ||
+    (botRole !== undefined && message.mentions.roles.has(botRole)) ||
     message.mentions.repliedUser?.id === botId;
-  const withoutBot = message.content.replace(new RegExp(`<@!?${botId}>`, 'gu'), ' ');
+  const own = botRole !== undefined ? `<@!?${botId}>|<@&${botRole}>` : `<@!?${botId}>`;
+  const withoutBot = message.content.replace(new RegExp(own, 'gu'), ' ');
   const text = cleanContent(withoutBot, channel)
     .replace(/[ \t]{2,}/gu, ' ')
     .trim();
