@@ -294,6 +294,8 @@ describe('Discord adapter against the fake Discord', () => {
     const url = (discord.lastInjected().attachments as { url: string }[])[0]!.url;
     const understated = discordAttachment('data.csv', 'text/csv', 3, url);
     await expect(understated.fetch(5)).rejects.toMatchObject({ code: 'payload_too_large' });
+    const local = discordAttachment('passwd', null, 10, 'file:///etc/passwd');
+    await expect(local.fetch(1_000)).rejects.toMatchObject({ code: 'invalid_input' });
   });
 
   it('fails start with a clear error on a wrong token', async () => {

@@ -73,6 +73,8 @@ export function discordAttachment(
     size,
     async fetch(maxBytes) {
       if (size > maxBytes) throw tooLarge(name, maxBytes);
+      if (!/^https?:\/\//u.test(url))
+        throw new MnemosError('invalid_input', `discord: attachment ${name}: not an http(s) URL`);
       const response = await fetch(url, { signal: AbortSignal.timeout(60_000) }).catch(
         (error: unknown) => {
           throw new MnemosError('upstream_error', `discord: attachment ${name}: ${String(error)}`, {
