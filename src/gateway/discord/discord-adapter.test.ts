@@ -88,7 +88,7 @@ describe('Discord adapter against the fake Discord', () => {
     await until(() => received.length === 3, 'three group messages');
     expect(received.map((m) => [m.chatType, m.mentioned, m.text, m.chatId, m.threadId])).toEqual([
       ['group', false, 'just chatting', channel, null],
-      ['group', true, 'what is new?', channel, null],
+      ['group', true, 'what is   new?', channel, null],
       ['group', true, 'hey', channel, thread],
     ]);
     expect(received[0]?.context.guildId).toBe(guild);
@@ -106,6 +106,14 @@ describe('Discord adapter against the fake Discord', () => {
     });
     await until(() => received.length === 5, 'the role mention');
     expect(received[4]).toMatchObject({ mentioned: true, text: 'via the role' });
+    const code = '```py\ndef f():\n    return 1\n```';
+    discord.inject({
+      channelId: channel,
+      authorId: user,
+      content: `<@${bot}>  fix  this:\n${code}`,
+    });
+    await until(() => received.length === 6, 'the message with code');
+    expect(received[5]?.text).toBe(`fix  this:\n${code}`);
   });
 
   it('counts a reply to the bot as a mention', async () => {

@@ -36,10 +36,9 @@ export function toInboundMessage(
     (botRole !== undefined && message.mentions.roles.has(botRole)) ||
     message.mentions.repliedUser?.id === botId;
   const own = botRole !== undefined ? `<@!?${botId}>|<@&${botRole}>` : `<@!?${botId}>`;
-  const withoutBot = message.content.replace(new RegExp(own, 'gu'), ' ');
-  const text = cleanContent(withoutBot, channel)
-    .replace(/[ \t]{2,}/gu, ' ')
-    .trim();
+  // Only the gap the mention leaves is closed: the rest (indented code, say) stays as typed.
+  const withoutBot = message.content.replace(new RegExp(`[ \\t]*(?:${own})[ \\t]*`, 'gu'), ' ');
+  const text = cleanContent(withoutBot, channel).trim();
   const context: Record<string, string> = {};
   if (guildId !== null) context.guildId = guildId;
   if (message.reference?.messageId) context.replyToMessageId = message.reference.messageId;
