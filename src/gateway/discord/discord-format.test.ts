@@ -58,6 +58,7 @@ describe('toDiscordMarkdown', () => {
       `Counts:\n\`\`\`\n${table}\n\`\`\`\n\nDone.`,
     );
     expect(toDiscordMarkdown('a | b is not a table')).toBe('a | b is not a table');
+    expect(toDiscordMarkdown('a | **b**\n---|---\n1 | 2')).toBe('```\na | b\n---|---\n1 | 2\n```');
   });
 
   it('turns images into links', () => {

@@ -37,7 +37,9 @@ export function toDiscordMarkdown(markdown: string): string {
     }
     const table = tableAt(lines, i);
     if (table > i) {
-      out.push('```', ...lines.slice(i, table).map((row) => row.trim()), '```');
+      // Inside the block `**` would show as stars; the columns say enough.
+      const rows = lines.slice(i, table).map((row) => row.trim().replaceAll('**', ''));
+      out.push('```', ...rows, '```');
       i = table - 1;
       continue;
     }
