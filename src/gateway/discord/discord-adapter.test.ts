@@ -351,6 +351,14 @@ describe('Discord adapter against the fake Discord', () => {
     expect(received[0]?.text).toBe('after the drop');
   });
 
+  it('warns when Discord ends the session for good (token reset while running)', async () => {
+    await started();
+    discord.disconnectAll(4004);
+    await until(() => logs.some((line) => line.includes('code 4004')), 'the warning');
+    expect(logs.filter((line) => line.startsWith('warn:')).join('\n')).toContain('for good');
+    expect(discord.openConnections()).toBe(0);
+  });
+
   it('names the Message Content intent when Discord refuses it', async () => {
     await discord.close();
     discord = await startFakeDiscord({ token, messageContentIntent: false });

@@ -134,6 +134,12 @@ export async function createDiscordAdapter(
       client.on(Events.ShardError, (error) =>
         options.log('warn', `discord: gateway: ${error.message}`),
       );
+      client.on(Events.ShardDisconnect, (event) =>
+        options.log(
+          'warn',
+          `discord: the gateway closed the connection for good (code ${event.code}); no more messages arrive until the gateway restarts`,
+        ),
+      );
       const ready = new Promise<void>((resolve) =>
         client.once(Events.ClientReady, () => resolve()),
       );
