@@ -17,6 +17,9 @@ const sessionColumns =
   'app_id, tenant_id, id, agent_id, title, metadata, parent_id, message_count, created_at, updated_at';
 const messageColumns = 'id, session_id, seq, role, content, name, metadata, parts, created_at';
 
+/** Sessions deleted per committed batch of `expireIdle`. */
+const expireSessionBatch = 200;
+
 /** Full-text partition of a tenant's session messages. */
 export function messagePartition(tenant: TenantKey): string {
   return partitionLexeme(sessionsSpace, tenant.appId, tenant.tenantId);
@@ -104,6 +107,36 @@ export class PostgresSessions implements SessionStorage {
       ],
     );
     return rows[0] ? sessionFromRow(rows[0]) : null;
+  }
+
+  async expireIdle(tenant: TenantKey | null, idleBefore: number, _now: number): Promise<number> {
+    const params = new Params();
+    const conditions = [`updated_at < ${params.add(idleBefore)}`];
+    if (tenant) {
+      conditions.push(
+        `app_id = ${params.add(tenant.appId)}`,
+        `tenant_id = ${params.add(tenant.tenantId)}`,
+      );
+    }
+    const query = `SELECT app_id, tenant_id, id FROM sessions WHERE ${conditions.join(' AND ')}
+      ORDER BY app_id, tenant_id, id LIMIT ${params.add(expireSessionBatch)} FOR UPDATE SKIP LOCKED`;
+    let deleted = 0;
+    for (;;) {
+      // One short transaction per batch; rows another transaction holds are left for the next run.
+      const count = await this.db.transaction(async (sql) => {
+        const rows = await sql.rows<{ app_id: string; tenant_id: string; id: string }>(
+          query,
+          params.values,
+        );
+        let gone = 0;
+        for (const row of rows)
+          if (await this.deleteIn(sql, { appId: row.app_id, tenantId: row.tenant_id }, row.id))
+            gone += 1;
+        return { found: rows.length, gone };
+      });
+      deleted += count.gone;
+      if (count.found < expireSessionBatch) return deleted;
+    }
   }
 
   /** Deletes a session and its messages inside the caller's transaction. */

@@ -4,6 +4,8 @@ import type { HistoryEntry } from '../../core/memory-record.js';
 import type { ReadScope, Scope, TenantKey } from '../../core/scope.js';
 import type {
   DeletedOption,
+  ExpireCriteria,
+  ExpireOutcome,
   KeyedMemory,
   MemoryFilter,
   MemoryMutation,
@@ -23,6 +25,7 @@ import {
   prefixed,
   vectorToBlob,
 } from '../shared/rows.js';
+import { defaultExpireBatch, expireWhere, yieldBetweenBatches } from './expire-sql.js';
 import { memoryWhere } from './filter-sql.js';
 import type { Statements } from './statements.js';
 
@@ -58,6 +61,47 @@ export class SqliteMemories implements MemoryRecords {
       }
       return count;
     });
+  }
+
+  async expire(
+    store: string,
+    tenant: TenantKey | null,
+    criteria: ExpireCriteria,
+    now: number,
+  ): Promise<ExpireOutcome> {
+    const where = expireWhere(store, tenant, criteria);
+    if (criteria.dryRun) {
+      const row = this.statements
+        .get(`SELECT count(*) AS n FROM memories m WHERE ${where.sql}`)
+        .get(...where.params) as { n: number };
+      return { matched: row.n, removed: 0 };
+    }
+    const batch = this.statements.get(
+      `SELECT m.key, m.id, m.text, m.app_id, m.tenant_id FROM memories m WHERE ${where.sql} AND m.key > ? ORDER BY m.key LIMIT ?`,
+    );
+    let afterKey = 0;
+    let removed = 0;
+    for (;;) {
+      // One short transaction per batch, so writers of other tenants wait at most one batch.
+      const rows = this.statements.write(() => {
+        const found = batch.all(
+          ...where.params,
+          afterKey,
+          criteria.batchSize ?? defaultExpireBatch,
+        ) as ExpiringRow[];
+        for (const row of found) {
+          const owner = { appId: row.app_id, tenantId: row.tenant_id };
+          if (criteria.action === 'purge') this.purgeRow(store, owner, row);
+          else this.softDeleteRow(store, owner, row, 'expired', now);
+        }
+        return found;
+      });
+      if (rows.length === 0) break;
+      removed += rows.length;
+      afterKey = rows[rows.length - 1]!.key;
+      await yieldBetweenBatches();
+    }
+    return { matched: removed, removed };
   }
 
   /** Applies mutations inside the caller's transaction. */
@@ -299,12 +343,34 @@ export class SqliteMemories implements MemoryRecords {
       )
       .get(id, store, tenant.appId, tenant.tenantId) as { key: number; text: string } | undefined;
     if (!row) return false;
+    this.softDeleteRow(store, tenant, { ...row, id }, reason, now);
+    return true;
+  }
+
+  /** Soft-deletes a row known to be live, inside the caller's transaction. */
+  private softDeleteRow(
+    store: string,
+    tenant: TenantKey,
+    row: { key: number; id: string; text: string },
+    reason: string,
+    now: number,
+  ): void {
     this.statements
       .get('UPDATE memories SET deleted_at = ?, updated_at = ?, seq = ? WHERE key = ?')
       .run(now, now, this.statements.nextSeq(), row.key);
     this.statements.get('DELETE FROM memories_fts WHERE rowid = ?').run(row.key);
-    this.addHistory(store, tenant, id, 'DELETE', row.text, null, reason, now);
-    return true;
+    this.addHistory(store, tenant, row.id, 'DELETE', row.text, null, reason, now);
+  }
+
+  /** Removes a row, its full-text entry and its history, inside the caller's transaction. */
+  private purgeRow(store: string, tenant: TenantKey, row: { key: number; id: string }): void {
+    this.statements.get('DELETE FROM memories_fts WHERE rowid = ?').run(row.key);
+    this.statements.get('DELETE FROM memories WHERE key = ?').run(row.key);
+    this.statements
+      .get(
+        'DELETE FROM memory_history WHERE store = ? AND app_id = ? AND tenant_id = ? AND memory_id = ?',
+      )
+      .run(store, tenant.appId, tenant.tenantId, row.id);
   }
 
   async purge(store: string, tenant: TenantKey, id: string): Promise<boolean> {
@@ -313,13 +379,7 @@ export class SqliteMemories implements MemoryRecords {
         .get('SELECT key FROM memories WHERE id = ? AND store = ? AND app_id = ? AND tenant_id = ?')
         .get(id, store, tenant.appId, tenant.tenantId) as { key: number } | undefined;
       if (!row) return false;
-      this.statements.get('DELETE FROM memories_fts WHERE rowid = ?').run(row.key);
-      this.statements.get('DELETE FROM memories WHERE key = ?').run(row.key);
-      this.statements
-        .get(
-          'DELETE FROM memory_history WHERE store = ? AND app_id = ? AND tenant_id = ? AND memory_id = ?',
-        )
-        .run(store, tenant.appId, tenant.tenantId, id);
+      this.purgeRow(store, tenant, { key: row.key, id });
       return true;
     });
   }
@@ -357,6 +417,15 @@ export class SqliteMemories implements MemoryRecords {
         statement.run(count, at, key, store, tenant.appId, tenant.tenantId);
     });
   }
+}
+
+/** A candidate row of `expire`. */
+interface ExpiringRow {
+  key: number;
+  id: string;
+  text: string;
+  app_id: string;
+  tenant_id: string;
 }
 
 /** FTS partition of a tenant's invalidated memories, apart from live ones so default searches never see them. */
