@@ -389,9 +389,15 @@ export interface SessionStorage {
   messages(tenant: TenantKey, sessionId: string, page: Page): Promise<SessionMessage[]>;
   /**
    * Deletes sessions (with their messages) last updated before `idleBefore`, in committed batches;
-   * tenant null is every tenant (operator maintenance). Returns how many sessions were deleted.
+   * tenant null is every tenant (operator maintenance). Returns how many sessions were deleted, or
+   * with `dryRun` how many would be, changing nothing.
    */
-  expireIdle(tenant: TenantKey | null, idleBefore: number, now: number): Promise<number>;
+  expireIdle(
+    tenant: TenantKey | null,
+    idleBefore: number,
+    now: number,
+    options?: { dryRun?: boolean },
+  ): Promise<number>;
   /** BM25 over message tokens of one session, or of every session of the tenant (`sessionId` null). */
   search(
     tenant: TenantKey,

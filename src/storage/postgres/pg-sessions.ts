@@ -109,7 +109,12 @@ export class PostgresSessions implements SessionStorage {
     return rows[0] ? sessionFromRow(rows[0]) : null;
   }
 
-  async expireIdle(tenant: TenantKey | null, idleBefore: number, _now: number): Promise<number> {
+  async expireIdle(
+    tenant: TenantKey | null,
+    idleBefore: number,
+    _now: number,
+    options: { dryRun?: boolean } = {},
+  ): Promise<number> {
     const params = new Params();
     const conditions = [`updated_at < ${params.add(idleBefore)}`];
     if (tenant) {
@@ -117,6 +122,13 @@ export class PostgresSessions implements SessionStorage {
         `app_id = ${params.add(tenant.appId)}`,
         `tenant_id = ${params.add(tenant.tenantId)}`,
       );
+    }
+    if (options.dryRun) {
+      const rows = await this.db.rows<{ n: number }>(
+        `SELECT count(*)::int AS n FROM sessions WHERE ${conditions.join(' AND ')}`,
+        params.values,
+      );
+      return rows[0]?.n ?? 0;
     }
     const query = `SELECT app_id, tenant_id, id FROM sessions WHERE ${conditions.join(' AND ')}
       ORDER BY app_id, tenant_id, id LIMIT ${params.add(expireSessionBatch)} FOR UPDATE SKIP LOCKED`;

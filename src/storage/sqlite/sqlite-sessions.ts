@@ -110,12 +110,23 @@ export class SqliteSessions implements SessionStorage {
     return this.statements.write(() => this.deleteIn(tenant, id));
   }
 
-  async expireIdle(tenant: TenantKey | null, idleBefore: number, _now: number): Promise<number> {
+  async expireIdle(
+    tenant: TenantKey | null,
+    idleBefore: number,
+    _now: number,
+    options: { dryRun?: boolean } = {},
+  ): Promise<number> {
     const conditions = ['updated_at < ?'];
     const params: unknown[] = [idleBefore];
     if (tenant) {
       conditions.push('app_id = ?', 'tenant_id = ?');
       params.push(tenant.appId, tenant.tenantId);
+    }
+    if (options.dryRun) {
+      const row = this.statements
+        .get(`SELECT count(*) AS n FROM sessions WHERE ${conditions.join(' AND ')}`)
+        .get(...params) as { n: number };
+      return row.n;
     }
     const batch = this.statements.get(
       `SELECT app_id, tenant_id, id FROM sessions WHERE ${conditions.join(' AND ')} LIMIT ?`,

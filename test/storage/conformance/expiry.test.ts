@@ -9,6 +9,7 @@ import {
   alice,
   aliceElsewhere,
   bob,
+  codeOf,
   embedder,
   everything,
   newMemory,
@@ -19,6 +20,7 @@ import {
 } from './fixtures.js';
 
 const day = 86_400_000;
+const pause = () => new Promise((resolve) => setTimeout(resolve, 5));
 /** The instant every expiry runs at: 120 days after the memories were written. */
 const now = t0 + 120 * day;
 
@@ -242,6 +244,77 @@ describe.each(backends)('memory and session expiry on $name', (backend) => {
     expect(await storage.memories.history('mnemos', bob, young!.id)).toHaveLength(2);
   });
 
+  it('expires through the engine: input checked, every store, gone from hybrid search', async () => {
+    const mnemos = await context.engine({ config: { retrieval: { min_vector_similarity: 0.1 } } });
+    const add = async (text: string, extra: { store?: string; kind?: 'profile' } = {}) =>
+      (await mnemos.memories.add({ scope: alice, text, sync: true, ...extra })).memoryIds[0]!;
+    const lake = await add('The user enjoys swimming in the lake');
+    const name = await add('The user is called Li Wei and enjoys swimming', { kind: 'profile' });
+    await mnemos.stores.create({ name: 'journal' });
+    const diary = await add('The user enjoys swimming in the pool', { store: 'journal' });
+    // The vector index is warm before the expiry, so its feed must carry the deletions.
+    const before = await mnemos.memories.search({ scope: alice, query: 'swimmer' });
+    expect(before.results.map((result) => result.memory.id)).toContain(lake);
+    await pause();
+
+    for (const bad of [
+      { olderThanMs: 0 },
+      { olderThanMs: -5 },
+      { olderThanMs: 1, action: 'shred' },
+      { olderThanMs: 1, keepAccessCount: -1 },
+    ]) {
+      expect(await codeOf(mnemos.memories.expire(bad as never))).toBe('invalid_input');
+    }
+    expect(
+      await codeOf(
+        mnemos.memories.expire({ olderThanMs: 1, tenant: { appId: 'app', tenantId: '' } }),
+      ),
+    ).toBe('invalid_scope');
+    expect(await codeOf(mnemos.memories.expire({ olderThanMs: 1, store: 'nope' }))).toBe(
+      'store_not_found',
+    );
+    expect(await liveIds(context.storage, alice)).toEqual(sorted([lake, name]));
+
+    const options = { olderThanMs: 1, keepAccessCount: 0, keepAccessedWithinMs: 0 };
+    const dry = await mnemos.memories.expire({ ...options, dryRun: true });
+    expect(dry).toMatchObject({ dryRun: true, matched: 2, removed: 0 });
+    expect(sorted(dry.stores.map((store) => store.store))).toEqual(['journal', 'mnemos']);
+    const done = await mnemos.memories.expire({ ...options, tenant: alice });
+    expect(done).toMatchObject({ action: 'delete', dryRun: false, matched: 2, removed: 2 });
+
+    for (const query of ['swimmer', 'swimming lake']) {
+      const { results } = await mnemos.memories.search({ scope: alice, query });
+      expect(results.map((result) => result.memory.id)).not.toContain(lake);
+    }
+    const { results } = await mnemos.memories.search({ scope: alice, query: 'swimming' });
+    expect(results.map((result) => result.memory.id)).toEqual([name]);
+    expect((await mnemos.memories.history({ scope: alice, id: lake })).at(-1)).toMatchObject({
+      event: 'DELETE',
+      reason: 'expired',
+    });
+    expect(
+      (await mnemos.memories.get({ scope: alice, id: diary, store: 'journal' })).deletedAt,
+    ).not.toBeNull();
+  });
+
+  it('expires idle sessions through the engine', async () => {
+    const mnemos = await context.engine();
+    const idle = await mnemos.sessions.create(alice, { title: 'old chat' });
+    await mnemos.sessions.create(bob, { title: 'old chat too' });
+    await pause();
+    expect(await codeOf(mnemos.sessions.expireIdle({ idleForMs: 0 }))).toBe('invalid_input');
+    expect(await mnemos.sessions.expireIdle({ idleForMs: 1, dryRun: true })).toEqual({
+      deleted: 2,
+      dryRun: true,
+    });
+    expect(await mnemos.sessions.expireIdle({ idleForMs: 1, tenant: alice })).toEqual({
+      deleted: 1,
+      dryRun: false,
+    });
+    expect(await codeOf(mnemos.sessions.get(alice, idle.id))).toBe('not_found');
+    expect(await mnemos.sessions.list(bob)).toHaveLength(1);
+  });
+
   it('deletes idle sessions and their messages, of one tenant or of all', async () => {
     const { storage } = context;
     const session = async (tenant: TenantKey, at: number, content: string) => {
@@ -281,6 +354,8 @@ describe.each(backends)('memory and session expiry on $name', (backend) => {
     const elsewhereIdle = await session(aliceElsewhere, t0, 'Another app plans Kyoto');
     const cutoff = now - 30 * day;
 
+    expect(await storage.sessions.expireIdle(null, cutoff, now, { dryRun: true })).toBe(3);
+    expect(await storage.sessions.get(alice, idle)).not.toBeNull();
     expect(await storage.sessions.expireIdle(alice, cutoff, now)).toBe(1);
     expect(await storage.sessions.get(alice, idle)).toBeNull();
     expect(await storage.sessions.messages(alice, idle, { limit: 10, offset: 0 })).toEqual([]);
