@@ -1,8 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { describe, expect } from 'vitest';
 import type { TenantKey } from '../../../src/core/scope.js';
 import type { ExpireCriteria, Storage } from '../../../src/spec/storage.js';
-import { indexTokens, queryTokens } from '../../../src/text/tokenizer.js';
+import { queryTokens } from '../../../src/text/tokenizer.js';
 import { backends } from './backends.js';
 import { conformance } from './conformance.js';
 import {
@@ -48,8 +47,8 @@ async function liveIds(storage: Storage, tenant: TenantKey, store = 'mnemos'): P
   return sorted(rows.map((row) => row.id));
 }
 
-describe.each(backends)('memory and session expiry on $name', (backend) => {
-  const { it, context } = conformance(backend, 'memory and session expiry');
+describe.each(backends)('memory expiry on $name', (backend) => {
+  const { it, context } = conformance(backend, 'memory expiry');
 
   it('expires old unused memories and keeps the recalled, the recent, the young and kept kinds', async () => {
     const { storage } = context;
@@ -295,81 +294,5 @@ describe.each(backends)('memory and session expiry on $name', (backend) => {
     expect(
       (await mnemos.memories.get({ scope: alice, id: diary, store: 'journal' })).deletedAt,
     ).not.toBeNull();
-  });
-
-  it('expires idle sessions through the engine', async () => {
-    const mnemos = await context.engine();
-    const idle = await mnemos.sessions.create(alice, { title: 'old chat' });
-    await mnemos.sessions.create(bob, { title: 'old chat too' });
-    await pause();
-    expect(await codeOf(mnemos.sessions.expireIdle({ idleForMs: 0 }))).toBe('invalid_input');
-    expect(await mnemos.sessions.expireIdle({ idleForMs: 1, dryRun: true })).toEqual({
-      deleted: 2,
-      dryRun: true,
-    });
-    expect(await mnemos.sessions.expireIdle({ idleForMs: 1, tenant: alice })).toEqual({
-      deleted: 1,
-      dryRun: false,
-    });
-    expect(await codeOf(mnemos.sessions.get(alice, idle.id))).toBe('not_found');
-    expect(await mnemos.sessions.list(bob)).toHaveLength(1);
-  });
-
-  it('deletes idle sessions and their messages, of one tenant or of all', async () => {
-    const { storage } = context;
-    const session = async (tenant: TenantKey, at: number, content: string) => {
-      const record = await storage.sessions.create({
-        id: randomUUID(),
-        ...tenant,
-        agentId: 'default',
-        title: '',
-        metadata: {},
-        parentId: null,
-        messageCount: 0,
-        createdAt: new Date(at).toISOString(),
-        updatedAt: new Date(at).toISOString(),
-      });
-      await storage.sessions.append(
-        tenant,
-        record.id,
-        [
-          {
-            id: randomUUID(),
-            role: 'user',
-            content,
-            name: null,
-            metadata: {},
-            parts: [],
-            createdAt: new Date(at).toISOString(),
-            tokens: indexTokens(content).join(' '),
-          },
-        ],
-        at,
-      );
-      return record.id;
-    };
-    const idle = await session(alice, t0, '我们去京都旅行吧');
-    const active = await session(alice, now - day, '我们去京都看红叶');
-    const bobIdle = await session(bob, t0, 'Bob plans a trip to Kyoto');
-    const elsewhereIdle = await session(aliceElsewhere, t0, 'Another app plans Kyoto');
-    const cutoff = now - 30 * day;
-
-    expect(await storage.sessions.expireIdle(null, cutoff, now, { dryRun: true })).toBe(3);
-    expect(await storage.sessions.get(alice, idle)).not.toBeNull();
-    expect(await storage.sessions.expireIdle(alice, cutoff, now)).toBe(1);
-    expect(await storage.sessions.get(alice, idle)).toBeNull();
-    expect(await storage.sessions.messages(alice, idle, { limit: 10, offset: 0 })).toEqual([]);
-    const hits = await storage.sessions.search(alice, queryTokens('京都'), {
-      sessionId: null,
-      limit: 10,
-    });
-    expect(hits.map((hit) => hit.sessionId)).toEqual([active]);
-    expect(await storage.sessions.get(bob, bobIdle)).not.toBeNull();
-
-    expect(await storage.sessions.expireIdle(null, cutoff, now)).toBe(2);
-    expect(await storage.sessions.get(bob, bobIdle)).toBeNull();
-    expect(await storage.sessions.get(aliceElsewhere, elsewhereIdle)).toBeNull();
-    expect(await storage.sessions.get(alice, active)).not.toBeNull();
-    expect(await storage.sessions.expireIdle(null, cutoff, now)).toBe(0);
   });
 });
