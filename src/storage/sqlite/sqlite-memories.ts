@@ -76,29 +76,40 @@ export class SqliteMemories implements MemoryRecords {
         .get(...where.params) as { n: number };
       return { matched: row.n, removed: 0 };
     }
-    const batch = this.statements.get(
-      `SELECT m.key, m.id, m.text, m.app_id, m.tenant_id FROM memories m WHERE ${where.sql} AND m.key > ? ORDER BY m.key LIMIT ?`,
+    const candidates = this.statements.get(
+      `SELECT m.key FROM memories m WHERE ${where.sql} AND m.key > ? ORDER BY m.key LIMIT ?`,
+    );
+    const recheck = this.statements.get(
+      `SELECT m.key, m.id, m.text, m.app_id, m.tenant_id FROM memories m WHERE m.key = ? AND ${where.sql}`,
     );
     let afterKey = 0;
     let removed = 0;
     for (;;) {
-      // One short transaction per batch, so writers of other tenants wait at most one batch.
-      const rows = this.statements.write(() => {
-        const found = batch.all(
+      // The scan for candidates runs outside the write lock (WAL readers never block writers);
+      // each batch is then checked again and removed in one short transaction.
+      const keys = (
+        candidates.all(
           ...where.params,
           afterKey,
           criteria.batchSize ?? defaultExpireBatch,
-        ) as ExpiringRow[];
-        for (const row of found) {
+        ) as Array<{
+          key: number;
+        }>
+      ).map((row) => row.key);
+      if (keys.length === 0) break;
+      afterKey = keys[keys.length - 1]!;
+      removed += this.statements.write(() => {
+        let count = 0;
+        for (const key of keys) {
+          const row = recheck.get(key, ...where.params) as ExpiringRow | undefined;
+          if (!row) continue;
           const owner = { appId: row.app_id, tenantId: row.tenant_id };
           if (criteria.action === 'purge') this.purgeRow(store, owner, row);
           else this.softDeleteRow(store, owner, row, 'expired', now);
+          count += 1;
         }
-        return found;
+        return count;
       });
-      if (rows.length === 0) break;
-      removed += rows.length;
-      afterKey = rows[rows.length - 1]!.key;
       await yieldBetweenBatches();
     }
     return { matched: removed, removed };
