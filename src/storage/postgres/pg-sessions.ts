@@ -115,27 +115,34 @@ export class PostgresSessions implements SessionStorage {
     _now: number,
     options: { dryRun?: boolean } = {},
   ): Promise<number> {
-    const params = new Params();
-    const conditions = [`updated_at < ${params.add(idleBefore)}`];
-    if (tenant) {
-      conditions.push(
-        `app_id = ${params.add(tenant.appId)}`,
-        `tenant_id = ${params.add(tenant.tenantId)}`,
-      );
-    }
+    const where = (params: Params): string => {
+      const conditions = [`updated_at < ${params.add(idleBefore)}`];
+      if (tenant) {
+        conditions.push(
+          `app_id = ${params.add(tenant.appId)}`,
+          `tenant_id = ${params.add(tenant.tenantId)}`,
+        );
+      }
+      return conditions.join(' AND ');
+    };
     if (options.dryRun) {
+      const params = new Params();
       const rows = await this.db.rows<{ n: number }>(
-        `SELECT count(*)::int AS n FROM sessions WHERE ${conditions.join(' AND ')}`,
+        `SELECT count(*)::int AS n FROM sessions WHERE ${where(params)}`,
         params.values,
       );
       return rows[0]?.n ?? 0;
     }
-    const query = `SELECT app_id, tenant_id, id FROM sessions WHERE ${conditions.join(' AND ')}
-      ORDER BY app_id, tenant_id, id LIMIT ${params.add(expireSessionBatch)} FOR UPDATE SKIP LOCKED`;
     let deleted = 0;
+    let after = ['', '', ''];
     for (;;) {
-      // One short transaction per batch; rows another transaction holds are left for the next run.
-      const count = await this.db.transaction(async (sql) => {
+      // One short transaction per batch, going on in key order from the last one; rows another
+      // transaction holds are left for the next run.
+      const params = new Params();
+      const query = `SELECT app_id, tenant_id, id FROM sessions WHERE ${where(params)}
+          AND (app_id, tenant_id, id) > (${params.add(after[0])}, ${params.add(after[1])}, ${params.add(after[2])})
+        ORDER BY app_id, tenant_id, id LIMIT ${params.add(expireSessionBatch)} FOR UPDATE SKIP LOCKED`;
+      const batch = await this.db.transaction(async (sql) => {
         const rows = await sql.rows<{ app_id: string; tenant_id: string; id: string }>(
           query,
           params.values,
@@ -144,10 +151,12 @@ export class PostgresSessions implements SessionStorage {
         for (const row of rows)
           if (await this.deleteIn(sql, { appId: row.app_id, tenantId: row.tenant_id }, row.id))
             gone += 1;
-        return { found: rows.length, gone };
+        return { rows, gone };
       });
-      deleted += count.gone;
-      if (count.found < expireSessionBatch) return deleted;
+      deleted += batch.gone;
+      if (batch.rows.length < expireSessionBatch) return deleted;
+      const last = batch.rows[batch.rows.length - 1]!;
+      after = [last.app_id, last.tenant_id, last.id];
     }
   }
 

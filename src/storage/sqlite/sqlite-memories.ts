@@ -77,7 +77,9 @@ export class SqliteMemories implements MemoryRecords {
       return { matched: row.n, removed: 0 };
     }
     const candidates = this.statements.get(
-      `SELECT m.key FROM memories m WHERE ${where.sql} AND m.key > ? ORDER BY m.key LIMIT ?`,
+      // NOT INDEXED keeps the scan on the rowid from the last batch on: with an index on the store
+      // SQLite would read and sort every row of the store again for each batch.
+      `SELECT m.key FROM memories m NOT INDEXED WHERE ${where.sql} AND m.key > ? ORDER BY m.key LIMIT ?`,
     );
     const recheck = this.statements.get(
       `SELECT m.key, m.id, m.text, m.app_id, m.tenant_id FROM memories m WHERE m.key = ? AND ${where.sql}`,

@@ -128,24 +128,30 @@ export class SqliteSessions implements SessionStorage {
         .get(...params) as { n: number };
       return row.n;
     }
+    // A tenant's idle sessions are a range of its updated_at index; across tenants the scan goes
+    // on in rowid order from the last batch, never from the start again.
     const batch = this.statements.get(
-      `SELECT app_id, tenant_id, id FROM sessions WHERE ${conditions.join(' AND ')} LIMIT ?`,
+      `SELECT rowid AS position, app_id, tenant_id, id FROM sessions${tenant ? '' : ' NOT INDEXED'}
+       WHERE ${conditions.join(' AND ')} AND rowid > ? ORDER BY ${tenant ? 'updated_at, rowid' : 'rowid'} LIMIT ?`,
     );
     let deleted = 0;
+    let after = 0;
     for (;;) {
-      // One short transaction per batch; deleted rows leave the query, so no cursor is needed.
-      const count = this.statements.write(() => {
-        const rows = batch.all(...params, expireSessionBatch) as Array<{
+      // One short transaction per batch.
+      const rows = this.statements.write(() => {
+        const found = batch.all(...params, tenant ? 0 : after, expireSessionBatch) as Array<{
+          position: number;
           app_id: string;
           tenant_id: string;
           id: string;
         }>;
-        for (const row of rows)
+        for (const row of found)
           this.deleteIn({ appId: row.app_id, tenantId: row.tenant_id }, row.id);
-        return rows.length;
+        return found;
       });
-      deleted += count;
-      if (count < expireSessionBatch) return deleted;
+      deleted += rows.length;
+      if (rows.length < expireSessionBatch) return deleted;
+      after = rows[rows.length - 1]!.position;
       await yieldBetweenBatches();
     }
   }

@@ -88,4 +88,30 @@ describe.each(backends)('session expiry on $name', (backend) => {
     expect(await storage.sessions.get(alice, active)).not.toBeNull();
     expect(await storage.sessions.expireIdle(null, cutoff, now)).toBe(0);
   });
+
+  it('works through more idle sessions than one batch holds', async () => {
+    const { storage } = context;
+    const make = (tenant: TenantKey, at: number) =>
+      storage.sessions.create({
+        id: randomUUID(),
+        ...tenant,
+        agentId: 'default',
+        title: '',
+        metadata: {},
+        parentId: null,
+        messageCount: 0,
+        createdAt: new Date(at).toISOString(),
+        updatedAt: new Date(at).toISOString(),
+      });
+    const young = await make(alice, now);
+    for (let index = 0; index < 230; index += 1) {
+      await make(alice, t0 + index);
+      await make(index % 2 === 0 ? bob : aliceElsewhere, t0 + index);
+    }
+    expect(await storage.sessions.expireIdle(alice, now - day, now)).toBe(230);
+    expect(await storage.sessions.expireIdle(null, now - day, now)).toBe(230);
+    expect((await storage.sessions.list(alice, { limit: 10, offset: 0 })).map((s) => s.id)).toEqual(
+      [young.id],
+    );
+  });
 });
