@@ -37,6 +37,11 @@ export {
 export type { AgentEvent, ChainedModel, TokenUsage } from './core/agent-events.js';
 export type { ConversationMessage } from './core/conversation-message.js';
 export { type ErrorCategory, type ErrorCode, MnemosError } from './core/errors.js';
+export type {
+  ExpireMemoriesInput,
+  ExpireMemoriesOutput,
+  ExpireSessionsInput,
+} from './core/expiry-inputs.js';
 export type { Job, JobRecord } from './core/job-record.js';
 export { limits } from './core/limits.js';
 export type {

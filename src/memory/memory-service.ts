@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { MnemosError } from '../core/errors.js';
+import type { ExpireMemoriesInput, ExpireMemoriesOutput } from '../core/expiry-inputs.js';
 import { type Job, type JobInput, type JobRecord, publicJob } from '../core/job-record.js';
 import { checkPage, limits } from '../core/limits.js';
 import {
@@ -32,6 +33,7 @@ import { Redactor } from '../redaction/redactor.js';
 import type { Embedder } from '../spec/embedder.js';
 import type { MemoryFilter, Storage } from '../spec/storage.js';
 import { indexTokens } from '../text/tokenizer.js';
+import { expireMemories } from './memory-expiry.js';
 import { redactionFields, redactJobInputs } from './redact-job-input.js';
 import type { HybridSearch } from './retrieve/hybrid-search.js';
 import type { StoreService } from './stores/store-service.js';
@@ -285,6 +287,15 @@ export class MemoryService {
     const scope = readScope(input.scope);
     const store = await this.stores.resolveForWrite(input.store);
     return this.storage.memories.deleteByScope(store.name, scope, Date.now());
+  }
+
+  /**
+   * Expires memories not updated for `olderThanMs`, keeping the often or lately recalled and the
+   * kept kinds; of one tenant or every tenant, one store or every store (operator maintenance).
+   * @example await mnemos.memories.expire({ olderThanMs: 90 * 86_400_000, dryRun: true })
+   */
+  async expire(input: ExpireMemoriesInput): Promise<ExpireMemoriesOutput> {
+    return expireMemories(this.storage, this.stores, input);
   }
 
   /** One ingestion job of the tenant. */

@@ -1,9 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { MnemosError } from '../core/errors.js';
+import { type ExpireSessionsInput, expireSessionsSchema } from '../core/expiry-inputs.js';
 import { checkPage } from '../core/limits.js';
 import { capPart } from '../core/message-parts.js';
 import { describeIssues, parseInput } from '../core/schemas.js';
-import { type Scope, scopeWithDefaults, type TenantKey, writeScope } from '../core/scope.js';
+import {
+  type Scope,
+  scopeWithDefaults,
+  type TenantKey,
+  tenantScope,
+  writeScope,
+} from '../core/scope.js';
 import {
   type AppendMessage,
   appendSchema,
@@ -73,6 +80,20 @@ export class SessionService {
       createdAt: now,
       updatedAt: now,
     });
+  }
+
+  /**
+   * Deletes sessions (and their messages) idle for longer than `idleForMs`, of one tenant or every
+   * tenant (operator maintenance); returns how many, or with `dryRun` how many would go.
+   */
+  async expireIdle(input: ExpireSessionsInput): Promise<{ deleted: number; dryRun: boolean }> {
+    const parsed = parseInput(expireSessionsSchema, input, 'session expiry');
+    const tenant = parsed.tenant ? tenantScope(parsed.tenant) : null;
+    const now = Date.now();
+    const deleted = await this.storage.sessions.expireIdle(tenant, now - parsed.idleForMs, now, {
+      dryRun: parsed.dryRun,
+    });
+    return { deleted, dryRun: parsed.dryRun };
   }
 
   /** One session; throws `not_found`. */

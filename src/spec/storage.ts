@@ -229,6 +229,18 @@ export interface MemoryRecords {
   /** Soft-deletes every live memory matching the pattern inside one tenant; returns how many. */
   deleteByScope(store: string, scope: ReadScope, now: number): Promise<number>;
   history(store: string, tenant: TenantKey, memoryId: string): Promise<HistoryEntry[]>;
+  /**
+   * Soft-deletes (history reason `expired`) or purges, per `criteria.action`, the undeleted memories
+   * of the store last updated before the cutoff, except those recalled often or lately and the kept
+   * kinds; with `dryRun`, only counts them. Works in committed batches, in key order. Tenant null is
+   * every tenant of the store (operator maintenance); a tenant is only that (app, tenant).
+   */
+  expire(
+    store: string,
+    tenant: TenantKey | null,
+    criteria: ExpireCriteria,
+    now: number,
+  ): Promise<ExpireOutcome>;
   /** Adds to access counts and sets last-accessed times; advisory, so not part of history. */
   recordAccess(
     store: string,
@@ -236,6 +248,32 @@ export interface MemoryRecords {
     counts: Map<number, number>,
     at: number,
   ): Promise<void>;
+}
+
+/** Which memories `memories.expire` removes: old ones, except the often or lately recalled and kept kinds. */
+export interface ExpireCriteria {
+  /** Memories whose `updated_at` is before this instant (ms) are candidates. */
+  updatedBefore: number;
+  /** A candidate recalled at least this many times is kept; 0 keeps none for their count. */
+  keepAccessCount: number;
+  /** A candidate recalled at or after this instant (ms) is kept; null keeps none for recency. */
+  keepAccessedSince: number | null;
+  /** Kinds never expired. */
+  keepKinds: string[];
+  /** `delete`: soft delete with history; `purge`: rows and history removed for good. */
+  action: 'delete' | 'purge';
+  /** Count the candidates without changing anything. */
+  dryRun: boolean;
+  /** Memories per committed batch (default 500). */
+  batchSize?: number;
+}
+
+/** What one `memories.expire` call found and did. */
+export interface ExpireOutcome {
+  /** Memories that met the criteria. */
+  matched: number;
+  /** Memories deleted or purged (0 on a dry run). */
+  removed: number;
 }
 
 /** Search over memories: full text, vectors, and the feed of vector changes for in-process indexes. */
@@ -349,6 +387,17 @@ export interface SessionStorage {
     now: number,
   ): Promise<SessionMessage[]>;
   messages(tenant: TenantKey, sessionId: string, page: Page): Promise<SessionMessage[]>;
+  /**
+   * Deletes sessions (with their messages) last updated before `idleBefore`, in committed batches;
+   * tenant null is every tenant (operator maintenance). Returns how many sessions were deleted, or
+   * with `dryRun` how many would be, changing nothing.
+   */
+  expireIdle(
+    tenant: TenantKey | null,
+    idleBefore: number,
+    now: number,
+    options?: { dryRun?: boolean },
+  ): Promise<number>;
   /** BM25 over message tokens of one session, or of every session of the tenant (`sessionId` null). */
   search(
     tenant: TenantKey,

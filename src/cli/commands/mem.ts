@@ -17,6 +17,7 @@ import {
   writeScopeFrom,
 } from '../support/context.js';
 import { clip, printJson, printTable } from '../support/output.js';
+import { memCleanupCommand } from './cleanup.js';
 import { reembedCommand } from './mem-reembed.js';
 import { exportCommand, importCommand } from './mem-transfer.js';
 
@@ -43,7 +44,7 @@ function memoryRows(memories: MemoryRecord[]): Array<Array<string | number>> {
 /** `mnemos mem …`: long-term memory commands. */
 export function memCommand(): Command {
   const mem = new Command('mem').description(
-    'long-term memories: add, search, list, forget, import, export, reembed, doctor',
+    'long-term memories: add, search, list, forget, import, export, reembed, cleanup, doctor',
   );
 
   scopeFlags(mem.command('add'), false)
@@ -301,6 +302,7 @@ export function memCommand(): Command {
   mem.addCommand(importCommand());
   mem.addCommand(exportCommand());
   mem.addCommand(reembedCommand());
+  mem.addCommand(memCleanupCommand());
   return mem;
 }
 

@@ -9,6 +9,7 @@ import {
   withMnemos,
 } from '../support/context.js';
 import { clip, printJson, printTable } from '../support/output.js';
+import { sessionsCleanupCommand } from './cleanup.js';
 
 /** One tool part as a line: a call with its arguments, a result with what it returned. */
 function partLine(part: SessionMessagePart): string {
@@ -23,7 +24,9 @@ function partLine(part: SessionMessagePart): string {
 
 /** `mnemos sessions …`: conversation history. */
 export function sessionsCommand(): Command {
-  const sessions = new Command('sessions').description('session history: list, show, search');
+  const sessions = new Command('sessions').description(
+    'session history: list, show, search, cleanup',
+  );
 
   tenantFlags(sessions.command('list'))
     .description('list sessions, most recent first')
@@ -95,5 +98,6 @@ export function sessionsCommand(): Command {
         );
       },
     );
+  sessions.addCommand(sessionsCleanupCommand());
   return sessions;
 }

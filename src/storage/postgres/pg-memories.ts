@@ -2,6 +2,8 @@ import type { HistoryEntry } from '../../core/memory-record.js';
 import type { ReadScope, Scope, TenantKey } from '../../core/scope.js';
 import type {
   DeletedOption,
+  ExpireCriteria,
+  ExpireOutcome,
   KeyedMemory,
   MemoryFilter,
   MemoryMutation,
@@ -12,6 +14,7 @@ import { type HistoryRow, historyFromRow, type MemoryRow, memoryFromRow } from '
 import type { Database } from './database.js';
 import { memoryWhere, Params } from './filter-sql.js';
 import { writeMemories } from './memory-transaction.js';
+import { expireMemories } from './pg-expire.js';
 
 /** Memory columns selected for records (the row mappers are shared with the SQLite backend). */
 const columns = [
@@ -68,6 +71,15 @@ export class PostgresMemories implements MemoryRecords {
 
   deleteByScope(store: string, scope: ReadScope, now: number): Promise<number> {
     return writeMemories(this.db, store, now, [scope], (writes) => writes.deleteByScope(scope));
+  }
+
+  expire(
+    store: string,
+    tenant: TenantKey | null,
+    criteria: ExpireCriteria,
+    now: number,
+  ): Promise<ExpireOutcome> {
+    return expireMemories(this.db, store, tenant, criteria, now);
   }
 
   async get(

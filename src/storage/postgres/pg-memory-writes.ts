@@ -20,7 +20,16 @@ export function memoryTsv(
 }
 
 /** Distinct tokens of a row's tsvector (without the partition lexeme), or null when it has none. */
-const tsvSize = 'CASE WHEN tsv IS NULL THEN NULL ELSE length(tsv) - 1 END';
+export const tsvSize = 'CASE WHEN tsv IS NULL THEN NULL ELSE length(tsv) - 1 END';
+
+/** A memory row a bulk write changes: its keys, text and full-text size, with its tenant. */
+export interface WrittenRow {
+  tenant: TenantKey;
+  key: number;
+  id: string;
+  text: string;
+  size: number | null;
+}
 
 /**
  * Memory writes of one store inside one transaction whose tenants' change sequences are locked.
@@ -94,26 +103,59 @@ export class MemoryWrites {
       `SELECT m.key, m.id, m.text, ${tsvSize.replaceAll('tsv', 'm.tsv')} AS size FROM memories m WHERE ${where} ORDER BY m.key`,
       params.values,
     );
+    return this.softDeleteRows(
+      rows.map((row) => ({ ...row, tenant: scope })),
+      'delete_by_scope',
+    );
+  }
+
+  /** Soft-deletes rows known to be undeleted, of any tenants whose sequences are locked; returns how many. */
+  async softDeleteRows(rows: WrittenRow[], reason: string): Promise<number> {
     if (rows.length === 0) return 0;
-    for (const row of rows) this.uncount(scope, row.size);
+    for (const row of rows) this.uncount(row.tenant, row.size);
     const seqs: number[] = [];
-    for (const _ of rows) seqs.push(await this.sequence.next(scope));
+    for (const row of rows) seqs.push(await this.sequence.next(row.tenant));
     await this.sql.run(
       `UPDATE memories m SET deleted_at = $1, updated_at = $1, seq = u.seq, tsv = NULL
-       FROM unnest($4::bigint[], $5::bigint[]) AS u(key, seq)
-       WHERE m.app_id = $2 AND m.tenant_id = $3 AND m.key = u.key`,
-      [this.now, scope.appId, scope.tenantId, rows.map((row) => row.key), seqs],
+       FROM unnest($2::text[], $3::text[], $4::bigint[], $5::bigint[]) AS u(app_id, tenant_id, key, seq)
+       WHERE m.app_id = u.app_id AND m.tenant_id = u.tenant_id AND m.key = u.key`,
+      [
+        this.now,
+        rows.map((row) => row.tenant.appId),
+        rows.map((row) => row.tenant.tenantId),
+        rows.map((row) => row.key),
+        seqs,
+      ],
     );
     for (const row of rows) {
       this.history.push({
-        tenant: scope,
+        tenant: row.tenant,
         memoryId: row.id,
         event: 'DELETE',
         oldText: row.text,
         newText: null,
-        reason: 'delete_by_scope',
+        reason,
       });
     }
+    return rows.length;
+  }
+
+  /** Removes rows and their history for good, of any tenants whose sequences are locked; returns how many. */
+  async purgeRows(rows: WrittenRow[]): Promise<number> {
+    if (rows.length === 0) return 0;
+    const appIds = rows.map((row) => row.tenant.appId);
+    const tenantIds = rows.map((row) => row.tenant.tenantId);
+    await this.sql.run(
+      `DELETE FROM memories m USING unnest($1::text[], $2::text[], $3::bigint[]) AS u(app_id, tenant_id, key)
+       WHERE m.app_id = u.app_id AND m.tenant_id = u.tenant_id AND m.key = u.key`,
+      [appIds, tenantIds, rows.map((row) => row.key)],
+    );
+    await this.sql.run(
+      `DELETE FROM memory_history h USING unnest($2::text[], $3::text[], $4::text[]) AS u(app_id, tenant_id, memory_id)
+       WHERE h.store = $1 AND h.app_id = u.app_id AND h.tenant_id = u.tenant_id AND h.memory_id = u.memory_id`,
+      [this.store, appIds, tenantIds, rows.map((row) => row.id)],
+    );
+    for (const row of rows) this.uncount(row.tenant, row.size);
     return rows.length;
   }
 

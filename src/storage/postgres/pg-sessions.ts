@@ -17,6 +17,9 @@ const sessionColumns =
   'app_id, tenant_id, id, agent_id, title, metadata, parent_id, message_count, created_at, updated_at';
 const messageColumns = 'id, session_id, seq, role, content, name, metadata, parts, created_at';
 
+/** Sessions deleted per committed batch of `expireIdle`. */
+const expireSessionBatch = 200;
+
 /** Full-text partition of a tenant's session messages. */
 export function messagePartition(tenant: TenantKey): string {
   return partitionLexeme(sessionsSpace, tenant.appId, tenant.tenantId);
@@ -104,6 +107,57 @@ export class PostgresSessions implements SessionStorage {
       ],
     );
     return rows[0] ? sessionFromRow(rows[0]) : null;
+  }
+
+  async expireIdle(
+    tenant: TenantKey | null,
+    idleBefore: number,
+    _now: number,
+    options: { dryRun?: boolean } = {},
+  ): Promise<number> {
+    const where = (params: Params): string => {
+      const conditions = [`updated_at < ${params.add(idleBefore)}`];
+      if (tenant) {
+        conditions.push(
+          `app_id = ${params.add(tenant.appId)}`,
+          `tenant_id = ${params.add(tenant.tenantId)}`,
+        );
+      }
+      return conditions.join(' AND ');
+    };
+    if (options.dryRun) {
+      const params = new Params();
+      const rows = await this.db.rows<{ n: number }>(
+        `SELECT count(*)::int AS n FROM sessions WHERE ${where(params)}`,
+        params.values,
+      );
+      return rows[0]?.n ?? 0;
+    }
+    let deleted = 0;
+    let after = ['', '', ''];
+    for (;;) {
+      // One short transaction per batch, going on in key order from the last one; rows another
+      // transaction holds are left for the next run.
+      const params = new Params();
+      const query = `SELECT app_id, tenant_id, id FROM sessions WHERE ${where(params)}
+          AND (app_id, tenant_id, id) > (${params.add(after[0])}, ${params.add(after[1])}, ${params.add(after[2])})
+        ORDER BY app_id, tenant_id, id LIMIT ${params.add(expireSessionBatch)} FOR UPDATE SKIP LOCKED`;
+      const batch = await this.db.transaction(async (sql) => {
+        const rows = await sql.rows<{ app_id: string; tenant_id: string; id: string }>(
+          query,
+          params.values,
+        );
+        let gone = 0;
+        for (const row of rows)
+          if (await this.deleteIn(sql, { appId: row.app_id, tenantId: row.tenant_id }, row.id))
+            gone += 1;
+        return { rows, gone };
+      });
+      deleted += batch.gone;
+      if (batch.rows.length < expireSessionBatch) return deleted;
+      const last = batch.rows[batch.rows.length - 1]!;
+      after = [last.app_id, last.tenant_id, last.id];
+    }
   }
 
   /** Deletes a session and its messages inside the caller's transaction. */

@@ -4,6 +4,8 @@ import type { HistoryEntry } from '../../core/memory-record.js';
 import type { ReadScope, Scope, TenantKey } from '../../core/scope.js';
 import type {
   DeletedOption,
+  ExpireCriteria,
+  ExpireOutcome,
   KeyedMemory,
   MemoryFilter,
   MemoryMutation,
@@ -23,6 +25,7 @@ import {
   prefixed,
   vectorToBlob,
 } from '../shared/rows.js';
+import { defaultExpireBatch, expireWhere, yieldBetweenBatches } from './expire-sql.js';
 import { memoryWhere } from './filter-sql.js';
 import type { Statements } from './statements.js';
 
@@ -58,6 +61,60 @@ export class SqliteMemories implements MemoryRecords {
       }
       return count;
     });
+  }
+
+  async expire(
+    store: string,
+    tenant: TenantKey | null,
+    criteria: ExpireCriteria,
+    now: number,
+  ): Promise<ExpireOutcome> {
+    const where = expireWhere(store, tenant, criteria);
+    if (criteria.dryRun) {
+      const row = this.statements
+        .get(`SELECT count(*) AS n FROM memories m WHERE ${where.sql}`)
+        .get(...where.params) as { n: number };
+      return { matched: row.n, removed: 0 };
+    }
+    const candidates = this.statements.get(
+      // NOT INDEXED keeps the scan on the rowid from the last batch on: with an index on the store
+      // SQLite would read and sort every row of the store again for each batch.
+      `SELECT m.key FROM memories m NOT INDEXED WHERE ${where.sql} AND m.key > ? ORDER BY m.key LIMIT ?`,
+    );
+    const recheck = this.statements.get(
+      `SELECT m.key, m.id, m.text, m.app_id, m.tenant_id FROM memories m WHERE m.key = ? AND ${where.sql}`,
+    );
+    let afterKey = 0;
+    let removed = 0;
+    for (;;) {
+      // The scan for candidates runs outside the write lock (WAL readers never block writers);
+      // each batch is then checked again and removed in one short transaction.
+      const keys = (
+        candidates.all(
+          ...where.params,
+          afterKey,
+          criteria.batchSize ?? defaultExpireBatch,
+        ) as Array<{
+          key: number;
+        }>
+      ).map((row) => row.key);
+      if (keys.length === 0) break;
+      afterKey = keys[keys.length - 1]!;
+      removed += this.statements.write(() => {
+        let count = 0;
+        for (const key of keys) {
+          const row = recheck.get(key, ...where.params) as ExpiringRow | undefined;
+          if (!row) continue;
+          const owner = { appId: row.app_id, tenantId: row.tenant_id };
+          if (criteria.action === 'purge') this.purgeRow(store, owner, row);
+          else this.softDeleteRow(store, owner, row, 'expired', now);
+          count += 1;
+        }
+        return count;
+      });
+      await yieldBetweenBatches();
+    }
+    return { matched: removed, removed };
   }
 
   /** Applies mutations inside the caller's transaction. */
@@ -299,12 +356,34 @@ export class SqliteMemories implements MemoryRecords {
       )
       .get(id, store, tenant.appId, tenant.tenantId) as { key: number; text: string } | undefined;
     if (!row) return false;
+    this.softDeleteRow(store, tenant, { ...row, id }, reason, now);
+    return true;
+  }
+
+  /** Soft-deletes a row known to be live, inside the caller's transaction. */
+  private softDeleteRow(
+    store: string,
+    tenant: TenantKey,
+    row: { key: number; id: string; text: string },
+    reason: string,
+    now: number,
+  ): void {
     this.statements
       .get('UPDATE memories SET deleted_at = ?, updated_at = ?, seq = ? WHERE key = ?')
       .run(now, now, this.statements.nextSeq(), row.key);
     this.statements.get('DELETE FROM memories_fts WHERE rowid = ?').run(row.key);
-    this.addHistory(store, tenant, id, 'DELETE', row.text, null, reason, now);
-    return true;
+    this.addHistory(store, tenant, row.id, 'DELETE', row.text, null, reason, now);
+  }
+
+  /** Removes a row, its full-text entry and its history, inside the caller's transaction. */
+  private purgeRow(store: string, tenant: TenantKey, row: { key: number; id: string }): void {
+    this.statements.get('DELETE FROM memories_fts WHERE rowid = ?').run(row.key);
+    this.statements.get('DELETE FROM memories WHERE key = ?').run(row.key);
+    this.statements
+      .get(
+        'DELETE FROM memory_history WHERE store = ? AND app_id = ? AND tenant_id = ? AND memory_id = ?',
+      )
+      .run(store, tenant.appId, tenant.tenantId, row.id);
   }
 
   async purge(store: string, tenant: TenantKey, id: string): Promise<boolean> {
@@ -313,13 +392,7 @@ export class SqliteMemories implements MemoryRecords {
         .get('SELECT key FROM memories WHERE id = ? AND store = ? AND app_id = ? AND tenant_id = ?')
         .get(id, store, tenant.appId, tenant.tenantId) as { key: number } | undefined;
       if (!row) return false;
-      this.statements.get('DELETE FROM memories_fts WHERE rowid = ?').run(row.key);
-      this.statements.get('DELETE FROM memories WHERE key = ?').run(row.key);
-      this.statements
-        .get(
-          'DELETE FROM memory_history WHERE store = ? AND app_id = ? AND tenant_id = ? AND memory_id = ?',
-        )
-        .run(store, tenant.appId, tenant.tenantId, id);
+      this.purgeRow(store, tenant, { key: row.key, id });
       return true;
     });
   }
@@ -357,6 +430,15 @@ export class SqliteMemories implements MemoryRecords {
         statement.run(count, at, key, store, tenant.appId, tenant.tenantId);
     });
   }
+}
+
+/** A candidate row of `expire`. */
+interface ExpiringRow {
+  key: number;
+  id: string;
+  text: string;
+  app_id: string;
+  tenant_id: string;
 }
 
 /** FTS partition of a tenant's invalidated memories, apart from live ones so default searches never see them. */

@@ -10,7 +10,11 @@ import {
   type SessionRow,
   sessionFromRow,
 } from '../shared/rows.js';
+import { yieldBetweenBatches } from './expire-sql.js';
 import type { Statements } from './statements.js';
+
+/** Sessions deleted per committed batch of `expireIdle`. */
+const expireSessionBatch = 200;
 
 const sessionColumns =
   'app_id, tenant_id, id, agent_id, title, metadata, parent_id, message_count, created_at, updated_at';
@@ -103,24 +107,71 @@ export class SqliteSessions implements SessionStorage {
 
   /** Deletes a session and its messages; call inside a transaction. */
   async delete(tenant: TenantKey, id: string): Promise<boolean> {
-    return this.statements.write(() => {
-      const keys = this.statements
-        .get(
-          'SELECT key FROM session_messages WHERE app_id = ? AND tenant_id = ? AND session_id = ?',
-        )
-        .raw()
-        .all(tenant.appId, tenant.tenantId, id) as Array<[number]>;
-      const removeFts = this.statements.get('DELETE FROM session_messages_fts WHERE rowid = ?');
-      for (const [key] of keys) removeFts.run(key);
+    return this.statements.write(() => this.deleteIn(tenant, id));
+  }
+
+  async expireIdle(
+    tenant: TenantKey | null,
+    idleBefore: number,
+    _now: number,
+    options: { dryRun?: boolean } = {},
+  ): Promise<number> {
+    const conditions = ['updated_at < ?'];
+    const params: unknown[] = [idleBefore];
+    if (tenant) {
+      conditions.push('app_id = ?', 'tenant_id = ?');
+      params.push(tenant.appId, tenant.tenantId);
+    }
+    if (options.dryRun) {
+      const row = this.statements
+        .get(`SELECT count(*) AS n FROM sessions WHERE ${conditions.join(' AND ')}`)
+        .get(...params) as { n: number };
+      return row.n;
+    }
+    // A tenant's idle sessions are a range of its updated_at index; across tenants the scan goes
+    // on in rowid order from the last batch, never from the start again.
+    const batch = this.statements.get(
+      `SELECT rowid AS position, app_id, tenant_id, id FROM sessions${tenant ? '' : ' NOT INDEXED'}
+       WHERE ${conditions.join(' AND ')} AND rowid > ? ORDER BY ${tenant ? 'updated_at, rowid' : 'rowid'} LIMIT ?`,
+    );
+    let deleted = 0;
+    let after = 0;
+    for (;;) {
+      // One short transaction per batch.
+      const rows = this.statements.write(() => {
+        const found = batch.all(...params, tenant ? 0 : after, expireSessionBatch) as Array<{
+          position: number;
+          app_id: string;
+          tenant_id: string;
+          id: string;
+        }>;
+        for (const row of found)
+          this.deleteIn({ appId: row.app_id, tenantId: row.tenant_id }, row.id);
+        return found;
+      });
+      deleted += rows.length;
+      if (rows.length < expireSessionBatch) return deleted;
+      after = rows[rows.length - 1]!.position;
+      await yieldBetweenBatches();
+    }
+  }
+
+  /** Deletes a session and its messages inside the caller's transaction. */
+  private deleteIn(tenant: TenantKey, id: string): boolean {
+    const keys = this.statements
+      .get('SELECT key FROM session_messages WHERE app_id = ? AND tenant_id = ? AND session_id = ?')
+      .raw()
+      .all(tenant.appId, tenant.tenantId, id) as Array<[number]>;
+    const removeFts = this.statements.get('DELETE FROM session_messages_fts WHERE rowid = ?');
+    for (const [key] of keys) removeFts.run(key);
+    this.statements
+      .get('DELETE FROM session_messages WHERE app_id = ? AND tenant_id = ? AND session_id = ?')
+      .run(tenant.appId, tenant.tenantId, id);
+    return (
       this.statements
-        .get('DELETE FROM session_messages WHERE app_id = ? AND tenant_id = ? AND session_id = ?')
-        .run(tenant.appId, tenant.tenantId, id);
-      return (
-        this.statements
-          .get('DELETE FROM sessions WHERE app_id = ? AND tenant_id = ? AND id = ?')
-          .run(tenant.appId, tenant.tenantId, id).changes > 0
-      );
-    });
+        .get('DELETE FROM sessions WHERE app_id = ? AND tenant_id = ? AND id = ?')
+        .run(tenant.appId, tenant.tenantId, id).changes > 0
+    );
   }
 
   /** Appends messages in order; call inside a transaction. */

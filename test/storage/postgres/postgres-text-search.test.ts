@@ -182,6 +182,32 @@ describe.skipIf(!testDatabaseUrl)(`PostgresStorage: full-text search (${skipReas
       now,
     );
     await storage.memories.deleteByScope(store, readScope({ ...tenant, agentId: 'b' }), now);
+    const old = ['eleven twelve', 'thirteen'].map((text, index) =>
+      memory(scope, text, randomVectors(1, 400 + index)[0]!),
+    );
+    const longAgo = now - 100 * 86_400_000;
+    await storage.memories.apply(
+      store,
+      tenant,
+      old.map((item) => ({ type: 'insert' as const, memory: item })),
+      longAgo,
+    );
+    const expiry = {
+      updatedBefore: longAgo + 1,
+      keepAccessCount: 0,
+      keepAccessedSince: null,
+      keepKinds: [],
+      dryRun: false,
+      batchSize: 1,
+    };
+    await storage.memories.expire(store, tenant, { ...expiry, action: 'delete' }, now);
+    await storage.memories.apply(
+      store,
+      tenant,
+      [{ type: 'insert', memory: memory(scope, 'fourteen', randomVectors(1, 500)[0]!) }],
+      longAgo,
+    );
+    await storage.memories.expire(store, tenant, { ...expiry, action: 'purge' }, now);
     const session = await storage.sessions.create({
       id: randomUUID(),
       appId: 'app',
