@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Mnemos } from '../../src/mnemos.js';
@@ -330,5 +330,117 @@ describe('cron runs and memory', () => {
     await sleep(50);
     await mnemos.drain();
     expect(await count()).toBeGreaterThan(0);
+  });
+});
+
+describe('cron tasks', () => {
+  /** The system prompt of a chat request, as text. */
+  const systemOf = (request: ChatRequest | undefined): string => {
+    const first = request?.messages?.[0];
+    return first?.role === 'system' && typeof first.content === 'string' ? first.content : '';
+  };
+
+  it('preloads the skill of a skill job', async () => {
+    const dir = join(home.home, 'skills', 'weekly-report');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(
+      join(dir, 'SKILL.md'),
+      '---\nname: weekly-report\ndescription: Write the weekly report. Use when asked for it.\n---\n\n# Weekly report\n\nCount the 橘子 in the warehouse first.\n',
+    );
+    await mnemos.cron.add(alice, {
+      name: 'report',
+      schedule: 'every 1d',
+      task: { type: 'skill', skill: 'weekly-report' },
+    });
+    model.script({ text: 'Report written.' });
+    const run = await runOnce('report');
+    expect(run).toMatchObject({ status: 'ok', output: 'Report written.' });
+    expect(systemOf(chats().at(-1))).toContain('Count the 橘子 in the warehouse first.');
+  });
+
+  it('runs a team job through mnemos.teams and stores the team run', async () => {
+    mkdirSync(join(home.home, 'teams'), { recursive: true });
+    writeFileSync(
+      join(home.home, 'teams', 'duo.yaml'),
+      'flow: planner -> writer\nagents:\n  - role: planner\n    system_prompt: You plan.\n  - role: writer\n    system_prompt: You write.\n',
+    );
+    await mnemos.cron.add(alice, {
+      name: 'duo-job',
+      schedule: 'every 1d',
+      task: { type: 'team', team: 'duo', input: 'topic: tea' },
+    });
+    model.script({ text: 'the plan' }, { text: 'the article' });
+    const run = await runOnce('duo-job');
+    expect(run).toMatchObject({ status: 'ok', output: 'the article' });
+    const teamRuns = await mnemos.teams.runs(alice, page);
+    expect(teamRuns.map((teamRun) => [teamRun.team, teamRun.status])).toEqual([
+      ['duo', 'succeeded'],
+    ]);
+  });
+
+  it('fails a job naming an agent that does not exist, saying so', async () => {
+    await mnemos.cron.add(alice, {
+      name: 'ghostly',
+      schedule: 'every 1d',
+      agent: 'ghost',
+      task: { type: 'prompt', prompt: 'Boo.' },
+    });
+    const run = await runOnce('ghostly');
+    expect(run.status).toBe('error');
+    expect(run.error).toMatch(/no agent named ghost/);
+  });
+
+  it('runNow makes a job due for the next tick, and is refused while it runs', async () => {
+    await mnemos.cron.add(alice, {
+      name: 'later',
+      schedule: 'every 1d',
+      task: { type: 'prompt', prompt: 'Now please.' },
+    });
+    expect(await scheduler.tick()).toEqual([]);
+    await mnemos.cron.runNow(alice, 'later');
+    model.delayNext(1, 500, { path: '/v1/chat/completions' });
+    const started = await scheduler.tick();
+    expect(started.map((run) => run.status)).toEqual(['running']);
+    const refused = await mnemos.cron.runNow(alice, 'later').then(
+      () => null,
+      (error: { code?: string }) => error.code,
+    );
+    expect(refused).toBe('conflict');
+    await scheduler.idle();
+    expect((await mnemos.cron.history(alice, 'later', page)).map((run) => run.status)).toEqual([
+      'ok',
+    ]);
+  });
+
+  it('takes over a run whose worker died: it fails with lease expired and the job runs again', async () => {
+    const job = await mnemos.cron.add(alice, {
+      name: 'orphan',
+      schedule: 'in 1h',
+      task: { type: 'prompt', prompt: 'Finish me.' },
+    });
+    const now = Date.now();
+    // Another process claimed the slot and died: its lease ran out a moment ago.
+    await mnemos.storage.cron.claim(alice, {
+      jobId: job.id,
+      expectedNextRunAt: Date.parse(job.nextRunAt!),
+      nextRunAt: null,
+      worker: 'elsewhere:1:dead',
+      leaseUntil: now - 1,
+      now: now - 10_000,
+      runId: 'dead-run',
+    });
+    model.script({ text: 'finished at last' });
+    const started = await scheduler.tick();
+    await scheduler.idle();
+    expect(started.map((run) => run.status)).toEqual(['running']);
+    expect(await mnemos.cron.run(alice, 'dead-run')).toMatchObject({
+      status: 'error',
+      error: 'lease expired',
+    });
+    expect(await mnemos.cron.run(alice, started[0]!.id)).toMatchObject({
+      status: 'ok',
+      output: 'finished at last',
+    });
+    expect(logged.some((line) => line.message === 'cron run lease expired')).toBe(true);
   });
 });
