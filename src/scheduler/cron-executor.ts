@@ -108,7 +108,8 @@ async function carryOut(
     ...(job.origin === 'local'
       ? {}
       : { notesDir: tenantNotesDir(mnemos.home, job.appId, job.tenantId) }),
-    ...(job.memory ? {} : { memory: 'read' as const }),
+    // `cron` context: providers that write (turn sync, notes, remote services) hold back as well.
+    ...(job.memory ? {} : { memory: 'read' as const, agentContext: 'cron' as const }),
     ...(options.allowAgentScheduling ? {} : { withoutToolsets: cronToolsets }),
     ...(task.type === 'skill' ? { preloadSkills: [task.skill] } : {}),
     ...(options.log ? { log: options.log } : {}),

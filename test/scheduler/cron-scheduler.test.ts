@@ -65,10 +65,10 @@ function chats(): ChatRequest[] {
 
 async function runOnce(name: string) {
   await makeDue(mnemos, alice, name);
-  const started = await scheduler.tick();
-  await scheduler.idle();
-  expect(started).toHaveLength(1);
-  return mnemos.cron.run(alice, started[0]!.id);
+  const runs = await scheduler.runDue();
+  expect(runs).toHaveLength(1);
+  expect(runs[0]).toEqual(await mnemos.cron.run(alice, runs[0]!.id));
+  return runs[0]!;
 }
 
 describe('cron scheduler', () => {
