@@ -444,3 +444,43 @@ describe('cron tasks', () => {
     expect(logged.some((line) => line.message === 'cron run lease expired')).toBe(true);
   });
 });
+
+describe('cron surfaces', () => {
+  const toolNames = (request: ChatRequest | undefined): string[] =>
+    ((request?.tools ?? []) as Array<{ function?: { name?: string } }>).map(
+      (tool) => tool.function?.name ?? '',
+    );
+
+  it('runs a job with the tools of the surface it came from, in its own tenant', async () => {
+    await scheduler.stop();
+    await mnemos.close();
+    await open({ agent: { toolsets: ['todo', 'file'], web: { allow_hosts: ['127.0.0.1'] } } });
+    await mnemos.cron.add(alice, {
+      name: 'local-job',
+      schedule: 'every 1d',
+      task: { type: 'prompt', prompt: 'Look around.' },
+    });
+    await mnemos.cron.add(
+      alice,
+      { name: 'http-job', schedule: 'every 1d', task: { type: 'prompt', prompt: 'Look around.' } },
+      { origin: 'http' },
+    );
+    model.script({ text: 'looked locally' });
+    const local = await runOnce('local-job');
+    expect(toolNames(chats().at(-1))).toContain('read_file');
+    model.script({ text: 'looked over http' });
+    const remote = await runOnce('http-job');
+    expect(remote.output).toBe('looked over http');
+    expect(toolNames(chats().at(-1))).not.toContain('read_file');
+    expect(toolNames(chats().at(-1))).toContain('todo');
+    // Each run's session is the job's tenant's, and no one else's.
+    await mnemos.sessions.get(alice, local.sessionId!);
+    const other = await mnemos.sessions
+      .get({ appId: 'app', tenantId: 'bob' }, remote.sessionId!)
+      .then(
+        () => 'found',
+        (error: { code?: string }) => error.code,
+      );
+    expect(other).toBe('not_found');
+  });
+});
