@@ -47,11 +47,7 @@ export async function executeCronJob(
     if (signal.aborted) return { ...outcome, ok: false, error: abortReason(signal) };
     return outcome;
   } catch (error) {
-    const message = signal.aborted
-      ? abortReason(signal)
-      : error instanceof Error
-        ? error.message
-        : String(error);
+    const message = signal.aborted ? abortReason(signal) : messageOf(error);
     return { ok: false, output: '', error: message, sessionId: null };
   }
 }
@@ -138,6 +134,9 @@ async function carryOut(
 }
 
 function abortReason(signal: AbortSignal): string {
-  const reason = signal.reason as unknown;
-  return reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : 'stopped';
+  return signal.reason === undefined ? 'stopped' : messageOf(signal.reason);
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
