@@ -10,6 +10,7 @@ import {
   validateConfig,
 } from './config/config.js';
 import { MnemosError } from './core/errors.js';
+import { CronService } from './cron/cron-service.js';
 import { type DoctorReport, doctor } from './doctor.js';
 import { JobRunner } from './jobs/job-runner.js';
 import { KeyService } from './keys/key-service.js';
@@ -90,6 +91,8 @@ export class Mnemos {
   readonly teams: TeamService;
   /** Agents as configuration: the home's `agents/*.yaml`, and each tenant's in the database. */
   readonly agents: AgentService;
+  /** Scheduled jobs of each (app, tenant) and their runs. */
+  readonly cron: CronService;
 
   private constructor(
     readonly home: string,
@@ -111,6 +114,7 @@ export class Mnemos {
       usage: UsageService;
       teams: TeamService;
       agents: AgentService;
+      cron: CronService;
     },
   ) {
     this.stores = services.stores;
@@ -122,6 +126,7 @@ export class Mnemos {
     this.usage = services.usage;
     this.teams = services.teams;
     this.agents = services.agents;
+    this.cron = services.cron;
   }
 
   /** Opens the engine on a home folder, resuming any queued ingestion jobs. */
@@ -242,6 +247,7 @@ export class Mnemos {
           defaultMaxIter: config.agent.max_iterations,
         }),
         agents,
+        cron: new CronService(storage.cron, { memoryWrites: config.cron.memory_writes }),
       },
     );
     if (!options.readOnly) await mnemos.teams.failInterrupted();

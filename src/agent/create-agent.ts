@@ -138,9 +138,13 @@ export interface CreateAgentOptions {
   toolsets?: string[];
   /**
    * `false`: no memory at all (a delegated child): no curated notes, no long-term recall or sync,
-   * no memory tools, no skills review; nothing the agent does is remembered.
+   * no memory tools, no skills review; nothing the agent does is remembered. `read`: notes and
+   * recall as usual, but nothing written (no turn sync, no memory tools, no skills review): a cron
+   * run that must not change what the agent remembers.
    */
-  memory?: false;
+  memory?: false | 'read';
+  /** Toolsets never offered, whatever the surface or definition says (`cron` inside cron runs). */
+  withoutToolsets?: string[];
   /** Token quotas of the user; default the engine's `agent.quotas` for (app, user), if any is set. */
   quota?: QuotaGuard;
   /** Circuit breakers of the models; default the process-wide one of `agent.breaker`. */
@@ -204,14 +208,17 @@ export function createAgent(options: CreateAgentOptions): Agent {
   const declared = definition?.tools
     ? definitionTools(definition.tools, new Map(builtin.map((tool) => [tool.name, tool.toolset])))
     : null;
-  const toolsets =
+  const withheldSets = new Set(options.withoutToolsets ?? []);
+  if (options.memory === 'read') withheldSets.add('memory');
+  const toolsets = (
     options.toolsets ??
     offeredToolsets(
       surfaceToolsets(agent, surface, agentName),
       declared,
       surface,
       options.definitionOrigin ?? 'home',
-    );
+    )
+  ).filter((name) => !withheldSets.has(name));
   const wanted = new Set(toolsets);
   if (confined && toolsets.some((name) => confinedToolsets.includes(name))) {
     createTenantWorkspace(workspace, owner);
@@ -278,7 +285,13 @@ export function createAgent(options: CreateAgentOptions): Agent {
             : [longTermMemory(mnemos, appId, options.log, memory?.recall_top_k)]),
           ...(options.extraProviders ?? []),
         ];
-  manager = new MemoryManager(wanted.has('memory') ? providers : providers.map(withoutTools), {
+  const offered =
+    options.memory === 'read'
+      ? providers.map(readOnly)
+      : wanted.has('memory')
+        ? providers
+        : providers.map(withoutTools);
+  manager = new MemoryManager(offered, {
     prefetchBudgetMs: agent.prefetch_budget_ms,
     ...(options.log ? { log: options.log } : {}),
   });
@@ -299,7 +312,7 @@ export function createAgent(options: CreateAgentOptions): Agent {
     ],
     review:
       reviewOn &&
-      options.memory !== false &&
+      options.memory === undefined &&
       wanted.has('skills') &&
       skillSettings.review.interval > 0
         ? {
@@ -532,13 +545,36 @@ const hooks = [
   'shutdown',
 ] as const;
 
+/** Hooks of a provider that only read: recall and the prompt block, never a write. */
+const readHooks = [
+  'systemPromptBlock',
+  'prefetch',
+  'queuePrefetch',
+  'onTurnStart',
+  'onSessionSwitch',
+  'shutdown',
+] as const;
+
+/** A provider that recalls but never writes: no tools, no turn sync, no end-of-session extraction. */
+function readOnly(provider: MemoryProvider): MemoryProvider {
+  return withHooks(provider, readHooks);
+}
+
 /** A provider as it is, minus its tools (when the `memory` toolset is off). */
 function withoutTools(provider: MemoryProvider): MemoryProvider {
+  return withHooks(provider, hooks);
+}
+
+/** A provider that offers only the given hooks of `provider` (and no tools). */
+function withHooks(
+  provider: MemoryProvider,
+  kept: ReadonlyArray<(typeof hooks)[number]>,
+): MemoryProvider {
   const wrapped: MemoryProvider = {
     name: provider.name,
     initialize: (session) => provider.initialize(session),
   };
-  for (const hook of hooks) {
+  for (const hook of kept) {
     const method = provider[hook] as ((...args: unknown[]) => unknown) | undefined;
     if (method) (wrapped as unknown as Record<string, unknown>)[hook] = method.bind(provider);
   }

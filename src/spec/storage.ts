@@ -1,4 +1,5 @@
 import type { AgentDefinition, AgentDefinitionRecord } from '../core/agent-definition.js';
+import type { CronJobRecord, CronRunRecord } from '../core/cron-record.js';
 import type { JobInput, JobRecord, JobUsage } from '../core/job-record.js';
 import type { ApiKeyRecord, AuditEntry } from '../core/key-record.js';
 import type {
@@ -545,6 +546,92 @@ export interface TeamRunStorage {
   failStale(startedBefore: number, error: string, now: number): Promise<number>;
 }
 
+/** A claim of a job's due slot: CAS on the slot, so of two replicas racing for it exactly one wins. */
+export interface CronClaim {
+  jobId: string;
+  /** The `nextRunAt` (epoch ms) the claimant saw; the claim fails if it changed. */
+  expectedNextRunAt: number;
+  /** The slot after this one (epoch ms), null when the job will not run again. */
+  nextRunAt: number | null;
+  worker: string;
+  /** Epoch ms the lease runs to. */
+  leaseUntil: number;
+  now: number;
+  /** The id of the run record to create. */
+  runId: string;
+}
+
+/** How a run ended, written with the job's last-run fields in one transaction. */
+export interface CronFinish {
+  jobId: string;
+  runId: string;
+  worker: string;
+  status: 'ok' | 'error' | 'silent';
+  output: string;
+  error: string | null;
+  deliveries: CronRunRecord['deliveries'];
+  sessionId: string | null;
+  now: number;
+}
+
+/**
+ * Scheduled jobs of each (app, tenant) and their runs. Slots are claimed with a compare-and-set on
+ * the job's `next_run_at` and lease, so replicas sharing a database run each slot once.
+ */
+export interface CronStorage {
+  /** Stores a new job; `conflict` when the tenant already has one of that name, `already_exists` for its id. */
+  create(tenant: TenantKey, job: CronJobRecord): Promise<void>;
+  /** One job by id or by name. */
+  get(tenant: TenantKey, idOrName: string): Promise<CronJobRecord | null>;
+  /** The tenant's jobs by name. */
+  list(tenant: TenantKey): Promise<CronJobRecord[]>;
+  /**
+   * Replaces a job's definition and schedule fields (not its lease or last-run fields); false when
+   * the tenant has no job of that id; `conflict` on a name another job has.
+   */
+  update(tenant: TenantKey, job: CronJobRecord): Promise<boolean>;
+  /** Removes a job and its runs; false when there was none. */
+  delete(tenant: TenantKey, id: string): Promise<boolean>;
+  /** Unpaused jobs whose `nextRunAt` is at or before `now`, earliest first, across tenants (the scheduler's scan). */
+  due(now: number, limit: number): Promise<CronJobRecord[]>;
+  /**
+   * In one transaction: if the job is unpaused, holds no lease and its `nextRunAt` still equals
+   * `expectedNextRunAt`, moves it to `nextRunAt`, takes the lease and creates the `running` run.
+   * Returns the run, or null when another claimant got there first.
+   */
+  claim(tenant: TenantKey, claim: CronClaim): Promise<CronRunRecord | null>;
+  /**
+   * Records a due slot as `skipped` because the job's previous run still holds the lease: same
+   * compare-and-set as `claim` on `nextRunAt`, but only while a lease is held. Null when it changed.
+   */
+  skip(tenant: TenantKey, claim: Omit<CronClaim, 'leaseUntil'>): Promise<CronRunRecord | null>;
+  /** Extends the lease of a running run; false when the worker no longer holds it. */
+  renew(
+    tenant: TenantKey,
+    jobId: string,
+    runId: string,
+    worker: string,
+    leaseUntil: number,
+  ): Promise<boolean>;
+  /**
+   * Finishes a run held by `worker`: writes its outcome, the job's last-run fields, counts the run
+   * in `repeat.completed` and releases the lease. Returns the run, or null when the lease was lost.
+   */
+  finish(tenant: TenantKey, finish: CronFinish): Promise<CronRunRecord | null>;
+  /**
+   * Runs whose lease ran out before `now` (their process died or hung): each is marked `error`
+   * with `lease expired`, its job's lease released and the job made due at once. Across tenants.
+   * Returns the runs.
+   */
+  expire(now: number): Promise<CronRunRecord[]>;
+  /** One run by id. */
+  run(tenant: TenantKey, runId: string): Promise<CronRunRecord | null>;
+  /** Runs newest first, of one job or all. */
+  runs(tenant: TenantKey, page: Page, options?: { jobId?: string }): Promise<CronRunRecord[]>;
+  /** Deletes a job's finished runs beyond its `keep` newest; returns how many. */
+  pruneRuns(tenant: TenantKey, jobId: string, keep: number): Promise<number>;
+}
+
 /** A new version of a tenant's agent definition. */
 export interface AgentDefinitionWrite {
   definition: AgentDefinition;
@@ -593,6 +680,8 @@ export const transferTables = [
   'token_usage',
   'team_runs',
   'agent_definitions',
+  'cron_jobs',
+  'cron_runs',
 ] as const;
 
 /** A table `mnemos migrate` copies. */
@@ -670,6 +759,7 @@ export interface Storage {
   readonly usage: UsageStorage;
   readonly teamRuns: TeamRunStorage;
   readonly agents: AgentDefinitionStorage;
+  readonly cron: CronStorage;
   readonly reembed: ReembedStorage;
   readonly transfer: TransferStorage;
   /** Counts across every store and tenant, for `/metrics` (operators only, never tenants). */

@@ -3,6 +3,7 @@ import {
   type AgentDefinitionRecord,
   agentDefinitionSchema,
 } from '../../src/core/agent-definition.js';
+import type { CronJobRecord, CronRunRecord } from '../../src/core/cron-record.js';
 import type { SkillRecord } from '../../src/core/skill-record.js';
 import type { TeamRunRecord } from '../../src/core/team-run-record.js';
 import type { Mnemos } from '../../src/mnemos.js';
@@ -27,6 +28,8 @@ export interface Filled {
   teamRun: TeamRunRecord;
   /** Alice's agent definition at its second version. */
   agent: AgentDefinitionRecord;
+  /** Alice's cron job after one finished run, and that run. */
+  cron: { job: CronJobRecord; run: CronRunRecord };
 }
 
 const aliceTexts = [
@@ -147,7 +150,54 @@ export async function fillHome(mnemos: Mnemos): Promise<Filled> {
   };
   await mnemos.storage.teamRuns.create(alice, teamRun);
   const agent = await writeAgents(mnemos);
-  return { ids, deleted, invalidated, sessionId: session.id, key, skill, teamRun, agent };
+  const cron = await writeCron(mnemos);
+  return { ids, deleted, invalidated, sessionId: session.id, key, skill, teamRun, agent, cron };
+}
+
+/** Alice's `digest` job with one finished run. */
+async function writeCron(mnemos: Mnemos): Promise<{ job: CronJobRecord; run: CronRunRecord }> {
+  const cron = mnemos.storage.cron;
+  const at = Date.parse('2026-01-02T09:00:00.000Z');
+  await cron.create(alice, {
+    id: '0123456789ab',
+    appId: alice.appId,
+    tenantId: alice.tenantId,
+    name: 'digest',
+    schedule: '0 9 * * *',
+    scheduleKind: 'cron',
+    timezone: 'Asia/Shanghai',
+    task: { type: 'prompt', prompt: '总结今天的新闻' },
+    agent: null,
+    deliver: ['log'],
+    memory: false,
+    origin: 'local',
+    repeat: { times: null, completed: 0 },
+    paused: false,
+    nextRunAt: new Date(at).toISOString(),
+    lastRunAt: null,
+    lastStatus: null,
+    lastError: null,
+    lease: null,
+    createdAt: '2026-01-01T00:00:00.000Z',
+    updatedAt: '2026-01-01T00:00:00.000Z',
+  });
+  const claim = { jobId: '0123456789ab', worker: 'w', now: at, runId: 'cron-run-1' };
+  await cron.claim(alice, {
+    ...claim,
+    expectedNextRunAt: at,
+    nextRunAt: at + 86_400_000,
+    leaseUntil: at + 60_000,
+  });
+  const run = await cron.finish(alice, {
+    ...claim,
+    status: 'ok',
+    output: 'Cronjob Response: digest',
+    error: null,
+    deliveries: [{ target: 'log', ok: true }],
+    sessionId: null,
+  });
+  const job = await cron.get(alice, 'digest');
+  return { job: job!, run: run! };
 }
 
 /** Alice's `support` at version 2 and her `writer`, Bob's `support`. */
@@ -288,4 +338,6 @@ export async function expectSameBehaviour(copy: Mnemos, filled: Filled): Promise
     'writer',
   ]);
   expect((await agents.get(bob, 'support'))?.definition.description).toBe('bob');
+  expect(await copy.storage.cron.get(alice, 'digest')).toEqual(filled.cron.job);
+  expect(await copy.storage.cron.run(alice, 'cron-run-1')).toEqual(filled.cron.run);
 }

@@ -8,7 +8,8 @@
  * tables can be distributed by it (docs/scaling.md). Deliberate exceptions, all maintenance or
  * queue paths that have no tenant by design: `memories_store_key` (re-embedding walks a store in
  * key order), `jobs_id` and `jobs_runnable` (the queue is claimed across tenants),
- * `team_runs_running` (runs whose process died are failed across tenants when Mnemos opens).
+ * `team_runs_running` (runs whose process died are failed across tenants when Mnemos opens),
+ * `cron_jobs_due` and `cron_jobs_leased` (the scheduler looks for due jobs and expired leases across tenants).
  */
 
 const version1 = `
@@ -351,6 +352,64 @@ CREATE TABLE agent_definitions (
 );
 `;
 
+/**
+ * Version 10: cron jobs of each (app, tenant) and their runs. A job's `next_run_at` and lease are
+ * compare-and-set by claims, so replicas run each slot once; `cron_jobs_due` and
+ * `cron_jobs_leased` are scanned across tenants by the scheduler.
+ */
+const version10 = `
+CREATE TABLE cron_jobs (
+  app_id text NOT NULL,
+  tenant_id text NOT NULL,
+  id text NOT NULL,
+  name text NOT NULL,
+  schedule text NOT NULL,
+  schedule_kind text NOT NULL,
+  timezone text,
+  task text NOT NULL,
+  agent text,
+  deliver text NOT NULL,
+  memory integer NOT NULL,
+  origin text NOT NULL,
+  repeat_times bigint,
+  repeat_completed bigint NOT NULL,
+  paused integer NOT NULL,
+  next_run_at bigint,
+  last_run_at bigint,
+  last_status text,
+  last_error text,
+  lease_run text,
+  lease_owner text,
+  lease_until bigint,
+  created_at bigint NOT NULL,
+  updated_at bigint NOT NULL,
+  PRIMARY KEY (app_id, tenant_id, id),
+  UNIQUE (app_id, tenant_id, name)
+);
+CREATE INDEX cron_jobs_due ON cron_jobs (next_run_at) WHERE paused = 0 AND next_run_at IS NOT NULL;
+CREATE INDEX cron_jobs_leased ON cron_jobs (lease_until) WHERE lease_until IS NOT NULL;
+CREATE TABLE cron_runs (
+  seq bigint GENERATED ALWAYS AS IDENTITY,
+  app_id text NOT NULL,
+  tenant_id text NOT NULL,
+  id text NOT NULL,
+  job_id text NOT NULL,
+  job_name text NOT NULL,
+  status text NOT NULL,
+  scheduled_for bigint NOT NULL,
+  started_at bigint NOT NULL,
+  finished_at bigint,
+  output text NOT NULL,
+  error text,
+  deliveries text NOT NULL,
+  session_id text,
+  worker text NOT NULL,
+  PRIMARY KEY (app_id, tenant_id, id)
+);
+CREATE INDEX cron_runs_job ON cron_runs (app_id, tenant_id, job_id, started_at, seq);
+CREATE INDEX cron_runs_recent ON cron_runs (app_id, tenant_id, started_at, seq);
+`;
+
 /** Schema steps in order; step i brings the recorded version from i to i + 1. */
 export const migrations: readonly string[] = [
   version1,
@@ -362,6 +421,7 @@ export const migrations: readonly string[] = [
   version7,
   version8,
   version9,
+  version10,
 ];
 
 /** Schema version this Mnemos writes. */

@@ -308,6 +308,62 @@ CREATE TABLE agent_definitions (
 );
 `;
 
+/**
+ * Version 12: cron jobs of each (app, tenant) and their runs. A job's `next_run_at` and lease are
+ * compare-and-set by claims, so replicas run each slot once; `cron_jobs_due` is scanned across tenants.
+ */
+const version12 = `
+CREATE TABLE cron_jobs (
+  app_id TEXT NOT NULL,
+  tenant_id TEXT NOT NULL,
+  id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  schedule TEXT NOT NULL,
+  schedule_kind TEXT NOT NULL,
+  timezone TEXT,
+  task TEXT NOT NULL,
+  agent TEXT,
+  deliver TEXT NOT NULL,
+  memory INTEGER NOT NULL,
+  origin TEXT NOT NULL,
+  repeat_times INTEGER,
+  repeat_completed INTEGER NOT NULL,
+  paused INTEGER NOT NULL,
+  next_run_at INTEGER,
+  last_run_at INTEGER,
+  last_status TEXT,
+  last_error TEXT,
+  lease_run TEXT,
+  lease_owner TEXT,
+  lease_until INTEGER,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (app_id, tenant_id, id),
+  UNIQUE (app_id, tenant_id, name)
+);
+CREATE INDEX cron_jobs_due ON cron_jobs (next_run_at) WHERE paused = 0 AND next_run_at IS NOT NULL;
+CREATE INDEX cron_jobs_leased ON cron_jobs (lease_until) WHERE lease_until IS NOT NULL;
+CREATE TABLE cron_runs (
+  app_id TEXT NOT NULL,
+  tenant_id TEXT NOT NULL,
+  id TEXT NOT NULL,
+  job_id TEXT NOT NULL,
+  job_name TEXT NOT NULL,
+  status TEXT NOT NULL,
+  scheduled_for INTEGER NOT NULL,
+  started_at INTEGER NOT NULL,
+  finished_at INTEGER,
+  output TEXT NOT NULL,
+  error TEXT,
+  deliveries TEXT NOT NULL,
+  session_id TEXT,
+  worker TEXT NOT NULL,
+  PRIMARY KEY (app_id, tenant_id, id)
+);
+CREATE INDEX cron_runs_job ON cron_runs (app_id, tenant_id, job_id, started_at);
+CREATE INDEX cron_runs_recent ON cron_runs (app_id, tenant_id, started_at);
+`;
+
 const migrations = [
   version1,
   version2,
@@ -320,6 +376,7 @@ const migrations = [
   version9,
   version10,
   version11,
+  version12,
 ];
 
 /** Current schema version, kept in `PRAGMA user_version`. */
