@@ -7,6 +7,7 @@ import type { Mnemos } from '../mnemos.js';
 import type { Notifier } from '../spec/notifier.js';
 import { type CronLog, deliverRun } from './cron-delivery.js';
 import { type CronBuiltin, executeCronJob } from './cron-executor.js';
+import { maintenanceJobs } from './maintenance-tasks.js';
 
 /** Tunables of the scheduler; each defaults from config `cron.*`. */
 export interface CronSchedulerOptions {
@@ -308,7 +309,11 @@ export async function startCronScheduler(
   options: CronSchedulerOptions = {},
 ): Promise<CronScheduler | null> {
   if (!mnemos.config.cron.enabled) return null;
-  const scheduler = new CronScheduler(mnemos, options);
+  // The configured maintenance jobs (`maintenance:`) run beside the stored ones unless told otherwise.
+  const scheduler = new CronScheduler(mnemos, {
+    ...options,
+    builtins: options.builtins ?? maintenanceJobs(mnemos, mnemos.config.maintenance),
+  });
   if (options.notifier) scheduler.useNotifier(options.notifier);
   await scheduler.start();
   return scheduler;
