@@ -6,9 +6,11 @@ import { HTTPException } from 'hono/http-exception';
 import { MnemosError } from '../core/errors.js';
 import { inputError } from '../core/schemas.js';
 import type { Mnemos } from '../mnemos.js';
+import type { CronRunner } from '../spec/cron-runner.js';
 import { adminRoutes } from './admin-routes.js';
 import { AgentHost } from './agent-host.js';
 import { agentRoutes } from './agent-routes.js';
+import { cronRoutes } from './cron-routes.js';
 import { errorResponse } from './http-errors.js';
 import { checkJsonBody } from './json-body.js';
 import { type Logger, requestLog } from './logger.js';
@@ -39,6 +41,8 @@ export interface AppOptions {
   metricsKey?: string | undefined;
   /** Serves MCP at `/mcp` (streamable HTTP) when given. */
   mcp?: (request: Request, tenant: TenantContext) => Promise<Response>;
+  /** Runs cron jobs on demand (`POST /v1/cron/{name}/run`); absent: that route answers 503. */
+  cron?: CronRunner | null;
 }
 
 const open = new Set(['/health', '/metrics', '/openapi.json']);
@@ -168,6 +172,7 @@ export function createApp(options: AppOptions): {
   skillRoutes(app, mnemos);
   teamRoutes(app, mnemos, teams);
   agentRoutes(app, mnemos);
+  cronRoutes(app, mnemos, options.cron ?? null);
   adminRoutes(app, mnemos);
   if (options.mcp) {
     const mcp = options.mcp;
@@ -190,7 +195,7 @@ export function createApp(options: AppOptions): {
       title: 'Mnemos',
       version: '1',
       description:
-        'Memory for agents: stores, memories, sessions, the agent, agent definitions, skills, teams, API keys. Every /v1 route needs `Authorization: Bearer <API key>`.',
+        'Memory for agents: stores, memories, sessions, the agent, agent definitions, skills, teams, cron jobs, API keys. Every /v1 route needs `Authorization: Bearer <API key>`.',
     },
   });
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
