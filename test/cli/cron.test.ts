@@ -51,7 +51,16 @@ describe('mnemos cron', () => {
   });
 
   it('pauses, resumes and removes a job by name; another tenant never sees it', async () => {
-    const added = await cli(['--json', 'cron', 'add', '0 9 * * 1-5', 'Standup notes', '--name', 'standup', '--paused']);
+    const added = await cli([
+      '--json',
+      'cron',
+      'add',
+      '0 9 * * 1-5',
+      'Standup notes',
+      '--name',
+      'standup',
+      '--paused',
+    ]);
     expect(added.code, added.stderr).toBe(0);
     expect(added.json<{ job: CronJobRecord }>().job.paused).toBe(true);
 
@@ -80,7 +89,9 @@ describe('mnemos cron', () => {
     const json = await cli(['--json', 'cron', 'add', 'tomorrow-ish', 'Howl', '--name', 'howl']);
     expect(json.errorJson().error).toMatchObject({ code: 'invalid_input' });
     const list = await cli(['--json', 'cron', 'list']);
-    expect(list.json<{ jobs: CronJobRecord[] }>().jobs.some((job) => job.name === 'howl')).toBe(false);
+    expect(list.json<{ jobs: CronJobRecord[] }>().jobs.some((job) => job.name === 'howl')).toBe(
+      false,
+    );
   });
 
   it('shows an empty history of a job that has not run', async () => {
