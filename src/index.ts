@@ -36,6 +36,16 @@ export {
 } from './core/agent-definition.js';
 export type { AgentEvent, ChainedModel, TokenUsage } from './core/agent-events.js';
 export type { ConversationMessage } from './core/conversation-message.js';
+export type { CreateCronJobInput, UpdateCronJobInput } from './core/cron-inputs.js';
+export type {
+  CronDelivery,
+  CronJobRecord,
+  CronOrigin,
+  CronRunRecord,
+  CronRunStatus,
+  CronScheduleKind,
+  CronTask,
+} from './core/cron-record.js';
 export { type ErrorCategory, type ErrorCode, MnemosError } from './core/errors.js';
 export type { Job, JobRecord } from './core/job-record.js';
 export { limits } from './core/limits.js';
@@ -78,6 +88,8 @@ export type {
   TeamRunStep,
   TeamStepStatus,
 } from './core/team-run-record.js';
+export { nextRun, parseSchedule } from './cron/cron-schedule.js';
+export { CronService } from './cron/cron-service.js';
 export type { DoctorReport } from './doctor.js';
 export { PassthroughExtractor } from './memory/ingest/passthrough-extractor.js';
 export type {
@@ -97,6 +109,12 @@ export { Mnemos, type MnemosOptions } from './mnemos.js';
 export { BuiltinEmbedder } from './models/embed/builtin-embedder.js';
 export { OnnxCrossEncoderReranker, OnnxEmbedder } from './models/onnx/index.js';
 export { LlmReranker } from './models/rerank/llm-reranker.js';
+export type { CronBuiltin } from './scheduler/cron-executor.js';
+export {
+  CronScheduler,
+  type CronSchedulerOptions,
+  startCronScheduler,
+} from './scheduler/cron-scheduler.js';
 export { DirectorySkills } from './skills/directory-skills.js';
 export { parseSkillMarkdown, type SkillIssue, validateSkill } from './skills/skill-format.js';
 export { type CatalogEntry, SkillManager } from './skills/skill-manager.js';
@@ -105,6 +123,7 @@ export { type SkillScan, scanSkill } from './skills/skill-scan.js';
 export { localSkills, SkillService } from './skills/skill-service.js';
 export type { Embedder } from './spec/embedder.js';
 export type { ExtractedMemory, Extractor } from './spec/extractor.js';
+export type { DeliveryOutcome, Notification, Notifier } from './spec/notifier.js';
 export type { RerankCandidate, Reranker } from './spec/reranker.js';
 export type { Storage, StorageCapabilities, TeamRunStorage } from './spec/storage.js';
 export { homeTeams, type TeamEntry } from './teams/home-teams.js';

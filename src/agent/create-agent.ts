@@ -145,9 +145,13 @@ export interface CreateAgentOptions {
   toolsets?: string[];
   /**
    * `false`: no memory at all (a delegated child): no curated notes, no long-term recall or sync,
-   * no memory tools, no skills review; nothing the agent does is remembered.
+   * no memory tools, no skills review; nothing the agent does is remembered. `read`: notes and
+   * recall as usual, but nothing written (no turn sync, no memory tools, no skills review): a cron
+   * run that must not change what the agent remembers.
    */
-  memory?: false;
+  memory?: false | 'read';
+  /** Toolsets never offered, whatever the surface or definition says (`cron` inside cron runs). */
+  withoutToolsets?: string[];
   /** Token quotas of the user; default the engine's `agent.quotas` for (app, user), if any is set. */
   quota?: QuotaGuard;
   /** Circuit breakers of the models; default the process-wide one of `agent.breaker`. */
@@ -211,14 +215,17 @@ export function createAgent(options: CreateAgentOptions): Agent {
   const declared = definition?.tools
     ? definitionTools(definition.tools, new Map(builtin.map((tool) => [tool.name, tool.toolset])))
     : null;
-  const toolsets =
+  const withheldSets = new Set(options.withoutToolsets ?? []);
+  if (options.memory === 'read') withheldSets.add('memory');
+  const toolsets = (
     options.toolsets ??
     offeredToolsets(
       surfaceToolsets(agent, surface, agentName),
       declared,
       surface,
       options.definitionOrigin ?? 'home',
-    );
+    )
+  ).filter((name) => !withheldSets.has(name));
   const wanted = new Set(toolsets);
   if (confined && toolsets.some((name) => confinedToolsets.includes(name))) {
     createTenantWorkspace(workspace, owner);
@@ -296,7 +303,13 @@ export function createAgent(options: CreateAgentOptions): Agent {
             : [longTermMemory(mnemos, appId, options.log, memory?.recall_top_k)]),
           ...(options.extraProviders ?? []),
         ];
-  manager = new MemoryManager(wanted.has('memory') ? providers : providers.map(withoutTools), {
+  const offered =
+    options.memory === 'read'
+      ? providers.map(readOnly)
+      : wanted.has('memory')
+        ? providers
+        : providers.map(withoutTools);
+  manager = new MemoryManager(offered, {
     prefetchBudgetMs: agent.prefetch_budget_ms,
     ...(options.log ? { log: options.log } : {}),
   });
@@ -317,7 +330,7 @@ export function createAgent(options: CreateAgentOptions): Agent {
     ],
     review:
       reviewOn &&
-      options.memory !== false &&
+      options.memory === undefined &&
       wanted.has('skills') &&
       skillSettings.review.interval > 0
         ? {
@@ -549,6 +562,29 @@ const hooks = [
   'onDelegation',
   'shutdown',
 ] as const;
+
+/** Hooks of a provider that only read: recall and the prompt block, never a write. */
+const readHooks = [
+  'systemPromptBlock',
+  'prefetch',
+  'queuePrefetch',
+  'onTurnStart',
+  'onSessionSwitch',
+  'shutdown',
+] as const;
+
+/** A provider that recalls but never writes: no tools, no turn sync, no end-of-session extraction. */
+function readOnly(provider: MemoryProvider): MemoryProvider {
+  const wrapped: MemoryProvider = {
+    name: provider.name,
+    initialize: (session) => provider.initialize(session),
+  };
+  for (const hook of readHooks) {
+    const method = provider[hook] as ((...args: unknown[]) => unknown) | undefined;
+    if (method) (wrapped as unknown as Record<string, unknown>)[hook] = method.bind(provider);
+  }
+  return wrapped;
+}
 
 /** A provider as it is, minus its tools (when the `memory` toolset is off). */
 function withoutTools(provider: MemoryProvider): MemoryProvider {

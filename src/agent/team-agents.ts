@@ -27,14 +27,7 @@ export function teamAgentFactory(
   const appId = options.appId ?? mnemos.config.app_id;
   const userId = options.userId ?? mnemos.config.tenant_id;
   // Untrusted runs keep each tenant's notes apart, as HTTP turns do (members read none by default).
-  const notesDir =
-    surface === 'local'
-      ? undefined
-      : join(
-          mnemos.home,
-          'notes',
-          createHash('sha256').update(`${appId}\u0000${userId}`).digest('hex').slice(0, 32),
-        );
+  const notesDir = surface === 'local' ? undefined : tenantNotesDir(mnemos.home, appId, userId);
   return (definition) =>
     createAgent({
       mnemos,
@@ -47,4 +40,13 @@ export function teamAgentFactory(
       ...(notesDir ? { notesDir } : {}),
       ...(options.log ? { log: options.log } : {}),
     });
+}
+
+/** The curated notes folder of one (app, tenant) on an untrusted surface, as HTTP turns use it. */
+export function tenantNotesDir(home: string, appId: string, userId: string): string {
+  return join(
+    home,
+    'notes',
+    createHash('sha256').update(`${appId}\u0000${userId}`).digest('hex').slice(0, 32),
+  );
 }

@@ -171,6 +171,34 @@ export class CronService {
     return this.update(tenant, nameOrId, { paused: false });
   }
 
+  /**
+   * Makes a job due now, so the next tick of any replica runs it (its schedule goes on after);
+   * `conflict` while a run of it is in progress, `invalid_input` when it is paused.
+   */
+  async runNow(tenant: TenantKey, nameOrId: string): Promise<CronJobRecord> {
+    const job = await this.get(tenant, nameOrId);
+    if (job.lease) {
+      throw new MnemosError(
+        'conflict',
+        `cron job ${job.name} is running (run ${job.lease.runId})`,
+        {
+          details: { job: job.name, run: job.lease.runId },
+        },
+      );
+    }
+    if (job.paused) {
+      throw new MnemosError('invalid_input', `cron job ${job.name} is paused; resume it first`);
+    }
+    const now = this.now();
+    const due: CronJobRecord = { ...job, nextRunAt: iso(now), updatedAt: iso(now)! };
+    // A job whose repeat count was reached runs once more, and is done again after.
+    if (due.repeat.times !== null && due.repeat.completed >= due.repeat.times) {
+      due.repeat = { ...due.repeat, times: due.repeat.completed + 1 };
+    }
+    if (!(await this.storage.update(tenant, due))) throw notFound(nameOrId);
+    return due;
+  }
+
   /** A job's runs, newest first. */
   async history(tenant: TenantKey, nameOrId: string, page: Page): Promise<CronRunRecord[]> {
     const job = await this.get(tenant, nameOrId);

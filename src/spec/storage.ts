@@ -557,7 +557,13 @@ export interface CronStorage {
    */
   skip(tenant: TenantKey, claim: Omit<CronClaim, 'leaseUntil'>): Promise<CronRunRecord | null>;
   /** Extends the lease of a running run; false when the worker no longer holds it. */
-  renew(tenant: TenantKey, jobId: string, runId: string, worker: string, leaseUntil: number): Promise<boolean>;
+  renew(
+    tenant: TenantKey,
+    jobId: string,
+    runId: string,
+    worker: string,
+    leaseUntil: number,
+  ): Promise<boolean>;
   /**
    * Finishes a run held by `worker`: writes its outcome, the job's last-run fields, counts the run
    * in `repeat.completed` and releases the lease. Returns the run, or null when the lease was lost.

@@ -79,7 +79,7 @@ function unreachable(error: unknown, host: string, timedOut: boolean, seconds: n
 }
 
 /** Parses and checks one URL of the chain (the first or a redirect target) before any request. */
-function checkedUrl(raw: string, base: URL | undefined, policy: WebAddressPolicy): URL {
+export function checkedUrl(raw: string, base: URL | undefined, policy: WebAddressPolicy): URL {
   let url: URL;
   try {
     url = new URL(raw.trim(), base);

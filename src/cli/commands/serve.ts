@@ -36,14 +36,19 @@ export function serveCommand(): Command {
         // Replicas sharing a database poll, so jobs of one that died are taken over after its lease.
         const home = homeOf(command);
         // Hono, the MCP SDK and the engine load only when the server starts, never for --help.
-        const [{ Mnemos }, { jsonLogger }, { startServer }, { mcpHttpHandler }] = await Promise.all(
-          [
-            import('../../mnemos.js'),
-            import('../../http/logger.js'),
-            import('../../http/server.js'),
-            import('../../mcp/mcp-http.js'),
-          ],
-        );
+        const [
+          { Mnemos },
+          { jsonLogger },
+          { startServer },
+          { mcpHttpHandler },
+          { startCronScheduler },
+        ] = await Promise.all([
+          import('../../mnemos.js'),
+          import('../../http/logger.js'),
+          import('../../http/server.js'),
+          import('../../mcp/mcp-http.js'),
+          import('../../scheduler/cron-scheduler.js'),
+        ]);
         const mnemos = await Mnemos.open({ home, pollJobsMs: 2_000 });
         let metricsKey: string | undefined;
         try {
@@ -78,12 +83,18 @@ export function serveCommand(): Command {
           storage: mnemos.storageKind,
           metrics: metricsKey === undefined ? 'open' : 'key required',
         });
+        // Due cron jobs run here when `cron.enabled`; replicas share them through the database.
+        const cron = await startCronScheduler(mnemos, {
+          log: (level, message, fields) =>
+            level === 'warn' ? errors.warn(message, fields) : log.info(message, fields),
+        });
         process.stdout.write(`${server.url}\n`);
         await new Promise<void>((resolve) => {
           const stop = (signal: string): void => {
             log.info('stopping', { signal });
             void server
               .stop()
+              .then(() => cron?.stop())
               .then(() => mnemos.close())
               .then(() => {
                 log.info('stopped');
