@@ -17,7 +17,6 @@ import {
   resolveChatModel,
 } from '../models/llm/resolve-chat-model.js';
 import type { SkillService } from '../skills/skill-service.js';
-import type { CronRunner } from '../spec/cron-runner.js';
 import { Agent } from './agent.js';
 import { definitionModels, resolveDefinitionModel } from './definition/definition-models.js';
 import { type DefinitionTools, definitionTools } from './definition/definition-tools.js';
@@ -139,8 +138,6 @@ export interface CreateAgentOptions {
    * `terminal`, which the surface must also allow; a tenant's only where the surface allows them.
    */
   definitionOrigin?: DefinitionOrigin;
-  /** Runs cron jobs on demand for the `cronjob` tool's `run` (the scheduler); absent: `run` refuses. */
-  cronRunner?: CronRunner;
   /** Toolsets instead of the surface's (a delegated child: a subset of its parent's). */
   toolsets?: string[];
   /**
@@ -235,13 +232,7 @@ export function createAgent(options: CreateAgentOptions): Agent {
   }
   if (wanted.has('cron') && mnemos.cron) {
     const tenant = { appId, tenantId: userId };
-    core.push(
-      cronjobTool(mnemos.cron, {
-        tenant: () => tenant,
-        origin: surface,
-        runner: options.cronRunner,
-      }),
-    );
+    core.push(cronjobTool(mnemos.cron, { tenant: () => tenant, origin: surface }));
   }
   const builtinNames = toolsets.filter((name) => builtin.some((tool) => tool.toolset === name));
   const mcpNames = mcpToolsets(config);

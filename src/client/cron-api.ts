@@ -42,8 +42,8 @@ export class CronApi {
     return this.http.json('POST', `/v1/cron${segment(name)}/resume`, options);
   }
 
-  /** Starts a run now; it goes on in the server (`conflict` when one is running). */
-  run(name: string, options: CallOptions = {}): Promise<CronRun> {
+  /** Makes a job due now: the server's scheduler runs it at its next tick (`conflict` while one runs). */
+  run(name: string, options: CallOptions = {}): Promise<CronJob> {
     return this.http.json('POST', `/v1/cron${segment(name)}/run`, options);
   }
 

@@ -6,7 +6,6 @@ import { HTTPException } from 'hono/http-exception';
 import { MnemosError } from '../core/errors.js';
 import { inputError } from '../core/schemas.js';
 import type { Mnemos } from '../mnemos.js';
-import type { CronRunner } from '../spec/cron-runner.js';
 import { adminRoutes } from './admin-routes.js';
 import { AgentHost } from './agent-host.js';
 import { agentRoutes } from './agent-routes.js';
@@ -41,8 +40,6 @@ export interface AppOptions {
   metricsKey?: string | undefined;
   /** Serves MCP at `/mcp` (streamable HTTP) when given. */
   mcp?: (request: Request, tenant: TenantContext) => Promise<Response>;
-  /** Runs cron jobs on demand (`POST /v1/cron/{name}/run`); absent: that route answers 503. */
-  cron?: CronRunner | null;
 }
 
 const open = new Set(['/health', '/metrics', '/openapi.json']);
@@ -172,7 +169,7 @@ export function createApp(options: AppOptions): {
   skillRoutes(app, mnemos);
   teamRoutes(app, mnemos, teams);
   agentRoutes(app, mnemos);
-  cronRoutes(app, mnemos, options.cron ?? null);
+  cronRoutes(app, mnemos);
   adminRoutes(app, mnemos);
   if (options.mcp) {
     const mcp = options.mcp;

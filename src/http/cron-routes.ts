@@ -1,7 +1,5 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
-import { MnemosError } from '../core/errors.js';
 import type { Mnemos } from '../mnemos.js';
-import type { CronRunner } from '../spec/cron-runner.js';
 import type { AppEnv } from './app.js';
 import {
   CronJobCreateSchema,
@@ -30,14 +28,10 @@ const conflict = {
 
 /**
  * Scheduled jobs of the key's tenant, created and run on the untrusted `http` surface (no `file:`
- * targets, no maintenance tasks); other tenants' jobs are never found. `run` needs the server's
- * cron scheduler (`runner`).
+ * targets, no maintenance tasks); other tenants' jobs are never found. `run` makes a job due now:
+ * the next tick of a scheduler (of any replica) runs it.
  */
-export function cronRoutes(
-  app: OpenAPIHono<AppEnv>,
-  mnemos: Mnemos,
-  runner: CronRunner | null,
-): void {
+export function cronRoutes(app: OpenAPIHono<AppEnv>, mnemos: Mnemos): void {
   app.openapi(
     createRoute({
       method: 'get',
@@ -161,34 +155,18 @@ export function cronRoutes(
       method: 'post',
       path: '/v1/cron/{name}/run',
       tags,
-      summary: 'Run a job now, in the background; its run shows in `/runs`',
+      summary:
+        'Run a job now: it is made due, and the next scheduler tick runs it in the background; its run shows in `/runs`',
       request: { params: CronNameParam },
       responses: {
-        202: json(CronRunSchema, 'The run, started'),
+        202: json(CronJobSchema, 'The job, due now'),
         ...errorResponses,
         ...conflict,
-        503: {
-          description: 'This server runs no cron scheduler',
-          content: {
-            'application/json': { schema: z.object({ error: z.record(z.string(), z.unknown()) }) },
-          },
-        },
       },
     }),
     async (c) => {
-      const tenant = tenantOf(c.get('tenant'));
-      const name = c.req.valid('param').name;
-      await mnemos.cron.get(tenant, name);
-      if (!runner) {
-        throw new MnemosError(
-          'config_error',
-          'this server runs no cron scheduler (config `cron.enabled`)',
-        );
-      }
-      const started = await runner.runNow(tenant, name);
-      // The run is recorded by the scheduler; nobody here waits for it.
-      started.finished.catch(() => {});
-      return c.json(cronRunJson(started.run), 202);
+      const job = await mnemos.cron.runNow(tenantOf(c.get('tenant')), c.req.valid('param').name);
+      return c.json(cronJobJson(job), 202);
     },
   );
 

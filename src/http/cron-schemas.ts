@@ -56,12 +56,9 @@ const fields = {
         'Targets of the output: `log`, `webhook:https://…`, or gateway targets like `telegram:<chat>`; `file:` targets are refused over HTTP',
       example: ['log'],
     }),
-  memory: z
-    .boolean()
-    .optional()
-    .openapi({
-      description: 'Whether runs write long-term memory (default: config `cron.memory_writes`)',
-    }),
+  memory: z.boolean().optional().openapi({
+    description: 'Whether runs write long-term memory (default: config `cron.memory_writes`)',
+  }),
   repeat: z
     .number()
     .int()

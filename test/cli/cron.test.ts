@@ -1,12 +1,9 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CronJobRecord, CronRunRecord } from '../../src/core/cron-record.js';
 import { cliFor, makeHome, removeHomes } from '../support/cli.js';
 import { startModelServer } from '../support/model-server.js';
-
-/** `cron run` and `tick` need the scheduler (src/scheduler), which runs the job in the CLI process. */
-const hasScheduler = existsSync(new URL('../../src/scheduler/cron-scheduler.ts', import.meta.url));
 
 let cli: ReturnType<typeof cliFor>;
 
@@ -109,31 +106,28 @@ describe('mnemos cron', () => {
     expect(missing.errorJson().error.code).toBe('not_found');
   });
 
-  it.skipIf(!hasScheduler)(
-    'runs a job now with the scripted model and shows it in history',
-    async () => {
-      const model = await startModelServer({ defaultReply: { text: 'STRETCH NOW' } });
-      const home = makeHome();
-      writeFileSync(
-        join(home, 'config.yaml'),
-        `extractor: passthrough\nllm:\n  base_url: ${model.url}\n  model: chat-model\n  max_retries: 0\n`,
-      );
-      const local = cliFor(home);
-      try {
-        await local(['cron', 'add', 'every 1d', 'Remind me to stretch', '--name', 'stretch']);
-        const ran = await local(['--json', 'cron', 'run', 'stretch']);
-        expect(ran.code, ran.stderr).toBe(0);
-        expect(ran.json<{ run: CronRunRecord }>().run).toMatchObject({
-          status: 'ok',
-          output: 'STRETCH NOW',
-        });
-        const history = await local(['--json', 'cron', 'history', 'stretch']);
-        expect(history.json<{ runs: CronRunRecord[] }>().runs.map((run) => run.output)).toEqual([
-          'STRETCH NOW',
-        ]);
-      } finally {
-        await model.close();
-      }
-    },
-  );
+  it('runs a job now with the scripted model and shows it in history', async () => {
+    const model = await startModelServer({ defaultReply: { text: 'STRETCH NOW' } });
+    const home = makeHome();
+    writeFileSync(
+      join(home, 'config.yaml'),
+      `extractor: passthrough\nllm:\n  base_url: ${model.url}\n  model: chat-model\n  max_retries: 0\n`,
+    );
+    const local = cliFor(home);
+    try {
+      await local(['cron', 'add', 'every 1d', 'Remind me to stretch', '--name', 'stretch']);
+      const ran = await local(['--json', 'cron', 'run', 'stretch']);
+      expect(ran.code, ran.stderr).toBe(0);
+      expect(ran.json<{ run: CronRunRecord }>().run).toMatchObject({
+        status: 'ok',
+        output: 'STRETCH NOW',
+      });
+      const history = await local(['--json', 'cron', 'history', 'stretch']);
+      expect(history.json<{ runs: CronRunRecord[] }>().runs.map((run) => run.output)).toEqual([
+        'STRETCH NOW',
+      ]);
+    } finally {
+      await model.close();
+    }
+  });
 });

@@ -8,7 +8,7 @@ import { MnemosClient } from '../../src/client/index.js';
 import { jsonLogger } from '../../src/http/logger.js';
 import { type RunningServer, startServer } from '../../src/http/server.js';
 import { Mnemos } from '../../src/mnemos.js';
-import { testCronRunner } from '../support/cron-runner.js';
+import { CronScheduler } from '../../src/scheduler/cron-scheduler.js';
 import { type ModelServer, startModelServer } from '../support/model-server.js';
 import { baseConfig, call, expectError } from './helpers.js';
 
@@ -23,6 +23,7 @@ let home: string;
 let mnemos: Mnemos;
 let server: RunningServer;
 let url: string;
+let scheduler: CronScheduler;
 const keys = { alice: '', bob: '' };
 
 const digest = {
@@ -44,14 +45,16 @@ beforeAll(async () => {
     port: 0,
     log: jsonLogger(new Writable({ write: (_chunk, _encoding, done) => done() })),
     rateLimitPerMinute: 0,
-    cron: testCronRunner(mnemos),
   });
   url = server.url;
+  // Ticked by the tests themselves, so each run starts exactly when a test wants it.
+  scheduler = new CronScheduler(mnemos, {});
   for (const tenant of ['alice', 'bob'] as const)
     keys[tenant] = (await mnemos.keys.create({ appId: 'shop', tenantId: tenant })).key;
 });
 
 afterAll(async () => {
+  await scheduler?.stop();
   await server?.stop(5_000);
   await mnemos?.close();
   await model?.close();
@@ -154,7 +157,7 @@ describe('/v1/cron', () => {
     ).toBe(false);
   });
 
-  it('runs a job on demand (202, 409 while it runs) and shows the run in its history', async () => {
+  it('runs a job on demand (202, then 409 while it runs) and shows the run in its history', async () => {
     let release = (): void => {};
     const held = new Promise<void>((resolve) => {
       release = resolve;
@@ -163,38 +166,42 @@ describe('/v1/cron', () => {
       await held;
       return { text: 'DIGEST: three new notes' };
     });
-    const started = await call(url, keys.alice, 'POST', '/v1/cron/digest/run');
-    expect(started.status, started.text).toBe(202);
-    const run = started.json<CronRun>();
-    expect(run).toMatchObject({ jobName: 'digest', status: 'running' });
-    expect(run).not.toHaveProperty('worker');
-    expectError(await call(url, keys.alice, 'POST', '/v1/cron/digest/run'), 409, 'conflict');
+    const queued = await call(url, keys.alice, 'POST', '/v1/cron/digest/run');
+    expect(queued.status, queued.text).toBe(202);
+    expect(Date.parse(queued.json<CronJob>().nextRunAt!)).toBeLessThanOrEqual(Date.now());
+    const [started] = await scheduler.tick();
+    expect(started).toMatchObject({ jobName: 'digest', status: 'running' });
     expect((await call(url, keys.alice, 'GET', '/v1/cron/digest')).json<CronJob>().running).toBe(
       true,
     );
+    expectError(await call(url, keys.alice, 'POST', '/v1/cron/digest/run'), 409, 'conflict');
+    const running = (await call(url, keys.alice, 'GET', '/v1/cron/digest/runs')).json<{
+      runs: CronRun[];
+    }>();
+    expect(running.runs.map((run) => [run.id, run.status])).toEqual([[started!.id, 'running']]);
+    expect(running.runs[0]).not.toHaveProperty('worker');
     release();
+    await scheduler.idle();
 
-    let finished: CronRun | undefined;
-    while (!finished) {
-      const runs = (await call(url, keys.alice, 'GET', '/v1/cron/digest/runs')).json<{
-        runs: CronRun[];
-      }>().runs;
-      expect(runs.map((each) => each.id)).toEqual([run.id]);
-      if (runs[0]!.status !== 'running') finished = runs[0];
-      else await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    expect(finished).toMatchObject({
+    const runs = (await call(url, keys.alice, 'GET', '/v1/cron/digest/runs')).json<{
+      runs: CronRun[];
+    }>().runs;
+    expect(runs).toHaveLength(1);
+    expect(runs[0]).toMatchObject({
+      id: started!.id,
       status: 'ok',
       output: 'DIGEST: three new notes',
       error: null,
     });
-    const one = await call(url, keys.alice, 'GET', `/v1/cron/runs/${run.id}`);
+    const one = await call(url, keys.alice, 'GET', `/v1/cron/runs/${started!.id}`);
     expect(one.json<CronRun>().output).toBe('DIGEST: three new notes');
-    expectError(await call(url, keys.bob, 'GET', `/v1/cron/runs/${run.id}`), 404, 'not_found');
+    expectError(await call(url, keys.bob, 'GET', `/v1/cron/runs/${started!.id}`), 404, 'not_found');
     expect((await call(url, keys.alice, 'GET', '/v1/cron/digest')).json<CronJob>()).toMatchObject({
       lastStatus: 'ok',
       running: false,
     });
+    // Bob's job of the same name never ran.
+    expect((await call(url, keys.bob, 'GET', '/v1/cron/digest/runs')).json()).toEqual({ runs: [] });
   });
 
   it('the typed client covers the routes', async () => {

@@ -141,10 +141,12 @@ describe('cronjob tool', () => {
             name: 'cronjob',
             arguments: { action: 'create', name: 'ok', schedule: 'in 1h', prompt: 'Say hi' },
           },
-          { name: 'cronjob', arguments: { action: 'pause', name: 'ok' } },
-          { name: 'cronjob', arguments: { action: 'run', name: 'ok' } },
         ],
       },
+      // One call per step: calls of one step may run at once.
+      { toolCalls: [{ name: 'cronjob', arguments: { action: 'run', name: 'ok' } }] },
+      { toolCalls: [{ name: 'cronjob', arguments: { action: 'pause', name: 'ok' } }] },
+      { toolCalls: [{ name: 'cronjob', arguments: { action: 'run', name: 'ok' } }] },
       { text: 'done' },
     );
     const agent = createAgent({
@@ -165,8 +167,9 @@ describe('cronjob tool', () => {
       .map((message) => String(message.content));
     expect(results[0]).toContain('file targets are only for jobs created locally');
     expect(JSON.parse(results[1]!)).toMatchObject({ created: { name: 'ok' } });
-    expect(JSON.parse(results[2]!)).toMatchObject({ paused: { name: 'ok', next: 'paused' } });
-    expect(results[3]).toContain('no cron scheduler runs here');
+    expect(JSON.parse(results[2]!)).toMatchObject({ queued: { name: 'ok' } });
+    expect(JSON.parse(results[3]!)).toMatchObject({ paused: { name: 'ok', next: 'paused' } });
+    expect(results[4]).toContain('paused; resume it first');
     expect((await mnemos.cron.list(tenant)).map((job) => [job.name, job.origin])).toEqual([
       ['ok', 'http'],
     ]);

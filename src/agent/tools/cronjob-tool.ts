@@ -3,7 +3,6 @@ import type { CronJobRecord, CronOrigin, CronTask } from '../../core/cron-record
 import { MnemosError } from '../../core/errors.js';
 import type { TenantKey } from '../../core/scope.js';
 import type { CronService } from '../../cron/cron-service.js';
-import type { CronRunner } from '../../spec/cron-runner.js';
 import type { AgentTool } from './tool.js';
 
 const actions = ['create', 'list', 'update', 'pause', 'resume', 'run', 'remove'] as const;
@@ -39,12 +38,10 @@ const schema = z
 
 type Args = z.infer<typeof schema>;
 
-/** Where the `cronjob` tool acts: the agent's tenant, the surface it was asked on, the scheduler. */
+/** Where the `cronjob` tool acts: the agent's tenant and the surface it was asked on. */
 export interface CronjobToolOptions {
   tenant: () => TenantKey;
   origin: CronOrigin;
-  /** Runs a job on demand; absent: `run` says it is not possible here. */
-  runner?: CronRunner | undefined;
 }
 
 /**
@@ -93,17 +90,10 @@ export function cronjobTool(cron: CronService, options: CronjobToolOptions): Age
         case 'remove':
           return { removed: (await cron.remove(tenant, name)).name };
         case 'run': {
-          if (!options.runner) {
-            throw new MnemosError(
-              'config_error',
-              'no cron scheduler runs here: the job runs on its schedule',
-            );
-          }
-          const { run, finished } = await options.runner.runNow(tenant, name);
-          finished.catch(() => {});
+          const job = await cron.runNow(tenant, name);
           return {
-            started: { job: name, run: run.id },
-            note: "it runs in the background; its output goes to the job's targets",
+            queued: brief(job),
+            note: "it runs at the scheduler's next tick, in the background; its reply goes to the job's targets",
           };
         }
       }

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import type { CronJobRecord, CronRunRecord, CronTask } from '../../core/cron-record.js';
+import { MnemosError } from '../../core/errors.js';
 import type { Mnemos } from '../../mnemos.js';
 import { integer } from '../support/arguments.js';
 import { globals, tenantFlags, tenantOwner, withMnemos } from '../support/context.js';
@@ -129,18 +130,22 @@ export function cronCommand(): Command {
   }
 
   tenantFlags(cron.command('run'))
-    .description('run a job now in this process and print the outcome')
+    .description('run a job now in this process and print the outcome (due jobs of others run too)')
     .argument('<name>')
     .action(async (name: string, options: TenantOptions, command: Command) => {
       await withMnemos(command, async (mnemos) => {
-        const { localCronRunner } = await import('../support/cron-runner.js');
-        const { runner, stop } = await localCronRunner(mnemos);
-        try {
-          const { finished } = await runner.runNow(tenantOwner(mnemos, options), name);
-          printRun(await finished, command);
-        } finally {
-          await stop();
+        const tenant = tenantOwner(mnemos, options);
+        const due = await mnemos.cron.runNow(tenant, name);
+        const mine = (await tickOnce(mnemos)).find(
+          (run) => run.jobId === due.id && run.status !== 'skipped',
+        );
+        if (!mine) {
+          throw new MnemosError(
+            'conflict',
+            `cron job ${due.name} is due now, but another process took the run (or cron.max_concurrent was reached): see mnemos cron history ${due.name}`,
+          );
         }
+        printRun(await mnemos.cron.run(tenant, mine.id), command);
       });
     });
 
@@ -174,20 +179,14 @@ export function cronCommand(): Command {
     .description('run every due job of every tenant once and wait for them (for system cron)')
     .action(async (_options: unknown, command: Command) => {
       await withMnemos(command, async (mnemos) => {
-        const { localCronRunner } = await import('../support/cron-runner.js');
-        const { runner, stop } = await localCronRunner(mnemos);
-        try {
-          const runs = await finishedRuns(mnemos, await runner.tickOnce());
-          if (runs.some((run) => run.status === 'error')) process.exitCode = 1;
-          if (globals(command).json) return printJson({ runs, count: runs.length });
-          if (runs.length === 0) process.stdout.write('no cron job was due\n');
-          for (const run of runs)
-            process.stdout.write(
-              `${run.jobName} (${run.tenantId}): ${run.status}${run.error ? `: ${run.error}` : ''}\n`,
-            );
-        } finally {
-          await stop();
-        }
+        const runs = await tickOnce(mnemos);
+        if (runs.some((run) => run.status === 'error')) process.exitCode = 1;
+        if (globals(command).json) return printJson({ runs, count: runs.length });
+        if (runs.length === 0) process.stdout.write('no cron job was due\n');
+        for (const run of runs)
+          process.stdout.write(
+            `${run.jobName} (${run.tenantId}): ${run.status}${run.error ? `: ${run.error}` : ''}\n`,
+          );
       });
     });
   return cron;
@@ -255,9 +254,24 @@ function printRun(run: CronRunRecord, command: Command): void {
   if (run.output !== '') process.stdout.write(run.output.replace(/\n?$/, '\n'));
 }
 
-/** The stored records of runs a tick started, now that they have finished. */
-async function finishedRuns(mnemos: Mnemos, runs: CronRunRecord[]): Promise<CronRunRecord[]> {
-  return Promise.all(
-    runs.map((run) => mnemos.cron.run({ appId: run.appId, tenantId: run.tenantId }, run.id)),
-  );
+/**
+ * One scheduler pass in this process (no gateway: messaging targets are not delivered), waiting for
+ * the runs it started; returns them as stored when they finished.
+ */
+async function tickOnce(mnemos: Mnemos): Promise<CronRunRecord[]> {
+  const { CronScheduler } = await import('../../scheduler/cron-scheduler.js');
+  const scheduler = new CronScheduler(mnemos, {
+    log: (level, message, fields) => {
+      if (level === 'warn') process.stderr.write(`${message} ${JSON.stringify(fields)}\n`);
+    },
+  });
+  try {
+    const runs = await scheduler.tick();
+    await scheduler.idle();
+    return await Promise.all(
+      runs.map((run) => mnemos.cron.run({ appId: run.appId, tenantId: run.tenantId }, run.id)),
+    );
+  } finally {
+    await scheduler.stop();
+  }
 }
