@@ -47,6 +47,24 @@ describe('mnemos cron', () => {
       'summarise-what-changed-in-my-notes',
     ]);
 
+    const team = await cli([
+      '--json',
+      'cron',
+      'add',
+      '@weekly',
+      'Weekly report',
+      '--team',
+      'research',
+      '--agent',
+      'writer',
+    ]);
+    expect(team.json<{ job: CronJobRecord }>().job).toMatchObject({
+      name: 'weekly-report',
+      agent: 'writer',
+      task: { type: 'team', team: 'research', input: 'Weekly report' },
+    });
+    await cli(['cron', 'rm', 'weekly-report']);
+
     const shown = await cli(['cron', 'show', 'summarise-what-changed-in-my-notes']);
     expect(shown.code).toBe(0);
     expect(shown.stdout).toContain('schedule: every 2h (Europe/Berlin), 3 times, 0 done');

@@ -261,8 +261,11 @@ function printRun(run: CronRunRecord, command: Command): void {
 async function tickOnce(mnemos: Mnemos): Promise<CronRunRecord[]> {
   const { CronScheduler } = await import('../../scheduler/cron-scheduler.js');
   const scheduler = new CronScheduler(mnemos, {
+    // The `log` target and the scheduler's warnings: JSON lines on stderr, as a server logs them.
     log: (level, message, fields) => {
-      if (level === 'warn') process.stderr.write(`${message} ${JSON.stringify(fields)}\n`);
+      process.stderr.write(
+        `${JSON.stringify({ time: new Date().toISOString(), level, msg: message, ...fields })}\n`,
+      );
     },
   });
   try {
