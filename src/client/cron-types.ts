@@ -1,33 +1,7 @@
-import type {
-  CronOrigin,
-  CronRunRecord,
-  CronRunStatus,
-  CronScheduleKind,
-  CronTask,
-} from '../core/cron-record.js';
+import type { CronJobRecord, CronRunRecord, CronTask } from '../core/cron-record.js';
 
-/** A cron job as the API shows it (`running`: a run is in progress). */
-export interface CronJob {
-  id: string;
-  name: string;
-  schedule: string;
-  scheduleKind: CronScheduleKind;
-  timezone: string | null;
-  task: CronTask;
-  agent: string | null;
-  deliver: string[];
-  memory: boolean;
-  origin: CronOrigin;
-  repeat: { times: number | null; completed: number };
-  paused: boolean;
-  nextRunAt: string | null;
-  lastRunAt: string | null;
-  lastStatus: CronRunStatus | null;
-  lastError: string | null;
-  running: boolean;
-  createdAt: string;
-  updatedAt: string;
-}
+/** A cron job as the API shows it: no app, tenant or lease; `running` while a run is in progress. */
+export type CronJob = Omit<CronJobRecord, 'appId' | 'tenantId' | 'lease'> & { running: boolean };
 
 /** One run of a cron job as the API shows it. */
 export type CronRun = Omit<CronRunRecord, 'appId' | 'tenantId' | 'worker'>;
