@@ -566,24 +566,24 @@ const readHooks = [
 
 /** A provider that recalls but never writes: no tools, no turn sync, no end-of-session extraction. */
 function readOnly(provider: MemoryProvider): MemoryProvider {
-  const wrapped: MemoryProvider = {
-    name: provider.name,
-    initialize: (session) => provider.initialize(session),
-  };
-  for (const hook of readHooks) {
-    const method = provider[hook] as ((...args: unknown[]) => unknown) | undefined;
-    if (method) (wrapped as unknown as Record<string, unknown>)[hook] = method.bind(provider);
-  }
-  return wrapped;
+  return withHooks(provider, readHooks);
 }
 
 /** A provider as it is, minus its tools (when the `memory` toolset is off). */
 function withoutTools(provider: MemoryProvider): MemoryProvider {
+  return withHooks(provider, hooks);
+}
+
+/** A provider that offers only the given hooks of `provider` (and no tools). */
+function withHooks(
+  provider: MemoryProvider,
+  kept: ReadonlyArray<(typeof hooks)[number]>,
+): MemoryProvider {
   const wrapped: MemoryProvider = {
     name: provider.name,
     initialize: (session) => provider.initialize(session),
   };
-  for (const hook of hooks) {
+  for (const hook of kept) {
     const method = provider[hook] as ((...args: unknown[]) => unknown) | undefined;
     if (method) (wrapped as unknown as Record<string, unknown>)[hook] = method.bind(provider);
   }

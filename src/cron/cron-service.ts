@@ -102,11 +102,7 @@ export class CronService {
   /** A job by name or id; `not_found` when the tenant has none. */
   async get(tenant: TenantKey, nameOrId: string): Promise<CronJobRecord> {
     const job = await this.storage.get(tenant, nameOrId);
-    if (!job) {
-      throw new MnemosError('not_found', `cron job ${nameOrId} not found`, {
-        details: { job: nameOrId },
-      });
-    }
+    if (!job) throw notFound(nameOrId);
     return job;
   }
 

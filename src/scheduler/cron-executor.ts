@@ -47,11 +47,7 @@ export async function executeCronJob(
     if (signal.aborted) return { ...outcome, ok: false, error: abortReason(signal) };
     return outcome;
   } catch (error) {
-    const message = signal.aborted
-      ? abortReason(signal)
-      : error instanceof Error
-        ? error.message
-        : String(error);
+    const message = signal.aborted ? abortReason(signal) : messageOf(error);
     return { ok: false, output: '', error: message, sessionId: null };
   }
 }
@@ -108,7 +104,8 @@ async function carryOut(
     ...(job.origin === 'local'
       ? {}
       : { notesDir: tenantNotesDir(mnemos.home, job.appId, job.tenantId) }),
-    ...(job.memory ? {} : { memory: 'read' as const }),
+    // `cron` context: providers that write (turn sync, notes, remote services) hold back as well.
+    ...(job.memory ? {} : { memory: 'read' as const, agentContext: 'cron' as const }),
     ...(options.allowAgentScheduling ? {} : { withoutToolsets: cronToolsets }),
     ...(task.type === 'skill' ? { preloadSkills: [task.skill] } : {}),
     ...(options.log ? { log: options.log } : {}),
@@ -137,6 +134,9 @@ async function carryOut(
 }
 
 function abortReason(signal: AbortSignal): string {
-  const reason = signal.reason as unknown;
-  return reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : 'stopped';
+  return signal.reason === undefined ? 'stopped' : messageOf(signal.reason);
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -85,7 +85,9 @@ export class CronScheduler {
       });
     }, this.settings.tickMs);
     this.timer.unref();
-    void this.tick().catch(() => {});
+    void this.tick().catch((error: unknown) => {
+      this.log('warn', 'cron tick failed', { error: (error as Error).message });
+    });
   }
 
   /** Stops ticking; runs in progress are stopped and recorded as failed. */
@@ -98,6 +100,22 @@ export class CronScheduler {
       controller.abort(new Error('the scheduler stopped'));
     }
     await this.idle();
+  }
+
+  /**
+   * One tick without the timer (`mnemos cron tick`): stores the built-ins, runs what is due, waits
+   * for those runs and returns them as recorded (skipped slots included).
+   */
+  async runDue(): Promise<CronRunRecord[]> {
+    await this.registerBuiltins();
+    const touched = await this.tick();
+    await this.idle();
+    const runs = await Promise.all(
+      touched.map((run) =>
+        this.mnemos.storage.cron.run({ appId: run.appId, tenantId: run.tenantId }, run.id),
+      ),
+    );
+    return runs.map((run, index) => run ?? touched[index]!);
   }
 
   /** Resolves when no run of this process is in progress. */

@@ -65,10 +65,10 @@ function chats(): ChatRequest[] {
 
 async function runOnce(name: string) {
   await makeDue(mnemos, alice, name);
-  const started = await scheduler.tick();
-  await scheduler.idle();
-  expect(started).toHaveLength(1);
-  return mnemos.cron.run(alice, started[0]!.id);
+  const runs = await scheduler.runDue();
+  expect(runs).toHaveLength(1);
+  expect(runs[0]).toEqual(await mnemos.cron.run(alice, runs[0]!.id));
+  return runs[0]!;
 }
 
 describe('cron scheduler', () => {
@@ -442,5 +442,45 @@ describe('cron tasks', () => {
       output: 'finished at last',
     });
     expect(logged.some((line) => line.message === 'cron run lease expired')).toBe(true);
+  });
+});
+
+describe('cron surfaces', () => {
+  const toolNames = (request: ChatRequest | undefined): string[] =>
+    ((request?.tools ?? []) as Array<{ function?: { name?: string } }>).map(
+      (tool) => tool.function?.name ?? '',
+    );
+
+  it('runs a job with the tools of the surface it came from, in its own tenant', async () => {
+    await scheduler.stop();
+    await mnemos.close();
+    await open({ agent: { toolsets: ['todo', 'file'], web: { allow_hosts: ['127.0.0.1'] } } });
+    await mnemos.cron.add(alice, {
+      name: 'local-job',
+      schedule: 'every 1d',
+      task: { type: 'prompt', prompt: 'Look around.' },
+    });
+    await mnemos.cron.add(
+      alice,
+      { name: 'http-job', schedule: 'every 1d', task: { type: 'prompt', prompt: 'Look around.' } },
+      { origin: 'http' },
+    );
+    model.script({ text: 'looked locally' });
+    const local = await runOnce('local-job');
+    expect(toolNames(chats().at(-1))).toContain('read_file');
+    model.script({ text: 'looked over http' });
+    const remote = await runOnce('http-job');
+    expect(remote.output).toBe('looked over http');
+    expect(toolNames(chats().at(-1))).not.toContain('read_file');
+    expect(toolNames(chats().at(-1))).toContain('todo');
+    // Each run's session is the job's tenant's, and no one else's.
+    await mnemos.sessions.get(alice, local.sessionId!);
+    const other = await mnemos.sessions
+      .get({ appId: 'app', tenantId: 'bob' }, remote.sessionId!)
+      .then(
+        () => 'found',
+        (error: { code?: string }) => error.code,
+      );
+    expect(other).toBe('not_found');
   });
 });
