@@ -145,7 +145,7 @@ export function cronCommand(): Command {
             `cron job ${due.name} is due now, but another process took the run (or cron.max_concurrent was reached): see mnemos cron history ${due.name}`,
           );
         }
-        printRun(await mnemos.cron.run(tenant, mine.id), command);
+        printRun(mine, command);
       });
     });
 
@@ -269,11 +269,7 @@ async function tickOnce(mnemos: Mnemos): Promise<CronRunRecord[]> {
     },
   });
   try {
-    const runs = await scheduler.tick();
-    await scheduler.idle();
-    return await Promise.all(
-      runs.map((run) => mnemos.cron.run({ appId: run.appId, tenantId: run.tenantId }, run.id)),
-    );
+    return await scheduler.runDue();
   } finally {
     await scheduler.stop();
   }
