@@ -105,6 +105,63 @@ describe('cronjob tool', () => {
     expect(await mnemos.cron.list({ appId: 'shop', tenantId: 'bob' })).toEqual([]);
   });
 
+  it('updates and removes a job; a new prompt keeps the skill of a skill job', async () => {
+    await open();
+    await mnemos.cron.add(tenant, {
+      name: 'review',
+      schedule: '@daily',
+      task: { type: 'skill', skill: 'daily-review', prompt: 'Review today' },
+    });
+    await mnemos.cron.add(tenant, {
+      name: 'old',
+      schedule: '@daily',
+      task: { type: 'prompt', prompt: 'Old' },
+    });
+    server.script(
+      {
+        toolCalls: [
+          {
+            name: 'cronjob',
+            arguments: {
+              action: 'update',
+              name: 'review',
+              schedule: '0 18 * * *',
+              prompt: 'Review this week',
+            },
+          },
+        ],
+      },
+      { toolCalls: [{ name: 'cronjob', arguments: { action: 'remove', name: 'old' } }] },
+      { toolCalls: [{ name: 'cronjob', arguments: { action: 'update', name: 'review' } }] },
+      { text: 'ok' },
+    );
+    const agent = createAgent({
+      mnemos,
+      appId: tenant.appId,
+      userId: tenant.tenantId,
+      memory: false,
+    });
+    try {
+      await agent.turn('move my review to 6 pm and drop the old job');
+    } finally {
+      await agent.close();
+    }
+    const results = chats()
+      .at(-1)!
+      .messages!.filter((message) => message.role === 'tool')
+      .map((message) => String(message.content));
+    expect(JSON.parse(results[0]!)).toMatchObject({
+      updated: { name: 'review', schedule: '0 18 * * *' },
+    });
+    expect(JSON.parse(results[1]!)).toEqual({ removed: 'old' });
+    expect(results[2]).toContain('give at least one field to change');
+    expect(await mnemos.cron.get(tenant, 'review')).toMatchObject({
+      schedule: '0 18 * * *',
+      task: { type: 'skill', skill: 'daily-review', prompt: 'Review this week' },
+    });
+    expect((await mnemos.cron.list(tenant)).map((job) => job.name)).toEqual(['review']);
+  });
+
   it('is not offered on HTTP turns unless the surface lists `cron`; there, jobs have origin http', async () => {
     await open();
     server.script({ text: 'no tools' });

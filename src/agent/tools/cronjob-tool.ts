@@ -80,7 +80,9 @@ export function cronjobTool(cron: CronService, options: CronjobToolOptions): Age
         case 'update': {
           const changes: Record<string, unknown> = { ...fieldsOf(args) };
           if (args.schedule !== undefined) changes.schedule = args.schedule;
-          if (args.prompt !== undefined || args.skill !== undefined) changes.task = taskOf(args);
+          if (args.prompt !== undefined || args.skill !== undefined) {
+            changes.task = taskOf(args, (await cron.get(tenant, name)).task);
+          }
           return { updated: brief(await cron.update(tenant, name, changes, caller)) };
         }
         case 'pause':
@@ -108,7 +110,12 @@ function required(value: string | undefined, field: string, action: string): str
   return value;
 }
 
-function taskOf(args: Args): CronTask {
+/** The task the arguments give; a new prompt alone keeps the skill or team of the `current` task. */
+function taskOf(args: Args, current?: CronTask): CronTask {
+  if (args.skill === undefined && args.prompt !== undefined) {
+    if (current?.type === 'skill') return { ...current, prompt: args.prompt };
+    if (current?.type === 'team') return { ...current, input: args.prompt };
+  }
   if (args.skill !== undefined) {
     return { type: 'skill', skill: args.skill, ...(args.prompt ? { prompt: args.prompt } : {}) };
   }
