@@ -9,6 +9,7 @@ import type {
 } from '../core/agent-definition.js';
 import type { ChainedModel } from '../core/agent-events.js';
 import { MnemosError } from '../core/errors.js';
+import type { CronService } from '../cron/cron-service.js';
 import { createChatClient } from '../models/llm/create-chat-client.js';
 import {
   NO_CHAT_MODEL_ADVICE,
@@ -31,6 +32,7 @@ import { RemoteMemoryProvider } from './providers/remote-provider.js';
 import { AgentSkills } from './skills/agent-skills.js';
 import { bubblewrapSandbox, sandboxWorkspace } from './tools/bubblewrap-sandbox.js';
 import { builtinTools, selectToolsets } from './tools/builtin-tools.js';
+import { cronjobTool } from './tools/cronjob-tool.js';
 import { mcpServersForSurface, mcpToolsets } from './tools/mcp/mcp-servers-for-surface.js';
 import { mcpToolset } from './tools/mcp/mcp-tool-name.js';
 import { mcpToolSource } from './tools/mcp/mcp-tool-source.js';
@@ -79,6 +81,8 @@ export interface AgentEngine extends EngineMemory, SessionSearchServices {
   home: string;
   config: MnemosConfig;
   skills: SkillService;
+  /** Scheduled jobs, for the `cronjob` tool (toolset `cron`); absent: no such tool. */
+  cron?: CronService;
   /** Token quotas (`agent.quotas`): every agent built here is held to its user's. */
   usage?: {
     readonly limited: boolean;
@@ -226,12 +230,17 @@ export function createAgent(options: CreateAgentOptions): Agent {
   if (wanted.has('session_search')) {
     core.push(sessionSearchTool(mnemos, () => ({ appId, tenantId: userId })));
   }
+  if (wanted.has('cron') && mnemos.cron) {
+    const tenant = { appId, tenantId: userId };
+    core.push(cronjobTool(mnemos.cron, { tenant: () => tenant, origin: surface }));
+  }
   const builtinNames = toolsets.filter((name) => builtin.some((tool) => tool.toolset === name));
   const mcpNames = mcpToolsets(config);
   const unknown = toolsets.filter(
     (name) =>
       name !== 'memory' &&
       name !== 'session_search' &&
+      name !== 'cron' &&
       name !== 'skills' &&
       name !== 'delegation' &&
       !mcpNames.includes(name) &&

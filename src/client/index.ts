@@ -12,6 +12,8 @@ export type { StoreRecord } from '../core/store-record.js';
 export type * from './agent-types.js';
 export type { AgentsApi } from './agents-api.js';
 export { isUnavailable, type UnreachableReason } from './client-errors.js';
+export type { CronApi } from './cron-api.js';
+export type * from './cron-types.js';
 export type { MemoriesApi } from './memories-api.js';
 export { MnemosClient } from './mnemos-client.js';
 export type { SessionsApi } from './sessions-api.js';

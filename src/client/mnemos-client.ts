@@ -1,5 +1,6 @@
 import type { AuditEntry } from '../core/key-record.js';
 import { AgentsApi } from './agents-api.js';
+import { CronApi } from './cron-api.js';
 import { HttpTransport, segment } from './http-transport.js';
 import { MemoriesApi } from './memories-api.js';
 import { SessionsApi } from './sessions-api.js';
@@ -33,6 +34,8 @@ export class MnemosClient {
   readonly profile: ProfileApi;
   /** Agent definitions of the tenant (and the server's home ones). */
   readonly agents: AgentsApi;
+  /** Scheduled jobs of the tenant and their runs. */
+  readonly cron: CronApi;
   private readonly http: HttpTransport;
 
   constructor(private readonly options: ClientOptions) {
@@ -43,6 +46,7 @@ export class MnemosClient {
     this.keys = new KeysApi(this.http);
     this.profile = new ProfileApi(this.http);
     this.agents = new AgentsApi(this.http);
+    this.cron = new CronApi(this.http);
   }
 
   /** The service's base URL, without a trailing slash. */

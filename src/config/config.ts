@@ -192,6 +192,7 @@ const agentSchema = z
         'session_search',
         'skills',
         'delegation',
+        'cron',
       ]),
     /**
      * Untrusted surfaces (HTTP agent turns, gateway chats): no `file` or `terminal` unless listed here; where they

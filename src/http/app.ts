@@ -9,6 +9,7 @@ import type { Mnemos } from '../mnemos.js';
 import { adminRoutes } from './admin-routes.js';
 import { AgentHost } from './agent-host.js';
 import { agentRoutes } from './agent-routes.js';
+import { cronRoutes } from './cron-routes.js';
 import { errorResponse } from './http-errors.js';
 import { checkJsonBody } from './json-body.js';
 import { type Logger, requestLog } from './logger.js';
@@ -168,6 +169,7 @@ export function createApp(options: AppOptions): {
   skillRoutes(app, mnemos);
   teamRoutes(app, mnemos, teams);
   agentRoutes(app, mnemos);
+  cronRoutes(app, mnemos);
   adminRoutes(app, mnemos);
   if (options.mcp) {
     const mcp = options.mcp;
@@ -190,7 +192,7 @@ export function createApp(options: AppOptions): {
       title: 'Mnemos',
       version: '1',
       description:
-        'Memory for agents: stores, memories, sessions, the agent, agent definitions, skills, teams, API keys. Every /v1 route needs `Authorization: Bearer <API key>`.',
+        'Memory for agents: stores, memories, sessions, the agent, agent definitions, skills, teams, cron jobs, API keys. Every /v1 route needs `Authorization: Bearer <API key>`.',
     },
   });
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {

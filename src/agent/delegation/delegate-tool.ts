@@ -14,8 +14,8 @@ import { DelegationBudget, type DelegationLimits } from './delegation-budget.js'
 /** Tasks one `delegate_task` call may hold. */
 export const maxDelegatedTasks = 5;
 
-/** Toolsets a child never gets, whatever it asks for: it cannot delegate and remembers nothing. */
-export const parentOnlyToolsets: readonly string[] = ['delegation', 'memory'];
+/** Toolsets a child never gets, whatever it asks for: it cannot delegate, remembers nothing, schedules nothing. */
+export const parentOnlyToolsets: readonly string[] = ['delegation', 'memory', 'cron'];
 
 const taskSchema = z
   .object({
@@ -102,7 +102,7 @@ export function delegateTool(options: DelegateToolOptions): AgentTool<DelegateTo
     description: [
       'Hands self-contained tasks to child agents that start with a fresh, empty context and work in parallel; use it for independent pieces of work (research, checks, separate files) whose details you do not need in your own context.',
       `Give goal (with context and toolsets) for one task, or tasks for up to ${maxDelegatedTasks}. A child sees only its goal and context, never this conversation, so put everything it needs in them.`,
-      `Children may use your toolsets except ${parentOnlyToolsets.join(' and ')} (available to them: ${offered.join(', ') || 'none'}); they cannot delegate further and remember nothing.`,
+      `Children may use your toolsets except ${parentOnlyToolsets.join(', ')} (available to them: ${offered.join(', ') || 'none'}); they cannot delegate further and remember nothing.`,
       `Each child has ${options.limits.maxIterations} model steps and ${Math.round(options.limits.timeoutMs / 1000)} s; all children of this turn share ${options.limits.maxIterationsTotal} steps and ${options.limits.maxTokensTotal} tokens.`,
       'You get, per task: goal, status (ok, failed, timeout, budget), text (the child’s answer), steps and tokens.',
     ].join('\n'),

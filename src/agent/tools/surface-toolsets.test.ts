@@ -5,7 +5,7 @@ import { surfaceToolsets } from './surface-toolsets.js';
 const agentOf = (raw: unknown) => validateConfig(raw, 'test').agent;
 
 describe('surfaceToolsets', () => {
-  it('keeps agent.toolsets locally and drops file, terminal and delegation on HTTP by default', () => {
+  it('keeps agent.toolsets locally and drops file, terminal, delegation and cron on HTTP by default', () => {
     const agent = agentOf({});
     expect(surfaceToolsets(agent, 'local', 'default')).toEqual([
       'file',
@@ -16,6 +16,7 @@ describe('surfaceToolsets', () => {
       'session_search',
       'skills',
       'delegation',
+      'cron',
     ]);
     expect(surfaceToolsets(agent, 'http', 'default')).toEqual([
       'web',
@@ -27,6 +28,7 @@ describe('surfaceToolsets', () => {
     expect(
       surfaceToolsets(agentOf({ agent: { toolsets: ['terminal', 'memory'] } }), 'http', 'x'),
     ).toEqual(['memory']);
+    expect(surfaceToolsets(agent, 'gateway', 'default')).not.toContain('cron');
     expect(
       surfaceToolsets(
         agentOf({ agent: { surfaces: { http: { toolsets: ['web', 'delegation'] } } } }),

@@ -9,8 +9,8 @@ export const confinedToolsets: readonly string[] = ['file', 'terminal'];
 /**
  * The toolsets of an agent on a surface. Locally, `agent.toolsets`. On an untrusted surface, the
  * agent's own entry in `agent.surfaces.<surface>.agents`, else `agent.surfaces.<surface>.toolsets`,
- * else `agent.toolsets` without the confined toolsets (`file`, `terminal`), MCP servers (`mcp_*`)
- * and `delegation`.
+ * else `agent.toolsets` without the confined toolsets (`file`, `terminal`), MCP servers (`mcp_*`),
+ * `delegation` and `cron`.
  */
 export function surfaceToolsets(
   agent: MnemosConfig['agent'],
@@ -22,11 +22,15 @@ export function surfaceToolsets(
   return (
     settings.agents[agentName]?.toolsets ??
     settings.toolsets ??
-    // MCP servers reach whatever their operator wired them to, and delegation multiplies what one
-    // request costs: on an untrusted surface only where listed for it.
+    // MCP servers reach whatever their operator wired them to, delegation multiplies what one
+    // request costs and scheduled jobs spend tokens later, unattended: on an untrusted surface
+    // only where listed for it.
     agent.toolsets.filter(
       (name) =>
-        !confinedToolsets.includes(name) && !name.startsWith('mcp_') && name !== 'delegation',
+        !confinedToolsets.includes(name) &&
+        !name.startsWith('mcp_') &&
+        name !== 'delegation' &&
+        name !== 'cron',
     )
   );
 }
