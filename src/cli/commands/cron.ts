@@ -260,7 +260,9 @@ function printRun(run: CronRunRecord, command: Command): void {
  */
 async function tickOnce(mnemos: Mnemos): Promise<CronRunRecord[]> {
   const { CronScheduler } = await import('../../scheduler/cron-scheduler.js');
+  const { maintenanceJobs } = await import('../../scheduler/maintenance-tasks.js');
   const scheduler = new CronScheduler(mnemos, {
+    builtins: maintenanceJobs(mnemos, mnemos.config.maintenance),
     // The `log` target and the scheduler's warnings: JSON lines on stderr, as a server logs them.
     log: (level, message, fields) => {
       process.stderr.write(
