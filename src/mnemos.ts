@@ -247,7 +247,13 @@ export class Mnemos {
           defaultMaxIter: config.agent.max_iterations,
         }),
         agents,
-        cron: new CronService(storage.cron, { memoryWrites: config.cron.memory_writes }),
+        cron: new CronService(storage.cron, {
+          memoryWrites: config.cron.memory_writes,
+          untrusted: {
+            maxJobs: config.cron.untrusted.max_jobs,
+            minIntervalMs: config.cron.untrusted.min_interval_s * 1000,
+          },
+        }),
       },
     );
     if (!options.readOnly) await mnemos.teams.failInterrupted();

@@ -17,6 +17,16 @@ export const cronConfigSchema = z
     allow_agent_scheduling: z.boolean().default(false),
     /** Whether cron runs write long-term memory (per job `memory` overrides it). */
     memory_writes: z.boolean().default(false),
+    /** Jobs created over HTTP or from a chat: each run costs tokens, so they are bounded. */
+    untrusted: z
+      .object({
+        /** Jobs one tenant may have. */
+        max_jobs: z.number().int().min(1).max(10_000).default(20),
+        /** Shortest time between two runs of one job, seconds. */
+        min_interval_s: z.number().int().min(1).max(86_400).default(300),
+      })
+      .strict()
+      .prefault({}),
     /** Runs kept per job; older ones are deleted. */
     keep_runs: z.number().int().min(1).max(10_000).default(100),
   })

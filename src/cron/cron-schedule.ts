@@ -189,3 +189,25 @@ export function nextSlot(
     }
   }
 }
+
+/**
+ * The shortest time between two runs of a schedule: the interval, the smallest gap among a cron
+ * expression's next few slots, or null for a one-shot (it runs once).
+ */
+export function shortestGapMs(
+  parsed: ParsedSchedule,
+  after: number,
+  timezone?: string | null,
+): number | null {
+  if (parsed.kind === 'once') return null;
+  if (parsed.kind === 'interval') return parsed.everyMs;
+  const slots = new Cron(parsed.expression, { timezone: timezone ?? undefined, paused: true })
+    .nextRuns(6, new Date(after))
+    .map((slot) => slot.getTime());
+  let gap: number | null = null;
+  for (let i = 1; i < slots.length; i++) {
+    const between = slots[i]! - slots[i - 1]!;
+    gap = gap === null ? between : Math.min(gap, between);
+  }
+  return gap;
+}

@@ -196,4 +196,32 @@ describe('CronService', () => {
     );
     expect(await cron.history(alice, 'news', { limit: 10, offset: 0 })).toEqual([]);
   });
+
+  it('bounds jobs created over HTTP or from a chat: how many, and how often they run', async () => {
+    const bounded = new CronService(storage.cron, {
+      memoryWrites: false,
+      now: () => clock,
+      untrusted: { maxJobs: 2, minIntervalMs: 300_000 },
+    });
+    const task = { type: 'prompt', prompt: 'x' };
+    const http = { origin: 'http' } as const;
+    const often = await failure(
+      bounded.add(alice, { name: 'a', schedule: 'every 1m', task }, http),
+    );
+    expect(often.code).toBe('invalid_input');
+    expect(often.message).toMatch(/cron\.untrusted\.min_interval_s/u);
+    const everyMinute = await failure(
+      bounded.add(alice, { name: 'a', schedule: '* * * * *', task }, http),
+    );
+    expect(everyMinute.code).toBe('invalid_input');
+    // A one-shot runs once, however soon; the same schedules are fine for the operator's jobs.
+    await bounded.add(alice, { name: 'soon', schedule: 'in 1m', task }, http);
+    await bounded.add(alice, { name: 'local', schedule: 'every 1m', task });
+    const many = await failure(bounded.add(alice, { name: 'b', schedule: 'every 1h', task }, http));
+    expect(many.code).toBe('limit_exceeded');
+    await bounded.add(bob, { name: 'b', schedule: 'every 1h', task }, http);
+    const faster = await failure(bounded.update(bob, 'b', { schedule: 'every 10s' }, http));
+    expect(faster.code).toBe('invalid_input');
+    expect((await bounded.get(bob, 'b')).schedule).toBe('every 1h');
+  });
 });

@@ -10,7 +10,7 @@ import { MnemosError } from '../core/errors.js';
 import { parseInput } from '../core/schemas.js';
 import type { TenantKey } from '../core/scope.js';
 import type { CronStorage, Page } from '../spec/storage.js';
-import { nextSlot, parseSchedule } from './cron-schedule.js';
+import { nextSlot, type ParsedSchedule, parseSchedule, shortestGapMs } from './cron-schedule.js';
 
 /** Messaging platforms a target may name before a gateway is running to ask. */
 const messagingPlatforms = new Set(['telegram', 'slack', 'discord', 'email', 'all', 'route']);
@@ -24,6 +24,11 @@ export interface CronServiceOptions {
   memoryWrites: boolean;
   /** Messaging targets; default: any target naming a known platform. */
   acceptsTarget?: TargetCheck;
+  /**
+   * Limits on jobs created over HTTP or from a chat (config `cron.untrusted`): each run costs
+   * tokens, so a tenant gets a bounded number of jobs, none more often than `minIntervalMs`.
+   */
+  untrusted?: { maxJobs: number; minIntervalMs: number };
   now?: () => number;
 }
 
@@ -62,6 +67,18 @@ export class CronService {
     const now = this.now();
     this.checkTask(parsed.task, origin);
     const schedule = parseSchedule(parsed.schedule, { timezone: parsed.timezone ?? null, now });
+    this.checkFrequency(schedule, parsed.timezone ?? null, origin, now);
+    if (origin !== 'local' && this.options.untrusted) {
+      const { maxJobs } = this.options.untrusted;
+      const count = (await this.storage.list(tenant)).length;
+      if (count >= maxJobs) {
+        throw new MnemosError(
+          'limit_exceeded',
+          `cron job: at most ${maxJobs} jobs per tenant (cron.untrusted.max_jobs); remove one first`,
+          { details: { limit: maxJobs, actual: count } },
+        );
+      }
+    }
     const deliver = this.checkTargets(parsed.deliver ?? [], origin);
     const paused = parsed.paused ?? false;
     const job: CronJobRecord = {
@@ -140,7 +157,9 @@ export class CronService {
     if (changes.timezone !== undefined) next.timezone = changes.timezone;
     if (changes.repeat !== undefined) next.repeat = { ...current.repeat, times: changes.repeat };
     if (rescheduled) {
-      next.scheduleKind = parseSchedule(next.schedule, { timezone: next.timezone, now }).kind;
+      const parsed = parseSchedule(next.schedule, { timezone: next.timezone, now });
+      this.checkFrequency(parsed, next.timezone, origin, now);
+      next.scheduleKind = parsed.kind;
       next.nextRunAt = this.nextAfterChange(next, now);
     } else if (current.paused && !next.paused && next.scheduleKind !== 'once') {
       // Slots missed while paused are not caught up: the job goes on from its next one.
@@ -251,6 +270,25 @@ export class CronService {
     return this.acceptsTarget(target)
       ? null
       : `nothing delivers to '${target}' (targets: log, file:<path>, webhook:<url>, or a configured gateway target such as telegram:<chat>)`;
+  }
+
+  /** Refuses schedules of untrusted jobs that run more often than `cron.untrusted.min_interval_s`. */
+  private checkFrequency(
+    schedule: ParsedSchedule,
+    timezone: string | null,
+    origin: CronOrigin,
+    now: number,
+  ): void {
+    if (origin === 'local' || !this.options.untrusted) return;
+    const gap = shortestGapMs(schedule, now, timezone);
+    const least = this.options.untrusted.minIntervalMs;
+    if (gap !== null && gap < least) {
+      throw new MnemosError(
+        'invalid_input',
+        `schedule: jobs created over ${origin} run at most every ${least / 1000}s (cron.untrusted.min_interval_s); this one runs every ${Math.round(gap / 1000)}s`,
+        { details: { limit: least, actual: gap } },
+      );
+    }
   }
 
   private checkTask(task: CronJobRecord['task'], origin: CronOrigin): void {
