@@ -44,6 +44,8 @@ const orderColumns: Record<TransferTable, string[]> = {
   token_usage: ['app_id', 'tenant_id', 'session_id', 'day'],
   team_runs: ['app_id', 'tenant_id', 'id'],
   agent_definitions: ['app_id', 'tenant_id', 'name'],
+  gateway_accounts: ['platform', 'user_id'],
+  gateway_bindings: ['app_id', 'tenant_id', 'chat_key'],
 };
 
 const arrayTypes: Record<ColumnType, string> = {

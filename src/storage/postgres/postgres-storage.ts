@@ -3,6 +3,7 @@ import { redactDatabaseUrl } from '../shared/database-url.js';
 import { connect, type PostgresOptions } from './connect.js';
 import type { Database } from './database.js';
 import { PostgresAgents } from './pg-agents.js';
+import { PostgresGateway } from './pg-gateway.js';
 import { PostgresJobs } from './pg-jobs.js';
 import { PostgresKeys } from './pg-keys.js';
 import { PostgresMemories } from './pg-memories.js';
@@ -39,6 +40,7 @@ export class PostgresStorage implements Storage {
   readonly usage: PostgresUsage;
   readonly teamRuns: PostgresTeamRuns;
   readonly agents: PostgresAgents;
+  readonly gateway: PostgresGateway;
   readonly keys: PostgresKeys;
   readonly reembed: PostgresReembed;
   readonly transfer: PostgresTransfer;
@@ -56,6 +58,7 @@ export class PostgresStorage implements Storage {
     this.usage = new PostgresUsage(db);
     this.teamRuns = new PostgresTeamRuns(db);
     this.agents = new PostgresAgents(db);
+    this.gateway = new PostgresGateway(db);
     this.jobs = new PostgresJobs(db, this.profiles);
     this.sessions = new PostgresSessions(db);
     this.keys = new PostgresKeys(db);

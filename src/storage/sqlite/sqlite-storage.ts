@@ -3,6 +3,7 @@ import { MnemosError } from '../../core/errors.js';
 import type { Storage, StorageCapabilities, StorageStatistics } from '../../spec/storage.js';
 import { checkVersion, migrate, schemaVersion } from './schema.js';
 import { SqliteAgents } from './sqlite-agents.js';
+import { SqliteGateway } from './sqlite-gateway.js';
 import { SqliteJobs } from './sqlite-jobs.js';
 import { SqliteKeys } from './sqlite-keys.js';
 import { SqliteMemories } from './sqlite-memories.js';
@@ -33,6 +34,7 @@ export class SqliteStorage implements Storage {
   readonly usage: SqliteUsage;
   readonly teamRuns: SqliteTeamRuns;
   readonly agents: SqliteAgents;
+  readonly gateway: SqliteGateway;
   readonly keys: SqliteKeys;
   readonly reembed: SqliteReembed;
   readonly transfer: SqliteTransfer;
@@ -70,6 +72,7 @@ export class SqliteStorage implements Storage {
     this.usage = new SqliteUsage(this.statements);
     this.teamRuns = new SqliteTeamRuns(this.statements);
     this.agents = new SqliteAgents(this.statements);
+    this.gateway = new SqliteGateway(this.statements);
     this.jobs = new SqliteJobs(this.statements, this.memories, this.profiles);
     this.sessions = new SqliteSessions(this.statements);
     this.keys = new SqliteKeys(this.statements);
