@@ -5,7 +5,7 @@ import {
   loadConfig,
   loadDotenv,
   type MnemosConfig,
-  readRawConfig,
+  readEffectiveConfig,
   resolveHome,
   validateConfig,
 } from './config/config.js';
@@ -21,6 +21,7 @@ import { AccessTracker } from './memory/retrieve/access-tracker.js';
 import { HybridSearch } from './memory/retrieve/hybrid-search.js';
 import { VectorSearch } from './memory/retrieve/vector-search.js';
 import { StoreService } from './memory/stores/store-service.js';
+import { MessagingService } from './messaging/messaging-service.js';
 import {
   createEmbedder,
   createLlmModels,
@@ -90,6 +91,8 @@ export class Mnemos {
   readonly teams: TeamService;
   /** Agents as configuration: the home's `agents/*.yaml`, and each tenant's in the database. */
   readonly agents: AgentService;
+  /** Who may talk to the agent through the messaging gateway, as which tenant; chat bindings. */
+  readonly messaging: MessagingService;
 
   private constructor(
     readonly home: string,
@@ -111,6 +114,7 @@ export class Mnemos {
       usage: UsageService;
       teams: TeamService;
       agents: AgentService;
+      messaging: MessagingService;
     },
   ) {
     this.stores = services.stores;
@@ -122,6 +126,7 @@ export class Mnemos {
     this.usage = services.usage;
     this.teams = services.teams;
     this.agents = services.agents;
+    this.messaging = services.messaging;
   }
 
   /** Opens the engine on a home folder, resuming any queued ingestion jobs. */
@@ -129,7 +134,7 @@ export class Mnemos {
     const home = resolveHome(options.home);
     loadDotenv(home);
     const config = options.config
-      ? validateConfig(deepMerge(readRawConfig(home), options.config), 'options.config')
+      ? validateConfig(deepMerge(readEffectiveConfig(home), options.config), 'options.config')
       : loadConfig(home);
     // MNEMOS_DATABASE_URL (or `storage: postgres`) selects PostgreSQL, else the home's SQLite file.
     const backend = options.storage ? null : chooseStorage(config, home);
@@ -242,6 +247,11 @@ export class Mnemos {
           defaultMaxIter: config.agent.max_iterations,
         }),
         agents,
+        messaging: new MessagingService(
+          storage.gateway,
+          config.gateway,
+          config.gateway.app_id ?? config.app_id,
+        ),
       },
     );
     if (!options.readOnly) await mnemos.teams.failInterrupted();

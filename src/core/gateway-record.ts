@@ -1,3 +1,9 @@
+/** Messaging platforms the gateway connects to. */
+export const gatewayPlatforms = ['telegram', 'slack', 'discord', 'email'] as const;
+
+/** One messaging platform. */
+export type GatewayPlatform = (typeof gatewayPlatforms)[number];
+
 /** How a messaging account came to be allowed. */
 export type GatewayApproval = 'allowlist' | 'pairing' | 'identity';
 
