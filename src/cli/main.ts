@@ -4,6 +4,7 @@ import { MnemosError } from '../core/errors.js';
 import { agentsCommand } from './commands/agents.js';
 import { chatCommand } from './commands/chat.js';
 import { configCommand } from './commands/config.js';
+import { gatewayCommand } from './commands/gateway.js';
 import { keysCommand } from './commands/keys.js';
 import { mcpCommand } from './commands/mcp.js';
 import { mcpServersCommand } from './commands/mcp-servers.js';
@@ -46,6 +47,7 @@ export function program(json = false): Command {
     statusCommand(),
     setupCommand(),
     serveCommand(),
+    gatewayCommand(),
     keysCommand(),
     mcpCommand(),
     mcpServersCommand(),

@@ -73,6 +73,21 @@ export function serveCommand(): Command {
           metricsKey,
           mcp,
         });
+        // The messaging gateway runs inside the server when `gateway.enabled`.
+        let gateway: { stop(): Promise<void>; platforms: string[] } | null = null;
+        if (mnemos.config.gateway.enabled) {
+          const { runGateway } = await import('../../gateway/run-gateway.js');
+          try {
+            gateway = await runGateway(mnemos, (level, message) => {
+              if (level !== 'debug') errors[level](message);
+            });
+          } catch (error) {
+            await server.stop();
+            await mnemos.close();
+            throw error;
+          }
+          log.info('gateway running', { platforms: gateway.platforms });
+        }
         log.info('listening', {
           url: server.url,
           storage: mnemos.storageKind,
@@ -82,8 +97,8 @@ export function serveCommand(): Command {
         await new Promise<void>((resolve) => {
           const stop = (signal: string): void => {
             log.info('stopping', { signal });
-            void server
-              .stop()
+            void (gateway?.stop() ?? Promise.resolve())
+              .then(() => server.stop())
               .then(() => mnemos.close())
               .then(() => {
                 log.info('stopped');
