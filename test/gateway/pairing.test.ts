@@ -57,7 +57,11 @@ describe('pairing', () => {
     ]);
     expect(pending[0]).not.toHaveProperty('codeHash');
     const account = await messaging.approve(code.toLowerCase());
-    expect(account).toMatchObject({ tenantId: 'telegram-7', approvedBy: 'pairing', status: 'approved' });
+    expect(account).toMatchObject({
+      tenantId: 'telegram-7',
+      approvedBy: 'pairing',
+      status: 'approved',
+    });
     expect(await messaging.authorize({ platform: 'telegram', userId: '7' })).toEqual({
       tenant: { appId: 'app', tenantId: 'telegram-7' },
       approvedBy: 'pairing',
@@ -76,9 +80,9 @@ describe('pairing', () => {
     expect(await messaging.authorize({ platform: 'telegram', userId: '3' })).toEqual({
       pairing: { status: 'busy' },
     });
-    expect(
-      await messaging.authorize({ platform: 'slack', userId: '3' }),
-    ).toMatchObject({ pairing: { status: 'new' } });
+    expect(await messaging.authorize({ platform: 'slack', userId: '3' })).toMatchObject({
+      pairing: { status: 'new' },
+    });
     now += 9 * minute;
     const second = await codeFor(messaging, '1');
     expect(second).not.toBe(first);
