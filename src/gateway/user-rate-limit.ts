@@ -7,6 +7,7 @@ export type RateVerdict = 'ok' | 'warn' | 'drop';
  */
 export class UserRateLimit {
   private readonly seen = new Map<string, { times: number[]; warned: boolean }>();
+  private checks = 0;
 
   constructor(
     private readonly perMinute: number,
@@ -17,6 +18,8 @@ export class UserRateLimit {
   /** Counts one message of `user` and says whether to answer it. */
   check(user: string): RateVerdict {
     const now = this.now();
+    // Now and then forget users quiet for a whole window, so the map does not grow without bound.
+    if (++this.checks % 1_000 === 0) this.sweep(now);
     const entry = this.seen.get(user) ?? { times: [], warned: false };
     entry.times = entry.times.filter((time) => time > now - this.windowMs);
     if (entry.times.length < this.perMinute) {
@@ -29,5 +32,11 @@ export class UserRateLimit {
     if (entry.warned) return 'drop';
     entry.warned = true;
     return 'warn';
+  }
+
+  private sweep(now: number): void {
+    for (const [user, entry] of this.seen) {
+      if (entry.times.every((time) => time <= now - this.windowMs)) this.seen.delete(user);
+    }
   }
 }
