@@ -47,6 +47,12 @@ describe('gateway pairing', () => {
     expect(telegram!.texts[1]).toContain('already sent');
     expect(telegram!.texts[1]).not.toContain(code);
 
+    const status = await runCli(['--json', 'gateway', 'status'], { home: home.home });
+    expect(status.json<{ pending: Array<Record<string, string>> }>().pending).toEqual([
+      expect.objectContaining({ account: 'telegram:777', user_name: 'Mei' }),
+    ]);
+    expect(status.stdout).not.toContain(code);
+
     const wrong = await runCli(['--json', 'gateway', 'pair', 'AAAAAAAA'], { home: home.home });
     expect(wrong.code).toBe(2);
     expect(wrong.errorJson().error.code).toBe('not_found');

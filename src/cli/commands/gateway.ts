@@ -66,7 +66,8 @@ export function gatewayCommand(): Command {
           home_chat: config.platforms[platform].home_chat ?? null,
         }));
         const accounts = await mnemos.messaging.listAccounts();
-        const pending = (await mnemos.messaging.pending()).length;
+        const waiting = await mnemos.messaging.pending();
+        const pending = waiting.length;
         const approved = accounts.filter((account) => account.status === 'approved').length;
         if (globals(command).json) {
           return printJson({
@@ -74,6 +75,11 @@ export function gatewayCommand(): Command {
             platforms,
             accounts: { total: accounts.length, approved },
             pending_pairings: pending,
+            pending: waiting.map((request) => ({
+              account: `${request.platform}:${request.userId}`,
+              user_name: request.userName,
+              expires_at: new Date(request.expiresAt).toISOString(),
+            })),
           });
         }
         printTable(
@@ -89,6 +95,11 @@ export function gatewayCommand(): Command {
         process.stdout.write(
           `accounts: ${approved} approved of ${accounts.length}; pending pairings: ${pending}\n`,
         );
+        for (const request of waiting) {
+          process.stdout.write(
+            `  waiting: ${request.platform}:${request.userId}${request.userName ? ` (${request.userName})` : ''} until ${new Date(request.expiresAt).toISOString()}\n`,
+          );
+        }
       });
     });
 
