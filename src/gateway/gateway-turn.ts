@@ -4,6 +4,9 @@ import { tenantFolderName } from '../agent/tools/tenant-workspace.js';
 import type { TenantKey } from '../core/scope.js';
 import type { Mnemos } from '../mnemos.js';
 
+/** The reply when the tenant's token quota (`agent.quotas`) is spent. */
+export const quotaText = 'Your token quota is used up for now; please try again later.';
+
 /** One chat message to answer: whose, in which session, with which skills preloaded. */
 export interface GatewayTurn {
   tenant: TenantKey;
@@ -45,9 +48,9 @@ export async function runGatewayTurn(mnemos: Mnemos, turn: GatewayTurn): Promise
   try {
     await agent.resume(turn.sessionId);
     const done = await agent.turn(turn.text);
-    if (done.reason === 'failed' || done.reason === 'quota_exceeded') {
-      throw new Error(`turn ${done.reason}: ${done.error ?? 'no reason given'}`);
-    }
+    if (done.reason === 'quota_exceeded') return quotaText;
+    if (done.reason === 'failed')
+      throw new Error(`turn failed: ${done.error ?? 'no reason given'}`);
     return done.text;
   } finally {
     await agent.release();

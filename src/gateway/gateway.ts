@@ -103,7 +103,11 @@ export class Gateway {
     }
   }
 
-  /** The pipeline of one inbound message; never throws (failures are logged and apologised for). */
+  /**
+   * The pipeline of one inbound message; resolves once it is answered and never throws (failures
+   * are logged and apologised for). Adapters need not wait for it before reading the next message:
+   * messages of one chat queue here.
+   */
   async handle(inbound: InboundMessage): Promise<void> {
     await this.ready;
     try {

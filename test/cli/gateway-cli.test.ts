@@ -79,5 +79,16 @@ describe('mnemos gateway', () => {
       expect(result.errorJson().error.code).toBe('config_error');
       expect(result.errorJson().error.message).toContain('telegram');
     }
+    // `mnemos serve` runs the gateway when `gateway.enabled`, and so fails the same way.
+    writeFileSync(
+      join(home, 'gateway.yaml'),
+      'enabled: true\nplatforms:\n  telegram: { enabled: true }\n',
+    );
+    const serve = await runCli(['--json', 'serve', '--port', '0', '--quiet'], {
+      home,
+      timeoutMs: 30_000,
+    });
+    expect(serve.code).toBe(2);
+    expect(serve.errorJson().error.code).toBe('config_error');
   });
 });

@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { quotaText } from '../../src/gateway/gateway-turn.js';
 import type { Mnemos } from '../../src/mnemos.js';
 import { type ChatRequest, type ModelServer, startModelServer } from '../support/model-server.js';
 import { tempHome } from '../support/temp-home.js';
@@ -73,6 +74,18 @@ describe('gateway agent turns', () => {
     await telegram!.push({ userId: '42', text: '/checkin Mr. Tanaka, room 12' });
     expect(telegram!.texts.at(-1)).toBe('echo: Mr. Tanaka, room 12');
     expect(systemPrompts().at(-1)).toContain('GUEST-CHECKIN-STEPS');
+  });
+
+  it('a spent token quota gets a plain reply, not an apology', async () => {
+    await mnemos.close();
+    mnemos = await openEngine(home.home, server, { agent: { quotas: { per_session_tokens: 10 } } });
+    const { adapters } = await startGateway(
+      mnemos,
+      gatewayConfig({ allowed_users: ['telegram:42'] }),
+    );
+    await adapters[0]!.push({ userId: '42', text: 'first' });
+    await adapters[0]!.push({ userId: '42', text: 'second' });
+    expect(adapters[0]!.texts).toEqual(['echo: first', quotaText]);
   });
 
   it('shows typing again while a long turn runs', async () => {
