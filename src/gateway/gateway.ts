@@ -13,6 +13,7 @@ import {
 import { chatKey } from './chat-key.js';
 import type { GatewayAdapter, GatewayPlatform, InboundMessage } from './gateway-adapter.js';
 import { GatewayNotifier } from './gateway-notifier.js';
+import { apologyText, pairingText, slowDownText } from './gateway-replies.js';
 import { runGatewayTurn } from './gateway-turn.js';
 import { startEach } from './load-adapters.js';
 import { maxAttachmentBytes, saveAttachments } from './save-attachments.js';
@@ -34,11 +35,8 @@ export interface GatewayOptions {
   now?: () => number;
 }
 
-/** The reply to any failure: short, no details (those go to the log). */
-export const apologyText = 'Sorry, something went wrong while answering. Please try again later.';
-
-/** The reply to a user over the rate limit, once per minute. */
-export const slowDownText = 'Please slow down: too many messages in a minute. Try again shortly.';
+/** How long an unknown person is not told again about pairing, ms (the pairing resend interval). */
+const quietMs = 10 * 60_000;
 
 /**
  * The messaging gateway: each inbound message is authorized (unknown people get a pairing code in
@@ -53,6 +51,8 @@ export class Gateway {
   private readonly rate: UserRateLimit;
   private readonly log: NonNullable<GatewayOptions['log']>;
   private ready: Promise<void> = Promise.resolve();
+  /** People told about pairing lately, until when they are not told again. */
+  private readonly told = new Map<string, number>();
 
   constructor(private readonly options: GatewayOptions) {
     this.config = options.config ?? options.mnemos.config.gateway;
@@ -138,6 +138,7 @@ export class Gateway {
       return;
     }
     if ('pairing' in verdict) {
+      if (!this.shouldTell(who, verdict.pairing)) return;
       this.log('info', `gateway: pairing ${verdict.pairing.status} for ${who}`);
       await this.reply(inbound, pairingText(verdict.pairing, this.config.pairing.code_ttl_minutes));
       return;
@@ -153,6 +154,19 @@ export class Gateway {
       return;
     }
     await this.inChat(verdict.tenant, inbound, () => this.answer(verdict.tenant, inbound));
+  }
+
+  /** Whether to answer a pairing outcome: "already sent" and "busy" once per ten minutes per person. */
+  private shouldTell(who: string, outcome: PairingOutcome): boolean {
+    const now = (this.options.now ?? Date.now)();
+    for (const [person, until] of this.told) if (until <= now) this.told.delete(person);
+    if (outcome.status === 'new') {
+      this.told.delete(who);
+      return true;
+    }
+    if (this.told.has(who)) return false;
+    this.told.set(who, now + quietMs);
+    return true;
   }
 
   /** Runs `work` after the earlier messages of the same chat (and tenant) are answered. */
@@ -289,18 +303,6 @@ export class Gateway {
       text,
       replyTo: inbound,
     });
-  }
-}
-
-/** What an unknown person is told about pairing. */
-function pairingText(outcome: PairingOutcome, ttlMinutes: number): string {
-  switch (outcome.status) {
-    case 'new':
-      return `Hi! I don't know you yet. Your pairing code is ${outcome.code} (valid for ${ttlMinutes} minutes): ask the owner to run \`mnemos gateway pair ${outcome.code}\`.`;
-    case 'already_sent':
-      return 'A pairing code was already sent to you: ask the owner to run `mnemos gateway pair CODE` with it.';
-    case 'busy':
-      return 'Too many pairing requests are waiting for the owner; please try again later.';
   }
 }
 

@@ -46,6 +46,8 @@ describe('gateway pairing', () => {
     await telegram!.push({ userId: '777', text: 'hello?' });
     expect(telegram!.texts[1]).toContain('already sent');
     expect(telegram!.texts[1]).not.toContain(code);
+    await telegram!.push({ userId: '777', text: 'hello??' });
+    expect(telegram!.texts).toHaveLength(2);
 
     const status = await runCli(['--json', 'gateway', 'status'], { home: home.home });
     expect(status.json<{ pending: Array<Record<string, string>> }>().pending).toEqual([

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { tenantWorkspacePath } from '../../src/agent/tools/tenant-workspace.js';
-import { apologyText, slowDownText } from '../../src/gateway/gateway.js';
+import { apologyText, slowDownText } from '../../src/gateway/gateway-replies.js';
 import type { Mnemos } from '../../src/mnemos.js';
 import { memoryAttachment } from '../support/loopback-adapter.js';
 import { type ModelServer, startModelServer } from '../support/model-server.js';
