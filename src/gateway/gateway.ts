@@ -143,10 +143,7 @@ export class Gateway {
       await this.reply(inbound, pairingText(verdict.pairing, this.config.pairing.code_ttl_minutes));
       return;
     }
-    const platformConfig = this.config.platforms[inbound.platform];
-    if (!dm && 'require_mention' in platformConfig && platformConfig.require_mention) {
-      if (!inbound.mentioned) return;
-    }
+    if (!dm && !this.groupAllowed(inbound)) return;
     const rate = this.rate.check(who);
     if (rate === 'drop') return;
     if (rate === 'warn') {
@@ -154,6 +151,19 @@ export class Gateway {
       return;
     }
     await this.inChat(verdict.tenant, inbound, () => this.answer(verdict.tenant, inbound));
+  }
+
+  /** A group message is answered only in a listed chat (when a list is set) and, if asked, when mentioned. */
+  private groupAllowed(inbound: InboundMessage): boolean {
+    const platform = this.config.platforms[inbound.platform];
+    const chats =
+      'allowed_chats' in platform
+        ? platform.allowed_chats
+        : 'allowed_channels' in platform
+          ? platform.allowed_channels
+          : [];
+    if (chats.length > 0 && !chats.includes(inbound.chatId)) return false;
+    return !('require_mention' in platform && platform.require_mention) || inbound.mentioned;
   }
 
   /** Whether to answer a pairing outcome: "already sent" and "busy" once per ten minutes per person. */

@@ -103,6 +103,25 @@ describe('gateway pipeline', () => {
     expect(telegram!.texts).toEqual(['echo: bot, hi']);
   });
 
+  it('with allowed_chats set, answers groups only there', async () => {
+    const config = gatewayConfig({
+      platforms: {
+        telegram: {
+          enabled: true,
+          allowed_users: ['42'],
+          allowed_chats: ['g-ok'],
+          require_mention: false,
+        },
+      },
+    });
+    const { adapters } = await startGateway(mnemos, config);
+    const [telegram] = adapters;
+    await telegram!.push({ userId: '42', text: 'elsewhere', chatType: 'group', chatId: 'g-other' });
+    await telegram!.push({ userId: '42', text: 'here', chatType: 'group', chatId: 'g-ok' });
+    await telegram!.push({ userId: '42', text: 'dm' });
+    expect(telegram!.texts).toEqual(['echo: here', 'echo: dm']);
+  });
+
   it('ignores unknown users in groups and answers no one when pairing is off', async () => {
     const closed = gatewayConfig({ pairing: { enabled: false } });
     const { adapters } = await startGateway(mnemos, closed);
