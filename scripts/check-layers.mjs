@@ -20,6 +20,7 @@ const layers = {
   teams: [3, 'services'],
   agents: [3, 'services'],
   cron: [3, 'services'],
+  messaging: [3, 'services'],
   storage: [3, 'adapters'],
   models: [3, 'adapters'],
   'mnemos.ts': [4, 'composition'],

@@ -5,7 +5,7 @@ import {
   loadConfig,
   loadDotenv,
   type MnemosConfig,
-  readRawConfig,
+  readEffectiveConfig,
   resolveHome,
   validateConfig,
 } from './config/config.js';
@@ -22,6 +22,7 @@ import { AccessTracker } from './memory/retrieve/access-tracker.js';
 import { HybridSearch } from './memory/retrieve/hybrid-search.js';
 import { VectorSearch } from './memory/retrieve/vector-search.js';
 import { StoreService } from './memory/stores/store-service.js';
+import { MessagingService } from './messaging/messaging-service.js';
 import {
   createEmbedder,
   createLlmModels,
@@ -93,6 +94,8 @@ export class Mnemos {
   readonly agents: AgentService;
   /** Scheduled jobs of each (app, tenant) and their runs. */
   readonly cron: CronService;
+  /** Who may talk to the agent through the messaging gateway, as which tenant; chat bindings. */
+  readonly messaging: MessagingService;
 
   private constructor(
     readonly home: string,
@@ -115,6 +118,7 @@ export class Mnemos {
       teams: TeamService;
       agents: AgentService;
       cron: CronService;
+      messaging: MessagingService;
     },
   ) {
     this.stores = services.stores;
@@ -127,6 +131,7 @@ export class Mnemos {
     this.teams = services.teams;
     this.agents = services.agents;
     this.cron = services.cron;
+    this.messaging = services.messaging;
   }
 
   /** Opens the engine on a home folder, resuming any queued ingestion jobs. */
@@ -134,7 +139,7 @@ export class Mnemos {
     const home = resolveHome(options.home);
     loadDotenv(home);
     const config = options.config
-      ? validateConfig(deepMerge(readRawConfig(home), options.config), 'options.config')
+      ? validateConfig(deepMerge(readEffectiveConfig(home), options.config), 'options.config')
       : loadConfig(home);
     // MNEMOS_DATABASE_URL (or `storage: postgres`) selects PostgreSQL, else the home's SQLite file.
     const backend = options.storage ? null : chooseStorage(config, home);
@@ -254,6 +259,11 @@ export class Mnemos {
             minIntervalMs: config.cron.untrusted.min_interval_s * 1000,
           },
         }),
+        messaging: new MessagingService(
+          storage.gateway,
+          config.gateway,
+          config.gateway.app_id ?? config.app_id,
+        ),
       },
     );
     if (!options.readOnly) await mnemos.teams.failInterrupted();

@@ -5,6 +5,7 @@ import { agentsCommand } from './commands/agents.js';
 import { chatCommand } from './commands/chat.js';
 import { configCommand } from './commands/config.js';
 import { cronCommand } from './commands/cron.js';
+import { gatewayCommand } from './commands/gateway.js';
 import { keysCommand } from './commands/keys.js';
 import { mcpCommand } from './commands/mcp.js';
 import { mcpServersCommand } from './commands/mcp-servers.js';
@@ -48,6 +49,7 @@ export function program(json = false): Command {
     statusCommand(),
     setupCommand(),
     serveCommand(),
+    gatewayCommand(),
     keysCommand(),
     mcpCommand(),
     mcpServersCommand(),

@@ -6,6 +6,7 @@ import { MnemosError } from '../core/errors.js';
 import { redactionConfigSchema } from '../redaction/redaction-config.js';
 import { cronConfigSchema, maintenanceConfigSchema } from './cron-config.js';
 import { gatewayConfigSchema } from './gateway-config.js';
+import { withGatewayFile } from './gateway-file.js';
 import { configPath } from './home.js';
 import { providerIds } from './provider-ids.js';
 
@@ -463,7 +464,12 @@ export function validateConfig(raw: unknown, where: string): MnemosConfig {
 
 /** Loads `config.yaml` of a home, with defaults. */
 export function loadConfig(home: string): MnemosConfig {
-  return validateConfig(readRawConfig(home), configPath(home));
+  return validateConfig(readEffectiveConfig(home), configPath(home));
+}
+
+/** `config.yaml` with `<home>/gateway.yaml` as its `gateway` section when that file exists. */
+export function readEffectiveConfig(home: string): Record<string, unknown> {
+  return withGatewayFile(home, readRawConfig(home), configPath(home));
 }
 
 /** Writes `config.yaml` atomically after validating it. */

@@ -69,6 +69,8 @@ describe('migrate between two SQLite databases', () => {
       agent_definitions: 3,
       cron_jobs: 1,
       cron_runs: 1,
+      gateway_accounts: 1,
+      gateway_bindings: 1,
     });
     expect(counts.memories).toBe(10);
     for (const check of report.verification!.tables) expect(check.source).toBe(check.target);
@@ -209,7 +211,7 @@ describe('migrate between two SQLite databases', () => {
     copyFileSync(join(dir.home, 'source', 'mnemos.db'), older);
     const db = new Database(older);
     db.exec(
-      'DROP TABLE api_keys; DROP TABLE audit_log; DROP TABLE transfer_progress; DROP TABLE skills; DROP TABLE skill_history; DROP TABLE team_runs; DROP TABLE agent_definitions; DROP TABLE cron_jobs; DROP TABLE cron_runs; ALTER TABLE session_messages DROP COLUMN parts',
+      'DROP TABLE api_keys; DROP TABLE audit_log; DROP TABLE transfer_progress; DROP TABLE skills; DROP TABLE skill_history; DROP TABLE team_runs; DROP TABLE agent_definitions; DROP TABLE cron_jobs; DROP TABLE cron_runs; DROP TABLE gateway_accounts; DROP TABLE gateway_bindings; ALTER TABLE session_messages DROP COLUMN parts',
     );
     db.pragma('user_version = 3');
     db.close();
@@ -230,6 +232,8 @@ describe('migrate between two SQLite databases', () => {
       agent_definitions: 0,
       cron_jobs: 0,
       cron_runs: 0,
+      gateway_accounts: 0,
+      gateway_bindings: 0,
     });
     const copy = new SqliteStorage(join(dir.home, 'from-older.db'));
     const messages = await copy.sessions.messages(alice, filled.sessionId, {

@@ -1,5 +1,6 @@
 import type { AgentDefinition, AgentDefinitionRecord } from '../core/agent-definition.js';
 import type { CronJobRecord, CronRunRecord } from '../core/cron-record.js';
+import type { ChatBinding, GatewayAccount, PairingRequest } from '../core/gateway-record.js';
 import type { JobInput, JobRecord, JobUsage } from '../core/job-record.js';
 import type { ApiKeyRecord, AuditEntry } from '../core/key-record.js';
 import type {
@@ -682,6 +683,8 @@ export const transferTables = [
   'agent_definitions',
   'cron_jobs',
   'cron_runs',
+  'gateway_accounts',
+  'gateway_bindings',
 ] as const;
 
 /** A table `mnemos migrate` copies. */
@@ -729,6 +732,38 @@ export interface TransferStorage {
 }
 
 /**
+ * The messaging gateway's records: pairing requests and accounts belong to the home (they decide
+ * which tenant a person is), chat bindings to the tenant whose session a chat continues.
+ */
+export interface GatewayStorage {
+  /** Stores a pairing request (its code only as a hash). */
+  addPairing(request: PairingRequest): Promise<void>;
+  /** Requests not yet expired at `now`, oldest first. */
+  pairings(now: number): Promise<PairingRequest[]>;
+  /** The latest request of one person, expired or not; null when none is kept. */
+  pairingOf(platform: string, userId: string): Promise<PairingRequest | null>;
+  /** Removes and returns the live request with this code hash; null when none matches. */
+  takePairing(codeHash: string, now: number): Promise<PairingRequest | null>;
+  /** Drops requests that expired before `before`, and every request of a person when given. */
+  prunePairings(before: number, person?: { platform: string; userId: string }): Promise<number>;
+  /** Records one failed approval (a wrong or expired code) at `at`. */
+  recordFailure(at: number): Promise<void>;
+  /** Epoch ms of the failed approvals at or after `since`, oldest first. */
+  failures(since: number): Promise<number[]>;
+  /** Forgets every failed approval (after a good one). */
+  clearFailures(): Promise<void>;
+  /** Inserts or replaces the account of (platform, user id). */
+  saveAccount(account: GatewayAccount): Promise<void>;
+  account(platform: string, userId: string): Promise<GatewayAccount | null>;
+  /** Every account, by platform then user id. */
+  accounts(): Promise<GatewayAccount[]>;
+  /** The session a chat of this tenant continues; null when none is bound. */
+  binding(tenant: TenantKey, chatKey: string): Promise<ChatBinding | null>;
+  /** Binds (or rebinds) a chat of this tenant to a session. */
+  bind(tenant: TenantKey, binding: ChatBinding): Promise<void>;
+}
+
+/**
  * Storage of Mnemos, handed out as small role objects (one per kind of record). Every memory, job
  * and session method takes the tenant, so no method can reach across tenants.
  *
@@ -760,6 +795,7 @@ export interface Storage {
   readonly teamRuns: TeamRunStorage;
   readonly agents: AgentDefinitionStorage;
   readonly cron: CronStorage;
+  readonly gateway: GatewayStorage;
   readonly reembed: ReembedStorage;
   readonly transfer: TransferStorage;
   /** Counts across every store and tenant, for `/metrics` (operators only, never tenants). */

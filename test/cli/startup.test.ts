@@ -58,7 +58,7 @@ describe('CLI start-up', () => {
 
   it('the help of every command loads no heavy package', () => {
     const home = makeHome();
-    for (const command of ['chat', 'serve', 'mcp', 'migrate']) {
+    for (const command of ['chat', 'serve', 'mcp', 'migrate', 'gateway']) {
       const { packages } = packagesLoaded([command, '--help'], home);
       expect([...packages]).toEqual(['commander']);
     }

@@ -13,7 +13,7 @@ import type {
   AdapterOptions,
   GatewayAdapter,
   InboundMessage,
-} from '../../src/gateway/gateway-adapter.js';
+} from '../../src/gateway/platform/gateway-adapter.js';
 import { type FakeDiscord, type FakeDiscordOptions, startFakeDiscord } from './fake-discord.js';
 
 /** The bot token the fake accepts. */

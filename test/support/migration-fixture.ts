@@ -4,6 +4,7 @@ import {
   agentDefinitionSchema,
 } from '../../src/core/agent-definition.js';
 import type { CronJobRecord, CronRunRecord } from '../../src/core/cron-record.js';
+import type { GatewayAccount } from '../../src/core/gateway-record.js';
 import type { SkillRecord } from '../../src/core/skill-record.js';
 import type { TeamRunRecord } from '../../src/core/team-run-record.js';
 import type { Mnemos } from '../../src/mnemos.js';
@@ -151,6 +152,8 @@ export async function fillHome(mnemos: Mnemos): Promise<Filled> {
   await mnemos.storage.teamRuns.create(alice, teamRun);
   const agent = await writeAgents(mnemos);
   const cron = await writeCron(mnemos);
+  await mnemos.storage.gateway.saveAccount(gatewayAccount);
+  await mnemos.storage.gateway.bind(alice, gatewayBinding);
   return { ids, deleted, invalidated, sessionId: session.id, key, skill, teamRun, agent, cron };
 }
 
@@ -340,4 +343,25 @@ export async function expectSameBehaviour(copy: Mnemos, filled: Filled): Promise
   expect((await agents.get(bob, 'support'))?.definition.description).toBe('bob');
   expect(await copy.storage.cron.get(alice, 'digest')).toEqual(filled.cron.job);
   expect(await copy.storage.cron.run(alice, 'cron-run-1')).toEqual(filled.cron.run);
+  expect(await copy.storage.gateway.accounts()).toEqual([gatewayAccount]);
+  expect(await copy.storage.gateway.binding(alice, gatewayBinding.chatKey)).toEqual(gatewayBinding);
+  expect(await copy.storage.gateway.binding(bob, gatewayBinding.chatKey)).toBeNull();
 }
+
+/** Alice's Telegram account and the chat bound to her session. */
+const gatewayAccount: GatewayAccount = {
+  platform: 'telegram',
+  userId: '12345',
+  userName: '花子',
+  appId: alice.appId,
+  tenantId: alice.tenantId,
+  approvedBy: 'pairing',
+  status: 'approved',
+  updatedAt: Date.parse('2026-01-02T03:04:05.006Z'),
+};
+const gatewayBinding = {
+  chatKey: 'telegram:dm:12345',
+  platform: 'telegram',
+  sessionId: 'sess-1',
+  updatedAt: Date.parse('2026-01-02T03:04:05.006Z'),
+};

@@ -78,13 +78,34 @@ export function serveCommand(): Command {
           metricsKey,
           mcp,
         });
+        // The messaging gateway runs inside the server when `gateway.enabled`.
+        let gateway: Awaited<
+          ReturnType<typeof import('../../gateway/run-gateway.js').runGateway>
+        > | null = null;
+        if (mnemos.config.gateway.enabled) {
+          const { runGateway } = await import('../../gateway/run-gateway.js');
+          try {
+            gateway = await runGateway(mnemos, (level, message) => {
+              if (level !== 'debug') errors[level](message);
+            });
+          } catch (error) {
+            await server.stop();
+            await mnemos.close();
+            throw error;
+          }
+          log.info('gateway running', { platforms: gateway.platforms });
+        }
         log.info('listening', {
           url: server.url,
           storage: mnemos.storageKind,
           metrics: metricsKey === undefined ? 'open' : 'key required',
         });
         // Due cron jobs run here when `cron.enabled`; replicas share them through the database.
+        // With the gateway running, results also go to chats (`telegram:<chat>`, `all`, …).
+        const notifier = gateway?.notifier() ?? null;
+        if (notifier) mnemos.cron.useTargetCheck((target) => notifier.accepts(target));
         const cron = await startCronScheduler(mnemos, {
+          notifier,
           log: (level, message, fields) =>
             level === 'warn' ? errors.warn(message, fields) : log.info(message, fields),
         });
@@ -92,8 +113,8 @@ export function serveCommand(): Command {
         await new Promise<void>((resolve) => {
           const stop = (signal: string): void => {
             log.info('stopping', { signal });
-            void server
-              .stop()
+            void (gateway?.stop() ?? Promise.resolve())
+              .then(() => server.stop())
               .then(() => cron?.stop())
               .then(() => mnemos.close())
               .then(() => {

@@ -17,7 +17,7 @@ import type {
   GatewayAdapter,
   InboundHandler,
   OutboundMessage,
-} from '../gateway-adapter.js';
+} from '../platform/gateway-adapter.js';
 import { discordMessagePieces } from './discord-format.js';
 import { toInboundMessage } from './discord-inbound.js';
 

@@ -1,4 +1,4 @@
-import { splitMessage } from '../split-message.js';
+import { splitMessage } from '../platform/split-message.js';
 
 /** Discord's limit on a message's `content`, in characters. */
 export const discordMessageLimit = 2_000;

@@ -1,6 +1,6 @@
 import { cleanContent, type Message } from 'discord.js';
 import { MnemosError } from '../../core/errors.js';
-import type { InboundAttachment, InboundMessage } from '../gateway-adapter.js';
+import type { InboundAttachment, InboundMessage } from '../platform/gateway-adapter.js';
 
 /** Which guilds and channels the bot listens in (empty lists allow all). */
 export interface DiscordScope {

@@ -8,7 +8,7 @@ import {
 import { type FakeSmtp, startFakeSmtp } from '../../../test/support/fake-smtp.js';
 import { gatewayConfigSchema } from '../../config/gateway-config.js';
 import { MnemosError } from '../../core/errors.js';
-import type { GatewayAdapter, InboundMessage } from '../gateway-adapter.js';
+import type { GatewayAdapter, InboundMessage } from '../platform/gateway-adapter.js';
 import { createEmailAdapter, type EmailTuning } from './email-adapter.js';
 
 const agent = { user: 'agent@example.test', password: 'agent-secret' };

@@ -5,7 +5,7 @@ import type {
   GatewayAdapter,
   InboundHandler,
   OutboundMessage,
-} from '../gateway-adapter.js';
+} from '../platform/gateway-adapter.js';
 import {
   capText,
   htmlDocument,

@@ -1,7 +1,7 @@
 import { ImapFlow } from 'imapflow';
 import { simpleParser } from 'mailparser';
 import { MnemosError } from '../../core/errors.js';
-import type { AdapterOptions, InboundHandler } from '../gateway-adapter.js';
+import type { AdapterOptions, InboundHandler } from '../platform/gateway-adapter.js';
 import { ignoreReason, toInboundMessage } from './email-inbound.js';
 
 /** Where and how the watcher reads mail. */

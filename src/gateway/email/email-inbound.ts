@@ -1,6 +1,6 @@
 import type { AddressObject, ParsedMail } from 'mailparser';
 import { MnemosError } from '../../core/errors.js';
-import type { InboundAttachment, InboundMessage } from '../gateway-adapter.js';
+import type { InboundAttachment, InboundMessage } from '../platform/gateway-adapter.js';
 import { stripQuotedReply } from './email-format.js';
 
 /** Why a mail is not handed to the gateway, or null when it is. */

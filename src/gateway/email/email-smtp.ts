@@ -1,7 +1,7 @@
 import nodemailer, { type Transporter } from 'nodemailer';
 import type Mail from 'nodemailer/lib/mailer/index.js';
 import { MnemosError } from '../../core/errors.js';
-import type { AdapterOptions } from '../gateway-adapter.js';
+import type { AdapterOptions } from '../platform/gateway-adapter.js';
 
 /** Where and how mail is sent. */
 export interface SmtpSenderOptions {

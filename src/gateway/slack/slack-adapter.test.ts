@@ -2,7 +2,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type FakeSlack, startFakeSlack } from '../../../test/support/fake-slack.js';
 import { gatewayConfigSchema } from '../../config/gateway-config.js';
 import { MnemosError } from '../../core/errors.js';
-import type { AdapterOptions, GatewayAdapter, InboundMessage } from '../gateway-adapter.js';
+import type {
+  AdapterOptions,
+  GatewayAdapter,
+  InboundMessage,
+} from '../platform/gateway-adapter.js';
 import { createSlackAdapter } from './slack-adapter.js';
 
 const botToken = 'xoxb-1-test-bot';

@@ -6,7 +6,7 @@ import type {
   GatewayAdapter,
   InboundHandler,
   OutboundMessage,
-} from '../gateway-adapter.js';
+} from '../platform/gateway-adapter.js';
 import { downloadSlackFile } from './slack-files.js';
 import { markdownToMrkdwn, splitMrkdwn } from './slack-format.js';
 import { slackEventToInbound } from './slack-inbound.js';

@@ -1,4 +1,4 @@
-import { splitMessage } from '../split-message.js';
+import { splitMessage } from '../platform/split-message.js';
 
 /**
  * Markdown as the agent writes it → Slack mrkdwn, and Slack's message text → plain text.

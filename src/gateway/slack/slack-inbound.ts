@@ -1,5 +1,5 @@
 import { MnemosError } from '../../core/errors.js';
-import type { InboundAttachment, InboundMessage } from '../gateway-adapter.js';
+import type { InboundAttachment, InboundMessage } from '../platform/gateway-adapter.js';
 import { mentionsUser, slackTextToPlain } from './slack-format.js';
 
 /** Message subtypes that carry a person's words; edits, joins, bot posts and the rest are skipped. */

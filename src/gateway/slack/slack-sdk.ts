@@ -1,6 +1,6 @@
 import { type Logger, LogLevel, webApi } from '@slack/bolt';
 import { MnemosError } from '../../core/errors.js';
-import type { AdapterOptions } from '../gateway-adapter.js';
+import type { AdapterOptions } from '../platform/gateway-adapter.js';
 
 /** A failed `auth.test` or `apps.connections.open` as a clear error naming the token's variable. */
 export function startError(error: unknown, tokenEnv: string): MnemosError {

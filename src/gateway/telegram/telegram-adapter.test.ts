@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type FakeTelegram, startFakeTelegram } from '../../../test/support/fake-telegram.js';
 import { gatewayConfigSchema } from '../../config/gateway-config.js';
 import { MnemosError } from '../../core/errors.js';
-import type { GatewayAdapter, InboundMessage } from '../gateway-adapter.js';
+import type { GatewayAdapter, InboundMessage } from '../platform/gateway-adapter.js';
 import { createTelegramAdapter, type TelegramConfig } from './telegram-adapter.js';
 
 const alice = { id: 42, is_bot: false, first_name: 'Alice', username: 'alice' };

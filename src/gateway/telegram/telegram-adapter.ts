@@ -8,8 +8,8 @@ import type {
   InboundHandler,
   InboundMessage,
   OutboundMessage,
-} from '../gateway-adapter.js';
-import { splitMessage } from '../split-message.js';
+} from '../platform/gateway-adapter.js';
+import { splitMessage } from '../platform/split-message.js';
 import { telegramPieces, telegramTextLimit } from './telegram-format.js';
 import { toInboundMessage } from './telegram-inbound.js';
 import { retryAfterTransformer } from './telegram-retry.js';

@@ -1,4 +1,4 @@
-import { splitMessage } from '../split-message.js';
+import { splitMessage } from '../platform/split-message.js';
 
 /** Longest message text Telegram accepts, counted after MarkdownV2 escaping. */
 export const telegramTextLimit = 4096;

@@ -1,7 +1,7 @@
 import type { Api } from 'grammy';
 import type { Message, MessageEntity, UserFromGetMe } from 'grammy/types';
 import { MnemosError } from '../../core/errors.js';
-import type { InboundAttachment, InboundMessage } from '../gateway-adapter.js';
+import type { InboundAttachment, InboundMessage } from '../platform/gateway-adapter.js';
 
 /** What turning an update into an inbound message needs besides the message. */
 export interface InboundContext {

@@ -46,6 +46,8 @@ const orderColumns: Record<TransferTable, string[]> = {
   agent_definitions: ['app_id', 'tenant_id', 'name'],
   cron_jobs: ['app_id', 'tenant_id', 'id'],
   cron_runs: ['app_id', 'tenant_id', 'seq'],
+  gateway_accounts: ['platform', 'user_id'],
+  gateway_bindings: ['app_id', 'tenant_id', 'chat_key'],
 };
 
 const arrayTypes: Record<ColumnType, string> = {

@@ -4,6 +4,7 @@ import { connect, type PostgresOptions } from './connect.js';
 import type { Database } from './database.js';
 import { PostgresAgents } from './pg-agents.js';
 import { PostgresCron } from './pg-cron.js';
+import { PostgresGateway } from './pg-gateway.js';
 import { PostgresJobs } from './pg-jobs.js';
 import { PostgresKeys } from './pg-keys.js';
 import { PostgresMemories } from './pg-memories.js';
@@ -41,6 +42,7 @@ export class PostgresStorage implements Storage {
   readonly teamRuns: PostgresTeamRuns;
   readonly agents: PostgresAgents;
   readonly cron: PostgresCron;
+  readonly gateway: PostgresGateway;
   readonly keys: PostgresKeys;
   readonly reembed: PostgresReembed;
   readonly transfer: PostgresTransfer;
@@ -59,6 +61,7 @@ export class PostgresStorage implements Storage {
     this.teamRuns = new PostgresTeamRuns(db);
     this.agents = new PostgresAgents(db);
     this.cron = new PostgresCron(db);
+    this.gateway = new PostgresGateway(db);
     this.jobs = new PostgresJobs(db, this.profiles);
     this.sessions = new PostgresSessions(db);
     this.keys = new PostgresKeys(db);

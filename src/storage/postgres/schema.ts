@@ -410,6 +410,43 @@ CREATE INDEX cron_runs_job ON cron_runs (app_id, tenant_id, job_id, started_at, 
 CREATE INDEX cron_runs_recent ON cron_runs (app_id, tenant_id, started_at, seq);
 `;
 
+/** Version 11: the messaging gateway: pairing requests (code hashes), failed approvals, accounts and chat bindings. */
+const version11 = `
+CREATE TABLE gateway_pairings (
+  code_hash text PRIMARY KEY,
+  platform text NOT NULL,
+  user_id text NOT NULL,
+  chat_id text NOT NULL,
+  user_name text,
+  created_at bigint NOT NULL,
+  expires_at bigint NOT NULL
+);
+CREATE INDEX gateway_pairings_person ON gateway_pairings (platform, user_id, created_at);
+CREATE TABLE gateway_failures (
+  at bigint NOT NULL
+);
+CREATE TABLE gateway_accounts (
+  platform text NOT NULL,
+  user_id text NOT NULL,
+  user_name text,
+  app_id text NOT NULL,
+  tenant_id text NOT NULL,
+  approved_by text NOT NULL,
+  status text NOT NULL,
+  updated_at bigint NOT NULL,
+  PRIMARY KEY (platform, user_id)
+);
+CREATE TABLE gateway_bindings (
+  app_id text NOT NULL,
+  tenant_id text NOT NULL,
+  chat_key text NOT NULL,
+  platform text NOT NULL,
+  session_id text NOT NULL,
+  updated_at bigint NOT NULL,
+  PRIMARY KEY (app_id, tenant_id, chat_key)
+);
+`;
+
 /** Schema steps in order; step i brings the recorded version from i to i + 1. */
 export const migrations: readonly string[] = [
   version1,
@@ -422,6 +459,7 @@ export const migrations: readonly string[] = [
   version8,
   version9,
   version10,
+  version11,
 ];
 
 /** Schema version this Mnemos writes. */

@@ -235,6 +235,24 @@ export const transferColumns: Record<
     ['session_id', 'text'],
     ['worker', 'text'],
   ],
+  gateway_accounts: [
+    ['platform', 'text'],
+    ['user_id', 'text'],
+    ['user_name', 'text'],
+    ['app_id', 'text'],
+    ['tenant_id', 'text'],
+    ['approved_by', 'text'],
+    ['status', 'text'],
+    ['updated_at', 'integer'],
+  ],
+  gateway_bindings: [
+    ['app_id', 'text'],
+    ['tenant_id', 'text'],
+    ['chat_key', 'text'],
+    ['platform', 'text'],
+    ['session_id', 'text'],
+    ['updated_at', 'integer'],
+  ],
 };
 
 /**

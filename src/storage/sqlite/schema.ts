@@ -307,6 +307,42 @@ CREATE TABLE agent_definitions (
   PRIMARY KEY (app_id, tenant_id, name)
 );
 `;
+/** Version 13: the messaging gateway: pairing requests (code hashes), failed approvals, accounts and chat bindings. */
+const version13 = `
+CREATE TABLE gateway_pairings (
+  code_hash TEXT PRIMARY KEY,
+  platform TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  chat_id TEXT NOT NULL,
+  user_name TEXT,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL
+);
+CREATE INDEX gateway_pairings_person ON gateway_pairings (platform, user_id, created_at);
+CREATE TABLE gateway_failures (
+  at INTEGER NOT NULL
+);
+CREATE TABLE gateway_accounts (
+  platform TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  user_name TEXT,
+  app_id TEXT NOT NULL,
+  tenant_id TEXT NOT NULL,
+  approved_by TEXT NOT NULL,
+  status TEXT NOT NULL,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (platform, user_id)
+);
+CREATE TABLE gateway_bindings (
+  app_id TEXT NOT NULL,
+  tenant_id TEXT NOT NULL,
+  chat_key TEXT NOT NULL,
+  platform TEXT NOT NULL,
+  session_id TEXT NOT NULL,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (app_id, tenant_id, chat_key)
+);
+`;
 
 /**
  * Version 12: cron jobs of each (app, tenant) and their runs. A job's `next_run_at` and lease are
@@ -377,6 +413,7 @@ const migrations = [
   version10,
   version11,
   version12,
+  version13,
 ];
 
 /** Current schema version, kept in `PRAGMA user_version`. */

@@ -4,6 +4,7 @@ import type { Storage, StorageCapabilities, StorageStatistics } from '../../spec
 import { checkVersion, migrate, schemaVersion } from './schema.js';
 import { SqliteAgents } from './sqlite-agents.js';
 import { SqliteCron } from './sqlite-cron.js';
+import { SqliteGateway } from './sqlite-gateway.js';
 import { SqliteJobs } from './sqlite-jobs.js';
 import { SqliteKeys } from './sqlite-keys.js';
 import { SqliteMemories } from './sqlite-memories.js';
@@ -35,6 +36,7 @@ export class SqliteStorage implements Storage {
   readonly teamRuns: SqliteTeamRuns;
   readonly agents: SqliteAgents;
   readonly cron: SqliteCron;
+  readonly gateway: SqliteGateway;
   readonly keys: SqliteKeys;
   readonly reembed: SqliteReembed;
   readonly transfer: SqliteTransfer;
@@ -73,6 +75,7 @@ export class SqliteStorage implements Storage {
     this.teamRuns = new SqliteTeamRuns(this.statements);
     this.agents = new SqliteAgents(this.statements);
     this.cron = new SqliteCron(this.statements);
+    this.gateway = new SqliteGateway(this.statements);
     this.jobs = new SqliteJobs(this.statements, this.memories, this.profiles);
     this.sessions = new SqliteSessions(this.statements);
     this.keys = new SqliteKeys(this.statements);

@@ -1,8 +1,6 @@
-/** Messaging platforms the gateway connects to. */
-export const gatewayPlatforms = ['telegram', 'slack', 'discord', 'email'] as const;
+import type { GatewayPlatform } from '../../core/gateway-record.js';
 
-/** One messaging platform. */
-export type GatewayPlatform = (typeof gatewayPlatforms)[number];
+export { type GatewayPlatform, gatewayPlatforms } from '../../core/gateway-record.js';
 
 /** A file that came with a message; fetched only when the gateway saves it. */
 export interface InboundAttachment {
