@@ -40,6 +40,8 @@ export class CronScheduler {
   readonly worker = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   private readonly settings: Required<Omit<CronSchedulerOptions, 'builtins' | 'notifier' | 'log'>>;
   private readonly builtins: Map<string, CronBuiltin>;
+  /** Jobs this process cannot deliver, already warned about. */
+  private readonly waiting = new Set<string>();
   private notifier: Notifier | null;
   private readonly log: CronLog;
   private readonly running = new Map<
@@ -172,6 +174,7 @@ export class CronScheduler {
         continue;
       }
       if (this.running.size >= this.settings.maxConcurrent) continue;
+      if (!this.canDeliver(job)) continue;
       const run = await storage.claim(tenant, {
         ...claim,
         leaseUntil: now + this.settings.leaseMs,
@@ -181,6 +184,34 @@ export class CronScheduler {
       this.launch(job, run);
     }
     return touched;
+  }
+
+  /**
+   * Whether this process can deliver every target of a job. A replica without the gateway leaves
+   * jobs with messaging targets to one that runs it (warning once per job), so a slot is never
+   * spent where its chat cannot be reached.
+   */
+  private canDeliver(job: CronJobRecord): boolean {
+    const unreachable = job.deliver.filter(
+      (target) =>
+        target !== 'log' &&
+        !target.startsWith('file:') &&
+        !target.startsWith('webhook:') &&
+        !(this.notifier?.accepts(target) ?? false),
+    );
+    if (unreachable.length === 0) {
+      this.waiting.delete(job.id);
+      return true;
+    }
+    if (!this.waiting.has(job.id)) {
+      this.waiting.add(job.id);
+      this.log('warn', 'cron job left to a replica running the gateway', {
+        job: job.name,
+        tenant: job.tenantId,
+        targets: unreachable.join(','),
+      });
+    }
+    return false;
   }
 
   /** The slot after this run: none for one-shots or once the repeat count is reached. */

@@ -140,6 +140,15 @@ export function cronCommand(): Command {
           (run) => run.jobId === due.id && run.status !== 'skipped',
         );
         if (!mine) {
+          const chats = due.deliver.filter((target) =>
+            /^(telegram|slack|discord|email|all|route)\b/u.test(target),
+          );
+          if (chats.length > 0) {
+            throw new MnemosError(
+              'conflict',
+              `cron job ${due.name} is due now and delivers to ${chats.join(', ')}: the process running the gateway (mnemos gateway run, or serve with gateway.enabled) will run it`,
+            );
+          }
           throw new MnemosError(
             'conflict',
             `cron job ${due.name} is due now, but another process took the run (or cron.max_concurrent was reached): see mnemos cron history ${due.name}`,
