@@ -178,6 +178,37 @@ describe('cron scheduler', () => {
     expect(notes[0]?.text).toContain('The job failed: ');
   });
 
+  it('leaves a job with chat targets to a replica running the gateway, warning once', async () => {
+    await mnemos.cron.add(alice, {
+      name: 'chatty',
+      schedule: 'every 1h',
+      task: { type: 'prompt', prompt: 'Say hi.' },
+      deliver: ['log', 'telegram:42'],
+    });
+    await makeDue(mnemos, alice, 'chatty');
+    expect(await scheduler.runDue()).toEqual([]);
+    expect(await scheduler.runDue()).toEqual([]);
+    const warnings = logged.filter((line) => line.message.includes('left to a replica'));
+    expect(warnings).toEqual([
+      expect.objectContaining({
+        level: 'warn',
+        fields: expect.objectContaining({ job: 'chatty', targets: 'telegram:42' }),
+      }),
+    ]);
+    expect(await mnemos.cron.history(alice, 'chatty', { limit: 10, offset: 0 })).toEqual([]);
+    // The same process with the gateway's notifier runs it.
+    scheduler.useNotifier({
+      accepts: (target) => target === 'telegram:42',
+      deliver: async (target) => [{ target, ok: true }],
+    });
+    const [run] = await scheduler.runDue();
+    expect(run?.status).toBe('ok');
+    expect(run?.deliveries).toEqual([
+      { target: 'log', ok: true },
+      { target: 'telegram:42', ok: true },
+    ]);
+  });
+
   it('records a clear error when no chat model is configured', async () => {
     await scheduler.stop();
     await mnemos.close();
