@@ -3,7 +3,7 @@
  * (which serves its own OpenAPI document). Nothing here is a real model: the replies are rules on
  * the request, so the walk-through in examples/README.md runs offline and the same every time.
  *
- *   npx tsx examples/stand-ins.ts            # model on :8700, orders API on :8701, until Ctrl-C
+ *   npx tsx examples/stand-ins.ts   # model :8700, orders API :8701, Telegram :8702 (+ chat :8703)
  */
 import { type ServerType, serve } from '@hono/node-server';
 import { Hono } from 'hono';
@@ -12,6 +12,7 @@ import {
   type ScriptedReply,
   startModelServer,
 } from '../test/support/model-server.js';
+import { standInBotToken, startChatStandIn } from './chat-stand-in.js';
 
 /** Orders the stand-in API knows. */
 const orders: Record<string, { id: string; status: string; carrier: string; eta: string }> = {
@@ -72,7 +73,17 @@ export function scriptedReply(request: ChatRequest): ScriptedReply {
   const system = text(messages[0]?.role === 'system' ? messages[0].content : '');
   const last = messages.at(-1);
   const lastUser = text(messages.filter((message) => message.role === 'user').at(-1)?.content);
-  if (system.startsWith('You extract')) return { json: { facts: [] } };
+  if (system.startsWith('You extract')) {
+    // The assistant walk-through: "I like oolong tea" is worth remembering.
+    const liked = /I like ([\w ]+?) tea/u.exec(lastUser)?.[1];
+    return {
+      json: {
+        facts: liked
+          ? [{ text: `The user likes ${liked} tea`, kind: 'preference', salience: 0.8 }]
+          : [],
+      },
+    };
+  }
   if (/reconcile|decisions/.test(system)) return { json: { decisions: [] } };
   if (system.startsWith('You maintain the skills')) return { text: 'Nothing to save.' };
   if (system.includes('ACME')) {
@@ -91,6 +102,8 @@ export function scriptedReply(request: ChatRequest): ScriptedReply {
     if (id) return { toolCalls: [{ name: 'orders_get_order', arguments: { id } }] };
     return { text: 'I can look up an ACME order for you: what is its number?' };
   }
+  const assistant = assistantReply(messages, lastUser);
+  if (assistant) return assistant;
   const role = /^You are the (\w+)/.exec(system)?.[1];
   const topic = /topic: (.+)/.exec(lastUser)?.[1] ?? lastUser.split('\n')[0] ?? '';
   switch (role) {
@@ -109,6 +122,19 @@ export function scriptedReply(request: ChatRequest): ScriptedReply {
     default:
       return { text: 'ok' };
   }
+}
+
+/** The 24/7 assistant's rules: the morning digest, and answers from what recall put in the prompt. */
+function assistantReply(messages: ChatRequest['messages'], lastUser: string): ScriptedReply | null {
+  if (lastUser.includes('morning digest')) {
+    return { text: '**Morning digest**: 3 new mails, 1 meeting at 10:00, rain after 16:00.' };
+  }
+  if (/what tea/iu.test(lastUser)) {
+    const tea = /The user likes ([\w ]+?) tea/u.exec(JSON.stringify(messages ?? []))?.[1];
+    return { text: tea ? `You like ${tea} tea.` : 'I do not know yet: tell me!' };
+  }
+  if (/I like [\w ]+ tea/u.test(lastUser)) return { text: 'Noted.' };
+  return null;
 }
 
 /** Starts both stand-ins; returns their addresses and a stop function. */
@@ -158,8 +184,14 @@ if (isMain) {
   });
   console.log(`scripted model: ${running.modelUrl}`);
   console.log(`ACME orders API: ${running.ordersUrl} (spec at /openapi.json)`);
+  const chat = await startChatStandIn({
+    api: Number(process.env.STANDIN_TELEGRAM_PORT ?? 8702),
+    control: Number(process.env.STANDIN_CHAT_PORT ?? 8703),
+  });
+  console.log(`Telegram Bot API: ${chat.apiRoot} (token ${standInBotToken})`);
+  console.log(`chat as Ada: POST ${chat.controlUrl}/say, GET ${chat.controlUrl}/chat`);
   const stop = (): void => {
-    void running.stop().then(() => process.exit(0));
+    void Promise.all([running.stop(), chat.stop()]).then(() => process.exit(0));
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

@@ -64,7 +64,7 @@ export class Gateway {
     this.log = options.log ?? (() => {});
   }
 
-  /** Starts every adapter; one failing to start is a warning, the others still run. */
+  /** Starts every adapter; one failing to start is a warning while another runs, else its error. */
   async start(): Promise<void> {
     let release = (): void => {};
     this.ready = new Promise((resolve) => {

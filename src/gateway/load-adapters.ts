@@ -51,25 +51,29 @@ export async function startEach(
   options: StartOptions,
 ): Promise<GatewayAdapter[]> {
   const started: GatewayAdapter[] = [];
+  const failures: Array<{ platform: GatewayPlatform; error: unknown }> = [];
   for (const adapter of adapters) {
     options.register?.(adapter);
     try {
       await adapter.start(handler);
       started.push(adapter);
     } catch (error) {
+      failures.push({ platform: adapter.platform, error });
       options.unregister?.(adapter);
-      options.log(
-        'warn',
-        `gateway: ${adapter.platform} did not start: ${(error as Error).message}`,
-      );
     }
+  }
+  // A gateway where nothing connected serves nobody: fail with the reason instead of idling.
+  if (started.length === 0 && failures[0]) throw failures[0].error;
+  for (const { platform, error } of failures) {
+    options.log('warn', `gateway: ${platform} did not start: ${(error as Error).message}`);
   }
   return started;
 }
 
 /**
- * Builds the adapter of every enabled platform. An enabled platform this Mnemos has no adapter
- * for is a `config_error`; a factory that fails (a missing token, …) is a warning.
+ * Builds the adapter of every enabled platform. No platform enabled, or an enabled platform this
+ * Mnemos has no adapter for, is a `config_error`; a factory that fails (a missing token, …) is a
+ * warning while another platform can still run, else its error.
  */
 export async function createAdapters(
   config: GatewayConfig,
@@ -77,6 +81,13 @@ export async function createAdapters(
   factories: AdapterFactories = adapterFactories,
 ): Promise<GatewayAdapter[]> {
   const enabled = enabledPlatforms(config);
+  if (enabled.length === 0) {
+    throw new MnemosError(
+      'config_error',
+      'gateway.platforms: no platform is enabled (set gateway.platforms.<telegram|slack|discord|email>.enabled: true)',
+      { details: { field: 'gateway.platforms' } },
+    );
+  }
   const missing = enabled.filter((platform) => !factories[platform]);
   if (missing.length > 0) {
     throw new MnemosError(
@@ -86,14 +97,20 @@ export async function createAdapters(
     );
   }
   const adapters: GatewayAdapter[] = [];
+  const failures: Array<{ platform: GatewayPlatform; error: unknown }> = [];
   for (const platform of enabled) {
     try {
       adapters.push(
         await (factories[platform] as AdapterFactory)(config.platforms[platform], options),
       );
     } catch (error) {
-      options.log('warn', `gateway: ${platform} not started: ${(error as Error).message}`);
+      failures.push({ platform, error });
     }
+  }
+  // Every enabled platform failed (a missing token, …): that reason, not an idle gateway.
+  if (adapters.length === 0 && failures[0]) throw failures[0].error;
+  for (const { platform, error } of failures) {
+    options.log('warn', `gateway: ${platform} not started: ${(error as Error).message}`);
   }
   return adapters;
 }

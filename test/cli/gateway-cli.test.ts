@@ -67,7 +67,7 @@ describe('mnemos gateway', () => {
     expect(table.stdout).toContain('accounts: 0 approved of 2; pending pairings: 0');
   });
 
-  it('run and test fail clearly for an enabled platform this Mnemos has no adapter for', async () => {
+  it('run, test and serve fail clearly when the enabled platform cannot start (no token)', async () => {
     const home = makeHome();
     writeFileSync(join(home, 'gateway.yaml'), 'platforms:\n  telegram: { enabled: true }\n');
     for (const args of [
@@ -77,8 +77,12 @@ describe('mnemos gateway', () => {
       const result = await runCli(['--json', ...args], { home, timeoutMs: 30_000 });
       expect(result.code, args.join(' ')).toBe(2);
       expect(result.errorJson().error.code).toBe('config_error');
-      expect(result.errorJson().error.message).toContain('telegram');
+      expect(result.errorJson().error.message).toContain('TELEGRAM_BOT_TOKEN');
     }
+    writeFileSync(join(home, 'gateway.yaml'), 'platforms: {}\n');
+    const none = await runCli(['--json', 'gateway', 'run'], { home, timeoutMs: 30_000 });
+    expect(none.code).toBe(2);
+    expect(none.errorJson().error.message).toContain('no platform is enabled');
     // `mnemos serve` runs the gateway when `gateway.enabled`, and so fails the same way.
     writeFileSync(
       join(home, 'gateway.yaml'),

@@ -58,9 +58,9 @@ interface HeldPoll {
   timer: NodeJS.Timeout;
 }
 
-/** Starts the fake on 127.0.0.1 (port 0). */
+/** Starts the fake on 127.0.0.1 (`port`, default 0: any free one). */
 export async function startFakeTelegram(
-  options: { token?: string; username?: string } = {},
+  options: { token?: string; username?: string; port?: number } = {},
 ): Promise<FakeTelegram> {
   const token = options.token ?? '123456:TEST-token_abc';
   const bot = {
@@ -248,7 +248,7 @@ export async function startFakeTelegram(
     run(payload, res);
   }
 
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
 
   return {
