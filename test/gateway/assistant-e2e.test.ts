@@ -1,12 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { childEnv, cliPath, runCli } from '../support/cli.js';
+import { runCli } from '../support/cli.js';
 import { dovecotAvailable, type PrivateDovecot, startDovecot } from '../support/dovecot.js';
 import { type FakeSmtp, startFakeSmtp } from '../support/fake-smtp.js';
 import { type FakeTelegram, startFakeTelegram } from '../support/fake-telegram.js';
+import { startGatewayChild, until } from '../support/gateway-child.js';
 import { type ChatRequest, type ModelServer, startModelServer } from '../support/model-server.js';
 import { type ServeChild, startServe } from '../support/serve.js';
 import { tempHome } from '../support/temp-home.js';
@@ -50,59 +49,6 @@ function reply(request: ChatRequest) {
     return { text: tea ? `You like ${tea} tea.` : 'I do not know yet.' };
   }
   return { text: 'Noted.' };
-}
-
-/** `mnemos gateway run` as a child; resolves once it says it is running. */
-async function startGatewayChild(
-  home: string,
-): Promise<{ child: ChildProcess; stderr: () => string; stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, [cliPath, 'gateway', 'run'], {
-    env: childEnv(home),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr += chunk;
-  });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`gateway did not start: ${stderr}`)), 30_000);
-    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-      if (chunk.includes('gateway running')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`gateway exited with ${code}: ${stderr}`));
-    });
-  });
-  return {
-    child,
-    stderr: () => stderr,
-    async stop() {
-      if (child.exitCode !== null) return;
-      const exited = once(child, 'exit');
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
-}
-
-async function until<T>(
-  what: string,
-  probe: () => Promise<T | undefined> | T | undefined,
-  ms = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 const haveDovecot = dovecotAvailable();

@@ -130,31 +130,42 @@ export function cronCommand(): Command {
   }
 
   tenantFlags(cron.command('run'))
-    .description('run a job now in this process and print the outcome (due jobs of others run too)')
+    .description(
+      'run a job now and print the outcome: here, or (chat targets) by the process running the gateway',
+    )
     .argument('<name>')
-    .action(async (name: string, options: TenantOptions, command: Command) => {
+    .option('--wait <seconds>', 'how long to wait for another process to run it', integer, 120)
+    .action(async (name: string, options: TenantOptions & { wait: number }, command: Command) => {
       await withMnemos(command, async (mnemos) => {
         const tenant = tenantOwner(mnemos, options);
         const due = await mnemos.cron.runNow(tenant, name);
         const mine = (await tickOnce(mnemos)).find(
           (run) => run.jobId === due.id && run.status !== 'skipped',
         );
-        if (!mine) {
-          const chats = due.deliver.filter((target) =>
-            /^(telegram|slack|discord|email|all|route)\b/u.test(target),
-          );
-          if (chats.length > 0) {
-            throw new MnemosError(
-              'conflict',
-              `cron job ${due.name} is due now and delivers to ${chats.join(', ')}: the process running the gateway (mnemos gateway run, or serve with gateway.enabled) will run it`,
-            );
+        if (mine) return printRun(mine, command);
+        // Chat targets are reached only where the gateway runs (or another replica took the slot):
+        // wait for that process to run it and show its outcome.
+        process.stderr.write(
+          `${due.name} is due now; waiting for the process that runs it (mnemos gateway run, or serve with gateway.enabled)…\n`,
+        );
+        const since = Date.parse(due.nextRunAt ?? new Date().toISOString());
+        const deadline = Date.now() + options.wait * 1000;
+        while (Date.now() < deadline) {
+          const [latest] = await mnemos.cron.history(tenant, due.name, { limit: 1, offset: 0 });
+          if (
+            latest &&
+            Date.parse(latest.startedAt) >= since &&
+            latest.status !== 'running' &&
+            latest.status !== 'skipped'
+          ) {
+            return printRun(latest, command);
           }
-          throw new MnemosError(
-            'conflict',
-            `cron job ${due.name} is due now, but another process took the run (or cron.max_concurrent was reached): see mnemos cron history ${due.name}`,
-          );
+          await new Promise((resolve) => setTimeout(resolve, 250));
         }
-        printRun(mine, command);
+        throw new MnemosError(
+          'conflict',
+          `cron job ${due.name} is due, but no process ran it within ${options.wait}s: is mnemos gateway run (or serve) running on this home? see mnemos cron history ${due.name}`,
+        );
       });
     });
 
