@@ -3,6 +3,11 @@ import type { PairingOutcome } from '../messaging/messaging-service.js';
 /** The reply to any failure: short, no details (those go to the log). */
 export const apologyText = 'Sorry, something went wrong while answering. Please try again later.';
 
+/** The reply to a message longer than one turn may be. */
+export function tooLongText(length: number, limit: number): string {
+  return `That message is too long for me (${length} characters; at most ${limit}). Please send a shorter one, or attach it as a file.`;
+}
+
 /** The reply to a user over the rate limit, once per minute. */
 export const slowDownText = 'Please slow down: too many messages in a minute. Try again shortly.';
 

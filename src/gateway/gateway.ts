@@ -1,5 +1,6 @@
 import { createTenantWorkspace, tenantWorkspacePath } from '../agent/tools/tenant-workspace.js';
 import type { GatewayConfig } from '../config/gateway-config.js';
+import { limits } from '../core/limits.js';
 import type { TenantKey } from '../core/scope.js';
 import type { PairingOutcome } from '../messaging/messaging-service.js';
 import type { Mnemos } from '../mnemos.js';
@@ -12,7 +13,7 @@ import {
 } from './chat-commands.js';
 import { chatKey } from './chat-key.js';
 import { GatewayNotifier } from './gateway-notifier.js';
-import { apologyText, pairingText, slowDownText } from './gateway-replies.js';
+import { apologyText, pairingText, slowDownText, tooLongText } from './gateway-replies.js';
 import { runGatewayTurn } from './gateway-turn.js';
 import { startEach } from './load-adapters.js';
 import type {
@@ -202,6 +203,11 @@ export class Gateway {
 
   private async answer(tenant: TenantKey, inbound: InboundMessage): Promise<void> {
     const mnemos = this.options.mnemos;
+    // The same bound as a message over HTTP: a pasted book or a huge mail is refused, not billed.
+    if (inbound.text.length > limits.maxCharacters) {
+      await this.reply(inbound, tooLongText(inbound.text.length, limits.maxCharacters));
+      return;
+    }
     const command = parseSlashCommand(inbound.text);
     let text = inbound.text;
     let preloadSkills: string[] | undefined;

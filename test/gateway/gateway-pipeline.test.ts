@@ -88,6 +88,15 @@ describe('gateway pipeline', () => {
     expect(telegram!.texts).toEqual([apologyText]);
   });
 
+  it('refuses a message longer than an HTTP turn may be, without calling the model', async () => {
+    const { adapters } = await startGateway(mnemos, allowed);
+    const [telegram] = adapters;
+    await telegram!.push({ userId: '42', text: 'x'.repeat(32_001) });
+    expect(telegram!.texts).toHaveLength(1);
+    expect(telegram!.texts[0]).toContain('too long');
+    expect(server.requestsTo('/v1/chat/completions')).toHaveLength(0);
+  });
+
   it('ignores groups without a mention, answers a mention', async () => {
     const { adapters } = await startGateway(mnemos, allowed);
     const [telegram] = adapters;
