@@ -1,6 +1,7 @@
 import { cleanContent, type Message } from 'discord.js';
 import { MnemosError } from '../../core/errors.js';
 import type { InboundAttachment, InboundMessage } from '../platform/gateway-adapter.js';
+import { readCapped } from '../platform/read-capped.js';
 
 /** Which guilds and channels the bot listens in (empty lists allow all). */
 export interface DiscordScope {
@@ -89,37 +90,9 @@ export function discordAttachment(
           { category: 'upstream' },
         );
       }
-      return readAtMost(response.body, maxBytes, name);
+      return readCapped(response.body, maxBytes, () => tooLarge(name, maxBytes));
     },
   };
-}
-
-/** Reads a body whole, failing (and cancelling the download) past `maxBytes`. */
-async function readAtMost(
-  body: ReadableStream<Uint8Array>,
-  maxBytes: number,
-  name: string,
-): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  const reader = body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.length;
-    if (total > maxBytes) {
-      await reader.cancel();
-      throw tooLarge(name, maxBytes);
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return bytes;
 }
 
 function tooLarge(name: string, maxBytes: number): MnemosError {

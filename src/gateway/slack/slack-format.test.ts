@@ -43,6 +43,9 @@ describe('markdownToMrkdwn', () => {
     expect(markdownToMrkdwn('[**bold** label](https://x.test/p|q)')).toBe(
       '<https://x.test/p%7Cq|bold label>',
     );
+    expect(markdownToMrkdwn('[wiki](https://x.test/Rust_(language)) end')).toBe(
+      '<https://x.test/Rust_(language)|wiki> end',
+    );
     expect(markdownToMrkdwn('[https://x.test](https://x.test) <https://y.test>')).toBe(
       '<https://x.test> <https://y.test>',
     );

@@ -2,6 +2,7 @@ import type { Api } from 'grammy';
 import type { Message, MessageEntity, UserFromGetMe } from 'grammy/types';
 import { MnemosError } from '../../core/errors.js';
 import type { InboundAttachment, InboundMessage } from '../platform/gateway-adapter.js';
+import { readCapped } from '../platform/read-capped.js';
 
 /** What turning an update into an inbound message needs besides the message. */
 export interface InboundContext {
@@ -177,24 +178,5 @@ async function download(
     await response.body.cancel();
     throw tooBig(declared, maxBytes);
   }
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  const reader = response.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.length;
-    if (total > maxBytes) {
-      await reader.cancel();
-      throw tooBig(total, maxBytes);
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(total);
-  let at = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, at);
-    at += chunk.length;
-  }
-  return bytes;
+  return readCapped(response.body, maxBytes, (bytes) => tooBig(bytes, maxBytes));
 }
