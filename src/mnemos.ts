@@ -224,6 +224,11 @@ export class Mnemos {
     const agents = new AgentService(storage.agents, home, {
       envAllow: config.agent.surfaces.http.env_allow,
     });
+    const messaging = new MessagingService(
+      storage.gateway,
+      config.gateway,
+      config.gateway.app_id ?? config.app_id,
+    );
     const mnemos = new Mnemos(
       home,
       config,
@@ -254,16 +259,14 @@ export class Mnemos {
         agents,
         cron: new CronService(storage.cron, {
           memoryWrites: config.cron.memory_writes,
+          // Tenants' jobs deliver only to the tenant's own chat accounts.
+          ownTargets: (tenant) => messaging.addressesOf(tenant),
           untrusted: {
             maxJobs: config.cron.untrusted.max_jobs,
             minIntervalMs: config.cron.untrusted.min_interval_s * 1000,
           },
         }),
-        messaging: new MessagingService(
-          storage.gateway,
-          config.gateway,
-          config.gateway.app_id ?? config.app_id,
-        ),
+        messaging,
       },
     );
     if (!options.readOnly) await mnemos.teams.failInterrupted();

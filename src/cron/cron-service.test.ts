@@ -134,12 +134,44 @@ describe('CronService', () => {
         )
       ).message,
     ).toMatch(/^task: /);
+    // A tenant's job reaches only the tenant's own accounts, one per target.
+    cron = new CronService(storage.cron, {
+      memoryWrites: false,
+      now: () => clock,
+      ownTargets: async (tenant) =>
+        tenant.tenantId === 'alice' ? ['telegram:123', 'email:a@x.test'] : [],
+    });
+    for (const target of ['slack', 'all', 'route', 'telegram:999', 'telegram:123,999']) {
+      const refused = await failure(
+        cron.add(
+          alice,
+          { name: 'x', schedule: 'every 1h', task, deliver: [target] },
+          { origin: 'http' },
+        ),
+      );
+      expect(refused.message, target).toMatch(
+        /^deliver\.0: .*(own accounts|not one of this tenant's accounts)/u,
+      );
+    }
+    expect(
+      (
+        await failure(
+          cron.add(
+            bob,
+            { name: 'x', schedule: 'every 1h', task, deliver: ['telegram:123'] },
+            { origin: 'gateway' },
+          ),
+        )
+      ).message,
+    ).toMatch(/none linked yet/u);
     const job = await cron.add(
       alice,
-      { name: 'h', schedule: 'every 1h', task, deliver: ['telegram:123', 'slack'] },
+      { name: 'h', schedule: 'every 1h', task, deliver: ['telegram:123', 'email:A@x.test'] },
       { origin: 'http' },
     );
     expect(job.origin).toBe('http');
+    // Operators' own jobs may still deliver anywhere the gateway reaches.
+    await cron.add(alice, { name: 'ops', schedule: 'every 1h', task, deliver: ['slack', 'all'] });
     cron.useTargetCheck((target) => target === 'telegram:123');
     expect(
       (
@@ -223,5 +255,72 @@ describe('CronService', () => {
     const faster = await failure(bounded.update(bob, 'b', { schedule: 'every 10s' }, http));
     expect(faster.code).toBe('invalid_input');
     expect((await bounded.get(bob, 'b')).schedule).toBe('every 1h');
+  });
+
+  it('keeps built-in maintenance jobs to the operator, and bounds runs on demand', async () => {
+    const bounded = new CronService(storage.cron, {
+      memoryWrites: false,
+      now: () => clock,
+      untrusted: { maxJobs: 5, minIntervalMs: 300_000 },
+    });
+    await bounded.add(alice, {
+      name: 'memory_cleanup',
+      schedule: 'every 1d',
+      task: { type: 'maintenance', task: 'memory_cleanup' },
+    });
+    const http = { origin: 'http' } as const;
+    for (const attempt of [
+      bounded.pause(alice, 'memory_cleanup', http),
+      bounded.remove(alice, 'memory_cleanup', http),
+      bounded.runNow(alice, 'memory_cleanup', http),
+      bounded.update(alice, 'memory_cleanup', { schedule: 'every 2d' }, http),
+    ]) {
+      expect((await failure(attempt)).code).toBe('forbidden');
+    }
+    await bounded.pause(alice, 'memory_cleanup');
+    const job = await bounded.add(
+      alice,
+      { name: 'j', schedule: 'every 1h', task: { type: 'prompt', prompt: 'x' } },
+      http,
+    );
+    // One run of it, just now.
+    const due = await bounded.runNow(alice, job.name);
+    const claim = { jobId: job.id, worker: 'w', now: clock, runId: 'run-1' };
+    await storage.cron.claim(alice, {
+      ...claim,
+      expectedNextRunAt: Date.parse(due.nextRunAt!),
+      nextRunAt: clock + 3_600_000,
+      leaseUntil: clock + 60_000,
+    });
+    await storage.cron.finish(alice, {
+      ...claim,
+      status: 'ok',
+      output: 'x',
+      error: null,
+      deliveries: [],
+      sessionId: null,
+    });
+    expect((await failure(bounded.runNow(alice, 'j', http))).code).toBe('rate_limited');
+    clock += 300_000;
+    await bounded.runNow(alice, 'j', http);
+  });
+
+  it('holds the job cap under concurrent adds', async () => {
+    const bounded = new CronService(storage.cron, {
+      memoryWrites: false,
+      now: () => clock,
+      untrusted: { maxJobs: 3, minIntervalMs: 300_000 },
+    });
+    const results = await Promise.allSettled(
+      Array.from({ length: 10 }, (_, i) =>
+        bounded.add(
+          alice,
+          { name: `n${i}`, schedule: 'every 1h', task: { type: 'prompt', prompt: 'x' } },
+          { origin: 'http' },
+        ),
+      ),
+    );
+    expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(3);
+    expect(await bounded.list(alice)).toHaveLength(3);
   });
 });

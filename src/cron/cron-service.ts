@@ -29,6 +29,11 @@ export interface CronServiceOptions {
    * tokens, so a tenant gets a bounded number of jobs, none more often than `minIntervalMs`.
    */
   untrusted?: { maxJobs: number; minIntervalMs: number };
+  /**
+   * The `platform:id` accounts of a tenant (the gateway's approved and configured accounts): the
+   * only chats a job created over HTTP or from a chat may deliver to.
+   */
+  ownTargets?: (tenant: TenantKey) => Promise<string[]>;
   now?: () => number;
 }
 
@@ -44,6 +49,7 @@ export interface CronCaller {
  */
 export class CronService {
   private acceptsTarget: TargetCheck;
+  private readonly adding = new Map<string, Promise<void>>();
   private readonly now: () => number;
 
   constructor(
@@ -62,6 +68,30 @@ export class CronService {
 
   /** Creates a job; `conflict` when the tenant has one of that name. */
   async add(tenant: TenantKey, input: unknown, caller: CronCaller = {}): Promise<CronJobRecord> {
+    // Adds of one tenant run one at a time here, so concurrent requests cannot pass the job cap
+    // together (replicas may still each add one at the cap; the count is checked again below).
+    const key = `${tenant.appId}\u0000${tenant.tenantId}`;
+    const previous = this.adding.get(key) ?? Promise.resolve();
+    const next = previous.then(
+      () => this.addNow(tenant, input, caller),
+      () => this.addNow(tenant, input, caller),
+    );
+    const settled = next.then(
+      () => {},
+      () => {},
+    );
+    this.adding.set(key, settled);
+    void settled.then(() => {
+      if (this.adding.get(key) === settled) this.adding.delete(key);
+    });
+    return next;
+  }
+
+  private async addNow(
+    tenant: TenantKey,
+    input: unknown,
+    caller: CronCaller,
+  ): Promise<CronJobRecord> {
     const parsed: CreateCronJobInput = parseInput(createCronJobSchema, input, 'cron job');
     const origin = caller.origin ?? 'local';
     const now = this.now();
@@ -79,7 +109,7 @@ export class CronService {
         );
       }
     }
-    const deliver = this.checkTargets(parsed.deliver ?? [], origin);
+    const deliver = await this.checkTargets(parsed.deliver ?? [], origin, tenant);
     const paused = parsed.paused ?? false;
     const job: CronJobRecord = {
       id: randomBytes(6).toString('hex'),
@@ -135,6 +165,7 @@ export class CronService {
   ): Promise<CronJobRecord> {
     const changes: UpdateCronJobInput = parseInput(updateCronJobSchema, input, 'cron job update');
     const current = await this.get(tenant, nameOrId);
+    guardBuiltin(current, caller);
     const origin: CronOrigin =
       caller.origin && caller.origin !== 'local' ? caller.origin : current.origin;
     const now = this.now();
@@ -148,7 +179,7 @@ export class CronService {
       updatedAt: iso(now)!,
     };
     this.checkTask(next.task, origin);
-    next.deliver = this.checkTargets(changes.deliver ?? current.deliver, origin);
+    next.deliver = await this.checkTargets(changes.deliver ?? current.deliver, origin, tenant);
     const rescheduled =
       changes.schedule !== undefined ||
       changes.timezone !== undefined ||
@@ -170,28 +201,49 @@ export class CronService {
   }
 
   /** Deletes a job and its runs. */
-  async remove(tenant: TenantKey, nameOrId: string): Promise<CronJobRecord> {
+  async remove(
+    tenant: TenantKey,
+    nameOrId: string,
+    caller: CronCaller = {},
+  ): Promise<CronJobRecord> {
     const job = await this.get(tenant, nameOrId);
+    guardBuiltin(job, caller);
     if (!(await this.storage.delete(tenant, job.id))) throw notFound(nameOrId);
     return job;
   }
 
   /** Stops a job from running until resumed (a run in progress finishes). */
-  pause(tenant: TenantKey, nameOrId: string): Promise<CronJobRecord> {
-    return this.update(tenant, nameOrId, { paused: true });
+  pause(tenant: TenantKey, nameOrId: string, caller: CronCaller = {}): Promise<CronJobRecord> {
+    return this.update(tenant, nameOrId, { paused: true }, caller);
   }
 
   /** Lets a paused job run again, from its next slot after now. */
-  resume(tenant: TenantKey, nameOrId: string): Promise<CronJobRecord> {
-    return this.update(tenant, nameOrId, { paused: false });
+  resume(tenant: TenantKey, nameOrId: string, caller: CronCaller = {}): Promise<CronJobRecord> {
+    return this.update(tenant, nameOrId, { paused: false }, caller);
   }
 
   /**
    * Makes a job due now, so the next tick of any replica runs it (its schedule goes on after);
    * `conflict` while a run of it is in progress, `invalid_input` when it is paused.
    */
-  async runNow(tenant: TenantKey, nameOrId: string): Promise<CronJobRecord> {
+  async runNow(
+    tenant: TenantKey,
+    nameOrId: string,
+    caller: CronCaller = {},
+  ): Promise<CronJobRecord> {
     const job = await this.get(tenant, nameOrId);
+    guardBuiltin(job, caller);
+    const origin = caller.origin ?? 'local';
+    const least = this.options.untrusted?.minIntervalMs;
+    const last = job.lastRunAt ? Date.parse(job.lastRunAt) : null;
+    if (origin !== 'local' && least && last !== null && this.now() - last < least) {
+      // The schedule's bound holds for runs on demand too.
+      throw new MnemosError(
+        'rate_limited',
+        `cron job ${job.name} ran less than ${least / 1000}s ago (cron.untrusted.min_interval_s); try again later`,
+        { details: { limit: least, retryAfterMs: least - (this.now() - last) } },
+      );
+    }
     if (job.lease) {
       throw new MnemosError(
         'conflict',
@@ -237,9 +289,14 @@ export class CronService {
   }
 
   /** Fails with `invalid_input` naming the first target nothing can reach; returns them deduplicated. */
-  checkTargets(targets: string[], origin: CronOrigin): string[] {
+  async checkTargets(targets: string[], origin: CronOrigin, tenant: TenantKey): Promise<string[]> {
+    let own: Set<string> | null = null;
     for (const [index, target] of targets.entries()) {
-      const problem = this.targetProblem(target, origin);
+      let problem = this.targetProblem(target, origin);
+      if (!problem && origin !== 'local' && isMessagingTarget(target)) {
+        own ??= new Set(await (this.options.ownTargets?.(tenant) ?? Promise.resolve([])));
+        problem = ownTargetProblem(target, own, origin);
+      }
       if (problem) {
         throw new MnemosError('invalid_input', `deliver.${index}: ${problem}`, {
           details: { target },
@@ -316,4 +373,37 @@ function notFound(nameOrId: string): MnemosError {
 
 function iso(ms: number | null): string | null {
   return ms === null ? null : new Date(ms).toISOString();
+}
+
+/** Whether a target goes to a messaging platform (not `log`, a file or a webhook). */
+function isMessagingTarget(target: string): boolean {
+  return target !== 'log' && !target.startsWith('file:') && !target.startsWith('webhook:');
+}
+
+/**
+ * Why an untrusted job may not deliver to `target`: only one chat per target, and only the
+ * tenant's own accounts, so nobody can make the bot message strangers or the operator's chats.
+ */
+function ownTargetProblem(target: string, own: Set<string>, origin: CronOrigin): string | null {
+  const colon = target.indexOf(':');
+  if (colon < 0 || target.includes(',')) {
+    return `jobs created over ${origin} deliver to one of their own accounts per target (platform:id), not '${target}'`;
+  }
+  const platform = target.slice(0, colon);
+  const id = target.slice(colon + 1);
+  const address = `${platform}:${platform === 'email' ? id.toLowerCase() : id}`;
+  return own.has(address)
+    ? null
+    : `'${target}' is not one of this tenant's accounts (jobs created over ${origin} deliver only to them: ${[...own].join(', ') || 'none linked yet'})`;
+}
+
+/** Built-in maintenance jobs belong to the operator: only local callers may change or run them. */
+function guardBuiltin(job: CronJobRecord, caller: CronCaller): void {
+  const origin = caller.origin ?? 'local';
+  if (job.task.type === 'maintenance' && origin !== 'local') {
+    throw new MnemosError(
+      'forbidden',
+      `cron job ${job.name} is a built-in maintenance job: only the operator changes it (config maintenance.*)`,
+    );
+  }
 }

@@ -125,7 +125,9 @@ export function cronRoutes(app: OpenAPIHono<AppEnv>, mnemos: Mnemos): void {
       responses: { 200: json(z.object({ deleted: z.string() }), 'Deleted'), ...errorResponses },
     }),
     async (c) => {
-      const job = await mnemos.cron.remove(tenantOf(c.get('tenant')), c.req.valid('param').name);
+      const job = await mnemos.cron.remove(tenantOf(c.get('tenant')), c.req.valid('param').name, {
+        origin: 'http',
+      });
       return c.json({ deleted: job.name }, 200);
     },
   );
@@ -144,7 +146,9 @@ export function cronRoutes(app: OpenAPIHono<AppEnv>, mnemos: Mnemos): void {
         responses: { 200: json(CronJobSchema, 'The job'), ...errorResponses },
       }),
       async (c) => {
-        const job = await mnemos.cron[verb](tenantOf(c.get('tenant')), c.req.valid('param').name);
+        const job = await mnemos.cron[verb](tenantOf(c.get('tenant')), c.req.valid('param').name, {
+          origin: 'http',
+        });
         return c.json(cronJobJson(job), 200);
       },
     );
@@ -165,7 +169,9 @@ export function cronRoutes(app: OpenAPIHono<AppEnv>, mnemos: Mnemos): void {
       },
     }),
     async (c) => {
-      const job = await mnemos.cron.runNow(tenantOf(c.get('tenant')), c.req.valid('param').name);
+      const job = await mnemos.cron.runNow(tenantOf(c.get('tenant')), c.req.valid('param').name, {
+        origin: 'http',
+      });
       return c.json(cronJobJson(job), 202);
     },
   );

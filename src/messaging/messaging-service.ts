@@ -231,6 +231,39 @@ export class MessagingService {
     return this.storage.accounts();
   }
 
+  /**
+   * The `platform:id` accounts that are this tenant's: approved accounts, its `identities`, and
+   * allowlisted ids whose default tenant it is. A tenant's own jobs may deliver only to these.
+   */
+  async addressesOf(tenant: TenantKey, config: GatewayConfig = this.config): Promise<string[]> {
+    if (tenant.appId !== this.appId) return [];
+    const own = new Set<string>();
+    for (const account of await this.storage.accounts()) {
+      if (account.status === 'approved' && account.tenantId === tenant.tenantId) {
+        own.add(accountAddress(account.platform, account.userId));
+      }
+    }
+    for (const entry of config.identities[tenant.tenantId] ?? []) {
+      try {
+        const parsed = parseAccountAddress(entry);
+        own.add(accountAddress(parsed.platform, normaliseUserId(parsed.platform, parsed.userId)));
+      } catch {
+        // A malformed identity entry names nobody.
+      }
+    }
+    const listed: Array<[string, string]> = [
+      ...Object.entries(config.platforms).flatMap(([platform, block]) =>
+        block.allowed_users.map((id): [string, string] => [platform, id]),
+      ),
+    ];
+    for (const [platform, id] of listed) {
+      const userId = normaliseUserId(platform, id);
+      if (defaultTenantId(platform, userId) === tenant.tenantId)
+        own.add(accountAddress(platform, userId));
+    }
+    return [...own];
+  }
+
   /** The pairing requests waiting for the owner, without their codes. */
   async pending(): Promise<PendingPairing[]> {
     return (await this.storage.pairings(this.now())).map(({ codeHash: _, ...rest }) => rest);

@@ -86,13 +86,13 @@ export function cronjobTool(cron: CronService, options: CronjobToolOptions): Age
           return { updated: brief(await cron.update(tenant, name, changes, caller)) };
         }
         case 'pause':
-          return { paused: brief(await cron.pause(tenant, name)) };
+          return { paused: brief(await cron.pause(tenant, name, caller)) };
         case 'resume':
-          return { resumed: brief(await cron.resume(tenant, name)) };
+          return { resumed: brief(await cron.resume(tenant, name, caller)) };
         case 'remove':
-          return { removed: (await cron.remove(tenant, name)).name };
+          return { removed: (await cron.remove(tenant, name, caller)).name };
         case 'run': {
-          const job = await cron.runNow(tenant, name);
+          const job = await cron.runNow(tenant, name, caller);
           return {
             queued: brief(job),
             note: "it runs at the scheduler's next tick, in the background; its reply goes to the job's targets",
