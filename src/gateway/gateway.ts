@@ -1,5 +1,6 @@
 import { createTenantWorkspace, tenantWorkspacePath } from '../agent/tools/tenant-workspace.js';
 import type { GatewayConfig } from '../config/gateway-config.js';
+import { MnemosError } from '../core/errors.js';
 import { limits } from '../core/limits.js';
 import type { TenantKey } from '../core/scope.js';
 import type { PairingOutcome } from '../messaging/messaging-service.js';
@@ -247,8 +248,7 @@ export class Gateway {
       }
     }
     const sessionId =
-      (await mnemos.messaging.boundSession(tenant, chatKey(inbound))) ??
-      (await this.newSession(tenant, inbound));
+      (await this.liveBoundSession(tenant, inbound)) ?? (await this.newSession(tenant, inbound));
     const notes = await this.attachments(tenant, inbound);
     const turnText = [text, ...notes].filter((part) => part !== '').join('\n\n');
     const stopTyping = this.typing(inbound);
@@ -266,6 +266,23 @@ export class Gateway {
       stopTyping();
     }
     await this.reply(inbound, reply.trim() === '' ? '(no answer)' : reply);
+  }
+
+  /** The chat's session, unless it is gone (deleted, or expired by `session_cleanup`). */
+  private async liveBoundSession(
+    tenant: TenantKey,
+    inbound: InboundMessage,
+  ): Promise<string | null> {
+    const mnemos = this.options.mnemos;
+    const bound = await mnemos.messaging.boundSession(tenant, chatKey(inbound));
+    if (bound === null) return null;
+    try {
+      await mnemos.sessions.get(tenant, bound);
+      return bound;
+    } catch (error) {
+      if (MnemosError.isInstance(error) && error.code === 'not_found') return null;
+      throw error;
+    }
   }
 
   /** Starts a session of the tenant for this chat and binds the chat to it; returns its id. */

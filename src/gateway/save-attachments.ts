@@ -1,5 +1,14 @@
-import { chownSync, mkdirSync, writeFileSync } from 'node:fs';
-import { basename, join, relative, resolve } from 'node:path';
+import {
+  closeSync,
+  fchownSync,
+  lchownSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  realpathSync,
+  writeSync,
+} from 'node:fs';
+import { basename, isAbsolute, join, relative, resolve } from 'node:path';
 import type { InboundAttachment } from './platform/gateway-adapter.js';
 
 /** Largest attachment the gateway saves, bytes. */
@@ -41,7 +50,16 @@ export async function saveAttachments(
   const cap = target.maxBytes ?? maxAttachmentBytes;
   const folder = join(target.workspace, 'attachments');
   mkdirSync(folder, { recursive: true, mode: 0o700 });
-  if (target.owner) chownSync(folder, target.owner.uid, target.owner.gid);
+  // The workspace is the tenant's to change (file and terminal tools): `attachments` may have been
+  // replaced by a link to somewhere else, which nothing here may follow.
+  if (!plainFolderInside(folder, target.workspace)) {
+    log(`attachments: ${folder} is not a plain folder inside the workspace; nothing saved`);
+    return attachments.map(
+      (attachment) =>
+        `[attachment not saved: ${safeFileName(attachment.name)}: attachments/ is not a plain folder]`,
+    );
+  }
+  if (target.owner) lchownSync(folder, target.owner.uid, target.owner.gid);
   const lines: string[] = [];
   for (const attachment of attachments) {
     const name = safeFileName(attachment.name);
@@ -52,8 +70,7 @@ export async function saveAttachments(
     try {
       const bytes = await attachment.fetch(cap);
       if (bytes.byteLength > cap) throw new Error(`larger than ${cap} bytes`);
-      const path = writeUnique(folder, name, bytes);
-      if (target.owner) chownSync(path, target.owner.uid, target.owner.gid);
+      const path = writeUnique(folder, name, bytes, target.owner);
       const shown = relative(target.workspace, path).split('\\').join('/');
       lines.push(
         `[attachment saved: ${shown} (${attachment.mimeType}, ${bytes.byteLength} bytes)]`,
@@ -67,7 +84,12 @@ export async function saveAttachments(
 }
 
 /** Writes `bytes` as `name`, or `name-2`, `name-3`… when taken; returns the path. */
-function writeUnique(folder: string, name: string, bytes: Uint8Array): string {
+function writeUnique(
+  folder: string,
+  name: string,
+  bytes: Uint8Array,
+  owner: AttachmentTarget['owner'],
+): string {
   const dot = name.lastIndexOf('.');
   const stem = dot > 0 ? name.slice(0, dot) : name;
   const extension = dot > 0 ? name.slice(dot) : '';
@@ -75,12 +97,33 @@ function writeUnique(folder: string, name: string, bytes: Uint8Array): string {
     const path = resolve(folder, n === 1 ? name : `${stem}-${n}${extension}`);
     // `safeFileName` already keeps names inside; this guards the invariant itself.
     if (relative(folder, path).startsWith('..')) throw new Error('unsafe file name');
+    let fd: number;
     try {
-      writeFileSync(path, bytes, { flag: 'wx', mode: 0o600 });
-      return path;
+      // `wx` (O_EXCL) never follows a link at the path; the owner is set on the open file itself.
+      fd = openSync(path, 'wx', 0o600);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      continue;
     }
+    try {
+      writeSync(fd, bytes);
+      if (owner) fchownSync(fd, owner.uid, owner.gid);
+    } finally {
+      closeSync(fd);
+    }
+    return path;
   }
   throw new Error('too many files of that name');
+}
+
+/** Whether `folder` is a directory (not a link) whose real path lies inside the workspace's. */
+function plainFolderInside(folder: string, workspace: string): boolean {
+  try {
+    const stat = lstatSync(folder);
+    if (stat.isSymbolicLink() || !stat.isDirectory()) return false;
+    const inside = relative(realpathSync(workspace), realpathSync(folder));
+    return inside !== '' && !inside.startsWith('..') && !isAbsolute(inside);
+  } catch {
+    return false;
+  }
 }

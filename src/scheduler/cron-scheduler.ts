@@ -272,7 +272,8 @@ export class CronScheduler {
         log: (level, message) =>
           this.log(level === 'warn' ? 'warn' : 'info', message, { job: job.name }),
       });
-      clearInterval(renewal);
+      // The lease stays renewed through delivery too: a slow chat (429 retries) must not let
+      // another replica take the run over and deliver it twice.
       const delivered = await deliverRun(job, run, outcome, {
         home: this.mnemos.home,
         log: this.log,

@@ -69,6 +69,18 @@ describe('gateway pipeline', () => {
     expect(telegram!.stopped).toBe(true);
   });
 
+  it('starts a new session when the chat\'s one was deleted (or expired)', async () => {
+    const { adapters } = await startGateway(mnemos, allowed);
+    const [telegram] = adapters;
+    await telegram!.push({ userId: '42', text: 'first' });
+    const [first] = await mnemos.sessions.list(tenant);
+    await mnemos.sessions.delete(tenant, first!.id);
+    await telegram!.push({ userId: '42', text: 'again' });
+    expect(telegram!.texts).toEqual(['echo: first', 'echo: again']);
+    const [second] = await mnemos.sessions.list(tenant);
+    expect(second!.id).not.toBe(first!.id);
+  });
+
   it('turns of one chat run one at a time, in order', async () => {
     const { adapters } = await startGateway(mnemos, allowed);
     const [telegram] = adapters;

@@ -121,7 +121,14 @@ export async function createDiscordAdapter(
       client.on(Events.MessageCreate, (message: Message) => {
         const botId = client.user?.id;
         if (botId === undefined) return;
-        const inbound = toInboundMessage(message, botId, scope);
+        let inbound: ReturnType<typeof toInboundMessage>;
+        try {
+          inbound = toInboundMessage(message, botId, scope);
+        } catch (error) {
+          // A message of an unexpected shape must not throw inside discord.js's event loop.
+          options.log('warn', `discord: could not read message ${message.id}: ${String(error)}`);
+          return;
+        }
         if (inbound === null) return;
         void handler(inbound).catch((error: unknown) => {
           options.log(

@@ -43,6 +43,10 @@ describe('markdownToMrkdwn', () => {
     expect(markdownToMrkdwn('[**bold** label](https://x.test/p|q)')).toBe(
       '<https://x.test/p%7Cq|bold label>',
     );
+    // Link targets that are Slack mentions are written out, never sent as <!channel> and the like.
+    expect(markdownToMrkdwn('[hi](!channel) ![a](!here) [x](@U123) [y](!subteam^S1)')).toBe(
+      'hi (!channel) a (!here) x (@U123) y (!subteam^S1)',
+    );
     expect(markdownToMrkdwn('[wiki](https://x.test/Rust_(language)) end')).toBe(
       '<https://x.test/Rust_(language)|wiki> end',
     );

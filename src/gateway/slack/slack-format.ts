@@ -115,11 +115,13 @@ const inlineRules: InlineRule[] = [
     render: (m) => `\`${escapeMrkdwn((m[2] ?? '').replace(/`/gu, "'"))}\``,
   },
   {
-    pattern: /!\[([^\]]{0,500})\]\(\s*<?((?:[^()\s>]|\([^()\s>]{0,500}\)){1,2000})>?(?:\s+"[^"]{0,500}")?\s*\)/uy,
+    pattern:
+      /!\[([^\]]{0,500})\]\(\s*<?((?:[^()\s>]|\([^()\s>]{0,500}\)){1,2000})>?(?:\s+"[^"]{0,500}")?\s*\)/uy,
     render: (m) => link(m[2] ?? '', m[1] ?? ''),
   },
   {
-    pattern: /\[((?:[^\]\\]|\\.){1,500})\]\(\s*<?((?:[^()\s>]|\([^()\s>]{0,500}\)){1,2000})>?(?:\s+"[^"]{0,500}")?\s*\)/uy,
+    pattern:
+      /\[((?:[^\]\\]|\\.){1,500})\]\(\s*<?((?:[^()\s>]|\([^()\s>]{0,500}\)){1,2000})>?(?:\s+"[^"]{0,500}")?\s*\)/uy,
     render: (m) => link(m[2] ?? '', m[1] ?? ''),
   },
   { pattern: /<((?:https?|mailto):[^>\s]{1,2000})>/uy, render: (m) => link(m[1] ?? '', '') },
@@ -163,6 +165,12 @@ function inline(text: string): string {
 
 /** `<url|label>`, with the URL's markup characters percent-encoded and the label escaped. */
 function link(url: string, label: string): string {
+  // `<!channel>`, `<@U…>` and `<!subteam^…>` are mentions in Slack's syntax: only web and mail
+  // links become `<…>`; anything else is written out as escaped text.
+  if (!/^(?:https?:\/\/|mailto:)/iu.test(url)) {
+    const text = label.replace(/\\(.)/gu, '$1').trim();
+    return escapeMrkdwn(text === '' ? url : `${text} (${url})`);
+  }
   const safeUrl = url.replace(/[<>|\s]/gu, (c) => encodeURIComponent(c)).replace(/&/gu, '&amp;');
   const text = label
     .replace(/\\(.)/gu, '$1')
