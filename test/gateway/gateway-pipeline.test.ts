@@ -69,7 +69,7 @@ describe('gateway pipeline', () => {
     expect(telegram!.stopped).toBe(true);
   });
 
-  it('starts a new session when the chat\'s one was deleted (or expired)', async () => {
+  it("starts a new session when the chat's one was deleted (or expired)", async () => {
     const { adapters } = await startGateway(mnemos, allowed);
     const [telegram] = adapters;
     await telegram!.push({ userId: '42', text: 'first' });
