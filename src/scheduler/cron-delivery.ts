@@ -111,9 +111,10 @@ async function deliverOne(
       { target, ok: false, error: `no gateway runs in this process to deliver to ${target}` },
     ];
   }
+  // The notifier shows the title itself (a bold first line, or the email subject).
   return options.notifier.deliver(target, {
     title: text.title,
-    text: `${text.title}\n\n${text.body}`,
+    text: text.body,
     urgent: !outcome.ok,
   });
 }
