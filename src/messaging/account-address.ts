@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { MnemosError } from '../core/errors.js';
 import { type GatewayPlatform, gatewayPlatforms } from '../core/gateway-record.js';
 
@@ -32,8 +33,16 @@ export function accountAddress(platform: string, userId: string): string {
   return `${platform}:${userId}`;
 }
 
-/** The default tenant of an account: `<platform>-<id>`, made a valid tenant id. */
+/**
+ * The default tenant of an account: `<platform>-<id>`, made a valid tenant id. When that changed
+ * the id (characters replaced, or cut), a short hash of the original follows, so two accounts
+ * never share a tenant by accident (`a!b@x` and `a_b@x`).
+ */
 export function defaultTenantId(platform: string, userId: string): string {
   // Scope parts are printable, without `*`, at most 128 characters.
-  return `${platform}-${userId}`.replace(/[^A-Za-z0-9._@+-]/g, '_').slice(0, 128);
+  const plain = `${platform}-${userId}`;
+  const safe = plain.replace(/[^A-Za-z0-9._@+-]/g, '_');
+  if (safe === plain && safe.length <= 128) return safe;
+  const hash = createHash('sha256').update(plain).digest('hex').slice(0, 12);
+  return `${safe.slice(0, 115)}~${hash}`;
 }
