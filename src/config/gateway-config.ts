@@ -145,6 +145,16 @@ export const gatewayConfigSchema = z
       })
       .strict()
       .prefault({}),
+    /** Files people send: kept in their tenant's workspace under `attachments/`. */
+    attachments: z
+      .object({
+        /** Largest file saved, MB. */
+        max_file_mb: z.number().min(0.001).max(1_024).default(20),
+        /** Most all of one tenant's saved attachments may take together, MB. */
+        max_total_mb: z.number().min(0.001).max(102_400).default(500),
+      })
+      .strict()
+      .prefault({}),
     /** Outgoing notification routing (cron delivery), first match wins. */
     routes: z.array(routeSchema).default([]),
     platforms: z

@@ -22,7 +22,7 @@ import type {
   GatewayPlatform,
   InboundMessage,
 } from './platform/gateway-adapter.js';
-import { maxAttachmentBytes, saveAttachments } from './save-attachments.js';
+import { saveAttachments } from './save-attachments.js';
 import { UserRateLimit } from './user-rate-limit.js';
 
 /** What a gateway is built from. */
@@ -36,7 +36,7 @@ export interface GatewayOptions {
   log?: (level: 'info' | 'warn' | 'debug' | 'error', message: string) => void;
   /** How often "typing…" is shown again while a turn runs, ms (platforms drop it after ~5 s). */
   typingIntervalMs?: number;
-  /** Largest attachment saved, bytes. */
+  /** Largest attachment saved, bytes; default `gateway.attachments.max_file_mb`. */
   maxAttachmentBytes?: number;
   now?: () => number;
 }
@@ -311,7 +311,14 @@ export class Gateway {
     );
     return saveAttachments(
       inbound.attachments,
-      { workspace, owner, maxBytes: this.options.maxAttachmentBytes ?? maxAttachmentBytes },
+      {
+        workspace,
+        owner,
+        maxBytes:
+          this.options.maxAttachmentBytes ??
+          Math.floor(this.config.attachments.max_file_mb * 1024 * 1024),
+        maxTotalBytes: Math.floor(this.config.attachments.max_total_mb * 1024 * 1024),
+      },
       (line) => this.log('warn', `gateway: ${line}`),
     );
   }

@@ -44,6 +44,28 @@ describe('saveAttachments', () => {
     }
   });
 
+  it('stops saving once the folder holds maxTotalBytes', async () => {
+    const workspace = mkdtempSync(join(tmpdir(), 'mnemos-attach-'));
+    try {
+      const target = { workspace, maxTotalBytes: 10 };
+      const first = await saveAttachments(
+        [file('a.txt', '123456'), file('b.txt', '123456')],
+        target,
+        () => {},
+      );
+      expect(first[0]).toContain('saved: attachments/a.txt');
+      expect(first[1]).toContain('folder is full');
+      // Later messages see what earlier ones left.
+      const later = await saveAttachments([file('c.txt', '12345')], target, () => {});
+      expect(later[0]).toContain('folder is full');
+      expect(await saveAttachments([file('d.txt', '1234')], target, () => {})).toEqual([
+        '[attachment saved: attachments/d.txt (text/plain, 4 bytes)]',
+      ]);
+    } finally {
+      rmSync(workspace, { recursive: true, force: true });
+    }
+  });
+
   it('follows no link: an attachments/ link to elsewhere gets nothing written', async () => {
     const workspace = mkdtempSync(join(tmpdir(), 'mnemos-attach-'));
     const outside = mkdtempSync(join(tmpdir(), 'mnemos-outside-'));

@@ -5,6 +5,7 @@ import {
   lstatSync,
   mkdirSync,
   openSync,
+  readdirSync,
   realpathSync,
   writeSync,
 } from 'node:fs';
@@ -21,6 +22,8 @@ export interface AttachmentTarget {
   /** Owner of what is written (the sandbox user when Mnemos runs as root). */
   owner?: { uid: number; gid: number } | undefined;
   maxBytes?: number;
+  /** Most the folder may hold in all, bytes; a file that would pass it is not saved. */
+  maxTotalBytes?: number;
 }
 
 /**
@@ -61,15 +64,25 @@ export async function saveAttachments(
   }
   if (target.owner) lchownSync(folder, target.owner.uid, target.owner.gid);
   const lines: string[] = [];
+  let used = folderBytes(folder);
+  const total = target.maxTotalBytes ?? Number.POSITIVE_INFINITY;
   for (const attachment of attachments) {
     const name = safeFileName(attachment.name);
     if (attachment.size !== null && attachment.size > cap) {
       lines.push(`[attachment not saved: ${name} is larger than ${cap} bytes]`);
       continue;
     }
+    const room = Math.min(cap, total - used);
+    if (room <= 0 || (attachment.size !== null && attachment.size > room)) {
+      lines.push(
+        `[attachment not saved: ${name}: the attachments folder is full (${total} bytes)]`,
+      );
+      continue;
+    }
     try {
-      const bytes = await attachment.fetch(cap);
-      if (bytes.byteLength > cap) throw new Error(`larger than ${cap} bytes`);
+      const bytes = await attachment.fetch(room);
+      if (bytes.byteLength > room) throw new Error(`larger than ${room} bytes`);
+      used += bytes.byteLength;
       const path = writeUnique(folder, name, bytes, target.owner);
       const shown = relative(target.workspace, path).split('\\').join('/');
       lines.push(
@@ -126,4 +139,18 @@ function plainFolderInside(folder: string, workspace: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** Bytes the regular files directly in `folder` take (what the gateway saved there, mostly). */
+function folderBytes(folder: string): number {
+  let bytes = 0;
+  for (const entry of readdirSync(folder, { withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    try {
+      bytes += lstatSync(join(folder, entry.name)).size;
+    } catch {
+      // Removed meanwhile.
+    }
+  }
+  return bytes;
 }
