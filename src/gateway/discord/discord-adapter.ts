@@ -18,6 +18,7 @@ import type {
   InboundHandler,
   OutboundMessage,
 } from '../platform/gateway-adapter.js';
+import { requireSecret } from '../platform/require-secret.js';
 import { discordMessagePieces } from './discord-format.js';
 import { toInboundMessage } from './discord-inbound.js';
 
@@ -40,12 +41,7 @@ export async function createDiscordAdapter(
   config: DiscordConfig,
   options: AdapterOptions,
 ): Promise<GatewayAdapter> {
-  const token = options.secret(config.token_env);
-  if (token === undefined || token.trim() === '')
-    throw new MnemosError(
-      'config_error',
-      `discord: set ${config.token_env} in the environment or .env`,
-    );
+  const token = requireSecret(options, 'discord', config.token_env);
   const client = new Client({
     intents: [
       GatewayIntentBits.Guilds,

@@ -6,6 +6,7 @@ import type {
   InboundHandler,
   OutboundMessage,
 } from '../platform/gateway-adapter.js';
+import { requireSecret } from '../platform/require-secret.js';
 import {
   capText,
   htmlDocument,
@@ -46,12 +47,7 @@ export async function createEmailAdapter(
 ): Promise<GatewayAdapter> {
   const address = config.address?.toLowerCase();
   if (!address) throw new MnemosError('config_error', 'email: set gateway.platforms.email.address');
-  const pass = options.secret(config.password_env);
-  if (!pass)
-    throw new MnemosError(
-      'config_error',
-      `email: set ${config.password_env} in the environment or .env`,
-    );
+  const pass = requireSecret(options, 'email', config.password_env);
   const user = config.username ?? address;
   const limits: EmailTuning = {
     pollIntervalMs: config.poll_interval_s * 1_000,

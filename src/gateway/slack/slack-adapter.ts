@@ -7,6 +7,7 @@ import type {
   InboundHandler,
   OutboundMessage,
 } from '../platform/gateway-adapter.js';
+import { requireSecret } from '../platform/require-secret.js';
 import { downloadSlackFile } from './slack-files.js';
 import { markdownToMrkdwn, splitMrkdwn } from './slack-format.js';
 import { slackEventToInbound } from './slack-inbound.js';
@@ -48,11 +49,7 @@ export async function createSlackAdapter(
 }
 
 function required(options: AdapterOptions, name: string): string {
-  const value = options.secret(name);
-  if (value === undefined || value.trim() === '') {
-    throw new MnemosError('config_error', `slack: set ${name} in the environment or .env`);
-  }
-  return value.trim();
+  return requireSecret(options, 'slack', name).trim();
 }
 
 class SlackAdapter implements GatewayAdapter {

@@ -9,6 +9,7 @@ import type {
   InboundMessage,
   OutboundMessage,
 } from '../platform/gateway-adapter.js';
+import { requireSecret } from '../platform/require-secret.js';
 import { splitMessage } from '../platform/split-message.js';
 import { telegramPieces, telegramTextLimit } from './telegram-format.js';
 import { toInboundMessage } from './telegram-inbound.js';
@@ -26,12 +27,7 @@ export async function createTelegramAdapter(
   config: TelegramConfig,
   options: AdapterOptions,
 ): Promise<GatewayAdapter> {
-  const token = options.secret(config.token_env);
-  if (token === undefined || token.trim() === '')
-    throw new MnemosError(
-      'config_error',
-      `telegram: set ${config.token_env} in the environment or .env`,
-    );
+  const token = requireSecret(options, 'telegram', config.token_env);
   return new TelegramAdapter(config, token.trim(), options);
 }
 
