@@ -1,8 +1,7 @@
-import { createHash } from 'node:crypto';
-import { join } from 'node:path';
 import type { TeamAgentFactory } from '../teams/team-runner.js';
 import { type AgentEngine, createAgent } from './create-agent.js';
 import type { AgentSurface } from './tools/surface-toolsets.js';
+import { tenantNotesDir } from './tools/tenant-workspace.js';
 
 /** Who a team's agents serve and where the run comes from. */
 export interface TeamAgentOptions {
@@ -40,13 +39,4 @@ export function teamAgentFactory(
       ...(notesDir ? { notesDir } : {}),
       ...(options.log ? { log: options.log } : {}),
     });
-}
-
-/** The curated notes folder of one (app, tenant) on an untrusted surface, as HTTP turns use it. */
-export function tenantNotesDir(home: string, appId: string, userId: string): string {
-  return join(
-    home,
-    'notes',
-    createHash('sha256').update(`${appId}\u0000${userId}`).digest('hex').slice(0, 32),
-  );
 }

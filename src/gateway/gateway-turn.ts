@@ -1,6 +1,6 @@
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { createAgent } from '../agent/create-agent.js';
-import { tenantFolderName } from '../agent/tools/tenant-workspace.js';
+import { tenantNotesDir } from '../agent/tools/tenant-workspace.js';
 import type { TenantKey } from '../core/scope.js';
 import type { Mnemos } from '../mnemos.js';
 
@@ -42,7 +42,7 @@ export async function runGatewayTurn(mnemos: Mnemos, turn: GatewayTurn): Promise
       : { agentName: turn.agentName ?? mnemos.config.agent_id }),
     platform: turn.platform,
     surface: 'gateway',
-    notesDir: join(mnemos.home, 'notes', tenantFolderName(turn.tenant.appId, turn.tenant.tenantId)),
+    notesDir: tenantNotesDir(mnemos.home, turn.tenant.appId, turn.tenant.tenantId),
     ...(turn.preloadSkills ? { preloadSkills: turn.preloadSkills } : {}),
   });
   try {

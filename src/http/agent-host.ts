@@ -1,7 +1,8 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { dirname, join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { dirname } from 'node:path';
 import type { TurnDone } from '../agent/agent.js';
 import { createAgent } from '../agent/create-agent.js';
+import { tenantNotesDir } from '../agent/tools/tenant-workspace.js';
 import type { AgentDefinitionRecord } from '../core/agent-definition.js';
 import type { AgentEvent } from '../core/agent-events.js';
 import type { Mnemos } from '../mnemos.js';
@@ -232,11 +233,7 @@ export class AgentHost {
           : { agentName: options.agentName ?? this.mnemos.config.agent_id }),
         platform: 'http',
         surface: 'http',
-        notesDir: join(
-          this.mnemos.home,
-          'notes',
-          createHash('sha256').update(ownerKey(tenant)).digest('hex').slice(0, 32),
-        ),
+        notesDir: tenantNotesDir(this.mnemos.home, tenant.appId, tenant.tenantId),
       });
       try {
         await agent.resume(sessionId);

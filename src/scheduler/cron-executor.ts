@@ -1,6 +1,7 @@
 import { dirname } from 'node:path';
 import { createAgent } from '../agent/create-agent.js';
-import { teamAgentFactory, tenantNotesDir } from '../agent/team-agents.js';
+import { teamAgentFactory } from '../agent/team-agents.js';
+import { tenantNotesDir } from '../agent/tools/tenant-workspace.js';
 import type { CronJobRecord, CronRunRecord } from '../core/cron-record.js';
 import { MnemosError } from '../core/errors.js';
 import type { Mnemos } from '../mnemos.js';

@@ -7,6 +7,11 @@ export function tenantFolderName(appId: string, tenantId: string): string {
   return createHash('sha256').update(`${appId}\u0000${tenantId}`).digest('hex').slice(0, 32);
 }
 
+/** The curated notes folder of one (app, tenant) on an untrusted surface: `<home>/notes/<hash>`. */
+export function tenantNotesDir(home: string, appId: string, tenantId: string): string {
+  return join(home, 'notes', tenantFolderName(appId, tenantId));
+}
+
 /** Where the workspace of one (app, tenant) on an untrusted surface lives: `<home>/workspaces/<hash>`. */
 export function tenantWorkspacePath(home: string, appId: string, tenantId: string): string {
   return join(home, 'workspaces', tenantFolderName(appId, tenantId));
