@@ -1,9 +1,10 @@
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { checkTenantReach } from '../agents/tenant-definition-policy.js';
 import type { MnemosConfig } from '../config/config.js';
 import { type ProviderId, providerIds } from '../config/provider-ids.js';
 import type {
   AgentDefinition,
+  AgentDefinitionRecord,
   DefinitionOrigin,
   OpenApiToolConfig,
 } from '../core/agent-definition.js';
@@ -87,6 +88,19 @@ export interface AgentEngine extends EngineMemory, SessionSearchServices {
   usage?: {
     readonly limited: boolean;
     guard(tenant: { appId: string; tenantId: string }): QuotaGuard;
+  };
+}
+
+/** The options that run an agent of the catalog: its name, definition, origin and folder. */
+export function definitionOptions(
+  record: AgentDefinitionRecord,
+): Pick<CreateAgentOptions, 'agentName' | 'definition' | 'definitionOrigin' | 'definitionDir'> {
+  return {
+    agentName: record.definition.name,
+    definition: record.definition,
+    definitionOrigin: record.origin,
+    // A tenant's definition names no files; a home one's paths start at its folder.
+    ...(record.path ? { definitionDir: dirname(record.path) } : {}),
   };
 }
 

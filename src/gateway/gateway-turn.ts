@@ -1,5 +1,4 @@
-import { dirname } from 'node:path';
-import { createAgent } from '../agent/create-agent.js';
+import { createAgent, definitionOptions } from '../agent/create-agent.js';
 import { tenantNotesDir } from '../agent/tools/tenant-workspace.js';
 import type { TenantKey } from '../core/scope.js';
 import type { Mnemos } from '../mnemos.js';
@@ -33,12 +32,7 @@ export async function runGatewayTurn(mnemos: Mnemos, turn: GatewayTurn): Promise
     appId: turn.tenant.appId,
     userId: turn.tenant.tenantId,
     ...(definition
-      ? {
-          agentName: definition.definition.name,
-          definition: definition.definition,
-          definitionOrigin: definition.origin,
-          ...(definition.path ? { definitionDir: dirname(definition.path) } : {}),
-        }
+      ? definitionOptions(definition)
       : { agentName: turn.agentName ?? mnemos.config.agent_id }),
     platform: turn.platform,
     surface: 'gateway',

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { dirname } from 'node:path';
 import type { TurnDone } from '../agent/agent.js';
-import { createAgent } from '../agent/create-agent.js';
+import { createAgent, definitionOptions } from '../agent/create-agent.js';
 import { tenantNotesDir } from '../agent/tools/tenant-workspace.js';
 import type { AgentDefinitionRecord } from '../core/agent-definition.js';
 import type { AgentEvent } from '../core/agent-events.js';
@@ -223,13 +222,7 @@ export class AgentHost {
         appId: tenant.appId,
         userId: tenant.tenantId,
         ...(definition
-          ? {
-              agentName: definition.definition.name,
-              definition: definition.definition,
-              definitionOrigin: definition.origin,
-              // A tenant's definition names no files; a home one's paths start at its folder.
-              ...(definition.path ? { definitionDir: dirname(definition.path) } : {}),
-            }
+          ? definitionOptions(definition)
           : { agentName: options.agentName ?? this.mnemos.config.agent_id }),
         platform: 'http',
         surface: 'http',

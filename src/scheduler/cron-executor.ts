@@ -1,5 +1,4 @@
-import { dirname } from 'node:path';
-import { createAgent } from '../agent/create-agent.js';
+import { createAgent, definitionOptions } from '../agent/create-agent.js';
 import { teamAgentFactory } from '../agent/team-agents.js';
 import { tenantNotesDir } from '../agent/tools/tenant-workspace.js';
 import type { CronJobRecord, CronRunRecord } from '../core/cron-record.js';
@@ -94,14 +93,7 @@ async function carryOut(
     userId: job.tenantId,
     surface: job.origin,
     platform: 'cron',
-    ...(record
-      ? {
-          agentName: record.definition.name,
-          definition: record.definition,
-          definitionOrigin: record.origin,
-          ...(record.path ? { definitionDir: dirname(record.path) } : {}),
-        }
-      : {}),
+    ...(record ? definitionOptions(record) : {}),
     ...(job.origin === 'local'
       ? {}
       : { notesDir: tenantNotesDir(mnemos.home, job.appId, job.tenantId) }),
